@@ -1,0 +1,45 @@
+"""golive — take an application live (see the DAG's doc_md)."""
+
+from airflow.sdk import DAG, TaskGroup
+
+from golive.agents import quality, security
+from golive.models import GoLiveRequest
+from golive_airflow.dag_defaults import DEFAULT_ARGS, SAMPLE_REQUEST, START_DATE
+from golive_airflow.operators.verification import QualityVerificationOperator, SecurityHardeningOperator
+from golive_airflow.params import params_from_model
+from golive_airflow.phases import agent_gate_phase, finish_phase, start_phase
+
+with DAG(
+    dag_id="golive",
+    description="Take an application live: preparation (security, quality) behind gates, then report.",
+    doc_md="""
+### golive
+One run takes one application version live. Conf (validated by the Params below and again by
+`GoLiveRequest` in `start.validate_request`): `application`, `version`, `source` (path or git URL),
+`ref`, `environment`, `strategy`, `quality_threshold` (default 85), `namespace`.
+
+* **start** — validate and record the run; the orchestrator pod plans it (ML workload → gpu profile).
+* **preparation.security** — bandit, detect-secrets, dependency advisories (OSV), static hardening
+  checks and the security checklist, each in its own pod → score → gate → approval on WARNING.
+* **preparation.quality** — ruff, radon, coverage of the app's own tests, docstrings, type hints,
+  bandit → score (threshold 85, coverage ≥ 80 % is key) → gate → approval on WARNING.
+* **finish** — the HTML/JSON report from the ledger; fails the run when anything failed.
+
+A failed gate names each criterion's raw value, threshold and reason. The defaults take the
+bundled sample application live.
+""",
+    schedule=None,
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=4,
+    default_args=DEFAULT_ARGS,
+    params=params_from_model(GoLiveRequest, SAMPLE_REQUEST),
+    tags=["golive", "go-live", "gates"],
+) as dag:
+    start = start_phase(GoLiveRequest)
+    with TaskGroup("preparation", tooltip="Phase 1: security hardening and quality verification") as preparation:
+        agent_gate_phase("security", agent="security", analyzers=security.ANALYZERS,
+                         scoring=SecurityHardeningOperator)
+        agent_gate_phase("quality", agent="quality", analyzers=quality.ANALYZERS,
+                         scoring=QualityVerificationOperator)
+    start >> preparation >> finish_phase()

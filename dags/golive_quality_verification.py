@@ -1,0 +1,35 @@
+"""golive_quality_verification — verify one submission's quality (see the DAG's doc_md)."""
+
+from airflow.sdk import DAG
+
+from golive.agents import quality
+from golive.models import QualitySubmission
+from golive_airflow.dag_defaults import DEFAULT_ARGS, SAMPLE_REQUEST, START_DATE
+from golive_airflow.operators.verification import QualityVerificationOperator
+from golive_airflow.params import params_from_model
+from golive_airflow.phases import agent_gate_phase, finish_phase, start_phase
+
+with DAG(
+    dag_id="golive_quality_verification",
+    description="Quality verification of one submission (application, source, ref, submitted_by).",
+    doc_md="""
+### golive_quality_verification
+Triggered per submission — from the UI, `airflow dags trigger -c '{...}'` or
+`POST /api/v2/dags/golive_quality_verification/dagRuns`. Conf: `application`, `source`, `ref`,
+`submitted_by`, `quality_threshold`.
+
+Runs the quality analyzers in pods, records the submission and its verdict in the ledger (the
+`golive` DAG's quality gate reads the newest verdict of the same application and ref), gates it,
+asks for approval on WARNING, and writes the report.
+""",
+    schedule=None,
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=8,
+    default_args=DEFAULT_ARGS,
+    params=params_from_model(QualitySubmission, {k: SAMPLE_REQUEST[k] for k in ("application", "source")}),
+    tags=["golive", "quality", "submission"],
+) as dag:
+    start_phase(QualitySubmission, with_plan=False) >> agent_gate_phase(
+        "quality", agent="quality", analyzers=quality.ANALYZERS, scoring=QualityVerificationOperator,
+    ) >> finish_phase()

@@ -1,0 +1,145 @@
+"""Ledger tables (SQLAlchemy Core). Alembic migrations in ``migrations/`` create exactly these.
+
+Every write is an UPSERT on a natural key, so a retried task rewrites its own rows and never
+duplicates them; a new try (``try_number``) of a gate is a new evaluation and the old one is kept.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
+
+metadata = MetaData(naming_convention={
+    "pk": "pk_%(table_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+})
+
+
+def _recorded_at() -> Column:
+    return Column("recorded_at", DateTime(timezone=True), server_default=func.current_timestamp(),
+                  nullable=False)
+
+
+applications = Table(
+    "applications", metadata,
+    Column("name", String(63), primary_key=True),
+    Column("source", Text, nullable=False),
+    _recorded_at(),
+)
+
+runs = Table(
+    "runs", metadata,
+    Column("run_id", String(250), primary_key=True),
+    Column("dag_id", String(250), nullable=False),
+    Column("application", String(63)),
+    Column("version", String(128)),
+    Column("environment", String(16)),
+    Column("strategy", String(16)),
+    Column("logical_date", DateTime(timezone=True)),
+    Column("status", String(16), nullable=False),  # accepted | rejected | succeeded | failed
+    Column("request", JSON, nullable=False),
+    Column("error", Text),
+    _recorded_at(),
+)
+
+phase_results = Table(
+    "phase_results", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(250), nullable=False),
+    Column("phase", String(64), nullable=False),
+    Column("task_id", String(250), nullable=False),
+    Column("try_number", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("summary", JSON, nullable=False),
+    _recorded_at(),
+    UniqueConstraint("run_id", "task_id", "try_number"),
+)
+
+submissions = Table(
+    "submissions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(250), nullable=False),
+    Column("application", String(63), nullable=False),
+    Column("ref", String(200), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("submitted_by", String(200), nullable=False),
+    _recorded_at(),
+    UniqueConstraint("run_id", "application", "ref"),
+)
+
+evaluations = Table(
+    "evaluations", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(250), nullable=False),
+    Column("task_id", String(250), nullable=False),
+    Column("try_number", Integer, nullable=False),
+    Column("gate", String(64), nullable=False),
+    Column("application", String(63), nullable=False),
+    Column("ref", String(200), nullable=False),
+    Column("status", String(8), nullable=False),  # PASS | WARNING | FAIL
+    Column("score", Float, nullable=False),
+    Column("threshold", Float, nullable=False),
+    Column("warning_floor", Float, nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("inputs", JSON, nullable=False),  # the raw analyzer results the verdict was made from
+    _recorded_at(),
+    UniqueConstraint("run_id", "task_id", "try_number"),
+)
+
+criteria = Table(
+    "criteria", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("evaluation_id", Integer, ForeignKey("evaluations.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("value", Float),
+    Column("unit", String(32), nullable=False),
+    Column("threshold", String(128), nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("weight", Float, nullable=False),
+    Column("key", Boolean, nullable=False),
+    Column("optional", Boolean, nullable=False),
+    Column("reason", Text, nullable=False),
+    UniqueConstraint("evaluation_id", "name"),
+)
+
+findings = Table(
+    "findings", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("evaluation_id", Integer, ForeignKey("evaluations.id", ondelete="CASCADE"), nullable=False),
+    Column("tool", String(64), nullable=False),
+    Column("rule_id", String(128), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("path", Text),
+    Column("line", Integer),
+    Column("fingerprint", String(512), nullable=False),
+    UniqueConstraint("evaluation_id", "fingerprint"),
+)
+
+approvals = Table(
+    "approvals", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("evaluation_id", Integer, ForeignKey("evaluations.id", ondelete="CASCADE"), nullable=False),
+    Column("run_id", String(250), nullable=False),
+    Column("task_id", String(250), nullable=False),
+    Column("decision", String(16), nullable=False),  # approved | rejected | not-required
+    Column("approver", String(200), nullable=False),
+    Column("comment", Text, nullable=False),
+    _recorded_at(),
+    UniqueConstraint("evaluation_id"),
+)

@@ -1,0 +1,248 @@
+"""The ledger: where every run, verdict, criterion, finding and approval is recorded.
+
+``Ledger`` wraps a SQLAlchemy engine (PostgreSQL in production, SQLite as the embedded default).
+It has no Airflow import: the agents' CLIs use it directly; inside Airflow the ``LedgerHook`` builds
+the engine from the ``golive_ledger`` connection and hands it over.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, Table, create_engine, event, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from golive.ledger import schema as t
+from golive.models import ApprovalDecision, Finding, GoliveError, Verdict
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class LedgerError(GoliveError):
+    """The ledger could not be reached or holds no record a caller relies on."""
+
+
+def default_url() -> str:
+    """``GOLIVE_LEDGER_URL`` if set, else the embedded SQLite file under ``$GOLIVE_HOME``."""
+    from golive.settings import get_settings
+
+    return os.environ.get("GOLIVE_LEDGER_URL") or f"sqlite:///{get_settings().home / 'ledger.sqlite'}"
+
+
+@dataclass(frozen=True)
+class RecordKey:
+    """Identifies what wrote a record: the DAG run, the task and its try (the idempotency key)."""
+
+    run_id: str
+    task_id: str
+    try_number: int = 1
+
+
+def _enable_sqlite_fk(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for ``url``; SQLite files get their directory, foreign keys and a busy timeout."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _enable_sqlite_fk)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Ledger:
+    """Read and write golive's records; every write is an idempotent UPSERT.
+
+    :param engine: a SQLAlchemy engine (see ``make_engine``), owned by the caller or a LedgerHook.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        if engine.dialect.name not in ("postgresql", "sqlite"):
+            raise LedgerError(f"unsupported ledger database {engine.dialect.name!r}: use PostgreSQL or SQLite")
+
+    @classmethod
+    def from_url(cls, url: str | None = None, migrate: bool = True) -> Ledger:
+        """Open the ledger at ``url`` (default: ``default_url()``), migrating it to the latest schema."""
+        ledger = cls(make_engine(url or default_url()))
+        if migrate:
+            ledger.migrate()
+        return ledger
+
+    # -- schema -------------------------------------------------------------------------------
+    def migrate(self) -> None:
+        """Upgrade the ledger schema to the newest Alembic revision (safe to call every time)."""
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _upsert(self, conn: Any, table: Table, values: Mapping[str, Any], keys: Iterable[str]) -> Any:
+        keys = list(keys)
+        stmt = self._insert(table).values(**values)
+        update = {k: stmt.excluded[k] for k in values if k not in keys and k != "id"}
+        if update:
+            stmt = stmt.on_conflict_do_update(index_elements=keys, set_=update)
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+        conn.execute(stmt)
+        if "id" in table.c:
+            where = [table.c[k] == values[k] for k in keys]
+            return conn.execute(select(table.c.id).where(*where)).scalar_one()
+        return None
+
+    # -- runs ---------------------------------------------------------------------------------
+    def record_run(self, *, run_id: str, dag_id: str, request: Mapping[str, Any], status: str,
+                   logical_date: datetime | None = None, error: str | None = None) -> None:
+        """Record (or update) a go-live run; ``request`` is the validated conf or the rejected raw conf."""
+        app = request.get("application") if isinstance(request.get("application"), str) else None
+        with self.engine.begin() as conn:
+            if status != "rejected" and app:
+                self._upsert(conn, t.applications, {"name": app, "source": str(request.get("source", ""))},
+                             ["name"])
+            self._upsert(conn, t.runs, {
+                "run_id": run_id, "dag_id": dag_id, "application": app,
+                "version": _str_or_none(request.get("version")),
+                "environment": _str_or_none(request.get("environment")),
+                "strategy": _str_or_none(request.get("strategy")),
+                "logical_date": logical_date, "status": status, "request": dict(request), "error": error,
+            }, ["run_id"])
+
+    def set_run_status(self, run_id: str, status: str, error: str | None = None) -> None:
+        """Mark a recorded run finished (``succeeded`` / ``failed``)."""
+        with self.engine.begin() as conn:
+            result = conn.execute(t.runs.update().where(t.runs.c.run_id == run_id)
+                                  .values(status=status, error=error))
+            if result.rowcount == 0:
+                raise LedgerError(f"run {run_id!r} is not in the ledger; its start task never recorded it")
+
+    def record_phase(self, key: RecordKey, *, phase: str, status: str, summary: Mapping[str, Any]) -> None:
+        """Record what a phase task did (its short summary), keyed by run, task and try."""
+        with self.engine.begin() as conn:
+            self._upsert(conn, t.phase_results, {
+                "run_id": key.run_id, "task_id": key.task_id, "try_number": key.try_number,
+                "phase": phase, "status": status, "summary": dict(summary),
+            }, ["run_id", "task_id", "try_number"])
+
+    def record_submission(self, *, run_id: str, application: str, ref: str, source: str,
+                          submitted_by: str) -> None:
+        """Record a submission to quality verification."""
+        with self.engine.begin() as conn:
+            self._upsert(conn, t.applications, {"name": application, "source": source}, ["name"])
+            self._upsert(conn, t.submissions, {
+                "run_id": run_id, "application": application, "ref": ref, "source": source,
+                "submitted_by": submitted_by,
+            }, ["run_id", "application", "ref"])
+
+    # -- verdicts -----------------------------------------------------------------------------
+    def record_evaluation(self, key: RecordKey, *, application: str, ref: str, verdict: Verdict,
+                          findings: Iterable[Finding] = (), inputs: Any = None) -> int:
+        """Record a gate's verdict with its criteria, findings and raw inputs; returns its id.
+
+        Re-running the same try replaces that try's rows; a new try is a new evaluation.
+        """
+        with self.engine.begin() as conn:
+            eval_id = self._upsert(conn, t.evaluations, {
+                "run_id": key.run_id, "task_id": key.task_id, "try_number": key.try_number,
+                "gate": verdict.gate, "application": application, "ref": ref,
+                "status": verdict.status.value, "score": verdict.score, "threshold": verdict.threshold,
+                "warning_floor": verdict.warning_floor, "reasons": list(verdict.reasons),
+                "inputs": inputs if inputs is not None else {},
+            }, ["run_id", "task_id", "try_number"])
+            conn.execute(t.criteria.delete().where(t.criteria.c.evaluation_id == eval_id))
+            conn.execute(t.findings.delete().where(t.findings.c.evaluation_id == eval_id))
+            for c in verdict.criteria:
+                conn.execute(t.criteria.insert().values(
+                    evaluation_id=eval_id, name=c.name, value=c.value, unit=c.unit, threshold=c.threshold,
+                    status=c.status.value, weight=c.weight, key=c.key, optional=c.optional, reason=c.reason))
+            seen: set[str] = set()
+            for f in findings:
+                if f.fingerprint in seen:
+                    continue
+                seen.add(f.fingerprint)
+                conn.execute(t.findings.insert().values(
+                    evaluation_id=eval_id, tool=f.tool, rule_id=f.rule_id, severity=f.severity.value,
+                    message=f.message, path=f.path, line=f.line, fingerprint=f.fingerprint))
+        return eval_id
+
+    def latest_evaluation(self, *, gate: str, application: str, ref: str,
+                          run_id: str | None = None) -> dict[str, Any] | None:
+        """The newest evaluation of ``gate`` for this application and ref (optionally of one run)."""
+        e = t.evaluations
+        query = select(e).where(e.c.gate == gate, e.c.application == application, e.c.ref == ref)
+        if run_id is not None:
+            query = query.where(e.c.run_id == run_id)
+        query = query.order_by(e.c.id.desc()).limit(1)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+            if row is None:
+                return None
+            result = dict(row)
+            result["criteria"] = [dict(r) for r in conn.execute(
+                select(t.criteria).where(t.criteria.c.evaluation_id == row["id"]).order_by(t.criteria.c.id)
+            ).mappings()]
+        return result
+
+    def record_approval(self, *, evaluation_id: int, run_id: str, task_id: str,
+                        decision: ApprovalDecision) -> None:
+        """Record the human (or automatic) decision on an evaluation."""
+        with self.engine.begin() as conn:
+            self._upsert(conn, t.approvals, {
+                "evaluation_id": evaluation_id, "run_id": run_id, "task_id": task_id,
+                "decision": decision.decision, "approver": decision.approver, "comment": decision.comment,
+            }, ["evaluation_id"])
+
+    # -- reading ------------------------------------------------------------------------------
+    def run_record(self, run_id: str) -> dict[str, Any] | None:
+        """The run row, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.runs).where(t.runs.c.run_id == run_id)).mappings().first()
+        return dict(row) if row else None
+
+    def run_report(self, run_id: str) -> dict[str, Any]:
+        """Everything recorded for one run: the run, its phases, evaluations (with criteria,
+        findings and approvals) — the input of the HTML/JSON report."""
+        with self.engine.connect() as conn:
+            run = conn.execute(select(t.runs).where(t.runs.c.run_id == run_id)).mappings().first()
+            if run is None:
+                raise LedgerError(f"run {run_id!r} is not in the ledger")
+            phases = [dict(r) for r in conn.execute(
+                select(t.phase_results).where(t.phase_results.c.run_id == run_id)
+                .order_by(t.phase_results.c.id)).mappings()]
+            evals = []
+            for row in conn.execute(select(t.evaluations).where(t.evaluations.c.run_id == run_id)
+                                    .order_by(t.evaluations.c.id)).mappings():
+                ev = dict(row)
+                ev["criteria"] = [dict(r) for r in conn.execute(
+                    select(t.criteria).where(t.criteria.c.evaluation_id == row["id"])
+                    .order_by(t.criteria.c.id)).mappings()]
+                ev["findings"] = [dict(r) for r in conn.execute(
+                    select(t.findings).where(t.findings.c.evaluation_id == row["id"])
+                    .order_by(t.findings.c.id)).mappings()]
+                approval = conn.execute(select(t.approvals).where(
+                    t.approvals.c.evaluation_id == row["id"])).mappings().first()
+                ev["approval"] = dict(approval) if approval else None
+                evals.append(ev)
+        return {"run": dict(run), "phases": phases, "evaluations": evals}
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)

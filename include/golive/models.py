@@ -1,0 +1,239 @@
+"""Pydantic models shared by the DAGs, the operators, the agents (inside pods) and the ledger.
+
+Nothing here imports Airflow: this module runs inside the workload pods too.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Any, Literal
+
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+_GIT_URL = re.compile(r"^(https://|ssh://|git@|file://)[^\s]+$")
+_REF = r"^[A-Za-z0-9._/@+-]{1,200}$"
+
+
+class GoliveError(Exception):
+    """Base class of every golive domain error; carries what a user needs to act."""
+
+
+def _check_source(value: str) -> str:
+    if "\x00" in value or value.startswith("-"):
+        raise ValueError("source must be a path or a git URL and may not start with '-'")
+    if ("://" in value or value.startswith("git@")) and not _GIT_URL.match(value):
+        raise ValueError("source URL must be https://, ssh://, file:// or git@host:repo")
+    return value
+
+
+SourceStr = Annotated[str, AfterValidator(_check_source)]
+
+
+def is_git_source(source: str) -> bool:
+    """True when ``source`` names a git repository rather than a local path."""
+    return "://" in source or source.startswith("git@")
+
+
+class Environment(StrEnum):
+    """Where the application goes live."""
+
+    DEV = "dev"
+    STAGING = "staging"
+    PROD = "prod"
+
+
+class Strategy(StrEnum):
+    """How the new version replaces the old one."""
+
+    ROLLING = "rolling"
+    BLUE_GREEN = "blue-green"
+    CANARY = "canary"
+
+
+class CriterionStatus(StrEnum):
+    """Outcome of one measured criterion."""
+
+    PASS = "pass"
+    WARNING = "warning"
+    FAIL = "fail"
+    NO_DATA = "no-data"
+
+
+class VerdictStatus(StrEnum):
+    """Outcome of a whole gate."""
+
+    PASS = "PASS"
+    WARNING = "WARNING"
+    FAIL = "FAIL"
+
+
+class Severity(StrEnum):
+    """Severity of a finding, in SARIF-compatible order."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class GoLiveRequest(_Strict):
+    """The conf of one go-live run, validated at trigger time (Params) and again in the first task."""
+
+    application: str = Field(
+        min_length=1, max_length=63, pattern=DNS1123_LABEL,
+        title="Application",
+        description="Application name, a DNS-1123 label: lowercase letters, digits and '-', at most 63.",
+    )
+    version: str = Field(
+        min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._+-]*$",
+        title="Version", description="Version (image tag) to take live, e.g. 1.4.2.",
+    )
+    source: SourceStr = Field(
+        min_length=1, max_length=1024,
+        title="Source", description="Local path of the application's source tree, or a git URL.",
+    )
+    ref: str = Field(
+        default="HEAD", pattern=_REF,
+        title="Git ref", description="Branch, tag or commit of the source to verify (HEAD for a local path).",
+    )
+    environment: Environment = Field(
+        default=Environment.DEV, title="Environment", description="Target environment: dev, staging or prod.",
+    )
+    strategy: Strategy = Field(
+        default=Strategy.ROLLING, title="Strategy",
+        description="Deployment strategy: rolling, blue-green or canary.",
+    )
+    quality_threshold: float = Field(
+        default=85.0, ge=0, le=100, title="Quality threshold",
+        description="Acceptance threshold of the quality and security gates (0-100).",
+    )
+    namespace: str = Field(
+        default="golive-apps", min_length=1, max_length=63, pattern=DNS1123_LABEL,
+        title="Namespace", description="Kubernetes namespace of the application (DNS-1123 label).",
+    )
+
+
+
+class QualitySubmission(_Strict):
+    """One submission to the quality verification DAG."""
+
+    application: str = Field(min_length=1, max_length=63, pattern=DNS1123_LABEL, title="Application",
+                             description="Application name (DNS-1123 label).")
+    source: SourceStr = Field(min_length=1, max_length=1024, title="Source",
+                        description="Local path of the source tree, or a git URL.")
+    ref: str = Field(default="HEAD", pattern=_REF, title="Git ref",
+                     description="Branch, tag or commit that was submitted.")
+    submitted_by: str = Field(default="unknown", min_length=1, max_length=200, title="Submitted by",
+                              description="Who submitted this change (user or pipeline).")
+    quality_threshold: float = Field(default=85.0, ge=0, le=100, title="Quality threshold",
+                                     description="Acceptance threshold (0-100).")
+
+
+class Finding(_Strict):
+    """One thing an analyzer found, located in the target's source."""
+
+    tool: str
+    rule_id: str
+    severity: Severity = Severity.MEDIUM
+    message: str
+    path: str | None = None
+    line: int | None = None
+    fingerprint: str = ""
+
+    @model_validator(mode="after")
+    def _default_fingerprint(self) -> Finding:
+        if not self.fingerprint:
+            self.fingerprint = f"{self.tool}:{self.rule_id}:{self.path}:{self.line}"
+        return self
+
+
+class Measurement(_Strict):
+    """One raw value an analyzer measured; ``value`` is None when the tool could not measure it."""
+
+    name: str
+    value: float | None
+    unit: str
+    detail: str = ""
+
+
+class AnalyzerResult(_Strict):
+    """What one analyzer run (one pod) returns: measurements, findings, or the error that stopped it."""
+
+    agent: str
+    tool: str
+    measurements: list[Measurement] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    error: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+
+    def value(self, name: str) -> float | None:
+        """Return the measured value called ``name`` (None if absent or unmeasured)."""
+        for m in self.measurements:
+            if m.name == name:
+                return m.value
+        return None
+
+
+class CriterionRule(_Strict):
+    """How a measured value becomes a criterion status: thresholds, weight, key and optional flags."""
+
+    name: str
+    measurement: str
+    unit: str
+    comparison: Literal[">=", "<="]
+    pass_at: float
+    warn_at: float | None = None
+    weight: float = Field(gt=0)
+    key: bool = False
+    optional: bool = False
+    description: str = ""
+
+    def threshold_text(self) -> str:
+        """Human-readable threshold, e.g. ``>= 80 %``."""
+        text = f"{self.comparison} {self.pass_at:g} {self.unit}".strip()
+        if self.warn_at is not None:
+            text += f" (warning {self.comparison} {self.warn_at:g})"
+        return text
+
+
+class Criterion(_Strict):
+    """One evaluated criterion: raw value, unit, threshold, status, weight, key flag and the reason."""
+
+    name: str
+    value: float | None
+    unit: str
+    threshold: str
+    status: CriterionStatus
+    weight: float = Field(gt=0)
+    key: bool = False
+    optional: bool = False
+    reason: str
+
+
+class Verdict(_Strict):
+    """The outcome of a gate, with everything needed to explain it."""
+
+    gate: str
+    status: VerdictStatus
+    score: float = Field(ge=0, le=100)
+    threshold: float
+    warning_floor: float
+    reasons: list[str]
+    criteria: list[Criterion]
+
+
+class ApprovalDecision(_Strict):
+    """A human's answer to a WARNING verdict (or the automatic answer to a PASS)."""
+
+    decision: Literal["approved", "rejected", "not-required"]
+    approver: str
+    comment: str = ""

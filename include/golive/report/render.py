@@ -1,0 +1,361 @@
+"""Render a run report (``Ledger.run_report``) into ``report.html`` and ``report.json``.
+
+The HTML is one self-contained file: inline CSS, charts embedded as base64 PNG, no JavaScript and
+no external asset. Jinja2 autoescaping is on: finding messages come from the analyzed code.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from golive.report.summary import (
+    EXTRA_SECTIONS,
+    SEVERITIES,
+    check_report,
+    criterion_points,
+    effective_status,
+    group_evaluations,
+    summarize,
+    to_jsonable,
+)
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+TEMPLATE = "report.html.j2"
+#: At most this many findings per evaluation are listed in the HTML; all are in report.json.
+MAX_FINDINGS = 200
+
+
+@dataclass(frozen=True)
+class ReportPaths:
+    """Where ``render_report`` wrote the report."""
+
+    html: Path
+    json: Path
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=True,  # always: messages and reasons come from analyzed code and tools
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_report(report: Mapping[str, Any], out_dir: Path | str, *, plots: bool = True,
+                  max_findings: int = MAX_FINDINGS) -> ReportPaths:
+    """Write ``report.html`` and ``report.json`` for one run into ``out_dir`` (created if needed).
+
+    :param report: the dict returned by ``Ledger.run_report(run_id)`` (optionally with
+        ``revisions`` / ``rollbacks`` lists, rendered as tables when present).
+    :param out_dir: the directory of the two files.
+    :param plots: embed the matplotlib charts (on by default).
+    :param max_findings: findings listed per evaluation in the HTML (the JSON has them all).
+    :raises ReportError: when ``report`` does not have the shape of ``Ledger.run_report``'s result.
+    """
+    check_report(report)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = summarize(report)
+    data = report_json(report, summary)
+    html = render_html(report, summary, plots=plots, max_findings=max_findings)
+    paths = ReportPaths(html=out / "report.html", json=out / "report.json")
+    _write_atomic(paths.json, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False,
+                                         allow_nan=False) + "\n")
+    _write_atomic(paths.html, html)
+    return paths
+
+
+def report_json(report: Mapping[str, Any], summary: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The full report as JSON-safe data with its ``summary`` (write it with ``sort_keys=True``)."""
+    data = to_jsonable(report)
+    data["summary"] = to_jsonable(summary if summary is not None else summarize(report))
+    return data
+
+
+def render_html(report: Mapping[str, Any], summary: Mapping[str, Any], *, plots: bool = True,
+                max_findings: int = MAX_FINDINGS) -> str:
+    """The report as one self-contained HTML page."""
+    context = build_context(report, summary, plots=plots, max_findings=max_findings)
+    return _environment().get_template(TEMPLATE).render(**context)
+
+
+# -- view model -----------------------------------------------------------------------------------
+def build_context(report: Mapping[str, Any], summary: Mapping[str, Any], *, plots: bool = True,
+                  max_findings: int = MAX_FINDINGS) -> dict[str, Any]:
+    """Everything the template shows, formatted: the template does no arithmetic."""
+    run = report["run"]
+    evaluations = list(report.get("evaluations") or [])
+    groups = group_evaluations(evaluations)
+    views: dict[int, dict[str, Any]] = {}
+    cards = []
+    for g in groups:
+        n = len(g["indexes"])
+        current = evaluations[g["current"]]
+        current_anchor = _anchor(current, g["current"])
+        for attempt, i in enumerate(g["indexes"], start=1):
+            view = _evaluation_view(evaluations[i], i, max_findings)
+            view["attempt"] = f"evaluation {attempt} of {n}"
+            view["superseded"] = i != g["current"]
+            view["superseded_by"] = current_anchor if view["superseded"] else None
+            views[i] = view
+        cards.append({**views[g["current"]], "evaluations": n,
+                      "earlier": [views[i] for i in g["indexes"][:-1]]})
+    ordered = [views[i] for g in groups for i in g["indexes"]]
+
+    charts: dict[str, str] = {}
+    if plots and evaluations:
+        from golive.report import plots as charts_mod
+
+        charts["overview"] = charts_mod.overview_chart([
+            {"label": v["label"] + (" (superseded)" if v["superseded"] else ""), "score": v["score"],
+             "threshold": v["threshold"], "warning_floor": v["warning_floor"], "status": v["status"],
+             "superseded": v["superseded"]} for v in ordered])
+        for v in ordered:
+            v["chart"] = charts_mod.evaluation_chart(evaluations[v["index"]])
+
+    extras = []
+    for key, value in report.items():
+        if key in ("run", "phases", "evaluations", "summary"):
+            continue
+        if isinstance(value, list) and (value == [] or all(isinstance(r, Mapping) for r in value)):
+            if value or key in EXTRA_SECTIONS:
+                extras.append(_table(EXTRA_SECTIONS.get(key, key.replace("_", " ").capitalize()),
+                                     key, value))
+    return {
+        "run": _run_view(run),
+        "summary": summary,
+        "outcome_class": _css(summary["outcome"]),
+        "cards": cards,
+        "evaluations": ordered,
+        "phases": _phases_view(report.get("phases") or []),
+        "extras": extras,
+        "charts": charts,
+        "max_findings": max_findings,
+        "severities": SEVERITIES,
+    }
+
+
+def _anchor(ev: Mapping[str, Any], index: int) -> str:
+    ident = ev.get("id")
+    return f"eval-{ident}" if isinstance(ident, int) else f"eval-n{index}"
+
+
+def _css(status: Any) -> str:
+    return "s-" + str(status or "unknown").lower().replace("-", "").replace("_", "")
+
+
+def fmt_value(value: Any) -> str:
+    """A raw measured value in full (up to 10 significant digits); None is 'no data'."""
+    if value is None:
+        return "no data"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else format(value, ".10g")
+    return str(value)
+
+
+def fmt_time(value: Any) -> str:
+    """A timestamp as ``YYYY-MM-DD HH:MM:SS±zz:zz`` (strings are shown as they are)."""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    return "" if value is None else str(value)
+
+
+def fmt_cell(value: Any, limit: int = 400) -> str:
+    """Any cell value as short text: scalars as they are, structures as compact JSON."""
+    if isinstance(value, (dict, list, tuple)):
+        text = json.dumps(to_jsonable(value), sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
+    elif isinstance(value, datetime):
+        text = fmt_time(value)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        text = fmt_value(value)
+    elif value is None:
+        text = ""
+    else:
+        text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _run_view(run: Mapping[str, Any]) -> dict[str, Any]:
+    fields = ("run_id", "dag_id", "application", "version", "environment", "strategy", "status",
+              "error")
+    view = {k: ("" if run.get(k) is None else str(run.get(k))) for k in fields}
+    view["logical_date"] = fmt_time(run.get("logical_date"))
+    view["recorded_at"] = fmt_time(run.get("recorded_at"))
+    request = run.get("request")
+    view["request"] = (json.dumps(to_jsonable(request), indent=2, sort_keys=True, ensure_ascii=False)
+                       if request else "")
+    return view
+
+
+def _evaluation_view(ev: Mapping[str, Any], index: int, max_findings: int) -> dict[str, Any]:
+    status = str(ev.get("status", "")).upper()
+    effective = effective_status(ev)
+    criteria = []
+    earned = maximum = 0.0
+    for c in ev.get("criteria") or []:
+        cstatus = str(c.get("status", ""))
+        weight = float(c.get("weight") or 0.0)
+        excluded = bool(c.get("optional")) and cstatus == "no-data"
+        points = 0.0 if excluded else weight * criterion_points(cstatus)
+        if not excluded:
+            earned += points
+            maximum += weight
+        criteria.append({
+            "name": str(c.get("name", "")), "value": fmt_value(c.get("value")),
+            "unit": str(c.get("unit") or ""), "threshold": str(c.get("threshold") or ""),
+            "status": cstatus, "css": _css(cstatus), "weight": fmt_value(weight),
+            "points": "not counted" if excluded else f"{points:g} / {weight:g}",
+            "key": bool(c.get("key")), "optional": bool(c.get("optional")),
+            "reason": str(c.get("reason") or ""),
+        })
+    findings = list(ev.get("findings") or [])
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    findings.sort(key=lambda f: (order.get(str(f.get("severity") or "").lower(), len(order)),
+                                 str(f.get("tool") or ""), str(f.get("path") or ""),
+                                 f.get("line") if isinstance(f.get("line"), int) else -1,
+                                 str(f.get("rule_id") or "")))
+    shown = findings[:max(max_findings, 0)]
+    groups: list[dict[str, Any]] = []
+    totals: dict[str, int] = {}
+    for f in findings:
+        sev = str(f.get("severity") or "unknown").lower()
+        totals[sev] = totals.get(sev, 0) + 1
+    for f in shown:
+        sev = str(f.get("severity") or "unknown").lower()
+        if not groups or groups[-1]["severity"] != sev:
+            groups.append({"severity": sev, "css": "sev-" + sev, "total": totals[sev], "rows": []})
+        location = str(f.get("path") or "")
+        if location and f.get("line") is not None:
+            location += f":{f.get('line')}"
+        groups[-1]["rows"].append({
+            "tool": str(f.get("tool") or ""), "rule_id": str(f.get("rule_id") or ""),
+            "message": str(f.get("message") or ""), "location": location,
+        })
+    approval = ev.get("approval")
+    gate = str(ev.get("gate", "?"))
+    return {
+        "index": index, "anchor": _anchor(ev, index), "gate": gate,
+        "label": f"{gate} #{ev.get('try_number', '?')}",
+        "application": str(ev.get("application") or ""), "ref": str(ev.get("ref") or ""),
+        "task_id": str(ev.get("task_id") or ""), "try_number": ev.get("try_number"),
+        "id": ev.get("id"), "status": status, "css": _css(status),
+        "effective": effective, "effective_css": _css(effective),
+        "score": _float(ev.get("score")), "threshold": _float(ev.get("threshold"), 100.0),
+        "warning_floor": _float(ev.get("warning_floor")),
+        "score_text": fmt_value(_float(ev.get("score"))),
+        "threshold_text": fmt_value(_float(ev.get("threshold"), 100.0)),
+        "floor_text": fmt_value(_float(ev.get("warning_floor"))),
+        "bar_width": f"{min(max(_float(ev.get('score')), 0.0), 100.0):.1f}",
+        "reasons": [str(r) for r in ev.get("reasons") or []],
+        "recorded_at": fmt_time(ev.get("recorded_at")),
+        "approval": ({"decision": str(approval.get("decision") or ""),
+                      "approver": str(approval.get("approver") or ""),
+                      "comment": str(approval.get("comment") or ""),
+                      "recorded_at": fmt_time(approval.get("recorded_at")),
+                      "css": "d-" + str(approval.get("decision") or "").lower()}
+                     if approval else None),
+        "criteria": criteria, "points_text": f"{earned:g} / {maximum:g}",
+        "findings": groups, "findings_total": len(findings),
+        "findings_hidden": len(findings) - len(shown),
+        "finding_counts": [{"severity": s, "count": n, "css": "sev-" + s} for s, n in totals.items()],
+        "inputs": _inputs_view(ev.get("inputs")),
+        "chart": None,
+    }
+
+
+def _float(value: Any, default: float = 0.0) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return default
+
+
+def _inputs_view(inputs: Any) -> dict[str, Any]:
+    """The analyzer results a verdict was made from: measurements per tool, errors, other details."""
+    analyzers = []
+    rest: Any = None
+    items = inputs if isinstance(inputs, list) else []
+    for item in items:
+        if isinstance(item, Mapping) and ("tool" in item or "measurements" in item):
+            analyzers.append({
+                "agent": str(item.get("agent") or ""), "tool": str(item.get("tool") or ""),
+                "error": str(item.get("error") or ""),
+                "findings": len(item.get("findings") or []),
+                "measurements": [{"name": str(m.get("name", "")), "value": fmt_value(m.get("value")),
+                                  "unit": str(m.get("unit") or ""), "detail": str(m.get("detail") or "")}
+                                 for m in item.get("measurements") or [] if isinstance(m, Mapping)],
+                "details": fmt_cell(item.get("details"), 2000) if item.get("details") else "",
+            })
+        else:
+            rest = [*(rest or []), item]
+    if not isinstance(inputs, list) and inputs:
+        rest = inputs
+    return {"analyzers": analyzers,
+            "raw": fmt_cell(rest, 4000) if rest else ""}
+
+
+def _phases_view(phases: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    last_try: dict[str, Any] = {}
+    for p in phases:
+        task = str(p.get("task_id", ""))
+        tn = p.get("try_number") if isinstance(p.get("try_number"), int) else 0
+        last_try[task] = max(last_try.get(task, tn), tn)
+    rows = []
+    for p in phases:
+        task = str(p.get("task_id", ""))
+        tn = p.get("try_number") if isinstance(p.get("try_number"), int) else 0
+        status = str(p.get("status", ""))
+        rows.append({
+            "phase": str(p.get("phase", "")), "task_id": task, "try_number": p.get("try_number"),
+            "status": status, "css": _css(status), "recorded_at": fmt_time(p.get("recorded_at")),
+            "summary": fmt_cell(p.get("summary") or {}, 600), "superseded": tn < last_try[task],
+        })
+    return rows
+
+
+def _table(title: str, key: str, rows: list[Mapping[str, Any]]) -> dict[str, Any]:
+    columns: list[str] = []
+    for r in rows:
+        for k in r:
+            if k not in columns:
+                columns.append(str(k))
+    body = []
+    for r in rows:
+        cells = []
+        for c in columns:
+            value = r.get(c)
+            css = _css(value) if c in ("status", "verified", "decision") else ""
+            cells.append({"text": fmt_cell(value), "css": css})
+        body.append(cells)
+    return {"title": title, "key": key, "columns": columns, "rows": body}
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,131 @@
+"""ML-workload detection (plan 001 §2.1) and the cpu/gpu pod profiles it routes to.
+
+``ml_score`` reads a requirements/PRD text (and optionally dependency names) and returns a
+likelihood 0–1 that the application is an ML/CV workload; ``route`` turns that into a pod profile.
+The score is a weighted keyword model — transparent, so every routing decision can be explained
+with the terms that produced it (``RoutingDecision.evidence``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# term → weight. Strong signals are frameworks and GPU words; weak ones are generic ML vocabulary.
+ML_TERMS: dict[str, float] = {
+    "torch": 3.0, "pytorch": 3.0, "tensorflow": 3.0, "keras": 2.5, "jax": 2.5, "cuda": 3.0, "gpu": 2.5,
+    "onnx": 2.0, "onnxruntime": 2.0, "transformers": 2.5, "huggingface": 2.0, "diffusers": 2.5,
+    "scikit-learn": 1.5, "sklearn": 1.5, "xgboost": 1.5, "lightgbm": 1.5, "opencv": 2.0, "cv2": 2.0,
+    "computer vision": 2.0, "image classification": 2.0, "object detection": 2.0, "segmentation": 1.5,
+    "neural network": 2.0, "deep learning": 2.0, "machine learning": 1.5, "inference": 1.5,
+    "training": 1.0, "fine-tune": 2.0, "fine-tuning": 2.0, "embedding": 1.5, "embeddings": 1.5,
+    "llm": 2.0, "model serving": 2.0, "recommendation model": 1.5, "face detection": 2.0,
+    "feature store": 1.0, "model evaluation": 1.5, "nvidia": 2.0, "tensor": 1.0,
+}
+#: Score at or above which the GPU profile is chosen.
+GPU_THRESHOLD = 0.5
+_SATURATION = 6.0  # total weight at which the score reaches ~0.63
+
+
+@dataclass(frozen=True)
+class PodProfile:
+    """Resources and placement of an agent pod."""
+
+    name: str
+    requests: dict[str, str]
+    limits: dict[str, str]
+    node_selector: dict[str, str] = field(default_factory=dict)
+    tolerations: list[dict[str, str]] = field(default_factory=list)
+
+
+def _json_env(name: str, default: dict | list) -> dict | list:
+    raw = os.environ.get(name)
+    return json.loads(raw) if raw else default
+
+
+def cpu_profile() -> PodProfile:
+    """The default profile: CPU only."""
+    return PodProfile(
+        name="cpu",
+        requests={"cpu": os.environ.get("GOLIVE_CPU_REQUEST", "250m"),
+                  "memory": os.environ.get("GOLIVE_MEMORY_REQUEST", "256Mi")},
+        limits={"cpu": os.environ.get("GOLIVE_CPU_LIMIT", "2"),
+                "memory": os.environ.get("GOLIVE_MEMORY_LIMIT", "2Gi")},
+    )
+
+
+def gpu_profile() -> PodProfile:
+    """GPU profile: one ``nvidia.com/gpu``, the GPU taint tolerated, the GPU node pool selected.
+
+    ``GOLIVE_GPU_NODE_SELECTOR`` and ``GOLIVE_GPU_TOLERATIONS`` (JSON) override the placement.
+    """
+    return PodProfile(
+        name="gpu",
+        requests={"cpu": "1", "memory": "4Gi"},
+        limits={"cpu": "4", "memory": "16Gi", "nvidia.com/gpu": os.environ.get("GOLIVE_GPU_COUNT", "1")},
+        node_selector=_json_env("GOLIVE_GPU_NODE_SELECTOR", {"golive.io/accelerator": "nvidia-gpu"}),
+        tolerations=_json_env("GOLIVE_GPU_TOLERATIONS", [
+            {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]),
+    )
+
+
+def profile_named(name: str) -> PodProfile:
+    """``cpu`` or ``gpu``."""
+    if name == "cpu":
+        return cpu_profile()
+    if name == "gpu":
+        return gpu_profile()
+    raise ValueError(f"unknown pod profile {name!r}: use 'cpu' or 'gpu'")
+
+
+@dataclass(frozen=True)
+class RoutingDecision:
+    """The ML likelihood, the chosen profile and the terms that produced it."""
+
+    score: float
+    profile: str
+    evidence: dict[str, int]
+    reason: str
+
+
+def ml_score(text: str, dependencies: Iterable[str] = ()) -> tuple[float, dict[str, int]]:
+    """Likelihood 0–1 that ``text`` (PRD/requirements) plus ``dependencies`` describe an ML workload."""
+    haystack = text.lower() + "\n" + "\n".join(d.lower() for d in dependencies)
+    evidence: dict[str, int] = {}
+    total = 0.0
+    for term, weight in ML_TERMS.items():
+        hits = len(re.findall(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", haystack))
+        if hits:
+            evidence[term] = hits
+            total += weight * (1 + math.log(hits))
+    return round(1 - math.exp(-total / _SATURATION), 3), evidence
+
+
+def route(text: str, dependencies: Iterable[str] = (), threshold: float = GPU_THRESHOLD) -> RoutingDecision:
+    """Choose the pod profile for a workload described by ``text`` and ``dependencies``."""
+    score, evidence = ml_score(text, dependencies)
+    profile = "gpu" if score >= threshold else "cpu"
+    terms = ", ".join(f"{k}×{v}" for k, v in sorted(evidence.items(), key=lambda kv: -kv[1])[:8]) or "none"
+    reason = f"ML likelihood {score:.2f} {'≥' if profile == 'gpu' else '<'} {threshold:.2f} (terms: {terms})"
+    return RoutingDecision(score=score, profile=profile, evidence=evidence, reason=reason)
+
+
+def route_source(source_dir: Path, threshold: float = GPU_THRESHOLD) -> RoutingDecision:
+    """Route an application by its README/PRD/requirements files found in ``source_dir``."""
+    texts: list[str] = []
+    deps: list[str] = []
+    for name in ("PRD.md", "prd.md", "REQUIREMENTS.md", "README.md", "README.rst"):
+        path = source_dir / name
+        if path.is_file():
+            texts.append(path.read_text(encoding="utf-8", errors="replace")[:200_000])
+    for req in sorted(source_dir.glob("requirements*.txt")):
+        for line in req.read_text(encoding="utf-8", errors="replace").splitlines():
+            name = re.split(r"[<>=!~\[; ]", line.strip(), maxsplit=1)[0]
+            if name and not name.startswith(("#", "-")):
+                deps.append(name)
+    return route("\n".join(texts), deps, threshold)

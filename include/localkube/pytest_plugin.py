@@ -1,0 +1,1 @@
+"""pytest fixtures for localkube (placeholder while the module is being written)."""

@@ -1,0 +1,25 @@
+"""Airflow-side golive errors: each says what failed and what the user can do."""
+
+from __future__ import annotations
+
+from airflow.exceptions import AirflowException, AirflowFailException
+
+
+class GoLiveConfError(AirflowFailException):
+    """The run's conf was rejected; the message names each field and the rule it broke (no retry)."""
+
+
+class GateFailed(AirflowFailException):
+    """A gate's verdict is FAIL; the message lists the score and the reasons (no automatic retry)."""
+
+
+class GateTimeout(AirflowException):
+    """No verdict was recorded for a gate within its timeout."""
+
+
+class GateRejected(AirflowFailException):
+    """A human rejected a WARNING verdict (or the approval timed out and the default is reject)."""
+
+
+class GoLiveFailed(AirflowFailException):
+    """The go-live failed; raised by the final report after it is written (no retry)."""

@@ -1,0 +1,70 @@
+"""AgentPodOperator: runs one golive agent action in a Kubernetes pod (cpu or gpu profile)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+from kubernetes.client import models as k8s
+
+from golive.routing import PodProfile, profile_named
+from golive.settings import get_settings
+
+
+def _resources(profile: PodProfile) -> k8s.V1ResourceRequirements:
+    return k8s.V1ResourceRequirements(requests=dict(profile.requests), limits=dict(profile.limits))
+
+
+def _tolerations(profile: PodProfile) -> list[k8s.V1Toleration]:
+    return [k8s.V1Toleration(**t) for t in profile.tolerations]
+
+
+class AgentPodOperator(KubernetesPodOperator):
+    """Run ``python -m golive.agents.<agent> <action> <args…>`` in the workload image.
+
+    The command is an argv list: conf values reach the pod as arguments or environment
+    variables, never through a shell. The agent prints its result as JSON and writes it to the
+    XCom sidecar's file, so the result lands in XCom (``do_xcom_push``) for the scoring step.
+
+    :param agent: agent module name under ``golive.agents`` (``quality``, ``security`` …).
+    :param action: the agent's CLI action (``analyze``, ``scan`` …).
+    :param agent_args: further argv elements (templated through KPO's ``arguments``).
+    :param profile: ``cpu`` or ``gpu``; ``gpu`` sets ``nvidia.com/gpu`` limits, the GPU
+        toleration and the GPU node selector (see ``golive.routing.gpu_profile``).
+    :param kwargs: anything ``KubernetesPodOperator`` takes (overrides the defaults set here).
+    """
+
+    def __init__(self, *, agent: str, action: str, agent_args: Sequence[str] = (), profile: str = "cpu",
+                 **kwargs: Any) -> None:
+        settings = get_settings()
+        chosen = profile_named(profile)
+        self.agent = agent
+        self.action = action
+        self.profile = chosen.name
+        defaults: dict[str, Any] = {
+            "kubernetes_conn_id": settings.kubernetes_conn_id,
+            "namespace": settings.agent_namespace,
+            "image": settings.agent_image,
+            "name": f"golive-{agent}-{action}",
+            "cmds": ["python", "-m", f"golive.agents.{agent}"],
+            "arguments": [action, *agent_args],
+            "container_resources": _resources(chosen),
+            "node_selector": dict(chosen.node_selector) or None,
+            "tolerations": _tolerations(chosen) or None,
+            "labels": {"app.kubernetes.io/part-of": "golive", "golive.io/agent": agent,
+                       "golive.io/profile": chosen.name},
+            "do_xcom_push": True,
+            "get_logs": True,
+            "startup_timeout_seconds": settings.kpo_startup_timeout,
+            "startup_check_interval_seconds": settings.kpo_startup_check_interval,
+            "poll_interval": settings.kpo_poll_interval,
+            "base_container_status_polling_interval": settings.kpo_status_poll_interval,
+            "on_finish_action": "delete_pod",
+            "reattach_on_restart": True,
+            "log_events_on_failure": True,
+        }
+        if settings.deferrable is not None:
+            defaults["deferrable"] = settings.deferrable
+        defaults.update(kwargs)
+        super().__init__(**defaults)

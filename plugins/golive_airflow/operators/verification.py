@@ -1,0 +1,134 @@
+"""The scoring steps of the quality and security agents.
+
+The analyzers run in parallel pods (``AgentPodOperator``); each pushes one ``AnalyzerResult``
+to XCom. The scoring operator pulls them all, turns them into weighted criteria, scores them by
+the gate rules and records the verdict — with its criteria, findings and raw inputs — in the
+ledger. It never decides the flow: the ``VerificationGateSensor`` downstream does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from airflow.sdk import BaseOperator
+
+from golive.models import AnalyzerResult, Verdict
+from golive.settings import get_settings
+from golive_airflow.context import pull_request, record_key
+from golive_airflow.hooks.ledger import LedgerHook
+
+
+class GateScoringOperator(BaseOperator):
+    """Score the analyzer results of one agent and record the verdict (base class).
+
+    :param analyzer_task_ids: the analyzer pod tasks whose XCom results are scored. A task that
+        produced nothing (failed pod, no output) yields no-data criteria with the reason.
+    :param request_task_id: the task that pushed the validated request (application, ref, threshold).
+    :param ledger_conn_id: connection of the ledger (``golive_ledger``).
+    """
+
+    agent: str = ""
+    gate: str = ""
+    template_fields: Sequence[str] = ("analyzer_task_ids", "request_task_id")
+    ui_color = "#e8f4ea"
+
+    def __init__(self, *, analyzer_task_ids: Sequence[str], request_task_id: str,
+                 ledger_conn_id: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("trigger_rule", "all_done")  # score even when an analyzer pod failed
+        super().__init__(**kwargs)
+        self.analyzer_task_ids = list(analyzer_task_ids)
+        self.request_task_id = request_task_id
+        self.ledger_conn_id = ledger_conn_id or get_settings().ledger_conn_id
+
+    def score(self, results: list[AnalyzerResult], threshold: float) -> Verdict:
+        """Turn analyzer results into a verdict (the agent module's ``score``)."""
+        raise NotImplementedError
+
+    def collect(self, context: Any) -> list[AnalyzerResult]:
+        """Pull every analyzer's result; a missing or malformed one becomes an error result."""
+        ti = context["ti"]
+        results = []
+        for task_id in self.analyzer_task_ids:
+            tool = task_id.rsplit(".", 1)[-1]
+            raw = ti.xcom_pull(task_ids=task_id)
+            if isinstance(raw, str):
+                try:
+                    raw = json.loads(raw)
+                except ValueError:
+                    raw = None
+            try:
+                results.append(AnalyzerResult.model_validate(raw))
+            except Exception as exc:  # noqa: BLE001 - any bad payload is reported as no-data
+                why = "produced no result (the pod failed or printed nothing)" if raw is None else f"bad result: {exc}"
+                results.append(AnalyzerResult(agent=self.agent, tool=tool, error=f"analyzer task {task_id} {why}"))
+        return results
+
+    def after_verdict(self, context: Any, verdict: Verdict, results: list[AnalyzerResult]) -> dict[str, Any]:
+        """Hook for subclasses: extra artefacts; returns fields added to the XCom summary."""
+        return {}
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        """Score, record, and return a short summary for XCom (the full record is in the ledger)."""
+        request = pull_request(context, self.request_task_id)
+        results = self.collect(context)
+        verdict = self.score(results, float(request.get("quality_threshold", 85.0)))
+        key = record_key(context)
+        findings = [f for r in results for f in r.findings]
+        ledger = LedgerHook(self.ledger_conn_id).get_conn()
+        evaluation_id = ledger.record_evaluation(
+            key, application=request["application"], ref=request.get("ref", "HEAD"), verdict=verdict,
+            findings=findings, inputs=[r.model_dump(mode="json") for r in results])
+        for c in verdict.criteria:
+            self.log.info("%s %-28s %-8s value=%s %s threshold %s — %s", self.gate, c.name, c.status.value,
+                          c.value, c.unit, c.threshold, c.reason)
+        self.log.info("%s verdict %s, score %.1f (threshold %.0f)", self.gate, verdict.status.value,
+                      verdict.score, verdict.threshold)
+        summary = {"gate": self.gate, "evaluation_id": evaluation_id, "status": verdict.status.value,
+                   "score": verdict.score, "threshold": verdict.threshold, "findings": len(findings),
+                   "reasons": verdict.reasons[:10]}
+        summary.update(self.after_verdict(context, verdict, results))
+        return summary
+
+
+class QualityVerificationOperator(GateScoringOperator):
+    """Quality verification: ruff, radon, coverage, interrogate, type hints and bandit → 0–100 score.
+
+    Coverage ≥ 80 % and a passing test suite are key criteria; the acceptance threshold is the
+    request's ``quality_threshold`` (85 by default). See ``golive.agents.quality.RULES``.
+    """
+
+    agent = "quality"
+    gate = "quality"
+
+    def score(self, results: list[AnalyzerResult], threshold: float) -> Verdict:
+        """Score by ``golive.agents.quality.score``."""
+        from golive.agents import quality
+
+        return quality.score(results, threshold)
+
+
+class SecurityHardeningOperator(GateScoringOperator):
+    """Security hardening: bandit, detect-secrets, dependency advisories (OSV), static hardening
+    checks and the security checklist → 0–100 score; also writes the findings as SARIF 2.1.0.
+    """
+
+    agent = "security"
+    gate = "security"
+
+    def score(self, results: list[AnalyzerResult], threshold: float) -> Verdict:
+        """Score by ``golive.agents.security.score``."""
+        from golive.agents import security
+
+        return security.score(results, threshold)
+
+    def after_verdict(self, context: Any, verdict: Verdict, results: list[AnalyzerResult]) -> dict[str, Any]:
+        """Write ``<reports>/<run_id>/security.sarif`` for code-scanning tools."""
+        from golive.agents import security
+
+        out = get_settings().run_report_dir(context["ti"].run_id) / "security.sarif"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(security.sarif_for(results), indent=2), encoding="utf-8")
+        self.log.info("SARIF written to %s", out)
+        return {"sarif": str(out)}

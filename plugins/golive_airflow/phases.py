@@ -1,0 +1,78 @@
+"""Task-group factories: the phases of the seed plan as Airflow tasks, for the thin DAG files.
+
+Each agent phase is: its analyzers in parallel pods → one scoring step (records the verdict) →
+the gate sensor → the approval step (a human only when the verdict is WARNING).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from airflow.sdk import TaskGroup, get_current_context, task
+from pydantic import BaseModel
+
+from golive_airflow import tasks
+from golive_airflow.operators.agent_pod import AgentPodOperator
+from golive_airflow.operators.approval import GateApprovalOperator
+from golive_airflow.operators.verification import GateScoringOperator
+from golive_airflow.sensors.gate import VerificationGateSensor
+
+REQUEST_TASK_ID = "start.validate_request"
+
+
+def request_field(name: str, request_task_id: str = REQUEST_TASK_ID) -> str:
+    """Jinja template for one field of the validated request (rendered into pod argv, never a shell)."""
+    return "{{ ti.xcom_pull(task_ids='%s')['%s'] }}" % (request_task_id, name)
+
+
+def start_phase(model: type[BaseModel], *, with_plan: bool = True) -> TaskGroup:
+    """Validate the conf with ``model`` and record the run; then (optionally) plan it in a pod."""
+    with TaskGroup("start", tooltip="Orchestrator: validate the request, record the run, plan") as group:
+
+        @task(task_id="validate_request", retries=0)
+        def validate_request() -> dict:
+            """Second validation of the conf (pydantic) and the run's first ledger record."""
+            return tasks.validate_request(model, get_current_context())
+
+        validated = validate_request()
+        if with_plan:
+            plan = AgentPodOperator(task_id="plan", agent="orchestrator", action="plan",
+                                    agent_args=["--source", request_field("source"),
+                                                "--ref", request_field("ref")])
+
+            @task(task_id="record_plan")
+            def record_plan() -> dict:
+                """Record the routing decision (ML score → cpu/gpu profile) in the ledger."""
+                return tasks.record_plan(get_current_context(), plan_task_id=plan.task_id)
+
+            validated >> plan >> record_plan()
+    return group
+
+
+def agent_gate_phase(group_id: str, *, agent: str, analyzers: Sequence[str],
+                     scoring: type[GateScoringOperator], tooltip: str = "") -> TaskGroup:
+    """One agent behind its gate: analyzer pods → scoring → gate sensor → approval."""
+    with TaskGroup(group_id, tooltip=tooltip or f"{agent} agent and its gate") as group:
+        pods = [AgentPodOperator(task_id=tool, agent=agent, action="analyze",
+                                 agent_args=["--tool", tool, "--source", request_field("source"),
+                                             "--ref", request_field("ref")])
+                for tool in analyzers]
+        score = scoring(task_id="score", analyzer_task_ids=[p.task_id for p in pods],
+                        request_task_id=REQUEST_TASK_ID)
+        gate = VerificationGateSensor(task_id="gate", gate=scoring.gate, request_task_id=REQUEST_TASK_ID)
+        approval = GateApprovalOperator(task_id="approval", gate_task_id=gate.task_id)
+        pods >> score >> gate >> approval
+    return group
+
+
+def finish_phase() -> TaskGroup:
+    """Final report (always runs) — HTML and JSON with the scores, criteria and findings."""
+    with TaskGroup("finish", tooltip="Orchestrator: final report and run status") as group:
+
+        @task(task_id="final_report", trigger_rule="all_done", retries=0)
+        def final_report() -> dict:
+            """Render the report from the ledger; fail the run if any task failed."""
+            return tasks.final_report(get_current_context())
+
+        final_report()
+    return group

@@ -1,0 +1,20 @@
+"""The golive Airflow plugin: the ledger web app in the API server, and a link in the UI's nav."""
+
+from __future__ import annotations
+
+from airflow.plugins_manager import AirflowPlugin
+
+
+def _ledger_app():
+    from golive_airflow.ledger_app import create_app
+
+    return create_app()
+
+
+class GolivePlugin(AirflowPlugin):
+    """Mounts ``/golive`` (runs, verdicts, reports from the ledger) and links it from the UI."""
+
+    name = "golive"
+    fastapi_apps = [{"app": _ledger_app(), "url_prefix": "/golive", "name": "golive ledger"}]
+    external_views = [{"name": "golive ledger", "href": "/golive/runs", "destination": "nav",
+                       "category": "browse", "url_route": "golive"}]

@@ -1,0 +1,52 @@
+"""ML-workload detection scores a PRD 0-1 and routes to the cpu or gpu profile."""
+
+from pathlib import Path
+
+import pytest
+
+from golive.routing import gpu_profile, ml_score, profile_named, route, route_source
+
+WEB_PRD = "An inventory REST API with authentication, rate limiting and a PostgreSQL database."
+ML_PRD = ("Virtual try-on: a computer vision model (PyTorch, CUDA) does face detection and "
+          "segmentation; GPU inference serves embeddings to the recommendation model.")
+
+
+def test_web_service_routes_to_cpu():
+    d = route(WEB_PRD, ["fastapi", "uvicorn"])
+    assert d.profile == "cpu" and d.score < 0.2
+
+
+def test_ml_service_routes_to_gpu_with_evidence():
+    d = route(ML_PRD, ["torch", "opencv-python"])
+    assert d.profile == "gpu" and d.score > 0.8
+    assert {"pytorch", "cuda", "gpu", "face detection"} <= set(d.evidence)
+    assert "≥" in d.reason
+
+
+def test_score_is_monotonic_and_bounded():
+    low, _ = ml_score("machine learning")
+    high, _ = ml_score("machine learning with pytorch on a gpu using cuda")
+    assert 0 < low < high <= 1
+
+
+def test_words_inside_other_words_do_not_count():
+    assert ml_score("the gpus-free torchlight festival")[0] == 0
+
+
+def test_route_source_reads_readme_and_requirements(tmp_path: Path):
+    (tmp_path / "README.md").write_text(ML_PRD)
+    (tmp_path / "requirements.txt").write_text("torch==2.4.0\nfastapi==0.115.0\n# comment\n")
+    assert route_source(tmp_path).profile == "gpu"
+
+
+def test_gpu_profile_has_limits_tolerations_and_selector(monkeypatch):
+    monkeypatch.setenv("GOLIVE_GPU_NODE_SELECTOR", '{"pool": "gpu-a100"}')
+    p = gpu_profile()
+    assert p.limits["nvidia.com/gpu"] == "1"
+    assert p.tolerations[0]["key"] == "nvidia.com/gpu"
+    assert p.node_selector == {"pool": "gpu-a100"}
+
+
+def test_unknown_profile():
+    with pytest.raises(ValueError, match="unknown pod profile"):
+        profile_named("tpu")
