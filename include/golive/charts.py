@@ -42,6 +42,7 @@ __all__ = [
     "lint_chart",
     "load_values_files",
     "merge_values",
+    "parse_pod_profiles",
     "render_chart",
     "validate_manifests",
 ]
@@ -329,6 +330,33 @@ def lint_chart(
         if not any(str(extra).strip() in e for e in errors):
             errors.append(str(extra).strip())
     return LintReport(chart=chart, errors=errors, warnings=warnings, infos=infos)
+
+
+def parse_pod_profiles(configmap: Mapping[str, Any]) -> dict[str, Any]:
+    """Read the ``golive-pod-profiles`` ConfigMap (from charts/golive) into a dict, checking its shape.
+
+    Returns ``{"version": 1, "namespace", "serviceAccountName", "labels", "gpuResourceName",
+    "profiles": {"cpu": {...}, "gpu": {...}}}``; each profile has ``resources`` (requests and
+    limits), ``nodeSelector``, ``tolerations`` and ``priorityClassName``.
+
+    :raises GoliveError: the ConfigMap is not a version-1 profile document.
+    """
+    import json
+
+    raw = (configmap.get("data") or {}).get("profiles.json")
+    if not raw:
+        raise GoliveError("ConfigMap golive-pod-profiles has no data['profiles.json']; reinstall charts/golive")
+    doc = json.loads(raw)
+    if doc.get("version") != 1:
+        raise GoliveError(f"golive-pod-profiles version {doc.get('version')!r} is not supported (expected 1)")
+    for name in ("cpu", "gpu"):
+        profile = (doc.get("profiles") or {}).get(name)
+        if not isinstance(profile, dict):
+            raise GoliveError(f"golive-pod-profiles has no {name!r} profile; set podProfiles.{name} in charts/golive")
+        missing = {"resources", "nodeSelector", "tolerations", "priorityClassName"} - profile.keys()
+        if missing:
+            raise GoliveError(f"golive-pod-profiles profile {name!r} lacks {', '.join(sorted(missing))}")
+    return dict(doc)
 
 
 # --- Kubernetes OpenAPI validation ----------------------------------------------------------

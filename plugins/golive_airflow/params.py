@@ -25,9 +25,10 @@ def params_from_model(model: type[BaseModel], defaults: dict[str, Any] | None = 
     defs = schema.get("$defs", {})
     defaults = defaults or {}
     params: dict[str, Param] = {}
-    for name, prop in schema["properties"].items():
+    for name, field_schema in schema["properties"].items():
+        prop = dict(field_schema)
         if "$ref" in prop:
-            prop = {**defs[prop["$ref"].rsplit("/", 1)[-1]], **{k: v for k, v in prop.items() if k != "$ref"}}
+            prop = {**defs[prop.pop("$ref").rsplit("/", 1)[-1]], **prop}
         rules = {k: prop[k] for k in _SCHEMA_KEYS if k in prop}
         default = defaults.get(name, prop.get("default"))
         params[name] = Param(default, title=prop.get("title", name), description=prop.get("description", ""),

@@ -22,14 +22,14 @@ REQUEST_TASK_ID = "start.validate_request"
 
 def request_field(name: str, request_task_id: str = REQUEST_TASK_ID) -> str:
     """Jinja template for one field of the validated request (rendered into pod argv, never a shell)."""
-    return "{{ ti.xcom_pull(task_ids='%s')['%s'] }}" % (request_task_id, name)
+    return f"{{{{ ti.xcom_pull(task_ids='{request_task_id}')['{name}'] }}}}"
 
 
 def start_phase(model: type[BaseModel], *, with_plan: bool = True) -> TaskGroup:
     """Validate the conf with ``model`` and record the run; then (optionally) plan it in a pod."""
     with TaskGroup("start", tooltip="Orchestrator: validate the request, record the run, plan") as group:
 
-        @task(task_id="validate_request", retries=0)
+        @task(task_id="validate_request")
         def validate_request() -> dict:
             """Second validation of the conf (pydantic) and the run's first ledger record."""
             return tasks.validate_request(model, get_current_context())
@@ -69,7 +69,7 @@ def finish_phase() -> TaskGroup:
     """Final report (always runs) — HTML and JSON with the scores, criteria and findings."""
     with TaskGroup("finish", tooltip="Orchestrator: final report and run status") as group:
 
-        @task(task_id="final_report", trigger_rule="all_done", retries=0)
+        @task(task_id="final_report", trigger_rule="all_done")
         def final_report() -> dict:
             """Render the report from the ledger; fail the run if any task failed."""
             return tasks.final_report(get_current_context())

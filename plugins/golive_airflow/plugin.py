@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from airflow.plugins_manager import AirflowPlugin
 
 
@@ -15,6 +17,6 @@ class GolivePlugin(AirflowPlugin):
     """Mounts ``/golive`` (runs, verdicts, reports from the ledger) and links it from the UI."""
 
     name = "golive"
-    fastapi_apps = [{"app": _ledger_app(), "url_prefix": "/golive", "name": "golive ledger"}]
-    external_views = [{"name": "golive ledger", "href": "/golive/runs", "destination": "nav",
+    fastapi_apps: ClassVar[list[dict]] = [{"app": _ledger_app(), "url_prefix": "/golive", "name": "golive ledger"}]
+    external_views: ClassVar[list[dict]] = [{"name": "golive ledger", "href": "/golive/runs", "destination": "nav",
                        "category": "browse", "url_route": "golive"}]

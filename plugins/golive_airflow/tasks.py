@@ -30,7 +30,7 @@ def format_validation_error(error: ValidationError) -> str:
 
 
 def _resolve_source(request: BaseModel) -> BaseModel:
-    source = getattr(request, "source")
+    source = request.source
     if is_git_source(source):
         return request
     root = Path(os.environ.get("GOLIVE_SOURCE_ROOT", os.getcwd()))
@@ -98,10 +98,10 @@ def final_report(context: Any, ledger_conn_id: str | None = None) -> dict[str, A
     report = ledger.run_report(ti.run_id)
     paths = render_report(report, get_settings().run_report_dir(ti.run_id))
     summary = summarize(report)
-    print(f"golive report: {paths.html}")  # noqa: T201 - the line users look for in the task log
-    print(f"golive report (JSON): {paths.json}")  # noqa: T201
+    print(f"golive report: {paths.html}")
+    print(f"golive report (JSON): {paths.json}")
     for line in summary.get("gates", []):
-        print(f"golive verdict: {line}")  # noqa: T201
+        print(f"golive verdict: {line}")
     if failed:
         raise GoLiveFailed(f"go-live failed; failed tasks: {', '.join(failed)}; report: {paths.html}")
     return {"html": str(paths.html), "json": str(paths.json), "summary": summary}

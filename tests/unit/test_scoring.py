@@ -6,7 +6,7 @@ from golive.models import Criterion, CriterionRule, CriterionStatus, VerdictStat
 from golive.scoring import ScoringError, apply_rule, evaluate, warning_floor_for
 
 
-def crit(name, status, weight=1.0, key=False, optional=False, value=1.0):
+def crit(name, status, weight=1.0, *, key=False, optional=False, value=1.0):
     return Criterion(name=name, value=None if status == CriterionStatus.NO_DATA else value, unit="",
                      threshold=">= 1", status=status, weight=weight, key=key, optional=optional, reason="r")
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from golive.routing import route_source
 from golive.runtime import write_xcom
 
+
 def plan(source: str, ref: str = "HEAD") -> dict:
     """The go-live plan of the application at ``source``: its routing decision (cpu or gpu)."""
     from golive.sources import checkout
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         result = plan(args.source, args.ref)
-    except Exception as exc:  # noqa: BLE001 - a CLI reports any failure as one clear line
+    except Exception as exc:
         print(f"orchestrator plan failed: {exc}", file=sys.stderr)
         return 2
     write_xcom(result)

@@ -63,7 +63,6 @@ def evaluation_chart(ev: Mapping[str, Any]) -> str:
     An optional criterion without data is drawn hatched: it leaves the maximum, as in scoring.
     """
     from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
 
     criteria = list(ev.get("criteria") or [])
     n = max(len(criteria), 1)
@@ -71,14 +70,17 @@ def evaluation_chart(ev: Mapping[str, Any]) -> str:
     fig = Figure(figsize=(7.2, height))
     gs = fig.add_gridspec(2, 1, height_ratios=[1.0, max(0.32 * n, 0.6)], hspace=0.55,
                           left=0.32, right=0.97, top=1 - 0.25 / height, bottom=0.55 / height)
-    _gauge(fig.add_subplot(gs[0]), _number(ev.get("score")), _number(ev.get("threshold"), 100.0),
+    gauge = fig.add_subplot(gs[0])
+    _gauge(gauge, _number(ev.get("score")), _number(ev.get("threshold"), 100.0),
            _number(ev.get("warning_floor")), str(ev.get("status", "")))
+    gauge.set_title(f"{ev.get('gate', '?')} (try {ev.get('try_number', '?')}): {ev.get('status', '?')}",
+                    fontsize=9, loc="left")
     ax = fig.add_subplot(gs[1])
     if not criteria:
         ax.text(0.5, 0.5, "no criteria recorded", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
         return _png(fig)
-    labels, maxima, earned, colours, hatches = [], [], [], [], []
+    labels, maxima, earned, colours, hatches, notes = [], [], [], [], [], []
     for c in criteria:
         status = str(c.get("status", ""))
         weight = _number(c.get("weight"))
@@ -88,6 +90,8 @@ def evaluation_chart(ev: Mapping[str, Any]) -> str:
         earned.append(0.0 if excluded else weight * criterion_points(status))
         colours.append(STATUS_COLOURS.get(status, STATUS_COLOURS["fail"]))
         hatches.append("//" if excluded else "")
+        notes.append("not counted (optional, no data)" if excluded
+                     else f"{earned[-1]:g}/{weight:g} {status}")
     ys = list(range(len(criteria)))[::-1]
     ax.barh(ys, maxima, height=0.7, color="#eeeeee", edgecolor="#9e9e9e", hatch=None)
     for y, m, h in zip(ys, maxima, hatches, strict=True):
@@ -95,18 +99,14 @@ def evaluation_chart(ev: Mapping[str, Any]) -> str:
             ax.barh(y, m, height=0.7, color="none", edgecolor="#9e9e9e", hatch=h)
     ax.barh(ys, earned, height=0.45, color=colours)
     top = max(maxima) if maxima else 1.0
-    for y, e, m in zip(ys, earned, maxima, strict=True):
-        ax.text(m + top * 0.01, y, f"{e:g}/{m:g}", va="center", fontsize=7)
+    for y, m, note in zip(ys, maxima, notes, strict=True):
+        ax.text(m + top * 0.01, y, note, va="center", fontsize=7)
     ax.set_yticks(ys, labels, fontsize=8)
-    ax.set_xlim(0, top * 1.15 if top > 0 else 1)
+    ax.set_xlim(0, top * 1.45 if top > 0 else 1)
     ax.set_xlabel("points (weight × pass 1 / warning 0.5 / fail, no-data 0)", fontsize=7)
     ax.tick_params(axis="x", labelsize=7)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    if any(hatches):
-        ax.legend(handles=[Patch(facecolor="none", edgecolor="#9e9e9e", hatch="//",
-                                 label="optional, no data: not counted")],
-                  fontsize=7, loc="lower right", frameon=False)
     return _png(fig)
 
 

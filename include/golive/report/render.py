@@ -116,7 +116,7 @@ def build_context(report: Mapping[str, Any], summary: Mapping[str, Any], *, plot
                       "earlier": [views[i] for i in g["indexes"][:-1]]})
     ordered = [views[i] for g in groups for i in g["indexes"]]
 
-    charts: dict[str, str] = {}
+    charts: dict[str, str | None] = {"overview": None}
     if plots and evaluations:
         from golive.report import plots as charts_mod
 
@@ -131,9 +131,9 @@ def build_context(report: Mapping[str, Any], summary: Mapping[str, Any], *, plot
     for key, value in report.items():
         if key in ("run", "phases", "evaluations", "summary"):
             continue
-        if isinstance(value, list) and (value == [] or all(isinstance(r, Mapping) for r in value)):
-            if value or key in EXTRA_SECTIONS:
-                extras.append(_table(EXTRA_SECTIONS.get(key, key.replace("_", " ").capitalize()),
+        rows_ok = isinstance(value, list) and all(isinstance(r, Mapping) for r in value)
+        if rows_ok and (value or key in EXTRA_SECTIONS):
+            extras.append(_table(EXTRA_SECTIONS.get(key, key.replace("_", " ").capitalize()),
                                      key, value))
     return {
         "run": _run_view(run),
@@ -199,6 +199,7 @@ def _run_view(run: Mapping[str, Any]) -> dict[str, Any]:
     fields = ("run_id", "dag_id", "application", "version", "environment", "strategy", "status",
               "error")
     view = {k: ("" if run.get(k) is None else str(run.get(k))) for k in fields}
+    view["status_css"] = _css(run.get("status"))
     view["logical_date"] = fmt_time(run.get("logical_date"))
     view["recorded_at"] = fmt_time(run.get("recorded_at"))
     request = run.get("request")
@@ -272,7 +273,7 @@ def _evaluation_view(ev: Mapping[str, Any], index: int, max_findings: int) -> di
                       "approver": str(approval.get("approver") or ""),
                       "comment": str(approval.get("comment") or ""),
                       "recorded_at": fmt_time(approval.get("recorded_at")),
-                      "css": "d-" + str(approval.get("decision") or "").lower()}
+                      "css": _css(approval.get("decision"))}
                      if approval else None),
         "criteria": criteria, "points_text": f"{earned:g} / {maximum:g}",
         "findings": groups, "findings_total": len(findings),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import math
 from collections.abc import Mapping
-from dataclasses import is_dataclass, asdict
+from dataclasses import asdict, is_dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
@@ -179,7 +179,7 @@ def summarize(report: Mapping[str, Any]) -> dict[str, Any]:
     Only the current (last) evaluation of each gate counts; superseded retries are counted in
     ``evaluations_superseded``. Outcomes, worst first: REJECTED (the conf was rejected, or a human
     rejected a WARNING), ROLLED-BACK, FAIL, PENDING (a WARNING awaits approval), NO-GATES (no gate
-    ran), WARNING (passed with approved warnings), PASS.
+    ran), WARNING (passed with approved warnings), PASS. A run recorded as failed is at best FAIL.
 
     :param report: the dict returned by ``Ledger.run_report(run_id)``.
     :raises ReportError: when ``report`` does not have that shape.
@@ -236,12 +236,12 @@ def _outcome(report: Mapping[str, Any], run: Mapping[str, Any],
         return "ROLLED-BACK", f"rolled back ({len(rollbacks)} rollback(s)): {why}"
     if failed:
         return "FAIL", "; ".join(_gate_why(g) for g in failed)
-    if run_status == "failed":
-        return "FAIL", f"the run failed: {error or 'no error recorded'}"
     rejected = [g for g in gates if g["effective"] == "REJECTED"]
     if rejected:
         return "REJECTED", "; ".join(
             f"gate {g['gate']} WARNING rejected by {g['approval']['approver']}" for g in rejected)
+    if run_status == "failed":
+        return "FAIL", f"the run failed: {error or 'no error recorded'}"
     pending = [g for g in gates if g["effective"] == "PENDING"]
     if pending:
         return "PENDING", "; ".join(f"gate {g['gate']} WARNING awaits approval" for g in pending)

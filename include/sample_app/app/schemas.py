@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
 
 from app.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problems
 
@@ -13,6 +13,16 @@ USERNAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{2,31}$"
 SKU_PATTERN = r"^[A-Z0-9][A-Z0-9-]{2,31}$"
 # The policy as a JSON-schema pattern, for clients and API fuzzers; the validator enforces it.
 PASSWORD_PATTERN = r"^(?=.*[A-Z])(?=.*[a-z])(?=.*[0-9])(?=.*[^A-Za-z0-9]).{12,}$"
+
+
+def _json_integer(value: object) -> object:
+    """Refuse booleans and strings where JSON must carry a number; whole floats pass on as ints."""
+    if isinstance(value, bool | str | bytes):
+        raise ValueError("must be a JSON integer")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
 
 
 class ErrorOut(BaseModel):
@@ -40,7 +50,7 @@ class RegisterIn(BaseModel):
     """A new account. The password policy: at least 12 characters with an uppercase
     letter, a lowercase letter, a digit and a symbol, not containing the username."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid")
 
     username: str = Field(pattern=USERNAME_PATTERN, description="3-32 characters: a letter, then letters, digits, '_', '.' or '-'.")
     password: SecretStr = Field(
@@ -70,7 +80,7 @@ class UserOut(BaseModel):
 class LoginIn(BaseModel):
     """Credentials to exchange for a bearer token."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid")
 
     username: str = Field(min_length=1, max_length=64)
     password: SecretStr = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)
@@ -87,12 +97,12 @@ class TokenOut(BaseModel):
 class ItemIn(BaseModel):
     """A new inventory item."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100)
     sku: str = Field(pattern=SKU_PATTERN, description="Stock-keeping unit, unique per owner.")
-    quantity: int = Field(ge=0, le=1_000_000)
-    price_cents: int = Field(ge=0, le=100_000_000)
+    quantity: JsonInt = Field(ge=0, le=1_000_000)
+    price_cents: JsonInt = Field(ge=0, le=100_000_000)
     description: str | None = Field(default=None, max_length=500)
 
 

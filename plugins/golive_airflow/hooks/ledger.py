@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from airflow.exceptions import AirflowNotFoundException
+from airflow.sdk.exceptions import AirflowNotFoundException
 from airflow.sdk.bases.hook import BaseHook
 
 from golive.ledger import Ledger, default_url, make_engine

@@ -15,10 +15,14 @@ from golive_airflow.hooks.ledger import LedgerHook
 
 def approval_body(summary: dict[str, Any]) -> str:
     """Markdown shown to the approver: the score, the band and the reasons with raw values."""
-    lines = [f"**{summary['gate']} gate: {summary['status']}** — score **{summary['score']:.1f}** "
-             f"(accept ≥ {summary['threshold']:g}, warning band ≥ {summary['warning_floor']:g}).",
-             "", f"Application `{summary['application']}` at `{summary['ref']}`; "
-             f"ledger evaluation {summary['id']}.", "", "Reasons:"]
+    lines = [
+        (f"**{summary['gate']} gate: {summary['status']}** — score **{summary['score']:.1f}** "
+         f"(accept ≥ {summary['threshold']:g}, warning band ≥ {summary['warning_floor']:g})."),
+        "",
+        f"Application `{summary['application']}` at `{summary['ref']}`; ledger evaluation {summary['id']}.",
+        "",
+        "Reasons:",
+    ]
     lines += [f"- {r}" for r in summary.get("reasons", [])]
     lines += ["", "Approve to continue the go-live; Reject fails the gate."]
     return "\n".join(lines)

@@ -60,7 +60,7 @@ class GateScoringOperator(BaseOperator):
                     raw = None
             try:
                 results.append(AnalyzerResult.model_validate(raw))
-            except Exception as exc:  # noqa: BLE001 - any bad payload is reported as no-data
+            except Exception as exc:
                 why = "produced no result (the pod failed or printed nothing)" if raw is None else f"bad result: {exc}"
                 results.append(AnalyzerResult(agent=self.agent, tool=tool, error=f"analyzer task {task_id} {why}"))
         return results

@@ -17,9 +17,9 @@ from golive_airflow.triggers.gate import VerificationGateTrigger, jsonable
 
 def explain(evaluation: dict[str, Any]) -> str:
     """A verdict in words: score, threshold, then each failing criterion with its raw value."""
-    lines = [f"{evaluation['gate']} gate {evaluation['status']}: score {evaluation['score']:.1f} "
-             f"(threshold {evaluation['threshold']:g}, warning floor {evaluation['warning_floor']:g}); "
-             f"evaluation {evaluation['id']} of run {evaluation['run_id']}"]
+    lines = [(f"{evaluation['gate']} gate {evaluation['status']}: score {evaluation['score']:.1f} "
+              f"(threshold {evaluation['threshold']:g}, warning floor {evaluation['warning_floor']:g}); "
+              f"evaluation {evaluation['id']} of run {evaluation['run_id']}")]
     lines += [f"  - {reason}" for reason in evaluation.get("reasons", [])]
     return "\n".join(lines)
 

@@ -73,7 +73,7 @@ class VerificationGateTrigger(BaseTrigger):
         while True:
             try:
                 evaluation = await asyncio.to_thread(self.fetch)
-            except Exception as exc:  # noqa: BLE001 - reported to the task, which fails with it
+            except Exception as exc:
                 yield TriggerEvent({"status": "error", "message": f"{type(exc).__name__}: {exc}"})
                 return
             if evaluation is not None:

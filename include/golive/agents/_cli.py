@@ -1,0 +1,472 @@
+"""Shared plumbing of the agents' CLIs: running tools, guarding analyzers, scoring, printing, the ledger.
+
+Each agent module (``quality``, ``security``) declares an ``AgentSpec`` — its analyzers, its rules and
+which analyzer produces which measurement — and hands it to ``main``. Everything else lives here, once:
+
+* ``run_tool``: a subprocess from an argv list (never a shell), in its own process group, with a
+  timeout that kills the whole group, and the tool's stderr captured for the error message;
+* ``guarded``: an analyzer that raises becomes an ``AnalyzerResult`` with ``error`` set — the scoring
+  step turns it into no-data with that reason, never into a pass;
+* ``score_results``: rules + results → verdict, with a missing or failed analyzer's criteria no-data;
+* the CLI: ``analyze`` (one analyzer, one pod) and the gate action (``verify`` / ``scan``: all analyzers,
+  the verdict, optionally the ledger), JSON on stdout and the XCom return value in a pod.
+
+Exit codes: ``analyze`` exits 0 whenever it produced a result (also when the tool failed: the result
+carries the error). The gate action exits 0 for PASS, 1 for FAIL, 3 for WARNING. Both exit 2 on bad
+command-line input (nothing was run), 4 when a git source could not be fetched, 5 when the ledger
+could not record the verdict (the verdict is still printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import traceback
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from golive import runtime
+from golive.models import (
+    DNS1123_LABEL,
+    AnalyzerResult,
+    CriterionRule,
+    GoliveError,
+    SourceStr,
+    Verdict,
+    VerdictStatus,
+    is_git_source,
+)
+from golive.scoring import apply_rules, evaluate
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_WARNING, EXIT_SOURCE, EXIT_LEDGER = 0, 1, 2, 3, 4, 5
+VERDICT_EXIT = {VerdictStatus.PASS: EXIT_PASS, VerdictStatus.FAIL: EXIT_FAIL,
+                VerdictStatus.WARNING: EXIT_WARNING}
+DEFAULT_TOOL_TIMEOUT = 120.0
+_TAIL = 2000
+
+#: How each external tool is started. Tests (and unusual images) replace an entry, or set
+#: ``GOLIVE_TOOL_<NAME>`` (e.g. ``GOLIVE_TOOL_RUFF=/usr/local/bin/ruff``), split like a shell would.
+TOOL_COMMANDS: dict[str, list[str]] = {
+    "ruff": [sys.executable, "-m", "ruff"],
+    "radon": [sys.executable, "-m", "radon"],
+    "bandit": [sys.executable, "-m", "bandit"],
+    "coverage": [sys.executable, "-m", "coverage"],
+    "git": ["git"],
+}
+
+
+class ToolError(GoliveError):
+    """An analyzer's tool could not run, or its output could not be read; the message says why."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an analyzer gets: the agent it runs for, the checked-out source tree and its options.
+
+    :param agent: ``quality`` or ``security`` (recorded in the result).
+    :param source: the source tree (already checked out).
+    :param timeout: seconds a tool may run; None for the analyzer's own default.
+    :param evidence: results of other analyzers an analyzer may build on (the checklist does).
+    """
+
+    agent: str
+    source: Path
+    timeout: float | None = None
+    evidence: tuple[AnalyzerResult, ...] | None = None
+
+
+Analyzer = Callable[[Context], AnalyzerResult]
+
+
+@dataclass(frozen=True)
+class ToolRun:
+    """A finished tool process."""
+
+    argv: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def tool_command(name: str) -> list[str]:
+    """The argv prefix that starts tool ``name`` (``GOLIVE_TOOL_<NAME>`` overrides ``TOOL_COMMANDS``)."""
+    override = os.environ.get(f"GOLIVE_TOOL_{name.upper().replace('-', '_')}")
+    if override:
+        return shlex.split(override)
+    return list(TOOL_COMMANDS[name])
+
+
+def tool_version(distribution: str) -> str:
+    """Installed version of a Python distribution, or ``unknown``."""
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def tail(text: str, limit: int = _TAIL) -> str:
+    """The last ``limit`` characters of ``text``, stripped (where tools print their actual error)."""
+    text = text.strip()
+    return text if len(text) <= limit else "…" + text[-limit:]
+
+
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a tool: ours without pytest/coverage state that would leak into a child run."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PYTEST_", "COV_CORE_", "COVERAGE_", "LOCALKUBE_"))}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.update(extra or {})
+    return env
+
+
+def run_tool(argv: Sequence[str], *, cwd: Path, timeout: float, env: Mapping[str, str] | None = None,
+             ok_codes: Sequence[int] = (0,)) -> ToolRun:
+    """Run ``argv`` (a list; never a shell) in ``cwd``; raise ``ToolError`` if it cannot run or fails.
+
+    The process gets its own session, so a timeout kills it and everything it started.
+
+    :param argv: the command line.
+    :param cwd: working directory.
+    :param timeout: seconds before the process group is killed.
+    :param env: environment (default: ``clean_env()``).
+    :param ok_codes: exit codes that mean the tool ran (e.g. bandit exits 1 when it found issues).
+    :raises ToolError: the executable is missing, it timed out, or it exited with another code.
+    """
+    argv = [str(a) for a in argv]
+    name = Path(argv[0]).name if argv[0] != sys.executable else " ".join(argv[1:3])
+    try:
+        proc = subprocess.Popen(argv, cwd=cwd, env=dict(env) if env is not None else clean_env(),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, encoding="utf-8", errors="replace", start_new_session=True)
+    except OSError as exc:
+        raise ToolError(f"{name} could not be started ({argv[0]}): {exc.strerror or exc}") from exc
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        stdout, stderr = proc.communicate()
+        raise ToolError(f"{name} did not finish within {timeout:g} s and was stopped; "
+                        f"last output: {tail(stderr or stdout, 500)}") from None
+    if proc.returncode not in ok_codes:
+        raise ToolError(f"{name} exited with code {proc.returncode}: {tail(stderr or stdout) or 'no output'}")
+    return ToolRun(argv=argv, returncode=proc.returncode, stdout=stdout, stderr=stderr)
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
+
+
+def parse_json(run: ToolRun, what: str) -> Any:
+    """Parse a tool's JSON stdout; a tool that printed something else is a ``ToolError``."""
+    try:
+        return json.loads(run.stdout)
+    except json.JSONDecodeError as exc:
+        raise ToolError(f"{what} printed no JSON ({exc.msg}); stderr: {tail(run.stderr, 800) or 'empty'}; "
+                        f"stdout: {tail(run.stdout, 400) or 'empty'}") from exc
+
+
+def guarded(tool: str, analyzer: Analyzer, ctx: Context) -> AnalyzerResult:
+    """Run one analyzer; any failure becomes a result with ``error`` set (no-data), never a pass."""
+    try:
+        result = analyzer(ctx)
+    except ToolError as exc:
+        return AnalyzerResult(agent=ctx.agent, tool=tool, error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - an analyzer bug must surface as no-data, not kill the gate
+        traceback.print_exc(file=sys.stderr)
+        return AnalyzerResult(agent=ctx.agent, tool=tool,
+                              error=f"the {tool} analyzer failed: {type(exc).__name__}: {exc}")
+    return result
+
+
+def run_analyzers(registry: Mapping[str, Analyzer], ctx: Context, tools: Sequence[str] | None = None,
+                  max_workers: int | None = None) -> list[AnalyzerResult]:
+    """Run several analyzers in parallel threads (their tools are subprocesses); results in ``tools`` order."""
+    names = list(tools if tools is not None else registry)
+    if not names:
+        return []
+    workers = max_workers or min(len(names), max(2, (os.cpu_count() or 2) * 2))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"golive-{ctx.agent}") as pool:
+        futures = [pool.submit(guarded, name, registry[name], ctx) for name in names]
+        return [f.result() for f in futures]
+
+
+def score_results(gate: str, rules: Sequence[CriterionRule], producers: Mapping[str, str],
+                  results: Sequence[AnalyzerResult], threshold: float) -> Verdict:
+    """Score ``results`` with ``rules``: each criterion's value comes from the analyzer that produces it.
+
+    A missing analyzer result, an analyzer ``error`` or an unmeasured value make that criterion
+    no-data with the reason; the measurement's detail (e.g. the worst function) is added to the reason.
+
+    :param gate: ``quality`` or ``security``.
+    :param rules: the criteria.
+    :param producers: measurement name → the analyzer (tool) that measures it.
+    :param results: the analyzers' results (a later result of the same tool replaces an earlier one).
+    :param threshold: acceptance threshold 0–100.
+    """
+    by_tool = {r.tool: r for r in results}
+    values: dict[str, float | None] = {}
+    errors: dict[str, str] = {}
+    details: dict[str, str] = {}
+    for rule in rules:
+        name = rule.measurement
+        tool = producers[name]
+        result = by_tool.get(tool)
+        if result is None:
+            errors[name] = f"the {tool} analyzer produced no result"
+            continue
+        if result.error:
+            errors[name] = f"{tool} could not run: {result.error}"
+            continue
+        measurement = next((m for m in result.measurements if m.name == name), None)
+        if measurement is None:
+            errors[name] = f"{tool} did not report {name}"
+        elif measurement.value is None:
+            errors[name] = measurement.detail or f"{tool} could not measure {name}"
+        else:
+            values[name] = measurement.value
+            details[name] = measurement.detail
+    criteria = apply_rules(rules, values, errors)
+    enriched = []
+    for rule, criterion in zip(rules, criteria, strict=True):
+        detail = details.get(rule.measurement)
+        if detail and criterion.value is not None:
+            criterion = criterion.model_copy(update={"reason": f"{criterion.reason} ({detail})"})
+        enriched.append(criterion)
+    return evaluate(gate, enriched, threshold)
+
+
+# -- CLI --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AgentSpec:
+    """Everything that makes one agent's CLI: its analyzers, rules and gate action.
+
+    :param name: ``quality`` or ``security``.
+    :param registry: analyzer name → analyzer function.
+    :param rules: the gate's criteria.
+    :param producers: measurement → analyzer name.
+    :param gate_action: the CLI action that runs the whole gate (``verify`` / ``scan``).
+    :param score: results, threshold → verdict (the agent's ``score``).
+    :param late: analyzers that run after the others, with their results as evidence.
+    :param sarif: results → SARIF document, when the agent offers ``--sarif``.
+    """
+
+    name: str
+    registry: Mapping[str, Analyzer]
+    rules: Sequence[CriterionRule]
+    producers: Mapping[str, str]
+    gate_action: str
+    score: Callable[[list[AnalyzerResult], float], Verdict]
+    late: tuple[str, ...] = ()
+    sarif: Callable[[list[AnalyzerResult]], dict[str, Any]] | None = None
+    description: str = ""
+
+    @property
+    def task_id(self) -> str:
+        """The ledger task id of a CLI gate run (``cli.quality.verify``)."""
+        return f"cli.{self.name}.{self.gate_action}"
+
+
+def _threshold(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"threshold must be a number, got {text!r}") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"threshold must be within 0-100, got {value:g}")
+    return value
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"timeout must be a number of seconds, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"timeout must be positive, got {value:g}")
+    return value
+
+
+def _source(text: str) -> str:
+    try:
+        return TypeAdapter(SourceStr).validate_python(text)
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(exc.errors()[0]["msg"]) from None
+
+
+def _ref(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9._/@+][A-Za-z0-9._/@+-]{0,199}", text):
+        raise argparse.ArgumentTypeError(f"ref {text!r} is not a branch, tag or commit name")
+    return text
+
+
+def _application(text: str) -> str:
+    if not re.fullmatch(DNS1123_LABEL, text) or len(text) > 63:
+        raise argparse.ArgumentTypeError(f"application {text!r} must be a DNS-1123 label "
+                                         "(lowercase letters, digits and '-', at most 63)")
+    return text
+
+
+def build_parser(spec: AgentSpec) -> argparse.ArgumentParser:
+    """The agent's argument parser: ``analyze`` and the gate action."""
+    prog = f"python -m golive.agents.{spec.name}"
+    parser = argparse.ArgumentParser(prog=prog, description=spec.description,
+                     epilog="exit codes: analyze 0 (result printed, tool errors inside it); "
+                            f"{spec.gate_action} 0 PASS, 1 FAIL, 3 WARNING; 2 bad input, "
+                            "4 source not fetched, 5 ledger not written")
+    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--source", required=True, type=_source,
+                       help="local path of the source tree, or a git URL (https://, ssh://, file://, git@)")
+        p.add_argument("--ref", default="HEAD", type=_ref,
+                       help="branch, tag or commit to check out for a git source (default HEAD)")
+        p.add_argument("--timeout", type=_positive, default=None,
+                       help="seconds each tool may run (default: 300 for the test suite, 120 otherwise)")
+
+    analyze = sub.add_parser("analyze", help="run ONE analyzer and print its AnalyzerResult as JSON",
+                             description="Run one analyzer (one pod) and print its AnalyzerResult JSON.")
+    analyze.add_argument("--tool", required=True, choices=list(spec.registry), help="the analyzer to run")
+    common(analyze)
+    if spec.late:
+        analyze.add_argument("--evidence", type=Path, default=None,
+                             help="JSON file with other analyzers' results (a list of AnalyzerResult, or "
+                                  f"a {spec.gate_action} output) for "
+                                  f"{', '.join(spec.late)}; without it they run here")
+
+    gate = sub.add_parser(spec.gate_action, help="run all analyzers, score them and print the verdict",
+                          description=f"Run every {spec.name} analyzer, score them and print "
+                                      '{"verdict": ..., "results": [...]} as JSON.')
+    common(gate)
+    gate.add_argument("--application", default=None, type=_application,
+                      help="application name (DNS-1123 label; default: derived from the source)")
+    gate.add_argument("--threshold", type=_threshold, default=85.0, help="acceptance threshold 0-100 (85)")
+    gate.add_argument("--ledger-url", default=None,
+                      help="SQLAlchemy URL of the ledger (default: $GOLIVE_LEDGER_URL; none: not recorded)")
+    gate.add_argument("--run-id", default=None, help="run id recorded in the ledger (default cli-<uuid4>)")
+    gate.add_argument("--submitted-by", default=os.environ.get("USER", "cli"), help="who submitted it")
+    if spec.sarif is not None:
+        gate.add_argument("--sarif", type=Path, default=None, help="also write the findings as SARIF 2.1.0")
+    return parser
+
+
+def application_name(source: str) -> str:
+    """A DNS-1123 application name derived from a path or git URL (``My_App.git`` → ``my-app``)."""
+    stem = re.split(r"[/:]", source.rstrip("/"))[-1]
+    stem = stem[:-4] if stem.endswith(".git") else stem
+    name = re.sub(r"[^a-z0-9-]+", "-", stem.lower()).strip("-")[:63].strip("-")
+    return name if re.match(DNS1123_LABEL, name or "") else "app"
+
+
+def emit(payload: Any) -> None:
+    """Print ``payload`` as JSON on stdout (indented on a terminal, one line in a pod's log)."""
+    indent = 2 if sys.stdout.isatty() else None
+    sys.stdout.write(json.dumps(payload, indent=indent, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def _load_evidence(path: Path) -> tuple[AnalyzerResult, ...]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    items = data.get("results", []) if isinstance(data, dict) else data
+    return tuple(AnalyzerResult.model_validate(item) for item in items)
+
+
+def record_in_ledger(url: str, spec: AgentSpec, *, run_id: str, application: str, ref: str, source: str,
+                     submitted_by: str, verdict: Verdict, results: Sequence[AnalyzerResult]) -> int:
+    """Record the submission and the gate's evaluation (criteria, findings, raw results); return its id."""
+    from golive.ledger import Ledger, RecordKey
+
+    ledger = Ledger.from_url(url)
+    ledger.record_submission(run_id=run_id, application=application, ref=ref, source=source,
+                             submitted_by=submitted_by)
+    findings = [f for r in results for f in r.findings]
+    return ledger.record_evaluation(RecordKey(run_id, spec.task_id, 1), application=application, ref=ref,
+                                    verdict=verdict, findings=findings,
+                                    inputs=[r.model_dump(mode="json") for r in results])
+
+
+def gate_results(spec: AgentSpec, ctx: Context) -> list[AnalyzerResult]:
+    """Run all of the agent's analyzers: the independent ones in parallel, then the ``late`` ones."""
+    first = [t for t in spec.registry if t not in spec.late]
+    results = run_analyzers(spec.registry, ctx, first)
+    if spec.late:
+        late_ctx = Context(agent=ctx.agent, source=ctx.source, timeout=ctx.timeout, evidence=tuple(results))
+        results += run_analyzers(spec.registry, late_ctx, spec.late)
+    return results
+
+
+def main(spec: AgentSpec, argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m golive.agents.<agent>``; returns the exit code."""
+    from golive.sources import SourceError, checkout, redact
+
+    parser = build_parser(spec)
+    args = parser.parse_args(argv)
+    if not is_git_source(args.source):
+        path = Path(args.source)
+        if not path.exists():
+            parser.error(f"--source {args.source}: no such file or directory")
+        if not path.is_dir():
+            parser.error(f"--source {args.source}: not a directory (give the root of the source tree)")
+    evidence = None
+    if getattr(args, "evidence", None) is not None:
+        try:
+            evidence = _load_evidence(args.evidence)
+        except (OSError, ValueError) as exc:
+            parser.error(f"--evidence {args.evidence}: cannot read analyzer results: {exc}")
+    ledger_url = getattr(args, "ledger_url", None) or os.environ.get("GOLIVE_LEDGER_URL")
+
+    with tempfile.TemporaryDirectory(prefix=f"golive-{spec.name}-") as tmp:
+        try:
+            tree = checkout(args.source, args.ref, Path(tmp))
+        except SourceError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_SOURCE
+        ctx = Context(agent=spec.name, source=tree, timeout=args.timeout, evidence=evidence)
+        if args.action == "analyze":
+            result = guarded(args.tool, spec.registry[args.tool], ctx)
+            payload = result.model_dump(mode="json")
+            emit(payload)
+            runtime.write_xcom(payload)
+            return EXIT_PASS
+
+        results = gate_results(spec, ctx)
+        verdict = spec.score(results, args.threshold)
+        if getattr(args, "sarif", None) is not None and spec.sarif is not None:
+            args.sarif.parent.mkdir(parents=True, exist_ok=True)
+            args.sarif.write_text(json.dumps(spec.sarif(results), indent=2), encoding="utf-8")
+    payload = {"verdict": verdict.model_dump(mode="json"), "results": [r.model_dump(mode="json") for r in results]}
+    emit(payload)
+    code = VERDICT_EXIT[verdict.status]
+    evaluation_id = None
+    if ledger_url:
+        application = args.application or application_name(args.source)
+        try:
+            evaluation_id = record_in_ledger(
+                ledger_url, spec, run_id=args.run_id or f"cli-{uuid.uuid4()}", application=application,
+                ref=args.ref, source=redact(args.source), submitted_by=args.submitted_by, verdict=verdict,
+                results=results)
+        except Exception as exc:  # noqa: BLE001 - any database failure: say so, keep the verdict printed
+            print(f"error: the verdict could not be recorded in the ledger: {type(exc).__name__}: "
+                  f"{redact(str(exc))}", file=sys.stderr)
+            code = EXIT_LEDGER
+    runtime.write_xcom({"verdict": payload["verdict"], "evaluation_id": evaluation_id})
+    print(f"{spec.name} gate: {verdict.status.value} (score {verdict.score:g}, threshold {verdict.threshold:g})"
+          + (f", ledger evaluation {evaluation_id}" if evaluation_id is not None else ""), file=sys.stderr)
+    return code

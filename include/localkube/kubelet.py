@@ -1,0 +1,705 @@
+"""The kubelet: runs each scheduled pod's containers as local processes and reports their status.
+
+Lifecycle, as on a cluster: the pod is scheduled (or left Pending as Unschedulable), its volumes
+are prepared, init containers run one by one, then the containers start; exit codes become
+``terminated`` states and the pod phase follows ``restartPolicy``. ``activeDeadlineSeconds`` kills
+the pod (phase Failed, reason DeadlineExceeded); a delete stops the containers (SIGTERM to the
+process group, SIGKILL after the grace period, capped at ``max_grace_seconds``) before the object
+goes. Events are recorded for every step (Scheduled, Pulled, Created, Started, Killing, Failed,
+BackOff, FailedScheduling, DeadlineExceeded, FailedMount).
+
+Containers listed in :data:`VIRTUAL_CONTAINERS` (KubernetesPodOperator's XCom sidecar) are not
+run at all: they are "running" until an ``exec`` kills them (see :mod:`localkube.exec_ws`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import shutil
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from localkube.errors import ApiError, bad_request, not_found
+from localkube.events import NORMAL, WARNING, EventRecorder
+from localkube.ipam import IPAllocator
+from localkube.logs import LogBuffer
+from localkube.podspec import (
+    MOUNT_MAP_ENV,
+    ContainerConfigError,
+    Limits,
+    StartError,
+    build_env,
+    map_path,
+    mount_map,
+    mount_map_json,
+    prepare_volumes,
+    process_limits,
+    resolve_argv,
+)
+from localkube.runtime import ContainerProcess
+from localkube.scheduler import Binding, Scheduler
+from localkube.store import CONFIGMAPS, PODS, SECRETS, Store
+from localkube.timeutil import rfc3339
+
+log = logging.getLogger(__name__)
+
+VIRTUAL_CONTAINERS = frozenset({"airflow-xcom-sidecar"})
+ENV_PASSTHROUGH = ("HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "SSL_CERT_FILE",
+                   "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE")
+_TERMINATION_MESSAGE_MAX = 4096
+
+
+@dataclass
+class Container:
+    """Runtime state of one container of a pod."""
+
+    spec: dict[str, Any]
+    init: bool
+    virtual: bool
+    log: LogBuffer
+    state: str = "waiting"
+    reason: str | None = "ContainerCreating"
+    message: str | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    exit_code: int | None = None
+    restart_count: int = 0
+    container_id: str | None = None
+    last_state: dict[str, Any] | None = None
+    previous_log: LogBuffer | None = None
+    process: ContainerProcess | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    cwd: str = "/"
+    mounts: dict[str, str] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
+    execs: set[Any] = field(default_factory=set)
+    finalized: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def name(self) -> str:
+        """The container name."""
+        return str(self.spec["name"])
+
+    @property
+    def image(self) -> str:
+        """The image, recorded but never pulled."""
+        return str(self.spec.get("image") or "")
+
+    def terminated_state(self) -> dict[str, Any]:
+        """The ``state.terminated`` object of the current run."""
+        state: dict[str, Any] = {"exitCode": self.exit_code if self.exit_code is not None else 0,
+                                 "reason": self.reason or "Completed",
+                                 "startedAt": rfc3339(self.started_at or self.finished_at),
+                                 "finishedAt": rfc3339(self.finished_at)}
+        if self.message:
+            state["message"] = self.message
+        if self.container_id:
+            state["containerID"] = self.container_id
+        return state
+
+    def status(self) -> dict[str, Any]:
+        """The ``v1.ContainerStatus`` object."""
+        if self.state == "running":
+            state: dict[str, Any] = {"running": {"startedAt": rfc3339(self.started_at)}}
+        elif self.state == "terminated":
+            state = {"terminated": self.terminated_state()}
+        else:
+            state = {"waiting": {"reason": self.reason or "ContainerCreating"}}
+            if self.message:
+                state["waiting"]["message"] = self.message
+        status: dict[str, Any] = {
+            "name": self.name, "image": self.image, "imageID": f"localkube://{self.image}",
+            "ready": self.state == "running" and not self.init, "restartCount": self.restart_count,
+            "started": self.state == "running", "state": state, "lastState": self.last_state or {},
+        }
+        if self.container_id:
+            status["containerID"] = self.container_id
+        return status
+
+
+@dataclass
+class PodRuntime:
+    """Runtime state of one pod."""
+
+    uid: str
+    namespace: str
+    name: str
+    pod_dir: Path
+    containers: dict[str, Container]
+    init_names: list[str]
+    main_names: list[str]
+    restart_policy: str
+    binding: Binding | None = None
+    ip: str | None = None
+    start_time: float | None = None
+    unschedulable: str | None = None
+    reason: str | None = None
+    message: str | None = None
+    stopping: bool = False
+    deleting: bool = False
+    released: bool = False
+    volumes: dict[str, str] = field(default_factory=dict)
+    settled: asyncio.Event = field(default_factory=asyncio.Event)
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    condition_times: dict[str, tuple[str, str]] = field(default_factory=dict)
+    deadline_handle: asyncio.TimerHandle | None = None
+
+
+class Kubelet:
+    """Runs pods for the API server; every method is called on the event-loop thread."""
+
+    def __init__(self, store: Store, scheduler: Scheduler, events: EventRecorder, state_dir: Path, *,
+                 api_port_fn: Any = None, max_grace_seconds: float = 2.0,
+                 restart_backoff_seconds: float = 10.0, env_passthrough: tuple[str, ...] = ENV_PASSTHROUGH,
+                 extra_env: dict[str, str] | None = None) -> None:
+        self.store = store
+        self.scheduler = scheduler
+        self.events = events
+        self.state_dir = state_dir
+        self.max_grace_seconds = max_grace_seconds
+        self.restart_backoff_seconds = restart_backoff_seconds
+        self.env_passthrough = env_passthrough
+        self.extra_env = dict(extra_env or {})
+        self._api_port_fn = api_port_fn or (lambda: 0)
+        self.ips = IPAllocator()
+        self.pods: dict[str, PodRuntime] = {}
+        self._pending: list[PodRuntime] = []
+        self._core = 0
+
+    # ----------------------------------------------------------------------------- lookups
+    def _runtime(self, namespace: str, name: str) -> PodRuntime:
+        pod = self.store.get(PODS, namespace, name)
+        runtime = self.pods.get(pod["metadata"]["uid"])
+        if runtime is None:
+            raise not_found("pods", name)
+        return runtime
+
+    def container(self, namespace: str, name: str, container: str | None) -> tuple[PodRuntime, Container]:
+        """The pod's container by name (the only one when ``container`` is None); 400 otherwise."""
+        runtime = self._runtime(namespace, name)
+        names = runtime.init_names + runtime.main_names
+        if container is None:
+            if len(runtime.main_names) != 1:
+                raise bad_request(f"a container name must be specified for pod {name}, choose one of: "
+                                  f"[{' '.join(runtime.main_names)}]")
+            container = runtime.main_names[0]
+        if container not in names:
+            raise bad_request(f"container {container} is not valid for pod {name}")
+        return runtime, runtime.containers[container]
+
+    def log_buffer(self, namespace: str, name: str, container: str | None, previous: bool) -> LogBuffer:
+        """The log of a container's current (or previous) run; 400 while it never ran."""
+        runtime, target = self.container(namespace, name, container)
+        if previous:
+            if target.previous_log is None:
+                raise bad_request(f'previous terminated container "{target.name}" in pod "{name}" not found')
+            return target.previous_log
+        if target.state == "waiting" and target.started_at is None:
+            reason = target.reason or ("Pending" if runtime.unschedulable else "ContainerCreating")
+            raise bad_request(f'container "{target.name}" in pod "{name}" is waiting to start: {reason}')
+        return target.log
+
+    # ----------------------------------------------------------------------------- create
+    async def pod_created(self, pod: dict[str, Any], settle_timeout: float = 2.0) -> None:
+        """Take over a freshly stored pod; returns once it runs, blocks or fails (at most a timeout)."""
+        meta = pod["metadata"]
+        uid = meta["uid"]
+        pod_dir = self.state_dir / "pods" / f"{meta['namespace']}_{meta['name']}_{uid}"
+        containers: dict[str, Container] = {}
+        for kind in ("initContainers", "containers"):
+            for spec in pod["spec"].get(kind) or []:
+                log_dir = pod_dir / "logs" / spec["name"]
+                log_dir.mkdir(parents=True, exist_ok=True)
+                containers[spec["name"]] = Container(
+                    spec=spec, init=kind == "initContainers",
+                    virtual=kind == "containers" and spec["name"] in VIRTUAL_CONTAINERS,
+                    log=LogBuffer(log_dir / "0.log"),
+                    reason="PodInitializing" if kind == "containers" and pod["spec"].get("initContainers")
+                    else "ContainerCreating")
+        runtime = PodRuntime(
+            uid=uid, namespace=meta["namespace"], name=meta["name"], pod_dir=pod_dir,
+            containers=containers,
+            init_names=[c["name"] for c in pod["spec"].get("initContainers") or []],
+            main_names=[c["name"] for c in pod["spec"]["containers"]],
+            restart_policy=pod["spec"].get("restartPolicy", "Always"),
+        )
+        self.pods[uid] = runtime
+        node = pod["spec"].get("nodeName")
+        if node and node != self.scheduler.node.name:
+            runtime.unschedulable = f"pod is bound to node {node!r}, which does not exist"
+            self._sync(runtime)
+            return
+        if not self._try_schedule(runtime, pod):
+            self._pending.append(runtime)
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(runtime.settled.wait(), timeout=settle_timeout)
+
+    def _try_schedule(self, runtime: PodRuntime, pod: dict[str, Any]) -> bool:
+        reason = self.scheduler.unschedulable_reason(pod)
+        if reason is not None:
+            if reason != runtime.unschedulable:
+                runtime.unschedulable = reason
+                self.events.record(pod, WARNING, "FailedScheduling", reason, component="default-scheduler")
+                self._sync(runtime)
+            return False
+        runtime.unschedulable = None
+        runtime.binding = self.scheduler.bind(runtime.uid, pod)
+        runtime.ip = self.ips.allocate()
+
+        def bind(obj: dict[str, Any]) -> None:
+            obj["spec"]["nodeName"] = self.scheduler.node.name
+
+        pod = self.store.update(PODS, runtime.namespace, runtime.name, bind)
+        self.events.record(pod, NORMAL, "Scheduled",
+                           f"Successfully assigned {runtime.namespace}/{runtime.name} to "
+                           f"{self.scheduler.node.name}", component="default-scheduler")
+        self._sync(runtime)
+        self._spawn(runtime, self._run_pod(runtime))
+        return True
+
+    def _retry_pending(self) -> None:
+        for runtime in list(self._pending):
+            pod = self.store.find(PODS, runtime.namespace, runtime.name)
+            if pod is None or runtime.deleting:
+                self._pending.remove(runtime)
+            elif self._try_schedule(runtime, pod):
+                self._pending.remove(runtime)
+
+    def _spawn(self, runtime: PodRuntime, coro: Any) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro)
+        runtime.tasks.add(task)
+        task.add_done_callback(runtime.tasks.discard)
+        task.add_done_callback(self._report_crash)
+        return task
+
+    @staticmethod
+    def _report_crash(task: asyncio.Task[Any]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("localkube kubelet task failed", exc_info=task.exception())
+
+    # ----------------------------------------------------------------------------- running
+    def _pod(self, runtime: PodRuntime) -> dict[str, Any] | None:
+        pod = self.store.find(PODS, runtime.namespace, runtime.name)
+        if pod is None or pod["metadata"]["uid"] != runtime.uid:
+            return None
+        return pod
+
+    async def _run_pod(self, runtime: PodRuntime) -> None:
+        pod = self._pod(runtime)
+        if pod is None:
+            return
+        try:
+            runtime.volumes = prepare_volumes(pod, runtime.pod_dir, self.state_dir,
+                                              self._lookup(CONFIGMAPS), self._lookup(SECRETS))
+        except (ContainerConfigError, OSError) as exc:
+            self.events.record(pod, WARNING, "FailedMount", f"MountVolume.SetUp failed: {exc}")
+            runtime.settled.set()
+            return
+        runtime.start_time = time.time()
+        deadline = pod["spec"].get("activeDeadlineSeconds")
+        if deadline:
+            loop = asyncio.get_running_loop()
+            runtime.deadline_handle = loop.call_later(
+                deadline, lambda: self._spawn(runtime, self._deadline_exceeded(runtime)))
+        for name in runtime.init_names:
+            if not await self._run_init(runtime, runtime.containers[name]):
+                runtime.settled.set()
+                self._maybe_finish(runtime)
+                return
+        supervisors = []
+        for name in runtime.main_names:
+            container = runtime.containers[name]
+            outcome = await self._start(runtime, container)
+            if outcome == "blocked":
+                continue
+            supervisors.append(self._supervise(runtime, container, outcome == "running"))
+        runtime.settled.set()
+        await asyncio.gather(*supervisors)
+        self._maybe_finish(runtime)
+
+    async def _run_init(self, runtime: PodRuntime, container: Container) -> bool:
+        while not runtime.stopping:
+            outcome = await self._start(runtime, container)
+            runtime.settled.set()
+            if outcome == "blocked":
+                return False
+            code = await self._wait(runtime, container) if outcome == "running" else container.exit_code
+            if code == 0:
+                return True
+            if runtime.restart_policy == "Never" or runtime.stopping:
+                return False
+            await self._backoff(runtime, container)
+        return False
+
+    async def _supervise(self, runtime: PodRuntime, container: Container, running: bool) -> None:
+        while True:
+            code = await self._wait(runtime, container) if running else container.exit_code
+            if runtime.stopping or runtime.restart_policy == "Never":
+                return
+            if runtime.restart_policy == "OnFailure" and code == 0:
+                return
+            await self._backoff(runtime, container)
+            if runtime.stopping:
+                return
+            running = await self._start(runtime, container) == "running"
+
+    async def _backoff(self, runtime: PodRuntime, container: Container) -> None:
+        delay = min(self.restart_backoff_seconds * (2 ** container.restart_count), 300.0)
+        container.last_state = {"terminated": container.terminated_state()}
+        container.previous_log = container.log
+        container.state, container.reason = "waiting", "CrashLoopBackOff"
+        container.message = f"back-off {delay:g}s restarting failed container={container.name} pod={runtime.name}"
+        container.restart_count += 1
+        pod = self._pod(runtime)
+        if pod is not None:
+            self.events.record(pod, WARNING, "BackOff", f"Back-off restarting failed container {container.name} "
+                               f"in pod {runtime.name}", field_path=self._field_path(container))
+        self._sync(runtime)
+        await asyncio.sleep(delay)
+        log_dir = runtime.pod_dir / "logs" / container.name
+        container.log = LogBuffer(log_dir / f"{container.restart_count}.log")
+
+    @staticmethod
+    def _field_path(container: Container) -> str:
+        return f"spec.{'initContainers' if container.init else 'containers'}{{{container.name}}}"
+
+    def _lookup(self, rtype: Any) -> Any:
+        return lambda namespace, name: self.store.find(rtype, namespace, name)
+
+    def _base_env(self, runtime: PodRuntime, pod: dict[str, Any]) -> dict[str, str]:
+        env = {k: os.environ[k] for k in self.env_passthrough if k in os.environ}
+        port = str(self._api_port_fn())
+        env.update({
+            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            "HOSTNAME": pod["spec"].get("hostname") or runtime.name,
+            "KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": port,
+            "KUBERNETES_PORT": f"tcp://127.0.0.1:{port}",
+            "PYTHONUNBUFFERED": "1",
+            "TMPDIR": str(runtime.pod_dir / "tmp"),
+            "LOCALKUBE_POD_IP": runtime.ip or "",
+        })
+        if sys.prefix != sys.base_prefix:
+            env["VIRTUAL_ENV"] = sys.prefix
+        gpu_ids = ",".join(str(i) for i in (runtime.binding.gpu_ids if runtime.binding else []))
+        env["CUDA_VISIBLE_DEVICES"] = gpu_ids
+        env["NVIDIA_VISIBLE_DEVICES"] = gpu_ids or "void"
+        env.update(self.extra_env)
+        return env
+
+    def _configure(self, runtime: PodRuntime, container: Container, pod: dict[str, Any]) -> list[str]:
+        spec = container.spec
+        mounts = mount_map(spec, runtime.volumes)
+        container_dir = runtime.pod_dir / "containers" / container.name
+        container_dir.mkdir(parents=True, exist_ok=True)
+        (runtime.pod_dir / "tmp").mkdir(exist_ok=True)
+        termination_log = container_dir / "termination-log"
+        termination_log.write_bytes(b"")
+        mounts.setdefault(spec.get("terminationMessagePath") or "/dev/termination-log", str(termination_log))
+        cwd = str(runtime.pod_dir / "work")
+        if spec.get("workingDir"):
+            mapped = map_path(spec["workingDir"], mounts)
+            if mapped == spec["workingDir"] and not os.path.isdir(mapped):
+                mapped = str(runtime.pod_dir / "rootfs" / spec["workingDir"].lstrip("/"))
+                mounts[spec["workingDir"]] = mapped
+            Path(mapped).mkdir(parents=True, exist_ok=True)
+            cwd = mapped
+        env = build_env(spec, pod, self._base_env(runtime, pod), self._lookup(CONFIGMAPS), self._lookup(SECRETS))
+        venv_bin = os.path.dirname(sys.executable)
+        if not env.get("PATH", "").startswith(venv_bin + os.pathsep):
+            env["PATH"] = venv_bin + os.pathsep + env.get("PATH", "")
+        env[MOUNT_MAP_ENV] = mount_map_json(mounts)
+        container.env, container.cwd, container.mounts = env, cwd, mounts
+        container.limits = process_limits(spec, pod["spec"].get("activeDeadlineSeconds"), self._core)
+        self._core += len(container.limits.cores)
+        return resolve_argv(spec, env, mounts)
+
+    async def _start(self, runtime: PodRuntime, container: Container) -> str:
+        """Start one container: ``running``, ``failed`` (StartError) or ``blocked`` (config error)."""
+        pod = self._pod(runtime)
+        if pod is None or runtime.stopping:
+            return "blocked"
+        field_path = self._field_path(container)
+        container.finalized = asyncio.Event()
+        try:
+            argv = self._configure(runtime, container, pod) if not container.virtual else []
+        except ContainerConfigError as exc:
+            container.state, container.reason, container.message = "waiting", "CreateContainerConfigError", str(exc)
+            self.events.record(pod, WARNING, "Failed", f"Error: {exc}", field_path=field_path)
+            self._sync(runtime)
+            return "blocked"
+        except StartError as exc:
+            self.events.record(pod, NORMAL, "Pulled", f'Container image "{container.image}" already present '
+                               "on machine", field_path=field_path)
+            self._terminated(runtime, container, 128, "StartError", str(exc), started=False)
+            self.events.record(pod, WARNING, "Failed", f"Error: {exc}", field_path=field_path)
+            return "failed"
+        self.events.record(pod, NORMAL, "Pulled", f'Container image "{container.image}" already present on '
+                           "machine", field_path=field_path)
+        container.container_id = f"localkube://{uuid.uuid4().hex}"
+        self.events.record(pod, NORMAL, "Created", f"Created container: {container.name}", field_path=field_path)
+        if not container.virtual:
+            container.process = ContainerProcess(argv, container.env, container.cwd, container.limits,
+                                                 container.log)
+            try:
+                await container.process.start()
+            except OSError as exc:
+                self._terminated(runtime, container, 128, "StartError", f"failed to start: {exc}", started=False)
+                self.events.record(pod, WARNING, "Failed", f"Error: {exc}", field_path=field_path)
+                return "failed"
+        container.state, container.reason, container.message = "running", None, None
+        container.started_at, container.finished_at, container.exit_code = time.time(), None, None
+        self.events.record(pod, NORMAL, "Started", f"Started container {container.name}", field_path=field_path)
+        self._sync(runtime)
+        return "running"
+
+    async def _wait(self, runtime: PodRuntime, container: Container) -> int:
+        """Wait for a running container to end and record its terminated state."""
+        if container.virtual:
+            await container.finalized.wait()
+            return container.exit_code or 0
+        assert container.process is not None
+        code = await container.process.wait()
+        message = self._termination_message(container, code)
+        self._terminated(runtime, container, code, "Completed" if code == 0 else "Error", message)
+        return code
+
+    def _termination_message(self, container: Container, code: int) -> str | None:
+        local = container.mounts.get(container.spec.get("terminationMessagePath") or "/dev/termination-log")
+        text = ""
+        if local and os.path.isfile(local):
+            with open(local, "rb") as fh:
+                text = fh.read(_TERMINATION_MESSAGE_MAX).decode("utf-8", "replace")
+        if not text and code != 0 and container.spec.get("terminationMessagePolicy") == "FallbackToLogsOnError":
+            tail = b"".join(line for _, line in container.log.entries[-80:])[-2048:]
+            text = tail.decode("utf-8", "replace")
+        return text or None
+
+    def _terminated(self, runtime: PodRuntime, container: Container, code: int, reason: str,
+                    message: str | None, *, started: bool = True) -> None:
+        now = time.time()
+        container.state, container.exit_code = "terminated", code
+        container.reason, container.message = reason, message
+        container.finished_at = now
+        if not started:
+            container.started_at = now
+        for proc in list(container.execs):
+            proc.kill()
+        self._sync(runtime)  # status first, then wake log followers: they re-read the pod next
+        container.log.close()
+        container.finalized.set()
+        self._maybe_finish(runtime)
+
+    def stop_virtual(self, runtime: PodRuntime, container: Container, code: int = 0) -> None:
+        """A virtual container was killed (``kill`` via exec, or pod shutdown)."""
+        if container.state == "running":
+            self._terminated(runtime, container, code, "Completed" if code == 0 else "Error", None)
+
+    # ----------------------------------------------------------------------------- status
+    def _phase(self, runtime: PodRuntime) -> str:
+        if runtime.reason == "DeadlineExceeded" and not any(
+                c.state == "running" for c in runtime.containers.values()):
+            return "Failed"
+        if runtime.binding is None:
+            return "Pending"
+        inits = [runtime.containers[n] for n in runtime.init_names]
+        mains = [runtime.containers[n] for n in runtime.main_names]
+        never = runtime.restart_policy == "Never"
+        for c in inits:
+            if c.state == "terminated" and c.exit_code != 0 and (never or runtime.stopping):
+                return "Failed"
+        if any(not (c.state == "terminated" and c.exit_code == 0) for c in inits):
+            return "Pending"
+        if any(c.state == "running" for c in mains):
+            return "Running"
+        if all(c.state == "terminated" for c in mains):
+            if never or runtime.stopping:
+                return "Succeeded" if all(c.exit_code == 0 for c in mains) else "Failed"
+            if runtime.restart_policy == "OnFailure" and all(c.exit_code == 0 for c in mains):
+                return "Succeeded"
+            return "Running"
+        if any(c.started_at is not None or c.restart_count for c in mains):
+            return "Running"
+        return "Pending"
+
+    def _condition(self, runtime: PodRuntime, type_: str, ok: bool, reason: str | None = None,
+                   message: str | None = None) -> dict[str, Any]:
+        status = "True" if ok else "False"
+        previous = runtime.condition_times.get(type_)
+        if previous is None or previous[0] != status:
+            runtime.condition_times[type_] = (status, rfc3339())
+        condition = {"type": type_, "status": status, "lastProbeTime": None,
+                     "lastTransitionTime": runtime.condition_times[type_][1]}
+        if reason:
+            condition["reason"] = reason
+        if message:
+            condition["message"] = message
+        return condition
+
+    def _status(self, runtime: PodRuntime, pod: dict[str, Any]) -> dict[str, Any]:
+        status: dict[str, Any] = {"phase": self._phase(runtime),
+                                  "qosClass": (pod.get("status") or {}).get("qosClass", "BestEffort")}
+        if runtime.binding is None:
+            if runtime.unschedulable:
+                status["conditions"] = [self._condition(runtime, "PodScheduled", False, "Unschedulable",
+                                                        runtime.unschedulable)]
+            return status
+        phase = status["phase"]
+        mains = [runtime.containers[n] for n in runtime.main_names]
+        inits = [runtime.containers[n] for n in runtime.init_names]
+        init_done = all(c.state == "terminated" and c.exit_code == 0 for c in inits)
+        not_ready = [c.name for c in mains if c.state != "running"]
+        ready_reason = "PodCompleted" if phase in ("Succeeded", "Failed") else "ContainersNotReady"
+        ready_message = None if not not_ready else f"containers with unready status: [{' '.join(not_ready)}]"
+        status["conditions"] = [
+            self._condition(runtime, "PodReadyToStartContainers", phase not in ("Succeeded", "Failed")),
+            self._condition(runtime, "Initialized", init_done or phase in ("Succeeded",),
+                            None if init_done else "ContainersNotInitialized",
+                            None if init_done else "containers with incomplete status: "
+                            f"[{' '.join(c.name for c in inits if c.state != 'terminated')}]"),
+            self._condition(runtime, "Ready", not not_ready, None if not not_ready else ready_reason, ready_message),
+            self._condition(runtime, "ContainersReady", not not_ready, None if not not_ready else ready_reason,
+                            ready_message),
+            self._condition(runtime, "PodScheduled", True),
+        ]
+        status.update({
+            "hostIP": "127.0.0.1", "hostIPs": [{"ip": "127.0.0.1"}],
+            "podIP": runtime.ip, "podIPs": [{"ip": runtime.ip}] if runtime.ip else [],
+            "containerStatuses": [c.status() for c in mains],
+        })
+        if runtime.start_time:
+            status["startTime"] = rfc3339(runtime.start_time)
+        if inits:
+            status["initContainerStatuses"] = [c.status() for c in inits]
+        if runtime.reason:
+            status["reason"], status["message"] = runtime.reason, runtime.message
+        return status
+
+    def _sync(self, runtime: PodRuntime) -> None:
+        pod = self._pod(runtime)
+        if pod is None:
+            return
+
+        def write(obj: dict[str, Any]) -> None:
+            obj["status"] = self._status(runtime, obj)
+
+        self.store.update(PODS, runtime.namespace, runtime.name, write)
+
+    def _maybe_finish(self, runtime: PodRuntime) -> None:
+        """Release scheduler resources once the pod is terminal (GPUs go back to the node)."""
+        if self._phase(runtime) in ("Succeeded", "Failed") and not runtime.released:
+            runtime.released = True
+            if runtime.deadline_handle is not None:
+                runtime.deadline_handle.cancel()
+            if self.scheduler.release(runtime.uid):
+                self._retry_pending()
+            runtime.done.set()
+
+    # ----------------------------------------------------------------------------- stopping
+    async def _stop_containers(self, runtime: PodRuntime, grace: float) -> None:
+        runtime.stopping = True
+        pod = self._pod(runtime)
+        running = [c for c in runtime.containers.values() if c.state == "running"]
+        for container in running:
+            if pod is not None:
+                self.events.record(pod, NORMAL, "Killing", f"Stopping container {container.name}",
+                                   field_path=self._field_path(container))
+        await asyncio.gather(*(self._stop_one(runtime, c, grace) for c in running))
+        for container in runtime.containers.values():
+            if container.state == "waiting":
+                container.state, container.exit_code, container.reason = "terminated", 137, "ContainerStatusUnknown"
+                container.finished_at = time.time()
+                container.log.close()
+        self._sync(runtime)
+        self._maybe_finish(runtime)
+
+    async def _stop_one(self, runtime: PodRuntime, container: Container, grace: float) -> None:
+        if container.virtual:
+            self.stop_virtual(runtime, container, 143)
+            return
+        if container.process is not None:
+            await container.process.terminate(grace)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(container.finalized.wait(), timeout=5)
+
+    async def _deadline_exceeded(self, runtime: PodRuntime) -> None:
+        pod = self._pod(runtime)
+        if pod is None or runtime.stopping or self._phase(runtime) in ("Succeeded", "Failed"):
+            return
+        runtime.reason = "DeadlineExceeded"
+        runtime.message = "Pod was active on the node longer than the specified deadline"
+        self.events.record(pod, WARNING, "DeadlineExceeded", runtime.message)
+        grace = float(pod["spec"].get("terminationGracePeriodSeconds", 30))
+        await self._stop_containers(runtime, min(grace, self.max_grace_seconds))
+
+    async def delete_pod(self, namespace: str, name: str, grace: float | None) -> dict[str, Any]:
+        """Delete a pod: stop its processes (graceful, capped), then remove it. Returns the object."""
+        pod = self.store.get(PODS, namespace, name)
+        runtime = self.pods.get(pod["metadata"]["uid"])
+        spec_grace = float(pod["spec"].get("terminationGracePeriodSeconds", 30))
+        grace = spec_grace if grace is None else grace
+        active = runtime is not None and any(c.state == "running" for c in runtime.containers.values())
+        if runtime is None or not active:
+            if runtime is not None:
+                runtime.stopping = runtime.deleting = True
+                await self._stop_containers(runtime, 0)
+            return self._remove(namespace, name, runtime)
+
+        def mark(obj: dict[str, Any]) -> None:
+            obj["metadata"]["deletionTimestamp"] = rfc3339(time.time() + grace)
+            obj["metadata"]["deletionGracePeriodSeconds"] = int(grace)
+
+        if runtime.deleting:
+            return self.store.get(PODS, namespace, name)
+        runtime.deleting = True
+        marked = self.store.update(PODS, namespace, name, mark)
+
+        async def finish() -> None:
+            await self._stop_containers(runtime, min(grace, self.max_grace_seconds))
+            if self.store.find(PODS, namespace, name) is not None:
+                self._remove(namespace, name, runtime)
+
+        self._spawn(runtime, finish())
+        return marked
+
+    def _remove(self, namespace: str, name: str, runtime: PodRuntime | None) -> dict[str, Any]:
+        removed = self.store.delete(PODS, namespace, name)
+        if runtime is not None:
+            runtime.stopping = runtime.deleting = True
+            if runtime.deadline_handle is not None:
+                runtime.deadline_handle.cancel()
+            self.pods.pop(runtime.uid, None)
+            if runtime in self._pending:
+                self._pending.remove(runtime)
+            self.ips.release(runtime.ip)
+            for container in runtime.containers.values():
+                container.log.close()
+            shutil.rmtree(runtime.pod_dir, ignore_errors=True)
+            if self.scheduler.release(runtime.uid):
+                self._retry_pending()
+            runtime.done.set()
+        return removed
+
+    async def shutdown(self, grace: float = 0.5) -> None:
+        """Stop every pod's processes (localkube is going away)."""
+        runtimes = list(self.pods.values())
+        await asyncio.gather(*(self._stop_containers(r, grace) for r in runtimes), return_exceptions=True)
+        for runtime in runtimes:
+            for task in list(runtime.tasks):
+                task.cancel()
+
+
+def require_running(runtime: PodRuntime, container: Container) -> None:
+    """400 unless ``container`` can be exec'd into (it is running)."""
+    if container.state != "running":
+        phase = "completed" if container.state == "terminated" else "waiting"
+        raise ApiError(400, "BadRequest", f"cannot exec into a container in a {phase} pod; "
+                       f"container {container.name} of pod {runtime.name} is {container.state}")

@@ -1,0 +1,160 @@
+"""Local processes standing in for containers.
+
+Each container (and each ``exec`` into it) starts through a tiny launcher that runs in a fresh
+session (its own process group), asks the kernel to kill it if localkube's event-loop thread dies
+(``PR_SET_PDEATHSIG``), applies the process limits and then ``exec``\\ s the real argv — so no shell
+is involved and limits hold from the first instruction. stdout and stderr are one stream, as in
+``kubectl logs``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from localkube.logs import LineSplitter, LogBuffer
+from localkube.podspec import Limits
+
+# Runs under `python -I -S -c`; receives: parent pid, memory, cpu seconds, cores, argv...
+LAUNCHER = """
+import os, resource, signal, sys
+a = sys.argv
+try:
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+except Exception:
+    pass
+if os.getppid() != int(a[1]):
+    os._exit(137)
+if a[2] != "-":
+    resource.setrlimit(resource.RLIMIT_DATA, (int(a[2]), int(a[2])))
+if a[3] != "-":
+    resource.setrlimit(resource.RLIMIT_CPU, (int(a[3]), int(a[3]) + 5))
+if a[4] != "-":
+    os.sched_setaffinity(0, [int(c) for c in a[4].split(",")])
+try:
+    os.execv(a[5], a[5:])
+except OSError as exc:
+    sys.stderr.write("localkube: exec %s: %s\\n" % (a[5], exc.strerror))
+    sys.stderr.flush()
+    os._exit(128)
+"""
+
+
+def launcher_argv(argv: list[str], limits: Limits) -> list[str]:
+    """The full argv that starts ``argv`` under ``limits``."""
+    return [
+        sys.executable, "-I", "-S", "-c", LAUNCHER, str(os.getpid()),
+        str(limits.memory_bytes) if limits.memory_bytes else "-",
+        str(limits.cpu_seconds) if limits.cpu_seconds else "-",
+        ",".join(str(c) for c in limits.cores) if limits.cores else "-",
+        *argv,
+    ]
+
+
+def exit_code(returncode: int) -> int:
+    """Container exit code: a death by signal N reads as 128 + N, as in a container runtime."""
+    return 128 - returncode if returncode < 0 else returncode
+
+
+def kill_group(pgid: int, sig: int) -> bool:
+    """Signal a whole process group; False when no process is left in it."""
+    try:
+        os.killpg(pgid, sig)
+        return True
+    except (ProcessLookupError, PermissionError):
+        return False
+
+
+class ContainerProcess:
+    """One run of a container's main process, its output going to a :class:`LogBuffer`."""
+
+    def __init__(self, argv: list[str], env: Mapping[str, str], cwd: str, limits: Limits,
+                 log: LogBuffer) -> None:
+        self.argv = argv
+        self.env = dict(env)
+        self.cwd = cwd
+        self.limits = limits
+        self.log = log
+        self.pid: int | None = None
+        self._proc: asyncio.subprocess.Process | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self.returncode: int | None = None
+        self._exited = asyncio.Event()
+
+    async def start(self) -> int:
+        """Spawn the process; returns its pid (also its process-group id)."""
+        Path(self.cwd).mkdir(parents=True, exist_ok=True)
+        self._proc = await asyncio.create_subprocess_exec(
+            *launcher_argv(self.argv, self.limits), stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=self.env,
+            cwd=self.cwd, start_new_session=True,
+        )
+        self.pid = self._proc.pid
+        self._reader = asyncio.create_task(self._pump())
+        return self.pid
+
+    async def _pump(self) -> None:
+        assert self._proc is not None and self._proc.stdout is not None
+        splitter = LineSplitter(self.log)
+        try:
+            while chunk := await self._proc.stdout.read(65536):
+                splitter.feed(chunk)
+        finally:
+            splitter.flush()
+
+    async def wait(self) -> int:
+        """Wait for the main process, kill what it left in its group, drain output; exit code."""
+        assert self._proc is not None and self.pid is not None
+        returncode = await self._proc.wait()
+        kill_group(self.pid, signal.SIGKILL)  # the container ends with its main process
+        if self._reader is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._reader), timeout=2)
+            except TimeoutError:  # a process escaped the group and holds the pipe: stop reading
+                self._reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._reader
+        self.returncode = exit_code(returncode)
+        self._exited.set()
+        return self.returncode
+
+    async def terminate(self, grace: float) -> None:
+        """SIGTERM the process group, then SIGKILL it after ``grace`` seconds."""
+        if self.pid is None or self._exited.is_set():
+            return
+        if grace > 0 and kill_group(self.pid, signal.SIGTERM):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._exited.wait(), timeout=grace)
+        if not self._exited.is_set():
+            kill_group(self.pid, signal.SIGKILL)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._exited.wait(), timeout=5)
+
+
+class ExecProcess:
+    """A process started by ``pods/exec`` in a container's environment (pipes, no log)."""
+
+    def __init__(self, argv: list[str], env: Mapping[str, str], cwd: str, limits: Limits) -> None:
+        self.argv, self.env, self.cwd, self.limits = argv, dict(env), cwd, limits
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self, stdin: bool) -> asyncio.subprocess.Process:
+        """Spawn with pipes for stdout/stderr (and stdin when asked)."""
+        self.proc = await asyncio.create_subprocess_exec(
+            *launcher_argv(self.argv, self.limits),
+            stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=self.env,
+            cwd=self.cwd, start_new_session=True,
+        )
+        return self.proc
+
+    def kill(self) -> None:
+        """SIGKILL the exec'd process group."""
+        if self.proc is not None and self.proc.returncode is None:
+            kill_group(self.proc.pid, signal.SIGKILL)

@@ -1,0 +1,95 @@
+"""The ledger on the machine's real PostgreSQL and on SQLite: migrations, idempotent upserts, retries."""
+
+import pytest
+
+from golive.ledger import Ledger, LedgerError, RecordKey
+from golive.models import ApprovalDecision, CriterionRule, Finding
+from golive.scoring import apply_rule, evaluate
+
+COV = CriterionRule(name="test_coverage", measurement="cov", unit="%", comparison=">=", pass_at=80,
+                    weight=3, key=True)
+LINT = CriterionRule(name="ruff", measurement="ruff", unit="/kloc", comparison="<=", pass_at=5, warn_at=15,
+                     weight=1)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger(request, tmp_path) -> Ledger:
+    if request.param == "sqlite":
+        return Ledger.from_url(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    return Ledger.from_url(request.getfixturevalue("postgres_url"))
+
+
+def verdict(cov: float):
+    return evaluate("quality", [apply_rule(COV, cov), apply_rule(LINT, 7.0)])
+
+
+def test_migrate_is_repeatable(ledger):
+    ledger.migrate()
+    ledger.migrate()
+
+
+def test_run_and_rejection(ledger):
+    ledger.record_run(run_id="r1", dag_id="golive", request={"application": "shop", "source": "/s"},
+                      status="accepted")
+    ledger.record_run(run_id="r1", dag_id="golive", request={"application": "shop", "source": "/s"},
+                      status="accepted")
+    ledger.set_run_status("r1", "succeeded")
+    assert ledger.run_record("r1")["status"] == "succeeded"
+    ledger.record_run(run_id="bad", dag_id="golive", request={"application": "Bad App"}, status="rejected",
+                      error="application: pattern")
+    rep = ledger.run_report("bad")
+    assert rep["run"]["error"] == "application: pattern" and rep["evaluations"] == []
+
+
+def test_unknown_run(ledger):
+    with pytest.raises(LedgerError):
+        ledger.run_report("nope")
+    with pytest.raises(LedgerError):
+        ledger.set_run_status("nope", "failed")
+
+
+def test_same_try_upserts_new_try_keeps_the_old(ledger):
+    findings = [Finding(tool="ruff", rule_id="E501", message="long", path="a.py", line=1)] * 2
+    first = ledger.record_evaluation(RecordKey("r1", "quality.score", 1), application="shop", ref="v1",
+                                     verdict=verdict(50), findings=findings, inputs=[{"tool": "coverage"}])
+    again = ledger.record_evaluation(RecordKey("r1", "quality.score", 1), application="shop", ref="v1",
+                                     verdict=verdict(50), findings=findings)
+    assert first == again
+    retry = ledger.record_evaluation(RecordKey("r1", "quality.score", 2), application="shop", ref="v1",
+                                     verdict=verdict(95))
+    assert retry != first
+    ledger.record_run(run_id="r1", dag_id="golive", request={"application": "shop", "source": "/s"},
+                      status="accepted")
+    evals = ledger.run_report("r1")["evaluations"]
+    assert [e["status"] for e in evals] == ["FAIL", "PASS"]
+    assert len(evals[0]["criteria"]) == 2 and len(evals[0]["findings"]) == 1
+    cov = evals[0]["criteria"][0]
+    assert (cov["value"], cov["unit"], cov["status"], cov["key"]) == (50.0, "%", "fail", True)
+    assert "50 % misses >= 80 %" in cov["reason"]
+    latest = ledger.latest_evaluation(gate="quality", application="shop", ref="v1")
+    assert latest["id"] == retry and latest["status"] == "PASS"
+    assert ledger.latest_evaluation(gate="quality", application="shop", ref="v2") is None
+
+
+def test_approval_is_recorded_once_per_evaluation(ledger):
+    ev = ledger.record_evaluation(RecordKey("r2", "q", 1), application="shop", ref="v1", verdict=verdict(90))
+    ledger.record_run(run_id="r2", dag_id="golive", request={"application": "shop", "source": "/s"},
+                      status="accepted")
+    ledger.record_approval(evaluation_id=ev, run_id="r2", task_id="a",
+                           decision=ApprovalDecision(decision="approved", approver="alice"))
+    ledger.record_approval(evaluation_id=ev, run_id="r2", task_id="a",
+                           decision=ApprovalDecision(decision="rejected", approver="bob", comment="no"))
+    approval = ledger.run_report("r2")["evaluations"][0]["approval"]
+    assert (approval["decision"], approval["approver"]) == ("rejected", "bob")
+
+
+def test_phase_and_submission_upserts(ledger):
+    key = RecordKey("r3", "start.record_plan", 1)
+    ledger.record_phase(key, phase="plan", status="success", summary={"profile": "cpu"})
+    ledger.record_phase(key, phase="plan", status="success", summary={"profile": "gpu"})
+    ledger.record_submission(run_id="r3", application="shop", ref="abc", source="/s", submitted_by="ci")
+    ledger.record_submission(run_id="r3", application="shop", ref="abc", source="/s", submitted_by="ci")
+    ledger.record_run(run_id="r3", dag_id="golive", request={"application": "shop", "source": "/s"},
+                      status="accepted")
+    phases = ledger.run_report("r3")["phases"]
+    assert len(phases) == 1 and phases[0]["summary"] == {"profile": "gpu"}

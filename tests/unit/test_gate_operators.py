@@ -1,0 +1,225 @@
+"""Scoring step, gate sensor, its trigger and the approval step, on a real SQLite ledger."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import threading
+import time
+from datetime import datetime
+
+import pytest
+from airflow.sdk.exceptions import TaskDeferred
+from sqlalchemy import select
+
+from golive.ledger import Ledger, RecordKey, default_url
+from golive.ledger.schema import approvals
+from golive.models import AnalyzerResult, CriterionRule, Finding, Measurement
+from golive.scoring import apply_rule, apply_rules, evaluate
+from golive_airflow.exceptions import GateFailed, GateRejected, GateTimeout
+from golive_airflow.hooks.ledger import LedgerHook
+from golive_airflow.operators.approval import GateApprovalOperator
+from golive_airflow.operators.verification import GateScoringOperator
+from golive_airflow.sensors.gate import VerificationGateSensor
+from golive_airflow.triggers.gate import VerificationGateTrigger
+
+RULES = [CriterionRule(name="coverage", measurement="cov", unit="%", comparison=">=", pass_at=80, warn_at=60,
+                       weight=1, key=False),
+         CriterionRule(name="lint", measurement="lint", unit="/kloc", comparison="<=", pass_at=5, weight=1)]
+REQUEST = {"application": "shop", "ref": "v1", "source": "/s", "quality_threshold": 85.0}
+
+
+class FakeTI:
+    def __init__(self, task_id="g.score", xcoms=None, try_number=1):
+        self.run_id, self.dag_id, self.task_id, self.try_number = "run-1", "golive", task_id, try_number
+        self.xcoms = {"start.validate_request": REQUEST, **(xcoms or {})}
+
+    def xcom_pull(self, task_ids):
+        return self.xcoms.get(task_ids)
+
+
+def ctx(ti):
+    return {"ti": ti, "task_instance": ti, "params": {}}
+
+
+class DemoScoring(GateScoringOperator):
+    agent = gate = "demo"
+
+    def score(self, results, threshold):
+        values = {m.name: m.value for r in results for m in r.measurements}
+        errors = {r.tool: r.error for r in results if r.error}
+        return evaluate(self.gate, apply_rules(RULES, values, errors), threshold)
+
+
+def record(ledger: Ledger, cov: float, try_number=1, ref="v1") -> int:
+    verdict = evaluate("demo", [apply_rule(RULES[0], cov), apply_rule(RULES[1], 1.0)])
+    return ledger.record_evaluation(RecordKey("run-1", "g.score", try_number), application="shop", ref=ref,
+                                    verdict=verdict)
+
+
+@pytest.fixture
+def ledger(golive_home) -> Ledger:
+    return LedgerHook().get_conn()
+
+
+def test_hook_defaults_to_embedded_sqlite(golive_home):
+    assert LedgerHook().get_url() == default_url()
+    assert str(golive_home) in default_url()
+
+
+def test_scoring_records_the_verdict_with_inputs_and_findings(ledger):
+    ok = AnalyzerResult(agent="demo", tool="cov", measurements=[Measurement(name="cov", value=91, unit="%")],
+                        findings=[Finding(tool="x", rule_id="R1", message="m", path="a.py", line=1)])
+    lint = AnalyzerResult(agent="demo", tool="lint", measurements=[Measurement(name="lint", value=2, unit="/kloc")])
+    ti = FakeTI(xcoms={"g.cov": ok.model_dump(mode="json"), "g.lint": lint.model_dump_json()})
+    op = DemoScoring(task_id="score", analyzer_task_ids=["g.cov", "g.lint"], request_task_id="start.validate_request")
+    summary = op.execute(ctx(ti))
+    assert (summary["status"], summary["score"], summary["findings"]) == ("PASS", 100.0, 1)
+    ev = ledger.latest_evaluation(gate="demo", application="shop", ref="v1")
+    assert ev["id"] == summary["evaluation_id"] and len(ev["inputs"]) == 2
+
+
+def test_scoring_turns_a_missing_analyzer_result_into_no_data(ledger):
+    ti = FakeTI(xcoms={"g.lint": AnalyzerResult(agent="demo", tool="lint", measurements=[
+        Measurement(name="lint", value=2, unit="/kloc")]).model_dump()})
+    op = DemoScoring(task_id="score", analyzer_task_ids=["g.cov", "g.lint"], request_task_id="start.validate_request")
+    results = op.collect(ctx(ti))
+    assert "analyzer task g.cov produced no result" in results[0].error
+    summary = op.execute(ctx(ti))
+    assert summary["status"] == "FAIL"
+    assert any("no data" in r and "g.cov" in r for r in summary["reasons"])
+
+
+def test_trigger_serializes_round_trip():
+    trig = VerificationGateTrigger(gate="quality", application="shop", ref="v1", ledger_conn_id="golive_ledger",
+                                   poll_interval=0.1, timeout=3)
+    path, kwargs = trig.serialize()
+    module, name = path.rsplit(".", 1)
+    again = getattr(importlib.import_module(module), name)(**kwargs)
+    assert again.serialize() == (path, kwargs)
+
+
+def _run_trigger(trigger):
+    async def first():
+        async for event in trigger.run():
+            return event.payload
+    return asyncio.run(first())
+
+
+def test_trigger_fires_when_a_verdict_arrives_later(ledger):
+    trig = VerificationGateTrigger(gate="demo", application="shop", ref="v1", ledger_conn_id="golive_ledger",
+                                   poll_interval=0.1, timeout=20)
+    threading.Timer(0.5, record, args=(ledger, 90.0)).start()
+    started = time.monotonic()
+    event = _run_trigger(trig)
+    assert event["status"] == "PASS" and event["evaluation"]["score"] == 100.0
+    assert time.monotonic() - started >= 0.4
+    assert isinstance(event["evaluation"]["recorded_at"], str)
+
+
+def test_trigger_times_out(ledger):
+    trig = VerificationGateTrigger(gate="demo", application="shop", ref="nope", ledger_conn_id="golive_ledger",
+                                   poll_interval=0.05, timeout=0.2)
+    assert _run_trigger(trig)["status"] == "timeout"
+
+
+def sensor(**kw):
+    return VerificationGateSensor(task_id="gate", gate="demo", request_task_id="start.validate_request",
+                                  poke_interval=0.1, timeout=5, **kw)
+
+
+def test_gate_opens_on_pass_and_warning(ledger):
+    record(ledger, 90.0)
+    assert sensor(deferrable=False).execute(ctx(FakeTI("g.gate")))["status"] == "PASS"
+    record(ledger, 70.0, try_number=2)  # 0.5 + 1 of 2 → 75: warning band
+    out = sensor(deferrable=False).execute(ctx(FakeTI("g.gate")))
+    assert (out["status"], out["score"]) == ("WARNING", 75.0)
+
+
+def test_gate_fails_with_score_and_reasons(ledger):
+    record(ledger, 10.0)
+    with pytest.raises(GateFailed) as info:
+        sensor(deferrable=False).execute(ctx(FakeTI("g.gate")))
+    text = str(info.value)
+    assert "demo gate FAIL: score 50.0" in text and "10 % misses >= 80 %" in text
+
+
+def test_retry_after_a_failed_gate_sees_the_new_evaluation(ledger):
+    record(ledger, 10.0, try_number=1)
+    with pytest.raises(GateFailed):
+        sensor(deferrable=False).execute(ctx(FakeTI("g.gate")))
+    record(ledger, 95.0, try_number=2)  # the phase was cleared: analyzers and scoring ran again
+    assert sensor(deferrable=False).execute(ctx(FakeTI("g.gate")))["status"] == "PASS"
+    ledger.record_run(run_id="run-1", dag_id="golive", request=REQUEST, status="accepted")
+    assert [e["status"] for e in ledger.run_report("run-1")["evaluations"]] == ["FAIL", "PASS"]  # old one kept
+
+
+def test_deferrable_gate_defers_then_resumes(ledger):
+    gate = sensor(deferrable=True)
+    with pytest.raises(TaskDeferred) as info:
+        gate.execute(ctx(FakeTI("g.gate")))
+    trigger = info.value.trigger
+    assert isinstance(trigger, VerificationGateTrigger) and info.value.method_name == "execute_complete"
+    threading.Timer(0.3, record, args=(ledger, 85.0)).start()
+    event = _run_trigger(trigger)
+    assert gate.execute_complete(ctx(FakeTI("g.gate")), event)["status"] == "PASS"
+    with pytest.raises(GateTimeout):
+        gate.execute_complete(ctx(FakeTI("g.gate")), {"status": "timeout", "message": "no verdict"})
+
+
+def test_poke_mode(ledger):
+    gate = sensor(deferrable=False)
+    assert gate.poke(ctx(FakeTI("g.gate"))).is_done is False
+    record(ledger, 99.0)
+    assert gate.poke(ctx(FakeTI("g.gate"))).xcom_value["status"] == "PASS"
+
+
+def _gate_summary(ledger, cov):
+    ev_id = record(ledger, cov)
+    ev = ledger.latest_evaluation(gate="demo", application="shop", ref="v1")
+    return {"id": ev_id, "gate": "demo", "status": ev["status"], "score": ev["score"],
+            "threshold": ev["threshold"], "warning_floor": ev["warning_floor"], "reasons": ev["reasons"],
+            "run_id": "run-1", "application": "shop", "ref": "v1"}
+
+
+def approval():
+    return GateApprovalOperator(task_id="approval", gate_task_id="g.gate")
+
+
+def recorded_approval(ledger):
+    with ledger.engine.connect() as conn:
+        return conn.execute(select(approvals)).mappings().one()
+
+
+def test_pass_needs_no_human_and_is_recorded(ledger):
+    summary = _gate_summary(ledger, 95.0)
+    out = approval().execute(ctx(FakeTI("g.approval", xcoms={"g.gate": summary})))
+    assert out["decision"] == "not-required"
+    row = recorded_approval(ledger)
+    assert (row["decision"], row["approver"]) == ("not-required", "golive")
+
+
+@pytest.mark.parametrize(("chosen", "decision"), [("Approve", "approved"), ("Reject", "rejected")])
+def test_warning_asks_a_human_and_records_decision_and_approver(ledger, monkeypatch, chosen, decision):
+    from airflow.providers.standard.operators import hitl
+
+    summary = _gate_summary(ledger, 70.0)
+    assert summary["status"] == "WARNING"
+    asked = {}
+    monkeypatch.setattr(hitl, "upsert_hitl_detail", lambda **kw: asked.update(kw))
+    op = approval()
+    ti = FakeTI("g.approval", xcoms={"g.gate": summary})
+    ti.id = "00000000-0000-0000-0000-000000000001"
+    with pytest.raises(BaseException) as parked:  # TaskAwaitingInput on Airflow 3.3
+        op.execute(ctx(ti))
+    assert type(parked.value).__name__ in ("TaskAwaitingInput", "TaskDeferred")
+    assert "score **75.0**" in asked["body"] and asked["options"] == ["Approve", "Reject"]
+    event = {"chosen_options": [chosen], "params_input": {}, "responded_by_user": {"id": "7", "name": "alice"},
+             "responded_at": datetime(2026, 1, 1)}
+    if decision == "rejected":
+        with pytest.raises(GateRejected, match="rejected by alice"):
+            op.execute_complete(ctx(ti), event)
+    else:
+        assert op.execute_complete(ctx(ti), event)["approver"] == "alice"
+    row = recorded_approval(ledger)
+    assert (row["decision"], row["approver"]) == (decision, "alice")
