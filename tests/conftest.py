@@ -70,3 +70,18 @@ def golive_home(tmp_path, monkeypatch) -> Iterator[object]:
     get_settings.cache_clear()
     yield tmp_path / "golive"
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> dict[str, str]:
+    """A migrated Airflow metadata DB (SQLite, in the session's throw-away AIRFLOW_HOME) with the
+    golive DAGs serialized; returns the environment for Airflow subprocesses."""
+    import subprocess
+
+    from golive_airflow.localenv import airflow_executable
+
+    env = dict(os.environ)
+    for args in (["db", "migrate"], ["dags", "reserialize"]):
+        out = subprocess.run([airflow_executable(), *args], env=env, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, f"airflow {' '.join(args)} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
+    return env

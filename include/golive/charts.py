@@ -49,16 +49,46 @@ __all__ = [
 
 DEFAULT_K8S_VERSION = "1.31"
 
-# Helm's install order (pkg/release/util/kind_sorter.go): what a deployment applies first.
+# Helm's install order (kind_sorter.go in Helm's release utilities): what a deployment applies first.
 _INSTALL_ORDER = [
-    "PriorityClass", "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange",
-    "PodSecurityPolicy", "PodDisruptionBudget", "ServiceAccount", "Secret", "SecretList",
-    "ConfigMap", "StorageClass", "PersistentVolume", "PersistentVolumeClaim",
-    "CustomResourceDefinition", "ClusterRole", "ClusterRoleList", "ClusterRoleBinding",
-    "ClusterRoleBindingList", "Role", "RoleList", "RoleBinding", "RoleBindingList", "Service",
-    "DaemonSet", "Pod", "ReplicationController", "ReplicaSet", "Deployment",
-    "HorizontalPodAutoscaler", "StatefulSet", "Job", "CronJob", "IngressClass", "Ingress",
-    "APIService", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+    "PriorityClass",
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodSecurityPolicy",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "SecretList",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleList",
+    "ClusterRoleBinding",
+    "ClusterRoleBindingList",
+    "Role",
+    "RoleList",
+    "RoleBinding",
+    "RoleBindingList",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
+    "APIService",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
 ]
 _ORDER = {kind: i for i, kind in enumerate(_INSTALL_ORDER)}
 
@@ -272,9 +302,7 @@ def render_chart(
         try:
             docs = list(yaml.safe_load_all(rendered[path]))
         except yaml.YAMLError as exc:
-            raise ChartRenderError(
-                f"chart {chart}: template {path} rendered invalid YAML: {exc}", chart=chart
-            ) from exc
+            raise ChartRenderError(f"chart {chart}: template {path} rendered invalid YAML: {exc}", chart=chart) from exc
         for doc in docs:
             if doc is None:
                 continue
@@ -379,9 +407,7 @@ def _validator(version_dir: str, kind: str, api_version: str) -> Any:
 
     group = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
     try:
-        schema = kv.schema_contents(
-            f"kubernetes-json-schema/{version_dir}/{kind.lower()}-{group}.json", version_dir
-        )
+        schema = kv.schema_contents(f"kubernetes-json-schema/{version_dir}/{kind.lower()}-{group}.json", version_dir)
     except FileNotFoundError:
         return None
     from referencing import Resource
@@ -394,7 +420,7 @@ def _version_dir(k8s_version: str, strict: bool) -> str:
     from kubernetes_validate import utils as kv
     from packaging.version import Version
 
-    wanted = k8s_version[1:] if k8s_version.startswith("v") else k8s_version
+    wanted = k8s_version.removeprefix("v")
     wanted_mm = Version(kv.major_minor(wanted))
     shipped = [v for v in kv.all_versions() if Version(kv.major_minor(v)) <= wanted_mm]
     if not shipped:
@@ -448,10 +474,10 @@ def validate_manifests(
         if validator is None:
             if not allow_unknown_kinds:
                 errors.append(
-                    f"{_object_name(obj)}: no schema for {obj['apiVersion']} {obj['kind']} "
-                    f"in Kubernetes {k8s_version}"
+                    f"{_object_name(obj)}: no schema for {obj['apiVersion']} {obj['kind']} in Kubernetes {k8s_version}"
                 )
             continue
         for err in sorted(validator.iter_errors(dict(obj)), key=lambda e: list(map(str, e.absolute_path))):
-            errors.append(f"{_object_name(obj)}: {_json_path(err.absolute_path)}: {err.message}")
+            message = err.message if len(err.message) <= 400 else err.message[:400] + "…"
+            errors.append(f"{_object_name(obj)}: {_json_path(err.absolute_path)}: {message}")
     return errors

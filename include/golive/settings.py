@@ -32,6 +32,8 @@ class GoliveSettings(BaseSettings):
     gate_timeout: float = Field(default=3600.0, gt=0, description="Seconds a gate waits for a verdict.")
     approval_timeout_hours: float = Field(default=24.0, gt=0, description="How long a WARNING waits for a human.")
     deferrable: bool | None = Field(default=None, description="Force deferrable gates/pods on or off.")
+    sample_app_source: Path = Field(default=Path(__file__).resolve().parents[1] / "sample_app",
+                                    description="The bundled sample application (the demo's default source).")
 
     @property
     def reports(self) -> Path:

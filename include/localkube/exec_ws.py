@@ -166,8 +166,9 @@ def _frame(msg: Any) -> tuple[int, bytes] | None:
     return None
 
 
-async def _virtual(ws: web.WebSocketResponse, kubelet: Kubelet, runtime: PodRuntime, container: Container,
+async def _virtual(ws: web.WebSocketResponse, kubelet: Kubelet, target: tuple[PodRuntime, Container],
                    argv: list[str], stdin: bool) -> web.WebSocketResponse:
+    runtime, container = target
     shell = VirtualShell(container.mounts)
 
     async def run(script: str) -> int:
@@ -251,5 +252,5 @@ async def handle_exec(request: web.Request, kubelet: Kubelet) -> web.StreamRespo
     await ws.prepare(request)
     stdin = _truthy(query.get("stdin"))
     if container.virtual:
-        return await _virtual(ws, kubelet, runtime, container, argv, stdin)
+        return await _virtual(ws, kubelet, (runtime, container), argv, stdin)
     return await _real(ws, container, argv, stdin)

@@ -430,7 +430,10 @@ class Kubelet:
         field_path = self._field_path(container)
         container.finalized = asyncio.Event()
         try:
-            argv = self._configure(runtime, container, pod) if not container.virtual else []
+            if container.virtual:
+                container.mounts, argv = mount_map(container.spec, runtime.volumes), []
+            else:
+                argv = self._configure(runtime, container, pod)
         except ContainerConfigError as exc:
             container.state, container.reason, container.message = "waiting", "CreateContainerConfigError", str(exc)
             self.events.record(pod, WARNING, "Failed", f"Error: {exc}", field_path=field_path)
@@ -561,7 +564,7 @@ class Kubelet:
         ready_message = None if not not_ready else f"containers with unready status: [{' '.join(not_ready)}]"
         status["conditions"] = [
             self._condition(runtime, "PodReadyToStartContainers", phase not in ("Succeeded", "Failed")),
-            self._condition(runtime, "Initialized", init_done or phase in ("Succeeded",),
+            self._condition(runtime, "Initialized", init_done or phase == "Succeeded",
                             None if init_done else "ContainersNotInitialized",
                             None if init_done else "containers with incomplete status: "
                             f"[{' '.join(c.name for c in inits if c.state != 'terminated')}]"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 from localkube.timeutil import rfc3339_nano
@@ -13,8 +12,8 @@ from localkube.timeutil import rfc3339_nano
 class LogBuffer:
     """The output of one container run: ``(epoch, line)`` entries, appended until closed.
 
-    ``line`` keeps its trailing newline (a final partial line has none). Followers wait on
-    :meth:`follow`; :meth:`close` is called only after the container's status says terminated,
+    ``line`` keeps its trailing newline (a final partial line has none). Followers wait with
+    :meth:`wait_change`; :meth:`close` is called only after the container's status says terminated,
     so a client that sees the stream end and then reads the pod sees the final state.
     """
 
@@ -22,7 +21,7 @@ class LogBuffer:
         self.entries: list[tuple[float, bytes]] = []
         self.closed = False
         self._changed = asyncio.Event()
-        self._file = open(path, "ab") if path is not None else None  # noqa: SIM115 - closed in close()
+        self._file = open(path, "ab") if path is not None else None
 
     def append(self, line: bytes, ts: float | None = None) -> None:
         """Add one line (stamped now unless ``ts`` is given)."""
@@ -54,16 +53,14 @@ class LogBuffer:
             index = max(index, len(self.entries) - max(tail_lines, 0))
         return index
 
-    async def follow(self, start: int, follow: bool) -> AsyncIterator[tuple[float, bytes]]:
-        """Yield entries from ``start``; with ``follow``, keep waiting until the buffer closes."""
-        index = start
-        while True:
-            while index < len(self.entries):
-                yield self.entries[index]
-                index += 1
-            if not follow or self.closed:
-                return
-            await self._changed.wait()
+    async def wait_change(self, index: int, timeout: float) -> None:
+        """Return once there are entries past ``index``, the buffer closed, or ``timeout`` passed."""
+        if index < len(self.entries) or self.closed:
+            return
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout)
+        except TimeoutError:
+            return
 
 
 def format_line(ts: float, line: bytes, timestamps: bool) -> bytes:

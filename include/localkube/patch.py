@@ -185,7 +185,7 @@ def json_patch(target: Any, operations: Any) -> Any:
 
 def apply_patch(content_type: str, target: dict[str, Any], body: Any) -> dict[str, Any]:
     """Apply ``body`` to ``target`` according to the request's ``Content-Type``."""
-    media = content_type.split(";")[0].strip().lower()
+    media = content_type.split(";", maxsplit=1)[0].strip().lower()
     if media == JSON_PATCH:
         result = json_patch(target, body)
     elif media == MERGE_PATCH:

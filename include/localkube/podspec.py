@@ -118,7 +118,7 @@ def build_env(container: Mapping[str, Any], pod: Mapping[str, Any], base: Mappin
             env.update({prefix + k: str(v) for k, v in data.items()})
     for var in container.get("env") or []:
         name = var["name"]
-        if "valueFrom" in var and var["valueFrom"]:
+        if var.get("valueFrom"):
             source = var["valueFrom"]
             if source.get("fieldRef"):
                 env[name] = _field_ref(source["fieldRef"]["fieldPath"], pod)
@@ -241,7 +241,7 @@ def prepare_volumes(pod: Mapping[str, Any], pod_dir: Path, state_dir: Path,
             _write_files(local, files)
         elif volume.get("hostPath"):
             local = Path(volume["hostPath"]["path"])
-            if volume["hostPath"].get("type") in ("DirectoryOrCreate",):
+            if volume["hostPath"].get("type") == "DirectoryOrCreate":
                 local.mkdir(parents=True, exist_ok=True)
         elif volume.get("persistentVolumeClaim"):
             local = state_dir / "pvc" / namespace / volume["persistentVolumeClaim"]["claimName"]

@@ -21,6 +21,11 @@ DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _SERVER_FIELDS = ("uid", "resourceVersion", "creationTimestamp", "generation", "deletionTimestamp",
                   "deletionGracePeriodSeconds", "selfLink", "managedFields")
+_FORBIDDEN_POD_UPDATE = (
+    "spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`, "
+    "`spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, `spec.tolerations` (only "
+    "additions to existing tolerations) or `spec.terminationGracePeriodSeconds`"
+)
 _MUTABLE_POD_SPEC = ("activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds")
 
 
@@ -48,7 +53,7 @@ def prepare_metadata(rtype: ResourceType, body: Any, namespace: str | None) -> d
     for field in _SERVER_FIELDS:
         meta.pop(field, None)
     name = meta.get("name") or ""
-    pattern = DNS1123_LABEL if rtype in (NAMESPACES,) else DNS1123_SUBDOMAIN
+    pattern = DNS1123_LABEL if rtype == NAMESPACES else DNS1123_SUBDOMAIN
     problems = []
     if not name:
         problems.append("metadata.name: Required value: name or generateName is required")
@@ -187,10 +192,7 @@ def check_pod_update(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]
         return copy_
 
     if frozen(old.get("spec") or {}) != frozen(new.get("spec") or {}):
-        raise invalid("Pod", old["metadata"]["name"], [
-            "spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`, "
-            "`spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, `spec.tolerations` (only "
-            "additions to existing tolerations) or `spec.terminationGracePeriodSeconds`"])
+        raise invalid("Pod", old["metadata"]["name"], [_FORBIDDEN_POD_UPDATE])
     new["status"] = copy.deepcopy(old.get("status") or {})
     return new
 
@@ -211,7 +213,7 @@ def prepare_data_object(rtype: ResourceType, obj: dict[str, Any]) -> dict[str, A
         obj["data"] = data
         obj.setdefault("type", "Opaque")
     allowed = set(string.ascii_letters + string.digits + "-_.")
-    for key in list((obj.get("data") or {})) + list((obj.get("binaryData") or {})):
+    for key in list(obj.get("data") or {}) + list(obj.get("binaryData") or {}):
         if not key or set(key) - allowed:
             problems.append(f"data[{key}]: Invalid value: a valid config key must consist of "
                             "alphanumeric characters, '-', '_' or '.'")

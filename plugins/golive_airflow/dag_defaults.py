@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 
-import golive
+from golive.settings import get_settings
 
-SAMPLE_APP_SOURCE = str(Path(golive.__file__).resolve().parents[1] / "sample_app")
+SAMPLE_APP_SOURCE = str(get_settings().sample_app_source)
 
 DEFAULT_ARGS = {
     "owner": "golive-platform",

@@ -16,13 +16,13 @@ import sys
 import time
 from pathlib import Path
 
-from golive_airflow.localenv import REPO_ROOT, kubernetes_connection, local_env
+from golive_airflow.localenv import REPO_ROOT, airflow_executable, kubernetes_connection, local_env
 
 _SHOWN = ("golive verdict", "golive report", "Marking task as", "GateFailed", "conf rejected", "ERROR -")
 
 
 def _airflow(args: list[str], env: dict[str, str], log, timeout: float) -> int:
-    cmd = [str(Path(sys.executable).with_name("airflow")), *args]
+    cmd = [airflow_executable(), *args]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             cwd=REPO_ROOT)
     deadline = time.monotonic() + timeout

@@ -24,6 +24,7 @@ def local_env(root: Path = REPO_ROOT, state_dir: Path | None = None) -> dict[str
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
         "AIRFLOW__CORE__DAG_DISCOVERY_SAFE_MODE": "False",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__LOGGING__COLORED_CONSOLE_LOG": "False",
         "GOLIVE_HOME": str(state / "golive"),
         "GOLIVE_SOURCE_ROOT": str(root),
@@ -34,6 +35,11 @@ def local_env(root: Path = REPO_ROOT, state_dir: Path | None = None) -> dict[str
         "GOLIVE_GATE_POLL_INTERVAL": "1",
         "GOLIVE_AGENT_NAMESPACE": "golive",
     }
+
+
+def airflow_executable() -> str:
+    """The ``airflow`` command of the running interpreter's environment."""
+    return str(Path(sys.executable).with_name("airflow"))
 
 
 def kubernetes_connection(kubeconfig: Path, namespace: str = "golive") -> str:

@@ -80,7 +80,7 @@ def final_report(context: Any, ledger_conn_id: str | None = None) -> dict[str, A
 
     Fails (after writing the report) when any task of the run failed, so the DAG run fails too.
     """
-    from golive.report import render_report, summarize
+    from golive.report import format_summary, render_report, summarize
 
     ti = context["ti"]
     ledger = LedgerHook(ledger_conn_id or get_settings().ledger_conn_id).get_conn()
@@ -98,10 +98,10 @@ def final_report(context: Any, ledger_conn_id: str | None = None) -> dict[str, A
     report = ledger.run_report(ti.run_id)
     paths = render_report(report, get_settings().run_report_dir(ti.run_id))
     summary = summarize(report)
+    for line in format_summary(summary).splitlines():
+        print(f"golive verdict: {line}")
     print(f"golive report: {paths.html}")
     print(f"golive report (JSON): {paths.json}")
-    for line in summary.get("gates", []):
-        print(f"golive verdict: {line}")
     if failed:
         raise GoLiveFailed(f"go-live failed; failed tasks: {', '.join(failed)}; report: {paths.html}")
     return {"html": str(paths.html), "json": str(paths.json), "summary": summary}

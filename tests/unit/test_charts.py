@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import shutil
 from functools import lru_cache
 from pathlib import Path
@@ -240,7 +239,10 @@ def test_blue_green_service_selects_exactly_one_colour() -> None:
     assert _selects(switched["spec"]["selector"], _api_pod_labels(green))
     assert not _selects(switched["spec"]["selector"], _api_pod_labels(blue))
     # mode "app" puts both colours behind the Service (value-controlled)
-    both = one(render({"strategy": {"type": "blue-green"}, "colour": "blue", "service": {"selector": {"mode": "app"}}}), "Service")
+    both = one(
+        render({"strategy": {"type": "blue-green"}, "colour": "blue", "service": {"selector": {"mode": "app"}}}),
+        "Service",
+    )
     assert "colour" not in both["spec"]["selector"]
 
 
@@ -263,9 +265,7 @@ def test_gpu_job_requests_gpus_on_the_gpu_pool() -> None:
     assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in pod["tolerations"]
     assert pod["nodeSelector"] == {"nvidia.com/gpu.present": "true"}
     assert job["spec"]["activeDeadlineSeconds"] == 3600
-    amd = one(
-        render({"gpuWorker": {"enabled": True, "gpu": {"resourceName": "amd.com/gpu", "count": 2}}}), "Job"
-    )
+    amd = one(render({"gpuWorker": {"enabled": True, "gpu": {"resourceName": "amd.com/gpu", "count": 2}}}), "Job")
     assert container(amd, "gpu-worker")["resources"]["limits"]["amd.com/gpu"] == 2
     assert "nvidia.com/gpu" not in container(amd, "gpu-worker")["resources"]["limits"]
 
@@ -396,7 +396,7 @@ def test_schema_violation_names_the_offending_value(values: dict[str, Any], offe
 def test_render_errors_carry_helm_message(tmp_path: Path) -> None:
     with pytest.raises(ChartRenderError, match="cannot be loaded"):
         render_chart(tmp_path / "nope", "r", NS)
-    with pytest.raises(ChartValuesError, match="missing.yaml"):
+    with pytest.raises(ChartValuesError, match=r"missing\.yaml"):
         render_chart(CHART, "r", NS, values_files=[str(tmp_path / "missing.yaml")])
     broken_yaml = tmp_path / "broken.yaml"
     broken_yaml.write_text("api: [unclosed\n", encoding="utf-8")
@@ -467,11 +467,22 @@ def test_merge_values_is_helm_like() -> None:
 
 def test_notes_and_chart_files_are_present() -> None:
     expected = {
-        "Chart.yaml", "values.yaml", "values-dev.yaml", "values-prod.yaml", "values.schema.json",
-        "templates/_helpers.tpl", "templates/api-deployment.yaml", "templates/worker-deployment.yaml",
-        "templates/gpu-worker-job.yaml", "templates/redis-statefulset.yaml",
-        "templates/postgres-statefulset.yaml", "templates/services.yaml", "templates/configmap.yaml",
-        "templates/secrets.yaml", "templates/ingress.yaml", "templates/NOTES.txt",
+        "Chart.yaml",
+        "values.yaml",
+        "values-dev.yaml",
+        "values-prod.yaml",
+        "values.schema.json",
+        "templates/_helpers.tpl",
+        "templates/api-deployment.yaml",
+        "templates/worker-deployment.yaml",
+        "templates/gpu-worker-job.yaml",
+        "templates/redis-statefulset.yaml",
+        "templates/postgres-statefulset.yaml",
+        "templates/services.yaml",
+        "templates/configmap.yaml",
+        "templates/secrets.yaml",
+        "templates/ingress.yaml",
+        "templates/NOTES.txt",
     }
     present = {str(p.relative_to(CHART)) for p in CHART.rglob("*") if p.is_file()}
     assert expected <= present, expected - present

@@ -50,6 +50,7 @@ def _gauge(ax: Any, score: float, threshold: float, floor: float, status: str) -
             ha="right" if score > 50 else "left", fontsize=8, fontweight="bold")
     ax.set_xlim(0, 100)
     ax.set_ylim(-1.1, 1.1)
+    ax.set_xticks([0, 25, 50, 75, 100])
     ax.set_yticks([])
     ax.tick_params(axis="x", labelsize=7)
     for side in ("top", "right", "left"):
@@ -135,6 +136,7 @@ def overview_chart(gates: Sequence[Mapping[str, Any]]) -> str:
     ax.set_yticks(list(range(n - 1, -1, -1))[:len(gates)], [str(g.get("label", "?")) for g in gates],
                   fontsize=8)
     ax.set_xlim(0, 105)
+    ax.set_xticks([0, 25, 50, 75, 100])
     ax.set_ylim(-0.6, n - 0.4)
     ax.tick_params(axis="x", labelsize=7)
     ax.set_xlabel("score (bands: fail / warning / pass; black line: threshold)", fontsize=7)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from airflow.sdk.exceptions import AirflowNotFoundException
 from airflow.sdk.bases.hook import BaseHook
+from airflow.sdk.exceptions import AirflowNotFoundException
 
 from golive.ledger import Ledger, default_url, make_engine
 

@@ -52,7 +52,7 @@ class AgentPodOperator(KubernetesPodOperator):
             "container_resources": _resources(chosen),
             "node_selector": dict(chosen.node_selector) or None,
             "tolerations": _tolerations(chosen) or None,
-            "labels": {"app.kubernetes.io/part-of": "golive", "golive.io/agent": agent,
+            "labels": {"app.kubernetes.io/part-of": "golive", "golive.io/role": "agent", "golive.io/agent": agent,
                        "golive.io/profile": chosen.name},
             "do_xcom_push": True,
             "get_logs": True,

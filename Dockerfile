@@ -1,0 +1,34 @@
+# golive workload + Airflow image: the same package runs in the scheduler, the DAG processor,
+# the workers and the agent pods (python -m golive.agents.<agent> ...).
+#   docker build -t golive-airflow:0.1.0 -t golive-agent:0.1.0 .
+FROM python:3.11-slim-bookworm AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN apt-get update && apt-get install -y --no-install-recommends build-essential git \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /opt/golive
+COPY requirements.txt pyproject.toml README.md ./
+RUN python -m venv /opt/venv && /opt/venv/bin/pip install uv \
+ && /opt/venv/bin/uv pip install --python /opt/venv/bin/python -r requirements.txt
+COPY include ./include
+COPY plugins ./plugins
+COPY dags ./dags
+RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python --no-deps .
+
+FROM python:3.11-slim-bookworm
+RUN apt-get update && apt-get install -y --no-install-recommends git tini \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --create-home --uid 50000 --gid 0 airflow
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build /opt/golive/dags /opt/airflow/dags
+COPY include/sample_app /opt/airflow/sample_app
+ENV PATH=/opt/venv/bin:$PATH \
+    AIRFLOW_HOME=/opt/airflow \
+    AIRFLOW__CORE__DAGS_FOLDER=/opt/airflow/dags \
+    AIRFLOW__CORE__LOAD_EXAMPLES=False \
+    GOLIVE_HOME=/opt/airflow/golive \
+    GOLIVE_SAMPLE_APP_SOURCE=/opt/airflow/sample_app \
+    PYTHONUNBUFFERED=1
+USER 50000
+WORKDIR /opt/airflow
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["airflow", "version"]

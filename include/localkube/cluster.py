@@ -1,0 +1,224 @@
+"""``LocalKube``: the API server, scheduler and kubelet in a background thread with its own loop."""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from localkube.errors import LocalKubeError
+from localkube.kubeconfig import connection_uri, write_kubeconfig
+from localkube.kubelet import ENV_PASSTHROUGH
+
+T = TypeVar("T")
+_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
+class LocalKube:
+    """A local Kubernetes API whose pods are local processes.
+
+    :param host: address to listen on (loopback by default; localkube has no authentication).
+    :param port: TCP port, 0 picks a free one (see :attr:`url` after :meth:`start`).
+    :param gpus: ``nvidia.com/gpu`` capacity the node advertises.
+    :param state_dir: where pod directories, volumes and logs live; a temporary directory
+        (removed by :meth:`stop`) when None.
+    :param max_grace_seconds: cap on a deleted pod's termination grace period.
+    :param restart_backoff_seconds: first restart back-off for ``restartPolicy`` Always/OnFailure.
+    :param extended_resources: more extended resources the node advertises, e.g. ``{"example.com/fpga": 1}``.
+    :param node_labels: extra node labels (for ``nodeSelector``).
+    :param env: extra environment every container gets (below the pod's own ``env``).
+    :param env_passthrough: host variables copied into containers (HOME, LANG…).
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, gpus: int = 0,
+                 state_dir: str | os.PathLike[str] | None = None, *, node_name: str = "localkube",
+                 max_grace_seconds: float = 2.0, restart_backoff_seconds: float = 10.0,
+                 extended_resources: dict[str, int] | None = None, node_labels: dict[str, str] | None = None,
+                 env: dict[str, str] | None = None, env_passthrough: tuple[str, ...] = ENV_PASSTHROUGH) -> None:
+        self.host = host
+        self._requested_port = port
+        self.gpus = gpus
+        self._own_state_dir = state_dir is None
+        self.state_dir = Path(state_dir) if state_dir is not None else None
+        self.node_name = node_name
+        self.max_grace_seconds = max_grace_seconds
+        self.restart_backoff_seconds = restart_backoff_seconds
+        self.extended_resources = dict(extended_resources or {})
+        self.node_labels = dict(node_labels or {})
+        self.env = dict(env or {})
+        self.env_passthrough = env_passthrough
+        self.kubeconfig: Path | None = None
+        self.port = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: Any = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self.store: Any = None
+        self.kubelet: Any = None
+        self.api: Any = None
+
+    # ----------------------------------------------------------------------------- lifecycle
+    @property
+    def url(self) -> str:
+        """``http://host:port`` of the API server (after :meth:`start`)."""
+        if not self.port:
+            raise LocalKubeError("localkube is not started: call LocalKube.start() first")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self, timeout: float = 15.0) -> LocalKube:
+        """Start serving in a background thread; returns self once the port is bound."""
+        if self._thread is not None:
+            return self
+        if self.state_dir is None:
+            self.state_dir = Path(tempfile.mkdtemp(prefix="localkube-"))
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self._thread = threading.Thread(target=self._thread_main, name="localkube", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise LocalKubeError(f"localkube did not start within {timeout}s")
+        if self._error is not None:
+            self._thread.join(timeout)
+            self._thread = None
+            raise LocalKubeError(f"localkube could not start on {self.host}:{self._requested_port}: "
+                                 f"{self._error}") from self._error
+        atexit.register(self.stop)
+        return self
+
+    def _thread_main(self) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._setup())
+        except BaseException as exc:  # reported to start()
+            self._error = exc
+            self._ready.set()
+            loop.close()
+            return
+        self._ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.close()
+
+    async def _setup(self) -> None:
+        from aiohttp import web
+
+        from localkube.events import EventRecorder
+        from localkube.kubelet import Kubelet
+        from localkube.scheduler import Node, Scheduler
+        from localkube.server import ApiServer
+        from localkube.store import NAMESPACES, Store
+
+        assert self.state_dir is not None
+        self.store = Store()
+        for name in _NAMESPACES:
+            self.store.create(NAMESPACES, {"metadata": {"name": name}, "spec": {"finalizers": ["kubernetes"]},
+                                           "status": {"phase": "Active"}})
+        node = Node(name=self.node_name, gpus=self.gpus, extended=self.extended_resources,
+                    labels=self.node_labels)
+        self.kubelet = Kubelet(self.store, Scheduler(node), EventRecorder(self.store, node.name), self.state_dir,
+                               api_port_fn=lambda: self.port, max_grace_seconds=self.max_grace_seconds,
+                               restart_backoff_seconds=self.restart_backoff_seconds,
+                               env_passthrough=self.env_passthrough, extra_env=self.env)
+        self.api = ApiServer(self.store, self.kubelet, node)
+        self._runner = web.AppRunner(self.api.app(), access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self._requested_port)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+        self.api.server_address = f"{self.host}:{self.port}"
+
+    def stop(self) -> None:
+        """Kill every pod, stop the server and the thread; remove a temporary state dir."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        atexit.unregister(self.stop)
+        try:
+            asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout=30)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout=10)
+            self._thread = self._loop = None
+            self.port = 0
+            if self._own_state_dir and self.state_dir is not None:
+                shutil.rmtree(self.state_dir, ignore_errors=True)
+
+    async def _shutdown(self) -> None:
+        await self.kubelet.shutdown()
+        self.store.close_watches()
+        await self._runner.cleanup()
+
+    def __enter__(self) -> LocalKube:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ----------------------------------------------------------------------------- helpers
+    def write_kubeconfig(self, path: str | os.PathLike[str] | None = None, namespace: str = "default") -> Path:
+        """Write a kubeconfig for this server (default ``<state dir>/kubeconfig``); returns its path."""
+        if path is None:
+            if self.state_dir is None:
+                raise LocalKubeError("localkube is not started: call LocalKube.start() first")
+            path = self.state_dir / "kubeconfig"
+        self.kubeconfig = write_kubeconfig(path, self.url, namespace)
+        return self.kubeconfig
+
+    def connection_uri(self, namespace: str = "default") -> str:
+        """``AIRFLOW_CONN_KUBERNETES_DEFAULT`` value for this server (writes a kubeconfig if needed)."""
+        return connection_uri(self.kubeconfig or self.write_kubeconfig(namespace=namespace), namespace)
+
+    def call(self, fn: Callable[..., T], *args: Any, timeout: float = 30.0) -> T:
+        """Run ``fn(*args)`` on localkube's loop thread (awaiting it if it is a coroutine)."""
+        if self._loop is None:
+            raise LocalKubeError("localkube is not started: call LocalKube.start() first")
+
+        async def run() -> Any:
+            result = fn(*args)
+            if asyncio.iscoroutine(result):
+                result = await result
+            return result
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout)
+
+    def pod(self, name: str, namespace: str = "default") -> dict[str, Any] | None:
+        """The stored pod object (a copy), or None."""
+        from localkube.store import PODS
+
+        return self.call(self.store.find, PODS, namespace, name)
+
+    def events(self, name: str, namespace: str = "default") -> list[dict[str, Any]]:
+        """Events whose involvedObject is ``name``, oldest first."""
+        from localkube.selectors import parse_field_selector
+        from localkube.store import EVENTS
+
+        selector = parse_field_selector(f"involvedObject.name={name}")
+        return self.call(self.store.list, EVENTS, namespace, None, selector)
+
+    @property
+    def calls(self) -> list[Any]:
+        """Every API call received so far (:class:`localkube.server.Call`)."""
+        return list(self.api.calls) if self.api is not None else []
+
+    def reset_calls(self) -> None:
+        """Forget the recorded calls."""
+        if self.api is not None:
+            self.call(self.api.calls.clear)
+
+    def core_v1(self) -> Any:
+        """A ``kubernetes.client.CoreV1Api`` talking to this server."""
+        from kubernetes import client
+
+        configuration = client.Configuration()
+        configuration.host = self.url
+        return client.CoreV1Api(client.ApiClient(configuration))

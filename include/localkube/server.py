@@ -1,0 +1,395 @@
+"""The HTTP API (aiohttp): discovery, generic CRUD + watch for core resources, and the pod
+subresources KubernetesPodOperator uses (``log``, ``exec``, ``status``).
+
+Errors are ``v1.Status`` objects. Query booleans are accepted as ``True``/``true``/``1``. Every
+request is recorded as ``(method, route template, query parameter names, status)`` in
+:attr:`ApiServer.calls` — the KPO contract test compares these with ``kpo_contract.json``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from aiohttp import web
+
+from localkube.errors import ApiError, bad_request, not_found, not_implemented, status_body
+from localkube.exec_ws import handle_exec
+from localkube.kubelet import Kubelet
+from localkube.logs import format_line
+from localkube.patch import PatchError, apply_patch
+from localkube.scheduler import VERSION, Node
+from localkube.selectors import SelectorError, parse_field_selector, parse_label_selector
+from localkube.store import (
+    CONFIGMAPS,
+    CORE_TYPES,
+    EVENTS,
+    NAMESPACES,
+    NODES,
+    PODS,
+    SECRETS,
+    ResourceType,
+    Store,
+)
+from localkube.timeutil import parse_rfc3339
+from localkube.validation import check_pod_update, prepare_data_object, prepare_metadata, prepare_pod
+
+log = logging.getLogger(__name__)
+_PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public")
+_SHORT = {"pods": ["po"], "events": ["ev"], "namespaces": ["ns"], "nodes": ["no"], "configmaps": ["cm"]}
+
+
+@dataclass(frozen=True)
+class Call:
+    """One API request as the contract test sees it."""
+
+    method: str
+    path: str
+    params: tuple[str, ...]
+    status: int
+
+
+def truthy(value: str | None) -> bool:
+    """Kubernetes query booleans (the python client sends ``True``/``False``)."""
+    return (value or "").strip().lower() in ("true", "1", "yes")
+
+
+def _int(query: Any, name: str) -> int | None:
+    raw = query.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise bad_request(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _json(obj: Any, status: int = 200) -> web.Response:
+    return web.Response(body=json.dumps(obj).encode(), status=status, content_type="application/json")
+
+
+def _gone(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
+
+
+class ApiServer:
+    """Builds the aiohttp application over a store, a kubelet and a node."""
+
+    def __init__(self, store: Store, kubelet: Kubelet, node: Node) -> None:
+        self.store = store
+        self.kubelet = kubelet
+        self.node = node
+        self.calls: list[Call] = []
+        self.server_address = "127.0.0.1:0"
+
+    # ----------------------------------------------------------------------------- app
+    def app(self) -> web.Application:
+        """The aiohttp application with every route registered."""
+        app = web.Application(middlewares=[self._middleware], client_max_size=64 * 2**20)
+        r = app.router
+        r.add_get("/version", lambda _: _json(VERSION))
+        for probe in ("/healthz", "/livez", "/readyz"):
+            r.add_get(probe, lambda _: web.Response(text="ok"))
+        r.add_get("/api", self._api_versions)
+        r.add_get("/api/v1", self._api_resources)
+        r.add_get("/apis", lambda _: _json({"kind": "APIGroupList", "apiVersion": "v1", "groups": []}))
+        for rtype in (PODS, EVENTS, CONFIGMAPS, SECRETS):
+            base = f"/api/v1/namespaces/{{namespace}}/{rtype.plural}"
+            r.add_get(base, partial(self._list, rtype))
+            r.add_post(base, partial(self._create, rtype))
+            r.add_get(f"/api/v1/{rtype.plural}", partial(self._list, rtype))
+            item = f"{base}/{{name}}"
+            r.add_get(item, partial(self._get, rtype))
+            r.add_put(item, partial(self._replace, rtype))
+            r.add_patch(item, partial(self._patch, rtype))
+            r.add_delete(item, partial(self._delete, rtype))
+        pod = "/api/v1/namespaces/{namespace}/pods/{name}"
+        r.add_get(f"{pod}/status", partial(self._get, PODS))
+        r.add_patch(f"{pod}/status", self._patch_status)
+        r.add_get(f"{pod}/log", self._log)
+        r.add_get(f"{pod}/exec", self._exec)
+        r.add_post(f"{pod}/exec", self._exec)
+        for sub in ("attach", "portforward", "proxy", "eviction", "binding", "ephemeralcontainers"):
+            r.add_route("*", f"{pod}/{sub}", partial(self._unsupported, f"pods/{sub}"))
+        r.add_get("/api/v1/namespaces", partial(self._list, NAMESPACES))
+        r.add_post("/api/v1/namespaces", partial(self._create, NAMESPACES))
+        r.add_get("/api/v1/namespaces/{name}", partial(self._get, NAMESPACES))
+        r.add_patch("/api/v1/namespaces/{name}", partial(self._patch, NAMESPACES))
+        r.add_delete("/api/v1/namespaces/{name}", self._delete_namespace)
+        r.add_get("/api/v1/nodes", partial(self._list, NODES))
+        r.add_get("/api/v1/nodes/{name}", partial(self._get, NODES))
+        r.add_get("/api/v1/nodes/{name}/status", partial(self._get, NODES))
+        return app
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        try:
+            response = await handler(request)
+        except ApiError as exc:
+            response = _json(exc.status(), exc.code)
+        except (SelectorError, PatchError) as exc:
+            response = _json(bad_request(str(exc)).status(), 400)
+        except json.JSONDecodeError as exc:
+            response = _json(bad_request(f"the request body is not valid JSON: {exc}").status(), 400)
+        except web.HTTPNotFound:
+            response = _json(status_body(404, "NotFound", "the server could not find the requested resource"), 404)
+        except web.HTTPMethodNotAllowed:
+            response = _json(status_body(405, "MethodNotAllowed",
+                                         f"the server does not allow this method on the requested resource "
+                                         f"({request.method} {request.path})"), 405)
+        except web.HTTPException:
+            raise
+        except Exception as exc:  # an internal error must still answer as a Status
+            log.exception("localkube failed on %s %s", request.method, request.path)
+            response = _json(status_body(500, "InternalError", f"localkube internal error: {exc!r}"), 500)
+        self._record(request, response.status)
+        return response
+
+    def _record(self, request: web.Request, status: int) -> None:
+        route = request.match_info.route
+        resource = route.resource if route is not None else None
+        template = resource.canonical if resource is not None else request.path
+        if not template.startswith("/"):
+            template = request.path
+        self.calls.append(Call(request.method, template, tuple(sorted(set(request.query))), status))
+
+    # ----------------------------------------------------------------------------- discovery
+    async def _api_versions(self, _: web.Request) -> web.Response:
+        return _json({"kind": "APIVersions", "versions": ["v1"],
+                      "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0",
+                                                      "serverAddress": self.server_address}]})
+
+    async def _api_resources(self, _: web.Request) -> web.Response:
+        verbs = ["create", "delete", "get", "list", "patch", "update", "watch"]
+        resources = []
+        for rtype in CORE_TYPES:
+            resources.append({"name": rtype.plural, "singularName": rtype.kind.lower(),
+                              "namespaced": rtype.namespaced, "kind": rtype.kind,
+                              "verbs": ["get", "list", "watch"] if rtype == NODES else verbs,
+                              "shortNames": _SHORT.get(rtype.plural, [])})
+        for sub, kind, sub_verbs in (("pods/log", "Pod", ["get"]), ("pods/status", "Pod", ["get", "patch"]),
+                                     ("pods/exec", "PodExecOptions", ["create", "get"]),
+                                     ("nodes/status", "Node", ["get"])):
+            resources.append({"name": sub, "singularName": "", "namespaced": sub.startswith("pods"),
+                              "kind": kind, "verbs": sub_verbs})
+        return _json({"kind": "APIResourceList", "groupVersion": "v1", "resources": resources})
+
+    # ----------------------------------------------------------------------------- generic CRUD
+    @staticmethod
+    def _namespace(request: web.Request, rtype: ResourceType) -> str | None:
+        return request.match_info.get("namespace") if rtype.namespaced else None
+
+    def _check_namespace(self, namespace: str | None) -> None:
+        if namespace is not None and self.store.find(NAMESPACES, None, namespace) is None:
+            raise not_found("namespaces", namespace)
+
+    async def _list(self, rtype: ResourceType, request: web.Request) -> web.StreamResponse:
+        namespace = request.match_info.get("namespace")
+        labels = parse_label_selector(request.query.get("labelSelector"))
+        fields = parse_field_selector(request.query.get("fieldSelector"))
+        if truthy(request.query.get("watch")):
+            return await self._watch(rtype, namespace, labels, fields, request)
+        items = self.store.list(rtype, namespace, labels, fields)
+        if rtype == NODES:
+            items = [self.node.to_object()]
+        return _json({"kind": f"{rtype.kind}List", "apiVersion": rtype.api_version,
+                      "metadata": {"resourceVersion": str(self.store.resource_version)}, "items": items})
+
+    async def _watch(self, rtype: ResourceType, namespace: str | None, labels: Any, fields: Any,
+                     request: web.Request) -> web.StreamResponse:
+        raw_rv = request.query.get("resourceVersion")
+        since = None if raw_rv in (None, "", "0") else int(raw_rv)
+        timeout = _int(request.query, "timeoutSeconds") or 1800
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await response.prepare(request)
+        try:
+            watch = self.store.watch(rtype, namespace, since, labels, fields)
+        except ApiError as exc:
+            await response.write(json.dumps({"type": "ERROR", "object": exc.status()}).encode() + b"\n")
+            await response.write_eof()
+            return response
+        deadline = time.monotonic() + timeout
+        try:
+            while not _gone(request):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    change = await asyncio.wait_for(watch.__anext__(), timeout=min(remaining, 1.0))
+                except TimeoutError:
+                    continue
+                except StopAsyncIteration:
+                    break
+                line = json.dumps({"type": change.type, "object": change.obj}).encode() + b"\n"
+                await response.write(line)
+            await response.write_eof()
+        except (ConnectionResetError, ConnectionError):
+            pass
+        finally:
+            watch.close()
+        return response
+
+    async def _get(self, rtype: ResourceType, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        if rtype == NODES:
+            if name != self.node.name:
+                raise not_found("nodes", name)
+            return _json(self.node.to_object())
+        return _json(self.store.get(rtype, self._namespace(request, rtype), name))
+
+    async def _create(self, rtype: ResourceType, request: web.Request) -> web.Response:
+        namespace = self._namespace(request, rtype)
+        self._check_namespace(namespace)
+        body = await request.json()
+        dry_run = bool(request.query.get("dryRun"))
+        if rtype == PODS:
+            obj = prepare_pod(body, namespace or "default")
+            if dry_run:
+                return _json(obj, 201)
+            stored = self.store.create(PODS, obj)
+            await asyncio.shield(self.kubelet.pod_created(stored))
+            return _json(stored, 201)
+        obj = prepare_metadata(rtype, body, namespace)
+        if rtype in (CONFIGMAPS, SECRETS):
+            obj = prepare_data_object(rtype, obj)
+        if rtype == NAMESPACES:
+            obj["spec"] = {"finalizers": ["kubernetes"]}
+            obj["status"] = {"phase": "Active"}
+        if dry_run:
+            return _json(obj, 201)
+        return _json(self.store.create(rtype, obj), 201)
+
+    def _write(self, rtype: ResourceType, namespace: str | None, name: str, new: dict[str, Any],
+               expected_rv: str | None) -> dict[str, Any]:
+        old = self.store.get(rtype, namespace, name)
+        if expected_rv and expected_rv != old["metadata"].get("resourceVersion"):
+            raise ApiError(409, "Conflict", f'Operation cannot be fulfilled on {rtype.plural} "{name}": the object '
+                           "has been modified; please apply your changes to the latest version and try again")
+        meta = new.get("metadata") or {}
+        if meta.get("name", name) != name:
+            raise bad_request("the name of the object does not match the name on the URL")
+        if rtype == PODS:
+            new = check_pod_update(old, new)
+        elif rtype in (CONFIGMAPS, SECRETS):
+            new = prepare_data_object(rtype, new)
+        if rtype == NAMESPACES:
+            new["status"] = old.get("status")
+        for field in ("deletionTimestamp", "deletionGracePeriodSeconds"):
+            if field in old["metadata"]:
+                new.setdefault("metadata", {})[field] = old["metadata"][field]
+            else:
+                new.get("metadata", {}).pop(field, None)
+        return self.store.update(rtype, namespace, name, lambda _: new)
+
+    async def _replace(self, rtype: ResourceType, request: web.Request) -> web.Response:
+        body = await request.json()
+        if not isinstance(body, dict):
+            raise bad_request("the request body must be a JSON object")
+        rv = (body.get("metadata") or {}).get("resourceVersion")
+        name = request.match_info["name"]
+        return _json(self._write(rtype, self._namespace(request, rtype), name, body, rv))
+
+    async def _patch(self, rtype: ResourceType, request: web.Request) -> web.Response:
+        namespace, name = self._namespace(request, rtype), request.match_info["name"]
+        body = await request.json()
+        old = self.store.get(rtype, namespace, name)
+        new = apply_patch(request.headers.get("Content-Type", ""), old, body)
+        rv = (new.get("metadata") or {}).get("resourceVersion")
+        expected = rv if rv != old["metadata"].get("resourceVersion") else None
+        return _json(self._write(rtype, namespace, name, new, expected))
+
+    async def _patch_status(self, request: web.Request) -> web.Response:
+        namespace, name = request.match_info["namespace"], request.match_info["name"]
+        old = self.store.get(PODS, namespace, name)
+        patched = apply_patch(request.headers.get("Content-Type", ""), old, await request.json())
+        status = patched.get("status") or {}
+
+        def write(obj: dict[str, Any]) -> None:
+            obj["status"] = status
+
+        return _json(self.store.update(PODS, namespace, name, write))
+
+    @staticmethod
+    async def _grace(request: web.Request) -> float | None:
+        grace = _int(request.query, "gracePeriodSeconds")
+        if grace is None and request.can_read_body:
+            raw = await request.read()
+            if raw:
+                body = json.loads(raw)
+                if isinstance(body, dict) and body.get("gracePeriodSeconds") is not None:
+                    grace = int(body["gracePeriodSeconds"])
+        return None if grace is None else float(max(grace, 0))
+
+    async def _delete(self, rtype: ResourceType, request: web.Request) -> web.Response:
+        namespace, name = self._namespace(request, rtype), request.match_info["name"]
+        grace = await self._grace(request)
+        if rtype == PODS:
+            return _json(await asyncio.shield(self.kubelet.delete_pod(namespace or "default", name, grace)))
+        return _json(self.store.delete(rtype, namespace, name))
+
+    async def _delete_namespace(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        namespace = self.store.get(NAMESPACES, None, name)
+        if name in _PROTECTED_NAMESPACES:
+            raise ApiError(403, "Forbidden", f'namespaces "{name}" is forbidden: this namespace may not be deleted')
+        for pod in self.store.list(PODS, name):
+            await self.kubelet.delete_pod(name, pod["metadata"]["name"], 0)
+        for rtype in (EVENTS, CONFIGMAPS, SECRETS):
+            for obj in self.store.list(rtype, name):
+                self.store.delete(rtype, name, obj["metadata"]["name"])
+        self.store.delete(NAMESPACES, None, name)
+        namespace["status"] = {"phase": "Terminating"}
+        return _json(namespace)
+
+    async def _unsupported(self, what: str, _: web.Request) -> web.Response:
+        raise not_implemented(what)
+
+    # ----------------------------------------------------------------------------- pod subresources
+    async def _log(self, request: web.Request) -> web.StreamResponse:
+        query = request.query
+        namespace, name = request.match_info["namespace"], request.match_info["name"]
+        buffer = self.kubelet.log_buffer(namespace, name, query.get("container"), truthy(query.get("previous")))
+        since: float | None = None
+        since_seconds = _int(query, "sinceSeconds")
+        if since_seconds is not None:
+            since = time.time() - since_seconds
+        elif query.get("sinceTime"):
+            since = parse_rfc3339(query["sinceTime"])
+        tail = _int(query, "tailLines")
+        limit = _int(query, "limitBytes")
+        follow, timestamps = truthy(query.get("follow")), truthy(query.get("timestamps"))
+        response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+        await response.prepare(request)
+        index, sent = buffer.start_index(since, tail), 0
+        try:
+            while True:
+                while index < len(buffer.entries):
+                    ts, line = buffer.entries[index]
+                    index += 1
+                    data = format_line(ts, line, timestamps)
+                    if limit is not None and sent + len(data) > limit:
+                        data = data[: limit - sent]
+                    await response.write(data)
+                    sent += len(data)
+                    if limit is not None and sent >= limit:
+                        break
+                done = (limit is not None and sent >= limit) or not follow or buffer.closed
+                if (done and index >= len(buffer.entries)) or (limit is not None and sent >= limit):
+                    break
+                if _gone(request):
+                    break
+                await buffer.wait_change(index, 1.0)
+            await response.write_eof()
+        except (ConnectionResetError, ConnectionError):
+            pass
+        return response
+
+    async def _exec(self, request: web.Request) -> web.StreamResponse:
+        return await handle_exec(request, self.kubelet)
+

@@ -1,0 +1,115 @@
+"""End to end: `airflow dags test golive` on localkube, the SQLite ledger and the real analyzers.
+
+The bundled sample app passes both gates; a copy with a hard-coded secret and an untested module
+fails them, with the measured values and the reasons in the ledger and in the report.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from golive.ledger import Ledger
+from golive.settings import GoliveSettings
+from golive_airflow.dag_defaults import SAMPLE_APP_SOURCE
+from golive_airflow.localenv import airflow_executable, kubernetes_connection
+
+pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.localkube]
+
+UNTESTED_MODULE = '''"""Billing rules nobody tested."""
+
+
+def invoice_total(lines: list[tuple[str, int, float]], discount: float = 0.0) -> float:
+    """Sum quantity x price, then apply a discount."""
+    total = 0.0
+    for _sku, quantity, price in lines:
+        total += quantity * price
+    return round(total * (1 - discount), 2)
+'''
+
+
+@pytest.fixture(scope="module")
+def env(airflow_db, localkube) -> dict[str, str]:
+    return {**airflow_db, "AIRFLOW_CONN_KUBERNETES_DEFAULT": kubernetes_connection(Path(localkube.kubeconfig))}
+
+
+def go_live(env: dict[str, str], conf: dict) -> tuple[int, str]:
+    out = subprocess.run([airflow_executable(), "dags", "test", "golive", "-c", json.dumps(conf)], env=env,
+                         capture_output=True, text=True, timeout=900)
+    return out.returncode, out.stdout + out.stderr
+
+
+def latest_run(env: dict[str, str], application: str) -> tuple[Ledger, dict]:
+    ledger = Ledger.from_url(f"sqlite:///{Path(env['GOLIVE_HOME']) / 'ledger.sqlite'}")
+    with ledger.engine.connect() as conn:
+        run_id = conn.exec_driver_sql(
+            "select run_id from runs where application = ? order by recorded_at desc limit 1", (application,)
+        ).scalar()
+    assert run_id, f"no run of {application} in the ledger"
+    return ledger, ledger.run_report(run_id)
+
+
+def report_dir(env: dict[str, str], run_id: str) -> Path:
+    return GoliveSettings(home=Path(env["GOLIVE_HOME"])).run_report_dir(run_id)
+
+
+def test_demo_go_live_passes_both_gates(env):
+    rc, log = go_live(env, {"application": "sample-app", "version": "1.0.0", "source": SAMPLE_APP_SOURCE})
+    ledger, report = latest_run(env, "sample-app")
+    gates = {e["gate"]: e for e in report["evaluations"]}
+    assert rc == 0, log[-8000:]
+    assert report["run"]["status"] == "succeeded"
+    assert {g: e["status"] for g, e in gates.items()} == {"security": "PASS", "quality": "PASS"}
+    assert all(e["approval"]["decision"] == "not-required" for e in gates.values())
+    coverage = next(c for c in gates["quality"]["criteria"] if c["name"] == "test_coverage")
+    assert coverage["key"] and coverage["value"] >= 80
+    plan = next(p for p in report["phases"] if p["phase"] == "plan")
+    assert plan["summary"]["routing"]["profile"] == "cpu"
+    out = report_dir(env, report["run"]["run_id"])
+    html = (out / "report.html").read_text()
+    assert "test_coverage" in html and "PASS" in html
+    assert json.loads((out / "report.json").read_text())["run"]["status"] == "succeeded"
+    sarif = json.loads((out / "security.sarif").read_text())
+    assert sarif["version"] == "2.1.0"
+
+
+def test_copy_with_secret_and_untested_module_fails_its_gates(env, tmp_path):
+    app = tmp_path / "bad-app"
+    shutil.copytree(SAMPLE_APP_SOURCE, app, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    (app / "app" / "billing.py").write_text(UNTESTED_MODULE * 1)
+    big = "\n\n".join(UNTESTED_MODULE.replace("invoice_total", f"invoice_total_{i}").split('"""', 2)[2]
+                      for i in range(40))
+    (app / "app" / "billing_rules.py").write_text('"""More untested billing rules."""\n' + big)
+    (app / "app" / "cloud.py").write_text(
+        '"""Cloud credentials (hard-coded: the security gate must catch this)."""\n\n'
+        'AWS_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLF"\n'
+        'AWS_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEZ"\n')
+    rc, log = go_live(env, {"application": "bad-app", "version": "1.0.1", "source": str(app)})
+    assert rc != 0
+    ledger, report = latest_run(env, "bad-app")
+    assert report["run"]["status"] == "failed"
+    gates = {e["gate"]: e for e in report["evaluations"]}
+    assert gates["security"]["status"] == "FAIL" and gates["quality"]["status"] == "FAIL"
+    secrets = next(c for c in gates["security"]["criteria"] if c["name"] == "secrets_found")
+    assert secrets["status"] == "fail" and secrets["value"] >= 1 and secrets["key"]
+    assert any(f["path"] and f["path"].endswith("cloud.py") for f in gates["security"]["findings"])
+    assert not any("wJalrXUtnFEMI" in f["message"] for f in gates["security"]["findings"])  # never the secret
+    coverage = next(c for c in gates["quality"]["criteria"] if c["name"] == "test_coverage")
+    assert coverage["status"] == "fail" and coverage["value"] < 80
+    assert any("test_coverage" in r for r in gates["quality"]["reasons"])
+    html = (report_dir(env, report["run"]["run_id"]) / "report.html").read_text()
+    assert "secrets_found" in html and coverage["reason"].split(":")[0] in html
+    assert "wJalrXUtnFEMI" not in html
+
+
+def test_bad_conf_is_rejected_before_any_pod_and_recorded(env, localkube):
+    rc, log = go_live(env, {"application": "reject-me", "version": "1.0.0", "source": "/nonexistent/path"})
+    assert rc != 0
+    ledger, report = latest_run(env, "reject-me")
+    assert report["run"]["status"] == "rejected"
+    assert "/nonexistent/path" in report["run"]["error"] and "source" in report["run"]["error"]
+    assert report["evaluations"] == []
