@@ -22,7 +22,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--kubeconfig", help="write a kubeconfig here (default <state dir>/kubeconfig)")
     serve.add_argument("--gpus", type=int, default=0, help="nvidia.com/gpu capacity of the node (default 0)")
     serve.add_argument("--state-dir", help="pod directories and logs (default: a temporary directory)")
-    serve.add_argument("--namespace", default="default", help="namespace of the kubeconfig context")
+    serve.add_argument("--namespace", default="default",
+                       help="namespace of the kubeconfig context (created if missing)")
+    serve.add_argument("--node-label", action="append", default=[], metavar="KEY=VALUE",
+                       help="extra node label, for nodeSelector (repeatable)")
     serve.add_argument("-v", "--verbose", action="store_true", help="log requests and kubelet activity")
     return parser
 
@@ -36,7 +39,12 @@ def serve(args: argparse.Namespace) -> int:
     if args.gpus < 0:
         print("--gpus must be 0 or more", file=sys.stderr)
         return 2
-    cluster = LocalKube(host=args.host, port=args.port, gpus=args.gpus, state_dir=args.state_dir)
+    labels = dict(item.split("=", 1) for item in args.node_label if "=" in item)
+    if len(labels) != len(args.node_label):
+        print("--node-label takes KEY=VALUE", file=sys.stderr)
+        return 2
+    cluster = LocalKube(host=args.host, port=args.port, gpus=args.gpus, state_dir=args.state_dir,
+                        access_log=args.verbose, node_labels=labels, namespaces=(args.namespace,))
     cluster.start()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -28,19 +28,23 @@ class LocalKube:
     :param gpus: ``nvidia.com/gpu`` capacity the node advertises.
     :param state_dir: where pod directories, volumes and logs live; a temporary directory
         (removed by :meth:`stop`) when None.
+    :param node_name: name of the single node.
     :param max_grace_seconds: cap on a deleted pod's termination grace period.
     :param restart_backoff_seconds: first restart back-off for ``restartPolicy`` Always/OnFailure.
     :param extended_resources: more extended resources the node advertises, e.g. ``{"example.com/fpga": 1}``.
     :param node_labels: extra node labels (for ``nodeSelector``).
+    :param namespaces: namespaces to create besides default, kube-system, kube-public, kube-node-lease.
     :param env: extra environment every container gets (below the pod's own ``env``).
     :param env_passthrough: host variables copied into containers (HOME, LANG…).
+    :param access_log: log every request (logger ``aiohttp.access``).
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, gpus: int = 0,
                  state_dir: str | os.PathLike[str] | None = None, *, node_name: str = "localkube",
                  max_grace_seconds: float = 2.0, restart_backoff_seconds: float = 10.0,
                  extended_resources: dict[str, int] | None = None, node_labels: dict[str, str] | None = None,
-                 env: dict[str, str] | None = None, env_passthrough: tuple[str, ...] = ENV_PASSTHROUGH) -> None:
+                 env: dict[str, str] | None = None, env_passthrough: tuple[str, ...] = ENV_PASSTHROUGH,
+                 access_log: bool = False, namespaces: tuple[str, ...] = ()) -> None:
         self.host = host
         self._requested_port = port
         self.gpus = gpus
@@ -53,6 +57,8 @@ class LocalKube:
         self.node_labels = dict(node_labels or {})
         self.env = dict(env or {})
         self.env_passthrough = env_passthrough
+        self.access_log = access_log
+        self.namespaces = tuple(dict.fromkeys((*_NAMESPACES, *namespaces)))
         self.kubeconfig: Path | None = None
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -86,7 +92,10 @@ class LocalKube:
             raise LocalKubeError(f"localkube did not start within {timeout}s")
         if self._error is not None:
             self._thread.join(timeout)
-            self._thread = None
+            self._thread = self._loop = None
+            if self._own_state_dir:
+                shutil.rmtree(self.state_dir, ignore_errors=True)
+                self.state_dir = None
             raise LocalKubeError(f"localkube could not start on {self.host}:{self._requested_port}: "
                                  f"{self._error}") from self._error
         atexit.register(self.stop)
@@ -100,6 +109,8 @@ class LocalKube:
             loop.run_until_complete(self._setup())
         except BaseException as exc:  # reported to start()
             self._error = exc
+            if self._runner is not None:
+                loop.run_until_complete(self._runner.cleanup())
             self._ready.set()
             loop.close()
             return
@@ -120,7 +131,7 @@ class LocalKube:
 
         assert self.state_dir is not None
         self.store = Store()
-        for name in _NAMESPACES:
+        for name in self.namespaces:
             self.store.create(NAMESPACES, {"metadata": {"name": name}, "spec": {"finalizers": ["kubernetes"]},
                                            "status": {"phase": "Active"}})
         node = Node(name=self.node_name, gpus=self.gpus, extended=self.extended_resources,
@@ -130,7 +141,8 @@ class LocalKube:
                                restart_backoff_seconds=self.restart_backoff_seconds,
                                env_passthrough=self.env_passthrough, extra_env=self.env)
         self.api = ApiServer(self.store, self.kubelet, node)
-        self._runner = web.AppRunner(self.api.app(), access_log=None, shutdown_timeout=1.0)
+        access: dict[str, Any] = {} if self.access_log else {"access_log": None}
+        self._runner = web.AppRunner(self.api.app(), shutdown_timeout=1.0, **access)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self._requested_port)
         await site.start()

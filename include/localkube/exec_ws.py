@@ -6,9 +6,10 @@ are accepted. After the command ends the server sends the status and closes the 
 such as KubernetesPodOperator waits for that close.
 
 In a real container the argv runs as a local process with the container's environment, working
-directory and limits. A *virtual* container (KPO's ``airflow-xcom-sidecar``) has no process: a
-tiny interpreter runs the few commands KPO sends it — ``cat``/``echo``/``[ -s FILE ]``/``if … fi``
-over the container's volume mounts, and ``kill`` which stops the sidecar and closes the stream.
+directory and limits; what it leaves running is killed when it exits. A *virtual* container (KPO's
+``airflow-xcom-sidecar``) has no process: a tiny interpreter runs the few commands KPO sends it —
+``cat``/``echo``/``[ -s FILE ]``/``if … fi`` over the container's volume mounts, and ``kill`` which
+stops the sidecar and closes the stream.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from localkube.errors import bad_request
-from localkube.kubelet import Container, Kubelet, PodRuntime, require_running
+from localkube.kubelet import Kubelet
 from localkube.podspec import StartError, map_path, resolve_executable
+from localkube.podstate import Container, PodRuntime, require_running
 from localkube.runtime import ExecProcess
 
 PROTOCOL = "v4.channel.k8s.io"
@@ -229,7 +231,10 @@ async def _real(ws: web.WebSocketResponse, container: Container, argv: list[str]
     reader = asyncio.create_task(feed())
     try:
         code = await proc.wait()
-        await asyncio.gather(*pumps, return_exceptions=True)
+        process.kill()  # what the command left behind ends with it
+        _, pending = await asyncio.wait(pumps, timeout=2)
+        for task in pending:
+            task.cancel()
     finally:
         container.execs.discard(process)
         reader.cancel()

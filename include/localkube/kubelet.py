@@ -8,7 +8,7 @@ process group, SIGKILL after the grace period, capped at ``max_grace_seconds``) 
 goes. Events are recorded for every step (Scheduled, Pulled, Created, Started, Killing, Failed,
 BackOff, FailedScheduling, DeadlineExceeded, FailedMount).
 
-Containers listed in :data:`VIRTUAL_CONTAINERS` (KubernetesPodOperator's XCom sidecar) are not
+Containers listed in :data:`localkube.podstate.VIRTUAL_CONTAINERS` (KubernetesPodOperator's XCom sidecar) are not
 run at all: they are "running" until an ``exec`` kills them (see :mod:`localkube.exec_ws`).
 """
 
@@ -22,18 +22,16 @@ import shutil
 import sys
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from localkube.errors import ApiError, bad_request, not_found
+from localkube.errors import bad_request, not_found
 from localkube.events import NORMAL, WARNING, EventRecorder
 from localkube.ipam import IPAllocator
 from localkube.logs import LogBuffer
 from localkube.podspec import (
     MOUNT_MAP_ENV,
     ContainerConfigError,
-    Limits,
     StartError,
     build_env,
     map_path,
@@ -43,114 +41,17 @@ from localkube.podspec import (
     process_limits,
     resolve_argv,
 )
+from localkube.podstate import TERMINAL, VIRTUAL_CONTAINERS, Container, PodRuntime, phase, pod_status
 from localkube.runtime import ContainerProcess
-from localkube.scheduler import Binding, Scheduler
+from localkube.scheduler import Scheduler
 from localkube.store import CONFIGMAPS, PODS, SECRETS, Store
 from localkube.timeutil import rfc3339
 
 log = logging.getLogger(__name__)
 
-VIRTUAL_CONTAINERS = frozenset({"airflow-xcom-sidecar"})
 ENV_PASSTHROUGH = ("HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "SSL_CERT_FILE",
                    "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE")
 _TERMINATION_MESSAGE_MAX = 4096
-
-
-@dataclass
-class Container:
-    """Runtime state of one container of a pod."""
-
-    spec: dict[str, Any]
-    init: bool
-    virtual: bool
-    log: LogBuffer
-    state: str = "waiting"
-    reason: str | None = "ContainerCreating"
-    message: str | None = None
-    started_at: float | None = None
-    finished_at: float | None = None
-    exit_code: int | None = None
-    restart_count: int = 0
-    container_id: str | None = None
-    last_state: dict[str, Any] | None = None
-    previous_log: LogBuffer | None = None
-    process: ContainerProcess | None = None
-    env: dict[str, str] = field(default_factory=dict)
-    cwd: str = "/"
-    mounts: dict[str, str] = field(default_factory=dict)
-    limits: Limits = field(default_factory=Limits)
-    execs: set[Any] = field(default_factory=set)
-    finalized: asyncio.Event = field(default_factory=asyncio.Event)
-
-    @property
-    def name(self) -> str:
-        """The container name."""
-        return str(self.spec["name"])
-
-    @property
-    def image(self) -> str:
-        """The image, recorded but never pulled."""
-        return str(self.spec.get("image") or "")
-
-    def terminated_state(self) -> dict[str, Any]:
-        """The ``state.terminated`` object of the current run."""
-        state: dict[str, Any] = {"exitCode": self.exit_code if self.exit_code is not None else 0,
-                                 "reason": self.reason or "Completed",
-                                 "startedAt": rfc3339(self.started_at or self.finished_at),
-                                 "finishedAt": rfc3339(self.finished_at)}
-        if self.message:
-            state["message"] = self.message
-        if self.container_id:
-            state["containerID"] = self.container_id
-        return state
-
-    def status(self) -> dict[str, Any]:
-        """The ``v1.ContainerStatus`` object."""
-        if self.state == "running":
-            state: dict[str, Any] = {"running": {"startedAt": rfc3339(self.started_at)}}
-        elif self.state == "terminated":
-            state = {"terminated": self.terminated_state()}
-        else:
-            state = {"waiting": {"reason": self.reason or "ContainerCreating"}}
-            if self.message:
-                state["waiting"]["message"] = self.message
-        status: dict[str, Any] = {
-            "name": self.name, "image": self.image, "imageID": f"localkube://{self.image}",
-            "ready": self.state == "running" and not self.init, "restartCount": self.restart_count,
-            "started": self.state == "running", "state": state, "lastState": self.last_state or {},
-        }
-        if self.container_id:
-            status["containerID"] = self.container_id
-        return status
-
-
-@dataclass
-class PodRuntime:
-    """Runtime state of one pod."""
-
-    uid: str
-    namespace: str
-    name: str
-    pod_dir: Path
-    containers: dict[str, Container]
-    init_names: list[str]
-    main_names: list[str]
-    restart_policy: str
-    binding: Binding | None = None
-    ip: str | None = None
-    start_time: float | None = None
-    unschedulable: str | None = None
-    reason: str | None = None
-    message: str | None = None
-    stopping: bool = False
-    deleting: bool = False
-    released: bool = False
-    volumes: dict[str, str] = field(default_factory=dict)
-    settled: asyncio.Event = field(default_factory=asyncio.Event)
-    done: asyncio.Event = field(default_factory=asyncio.Event)
-    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
-    condition_times: dict[str, tuple[str, str]] = field(default_factory=dict)
-    deadline_handle: asyncio.TimerHandle | None = None
 
 
 class Kubelet:
@@ -202,8 +103,12 @@ class Kubelet:
             if target.previous_log is None:
                 raise bad_request(f'previous terminated container "{target.name}" in pod "{name}" not found')
             return target.previous_log
+        if runtime.binding is None and not runtime.deleting:
+            empty = LogBuffer()  # not on a node yet: kube-apiserver answers with an empty log
+            empty.close()
+            return empty
         if target.state == "waiting" and target.started_at is None:
-            reason = target.reason or ("Pending" if runtime.unschedulable else "ContainerCreating")
+            reason = target.reason or "ContainerCreating"
             raise bad_request(f'container "{target.name}" in pod "{name}" is waiting to start: {reason}')
         return target.log
 
@@ -458,6 +363,11 @@ class Kubelet:
                 self._terminated(runtime, container, 128, "StartError", f"failed to start: {exc}", started=False)
                 self.events.record(pod, WARNING, "Failed", f"Error: {exc}", field_path=field_path)
                 return "failed"
+            if runtime.stopping:  # deleted while starting: do not leave the process behind
+                container.process.kill()
+                await container.process.wait()
+                container.log.close()
+                return "blocked"
         container.state, container.reason, container.message = "running", None, None
         container.started_at, container.finished_at, container.exit_code = time.time(), None, None
         self.events.record(pod, NORMAL, "Started", f"Started container {container.name}", field_path=field_path)
@@ -507,98 +417,19 @@ class Kubelet:
             self._terminated(runtime, container, code, "Completed" if code == 0 else "Error", None)
 
     # ----------------------------------------------------------------------------- status
-    def _phase(self, runtime: PodRuntime) -> str:
-        if runtime.reason == "DeadlineExceeded" and not any(
-                c.state == "running" for c in runtime.containers.values()):
-            return "Failed"
-        if runtime.binding is None:
-            return "Pending"
-        inits = [runtime.containers[n] for n in runtime.init_names]
-        mains = [runtime.containers[n] for n in runtime.main_names]
-        never = runtime.restart_policy == "Never"
-        for c in inits:
-            if c.state == "terminated" and c.exit_code != 0 and (never or runtime.stopping):
-                return "Failed"
-        if any(not (c.state == "terminated" and c.exit_code == 0) for c in inits):
-            return "Pending"
-        if any(c.state == "running" for c in mains):
-            return "Running"
-        if all(c.state == "terminated" for c in mains):
-            if never or runtime.stopping:
-                return "Succeeded" if all(c.exit_code == 0 for c in mains) else "Failed"
-            if runtime.restart_policy == "OnFailure" and all(c.exit_code == 0 for c in mains):
-                return "Succeeded"
-            return "Running"
-        if any(c.started_at is not None or c.restart_count for c in mains):
-            return "Running"
-        return "Pending"
-
-    def _condition(self, runtime: PodRuntime, type_: str, ok: bool, reason: str | None = None,
-                   message: str | None = None) -> dict[str, Any]:
-        status = "True" if ok else "False"
-        previous = runtime.condition_times.get(type_)
-        if previous is None or previous[0] != status:
-            runtime.condition_times[type_] = (status, rfc3339())
-        condition = {"type": type_, "status": status, "lastProbeTime": None,
-                     "lastTransitionTime": runtime.condition_times[type_][1]}
-        if reason:
-            condition["reason"] = reason
-        if message:
-            condition["message"] = message
-        return condition
-
-    def _status(self, runtime: PodRuntime, pod: dict[str, Any]) -> dict[str, Any]:
-        status: dict[str, Any] = {"phase": self._phase(runtime),
-                                  "qosClass": (pod.get("status") or {}).get("qosClass", "BestEffort")}
-        if runtime.binding is None:
-            if runtime.unschedulable:
-                status["conditions"] = [self._condition(runtime, "PodScheduled", False, "Unschedulable",
-                                                        runtime.unschedulable)]
-            return status
-        phase = status["phase"]
-        mains = [runtime.containers[n] for n in runtime.main_names]
-        inits = [runtime.containers[n] for n in runtime.init_names]
-        init_done = all(c.state == "terminated" and c.exit_code == 0 for c in inits)
-        not_ready = [c.name for c in mains if c.state != "running"]
-        ready_reason = "PodCompleted" if phase in ("Succeeded", "Failed") else "ContainersNotReady"
-        ready_message = None if not not_ready else f"containers with unready status: [{' '.join(not_ready)}]"
-        status["conditions"] = [
-            self._condition(runtime, "PodReadyToStartContainers", phase not in ("Succeeded", "Failed")),
-            self._condition(runtime, "Initialized", init_done or phase == "Succeeded",
-                            None if init_done else "ContainersNotInitialized",
-                            None if init_done else "containers with incomplete status: "
-                            f"[{' '.join(c.name for c in inits if c.state != 'terminated')}]"),
-            self._condition(runtime, "Ready", not not_ready, None if not not_ready else ready_reason, ready_message),
-            self._condition(runtime, "ContainersReady", not not_ready, None if not not_ready else ready_reason,
-                            ready_message),
-            self._condition(runtime, "PodScheduled", True),
-        ]
-        status.update({
-            "hostIP": "127.0.0.1", "hostIPs": [{"ip": "127.0.0.1"}],
-            "podIP": runtime.ip, "podIPs": [{"ip": runtime.ip}] if runtime.ip else [],
-            "containerStatuses": [c.status() for c in mains],
-        })
-        if runtime.start_time:
-            status["startTime"] = rfc3339(runtime.start_time)
-        if inits:
-            status["initContainerStatuses"] = [c.status() for c in inits]
-        if runtime.reason:
-            status["reason"], status["message"] = runtime.reason, runtime.message
-        return status
-
     def _sync(self, runtime: PodRuntime) -> None:
         pod = self._pod(runtime)
         if pod is None:
             return
 
         def write(obj: dict[str, Any]) -> None:
-            obj["status"] = self._status(runtime, obj)
+            obj["status"] = pod_status(runtime, obj)
 
         self.store.update(PODS, runtime.namespace, runtime.name, write)
 
     def _maybe_finish(self, runtime: PodRuntime) -> None:
         """Release scheduler resources once the pod is terminal (GPUs go back to the node)."""
-        if self._phase(runtime) in ("Succeeded", "Failed") and not runtime.released:
+        if phase(runtime) in TERMINAL and not runtime.released:
             runtime.released = True
             if runtime.deadline_handle is not None:
                 runtime.deadline_handle.cancel()
@@ -635,7 +466,7 @@ class Kubelet:
 
     async def _deadline_exceeded(self, runtime: PodRuntime) -> None:
         pod = self._pod(runtime)
-        if pod is None or runtime.stopping or self._phase(runtime) in ("Succeeded", "Failed"):
+        if pod is None or runtime.stopping or phase(runtime) in TERMINAL:
             return
         runtime.reason = "DeadlineExceeded"
         runtime.message = "Pod was active on the node longer than the specified deadline"
@@ -689,7 +520,15 @@ class Kubelet:
             if self.scheduler.release(runtime.uid):
                 self._retry_pending()
             runtime.done.set()
+            runtime.removed.set()
         return removed
+
+    async def wait_removed(self, uid: str, timeout: float) -> None:
+        """Wait until the pod with ``uid`` is gone from the store (after a delete)."""
+        runtime = self.pods.get(uid)
+        if runtime is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(runtime.removed.wait(), timeout)
 
     async def shutdown(self, grace: float = 0.5) -> None:
         """Stop every pod's processes (localkube is going away)."""
@@ -698,11 +537,3 @@ class Kubelet:
         for runtime in runtimes:
             for task in list(runtime.tasks):
                 task.cancel()
-
-
-def require_running(runtime: PodRuntime, container: Container) -> None:
-    """400 unless ``container`` can be exec'd into (it is running)."""
-    if container.state != "running":
-        phase = "completed" if container.state == "terminated" else "waiting"
-        raise ApiError(400, "BadRequest", f"cannot exec into a container in a {phase} pod; "
-                       f"container {container.name} of pod {runtime.name} is {container.state}")

@@ -19,11 +19,14 @@ if TYPE_CHECKING:
 
 @pytest.fixture(scope="session")
 def localkube(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalKube]:
-    """A started LocalKube shared by the session, with ``.url`` and ``.kubeconfig`` (a written file)."""
+    """A started LocalKube shared by the session, with ``.url`` and ``.kubeconfig`` (a written file).
+
+    Besides ``default`` it has the ``golive`` namespace, where golive's AgentPodOperator runs pods.
+    """
     from localkube.cluster import LocalKube
 
     base = tmp_path_factory.mktemp("localkube")
-    cluster = LocalKube(state_dir=base / "state", restart_backoff_seconds=0.5)
+    cluster = LocalKube(state_dir=base / "state", restart_backoff_seconds=0.5, namespaces=("golive",))
     cluster.start()
     cluster.write_kubeconfig(base / "kubeconfig")
     try:

@@ -124,6 +124,11 @@ class ContainerProcess:
         self._exited.set()
         return self.returncode
 
+    def kill(self) -> None:
+        """SIGKILL the process group now (:meth:`wait` still reaps it)."""
+        if self.pid is not None:
+            kill_group(self.pid, signal.SIGKILL)
+
     async def terminate(self, grace: float) -> None:
         """SIGTERM the process group, then SIGKILL it after ``grace`` seconds."""
         if self.pid is None or self._exited.is_set():
@@ -155,6 +160,6 @@ class ExecProcess:
         return self.proc
 
     def kill(self) -> None:
-        """SIGKILL the exec'd process group."""
-        if self.proc is not None and self.proc.returncode is None:
+        """SIGKILL the exec'd process group (also what is left of it after the command exited)."""
+        if self.proc is not None:
             kill_group(self.proc.pid, signal.SIGKILL)

@@ -338,8 +338,11 @@ class ApiServer:
         namespace = self.store.get(NAMESPACES, None, name)
         if name in _PROTECTED_NAMESPACES:
             raise ApiError(403, "Forbidden", f'namespaces "{name}" is forbidden: this namespace may not be deleted')
-        for pod in self.store.list(PODS, name):
+        pods = self.store.list(PODS, name)
+        for pod in pods:
             await self.kubelet.delete_pod(name, pod["metadata"]["name"], 0)
+        for pod in pods:
+            await self.kubelet.wait_removed(pod["metadata"]["uid"], 10.0)
         for rtype in (EVENTS, CONFIGMAPS, SECRETS):
             for obj in self.store.list(rtype, name):
                 self.store.delete(rtype, name, obj["metadata"]["name"])

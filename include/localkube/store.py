@@ -113,7 +113,7 @@ class Watch:
 class Store:
     """In-memory object store with a global, monotonically increasing resourceVersion."""
 
-    def __init__(self, history: int = 20000) -> None:
+    def __init__(self, history: int = 5000) -> None:
         self._objects: dict[tuple[str, str, str], Obj] = {}
         self._rv = 1
         self._history: deque[Change] = deque(maxlen=history)

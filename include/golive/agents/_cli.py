@@ -88,6 +88,9 @@ class Context:
     timeout: float | None = None
     evidence: tuple[AnalyzerResult, ...] | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "source", Path(self.source).resolve())
+
 
 Analyzer = Callable[[Context], AnalyzerResult]
 
@@ -188,7 +191,7 @@ def guarded(tool: str, analyzer: Analyzer, ctx: Context) -> AnalyzerResult:
         result = analyzer(ctx)
     except ToolError as exc:
         return AnalyzerResult(agent=ctx.agent, tool=tool, error=str(exc))
-    except Exception as exc:  # noqa: BLE001 - an analyzer bug must surface as no-data, not kill the gate
+    except Exception as exc:  # an analyzer bug must surface as no-data, not kill the gate
         traceback.print_exc(file=sys.stderr)
         return AnalyzerResult(agent=ctx.agent, tool=tool,
                               error=f"the {tool} analyzer failed: {type(exc).__name__}: {exc}")
@@ -247,8 +250,9 @@ def score_results(gate: str, rules: Sequence[CriterionRule], producers: Mapping[
     for rule, criterion in zip(rules, criteria, strict=True):
         detail = details.get(rule.measurement)
         if detail and criterion.value is not None:
-            criterion = criterion.model_copy(update={"reason": f"{criterion.reason} ({detail})"})
-        enriched.append(criterion)
+            enriched.append(criterion.model_copy(update={"reason": f"{criterion.reason} ({detail})"}))
+        else:
+            enriched.append(criterion)
     return evaluate(gate, enriched, threshold)
 
 
@@ -265,7 +269,7 @@ class AgentSpec:
     :param gate_action: the CLI action that runs the whole gate (``verify`` / ``scan``).
     :param score: results, threshold → verdict (the agent's ``score``).
     :param late: analyzers that run after the others, with their results as evidence.
-    :param sarif: results → SARIF document, when the agent offers ``--sarif``.
+    :param sarif: (results, source root or None) → SARIF document, when the agent offers ``--sarif``.
     """
 
     name: str
@@ -275,7 +279,7 @@ class AgentSpec:
     gate_action: str
     score: Callable[[list[AnalyzerResult], float], Verdict]
     late: tuple[str, ...] = ()
-    sarif: Callable[[list[AnalyzerResult]], dict[str, Any]] | None = None
+    sarif: Callable[[list[AnalyzerResult], str | None], dict[str, Any]] | None = None
     description: str = ""
 
     @property
@@ -370,7 +374,7 @@ def build_parser(spec: AgentSpec) -> argparse.ArgumentParser:
 def application_name(source: str) -> str:
     """A DNS-1123 application name derived from a path or git URL (``My_App.git`` → ``my-app``)."""
     stem = re.split(r"[/:]", source.rstrip("/"))[-1]
-    stem = stem[:-4] if stem.endswith(".git") else stem
+    stem = stem.removesuffix(".git")
     name = re.sub(r"[^a-z0-9-]+", "-", stem.lower()).strip("-")[:63].strip("-")
     return name if re.match(DNS1123_LABEL, name or "") else "app"
 
@@ -450,19 +454,21 @@ def main(spec: AgentSpec, argv: Sequence[str] | None = None) -> int:
         verdict = spec.score(results, args.threshold)
         if getattr(args, "sarif", None) is not None and spec.sarif is not None:
             args.sarif.parent.mkdir(parents=True, exist_ok=True)
-            args.sarif.write_text(json.dumps(spec.sarif(results), indent=2), encoding="utf-8")
+            root = None if is_git_source(args.source) else str(tree)  # a clone's temp dir means nothing later
+            args.sarif.write_text(json.dumps(spec.sarif(results, root), indent=2), encoding="utf-8")
     payload = {"verdict": verdict.model_dump(mode="json"), "results": [r.model_dump(mode="json") for r in results]}
     emit(payload)
     code = VERDICT_EXIT[verdict.status]
     evaluation_id = None
     if ledger_url:
-        application = args.application or application_name(args.source)
+        named_by = args.source if is_git_source(args.source) else str(Path(args.source).resolve())
+        application = args.application or application_name(named_by)
         try:
             evaluation_id = record_in_ledger(
                 ledger_url, spec, run_id=args.run_id or f"cli-{uuid.uuid4()}", application=application,
-                ref=args.ref, source=redact(args.source), submitted_by=args.submitted_by, verdict=verdict,
+                ref=args.ref, source=redact(named_by), submitted_by=args.submitted_by, verdict=verdict,
                 results=results)
-        except Exception as exc:  # noqa: BLE001 - any database failure: say so, keep the verdict printed
+        except Exception as exc:  # any database failure: say so, keep the verdict printed
             print(f"error: the verdict could not be recorded in the ledger: {type(exc).__name__}: "
                   f"{redact(str(exc))}", file=sys.stderr)
             code = EXIT_LEDGER

@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 EXCLUDED_DIRS = frozenset({
     ".git", ".hg", ".svn", ".venv", "venv", "env", ".env", ".tox", ".nox", "node_modules",
     "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", "dist", ".eggs",
-    "site-packages", ".idea", ".vscode", "htmlcov",
+    "site-packages", ".idea", ".vscode", "htmlcov", ".hypothesis", ".schemathesis", ".cache",
 })
 TEST_DIRS = frozenset({"tests", "test", "testing", "tests_e2e", "e2e"})
 NOT_PACKAGES = frozenset({"setup.py", "conftest.py", "noxfile.py", "fabfile.py", "manage.py"})

@@ -76,7 +76,7 @@ def _requirement(text: str, path: str, line: int | None, notes: list[str]) -> De
         try:
             if not req.marker.evaluate():
                 return None
-        except Exception:  # noqa: BLE001,S110 - an unknown marker variable: keep the requirement
+        except Exception:  # an unknown marker variable: keep the requirement
             pass
     version = None
     specs = list(req.specifier)
@@ -326,9 +326,8 @@ class Vulnerability:
         return self.ids[0]
 
 
-def group(records: Iterable[dict[str, Any]], fixed_by_id: dict[str, list[str]]) -> list[Vulnerability]:
-    """Merge records that share an id or alias into vulnerabilities."""
-    records = [r for r in records if not r.get("withdrawn")]
+def _clusters(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Records connected by a shared id or alias (union-find)."""
     parent = list(range(len(records)))
 
     def find(i: int) -> int:
@@ -347,18 +346,26 @@ def group(records: Iterable[dict[str, Any]], fixed_by_id: dict[str, list[str]]) 
     clusters: dict[int, list[dict[str, Any]]] = {}
     for i, record in enumerate(records):
         clusters.setdefault(find(i), []).append(record)
-    result = []
-    for members in clusters.values():
-        ids = sorted(m["id"] for m in members)
-        aliases = sorted({a for m in members for a in m.get("aliases", [])} - set(ids))
-        levels = [s for s in (record_severity(m) for m in members) if s]
-        severity = max(levels, key=lambda s: _ORDER.get(s, 0)) if levels else None
-        summary = next((m["summary"] for m in members if m.get("summary")), "") or \
-            next((m.get("details", "") for m in members), "")
-        fixed = sorted({f for m in members for f in fixed_by_id.get(m["id"], [])},
-                       key=lambda v: _parse(v) or Version("0"))
-        result.append(Vulnerability(ids=ids, aliases=aliases, summary=" ".join(summary.split())[:200],
-                                    severity=severity, fixed=fixed))
+    return list(clusters.values())
+
+
+def _merge(members: list[dict[str, Any]], fixed_by_id: dict[str, list[str]]) -> Vulnerability:
+    """One vulnerability from alias records: all ids, the highest known severity, the fixed versions."""
+    ids = sorted(m["id"] for m in members)
+    aliases = sorted({a for m in members for a in m.get("aliases", [])} - set(ids))
+    levels = [s for s in (record_severity(m) for m in members) if s]
+    severity = max(levels, key=lambda s: _ORDER.get(s, 0)) if levels else None
+    summary = next((m["summary"] for m in members if m.get("summary")), "") or \
+        next((m.get("details", "") for m in members), "")
+    fixed = sorted({f for m in members for f in fixed_by_id.get(m["id"], [])}, key=lambda v: _parse(v) or Version("0"))
+    return Vulnerability(ids=ids, aliases=aliases, summary=" ".join(summary.split())[:200], severity=severity,
+                         fixed=fixed)
+
+
+def group(records: Iterable[dict[str, Any]], fixed_by_id: dict[str, list[str]]) -> list[Vulnerability]:
+    """Merge records that share an id or alias into vulnerabilities (withdrawn records are dropped)."""
+    live = [r for r in records if not r.get("withdrawn")]
+    result = [_merge(members, fixed_by_id) for members in _clusters(live)]
     return sorted(result, key=lambda v: (-_ORDER.get(v.severity or "", 0), v.primary))
 
 
@@ -376,6 +383,8 @@ def match_offline(deps: list[Dependency], records: Iterable[dict[str, Any]]) -> 
             continue
         hits, fixed_by_id = [], {}
         for record in {id(r): r for r in by_package.get(dep.name, [])}.values():
+            if record.get("withdrawn"):
+                continue
             hit, fixed = affects(record, dep.name, dep.version)
             if hit:
                 hits.append(record)
@@ -391,6 +400,33 @@ def osv_base_url() -> str:
     return url.removesuffix("/v1/querybatch").removesuffix("/v1")
 
 
+def _query_ids(client: Any, base_url: str, pinned: list[Dependency]) -> list[list[str]]:
+    """``POST /v1/querybatch`` (following ``next_page_token``): the advisory ids of each dependency."""
+    ids_per_dep: list[list[str]] = [[] for _ in pinned]
+    pending: list[tuple[int, str | None]] = [(i, None) for i in range(len(pinned))]
+    while pending:
+        queries = []
+        for i, token in pending:
+            query: dict[str, Any] = {"package": {"name": pinned[i].name, "ecosystem": "PyPI"},
+                                     "version": pinned[i].version}
+            if token:
+                query["page_token"] = token
+            queries.append(query)
+        response = client.post(f"{base_url}/v1/querybatch", json={"queries": queries})
+        _check(response, "querybatch")
+        results = response.json().get("results", [])
+        if len(results) != len(queries):
+            raise ToolError(f"OSV querybatch at {base_url} answered {len(results)} results for "
+                            f"{len(queries)} queries")
+        next_pending = []
+        for (i, _), result in zip(pending, results, strict=True):
+            ids_per_dep[i] += [v["id"] for v in result.get("vulns", []) or []]
+            if result.get("next_page_token"):
+                next_pending.append((i, result["next_page_token"]))
+        pending = next_pending
+    return ids_per_dep
+
+
 def match_online(deps: list[Dependency], base_url: str, timeout: float = 30.0) -> dict[Dependency, list[Vulnerability]]:
     """Ask the OSV API which advisories affect each pinned dependency; fetch each advisory once.
 
@@ -401,31 +437,10 @@ def match_online(deps: list[Dependency], base_url: str, timeout: float = 30.0) -
     pinned = [d for d in deps if d.version is not None]
     if not pinned:
         return {}
-    ids_per_dep: list[list[str]] = [[] for _ in pinned]
     try:
         with httpx.Client(timeout=timeout, follow_redirects=False,
                           headers={"User-Agent": "golive-security-agent"}) as client:
-            pending = [(i, None) for i in range(len(pinned))]
-            while pending:
-                queries = []
-                for i, token in pending:
-                    query: dict[str, Any] = {"package": {"name": pinned[i].name, "ecosystem": "PyPI"},
-                                             "version": pinned[i].version}
-                    if token:
-                        query["page_token"] = token
-                    queries.append(query)
-                response = client.post(f"{base_url}/v1/querybatch", json={"queries": queries})
-                _check(response, "querybatch")
-                results = response.json().get("results", [])
-                if len(results) != len(queries):
-                    raise ToolError(f"OSV querybatch at {base_url} answered {len(results)} results "
-                                    f"for {len(queries)} queries")
-                next_pending = []
-                for (i, _), result in zip(pending, results, strict=True):
-                    ids_per_dep[i] += [v["id"] for v in result.get("vulns", []) or []]
-                    if result.get("next_page_token"):
-                        next_pending.append((i, result["next_page_token"]))
-                pending = next_pending
+            ids_per_dep = _query_ids(client, base_url, pinned)
             records: dict[str, dict[str, Any]] = {}
             for vuln_id in sorted({v for ids in ids_per_dep for v in ids}):
                 response = client.get(f"{base_url}/v1/vulns/{vuln_id}")
@@ -437,10 +452,10 @@ def match_online(deps: list[Dependency], base_url: str, timeout: float = 30.0) -
         raise ToolError(f"the OSV API at {base_url} answered something that is not OSV JSON: {exc}") from exc
     found: dict[Dependency, list[Vulnerability]] = {}
     for dep, ids in zip(pinned, ids_per_dep, strict=True):
-        if ids:
-            hits = [records[i] for i in dict.fromkeys(ids)]
-            fixed_by_id = {r["id"]: affects(r, dep.name, dep.version or "")[1] for r in hits}
-            found[dep] = group(hits, fixed_by_id)
+        hits = [records[i] for i in dict.fromkeys(ids)]
+        vulns = group(hits, {r["id"]: affects(r, dep.name, dep.version or "")[1] for r in hits})
+        if vulns:
+            found[dep] = vulns
     return found
 
 
@@ -451,52 +466,51 @@ def _check(response: Any, what: str) -> None:
 
 # -- analyzer ---------------------------------------------------------------------------------------
 
-def run_dependencies(ctx: Context) -> AnalyzerResult:
-    """Vulnerable pinned dependencies (HIGH/CRITICAL and other) and unpinned requirements."""
-    deps, notes = declared_dependencies(ctx.source)
+def _advisories(deps: list[Dependency], ctx: Context) -> tuple[dict[Dependency, list[Vulnerability]], str, str, str]:
+    """Match ``deps`` in the configured mode: ``(found, source description, tool version, mode)``."""
     mode = os.environ.get("GOLIVE_OSV_MODE", "offline").strip().lower()
     if mode == "online":
         base = osv_base_url()
         found = match_online(deps, base, timeout=ctx.timeout or 30.0)
-        source = f"online OSV API {base}"
-        version = f"httpx {tool_version('httpx')}"
-    elif mode == "offline":
-        info = snapshot_info()
+        return found, f"online OSV API {base}", f"httpx {tool_version('httpx')}", mode
+    if mode == "offline":
+        date = snapshot_info().get("date", "unknown")
         records = load_snapshot()
-        found = match_offline(deps, records)
-        source = f"offline OSV snapshot of {info.get('date', 'unknown')} ({len(records)} records)"
-        version = f"snapshot {info.get('date', 'unknown')}"
-    else:
-        raise ToolError(f"GOLIVE_OSV_MODE={mode!r} is neither 'offline' nor 'online'")
+        return match_offline(deps, records), f"offline OSV snapshot of {date} ({len(records)} records)", \
+            f"snapshot {date}", mode
+    raise ToolError(f"GOLIVE_OSV_MODE={mode!r} is neither 'offline' nor 'online'")
 
+
+def _vulnerability_finding(dep: Dependency, vuln: Vulnerability) -> Finding:
+    level = vuln.severity or "unknown severity"
+    fix = f"; fixed in {', '.join(vuln.fixed)}" if vuln.fixed else "; no fixed version known"
+    also = [i for i in vuln.ids + vuln.aliases if i != vuln.primary]
+    return Finding(
+        tool="dependencies", rule_id=vuln.primary, severity=_TO_SEVERITY.get(vuln.severity or "", Severity.MEDIUM),
+        message=f"{dep.name} {dep.version} is affected by {vuln.primary} ({level}"
+                + (f"; {', '.join(also)}" if also else "") + f"): {vuln.summary}{fix}",
+        path=dep.path, line=dep.line, fingerprint=f"dependencies:{dep.name}:{dep.version}:{vuln.primary}")
+
+
+def run_dependencies(ctx: Context) -> AnalyzerResult:
+    """Vulnerable pinned dependencies (HIGH/CRITICAL and other) and unpinned requirements."""
+    deps, notes = declared_dependencies(ctx.source)
+    found, source, version, mode = _advisories(deps, ctx)
     findings: list[Finding] = []
     high: list[str] = []
     other: list[str] = []
     for dep, vulns in sorted(found.items(), key=lambda kv: kv[0].name):
-        worst = vulns[0].severity
-        (high if worst in HIGH_LEVELS else other).append(
+        (high if vulns[0].severity in HIGH_LEVELS else other).append(
             f"{dep.name}=={dep.version} ({', '.join(v.primary for v in vulns)})")
-        for vuln in vulns:
-            level = vuln.severity or "unknown severity"
-            fix = f"; fixed in {', '.join(vuln.fixed)}" if vuln.fixed else "; no fixed version known"
-            also = [i for i in vuln.ids + vuln.aliases if i != vuln.primary]
-            findings.append(Finding(
-                tool="dependencies", rule_id=vuln.primary,
-                severity=_TO_SEVERITY.get(vuln.severity or "", Severity.MEDIUM),
-                message=f"{dep.name} {dep.version} is affected by {vuln.primary} ({level}"
-                        + (f"; {', '.join(also)}" if also else "") + f"): {vuln.summary}{fix}",
-                path=dep.path, line=dep.line,
-                fingerprint=f"dependencies:{dep.name}:{dep.version}:{vuln.primary}"))
+        findings += [_vulnerability_finding(dep, vuln) for vuln in vulns]
     unpinned = [d for d in deps if d.version is None]
-    for dep in unpinned:
-        findings.append(Finding(
-            tool="dependencies", rule_id="unpinned-requirement", severity=Severity.LOW,
-            message=f"{dep.spec} is not pinned with ==: the version that gets installed cannot be audited",
-            path=dep.path, line=dep.line, fingerprint=f"dependencies:unpinned:{dep.name}:{dep.path}"))
+    findings += [Finding(
+        tool="dependencies", rule_id="unpinned-requirement", severity=Severity.LOW,
+        message=f"{dep.spec} is not pinned with ==: the version that gets installed cannot be audited",
+        path=dep.path, line=dep.line, fingerprint=f"dependencies:unpinned:{dep.name}:{dep.path}") for dep in unpinned]
     audited = len(deps) - len(unpinned)
-    scope = f"{audited} pinned of {len(deps)} declared requirements checked against the {source}"
-    if not deps:
-        scope = f"no requirements declared (requirements*.txt, pyproject.toml, setup.py); {source}"
+    scope = f"{audited} pinned of {len(deps)} declared requirements checked against the {source}" if deps else \
+        f"no requirements declared (requirements*.txt, pyproject.toml, setup.py); {source}"
     unknown = [f"{d.name} ({v.primary})" for d, vs in found.items() for v in vs if v.severity is None]
     return AnalyzerResult(
         agent=ctx.agent, tool="dependencies", findings=findings,

@@ -5,7 +5,8 @@ directories (``golive.agents._files``). A finding never carries the secret: only
 and a fingerprint derived from detect-secrets' hash (not the bare hash of the value, which a
 dictionary attack could reverse for a weak password). ``# pragma: allowlist secret`` is honoured.
 
-``secrets_found`` counts:
+``secrets_found`` counts the places (file and line) holding a secret — several detectors often flag
+the same one (an AWS secret key is also a high-entropy string) — from:
 
 * every provider-specific detection (AWS keys, private keys, GitHub/Slack/Stripe… tokens), in tests too;
 * keyword and high-entropy detections outside test code — in test code these are nearly always
@@ -54,7 +55,7 @@ def run_secrets(ctx: Context) -> AnalyzerResult:
     except (OSError, ValueError) as exc:
         raise ToolError(f"detect-secrets could not scan the tree: {exc}") from exc
     findings: list[Finding] = []
-    counted = 0
+    places: set[tuple[str, int]] = set()  # several detectors often flag the same secret: count places
     for kind, rel, line, hashed in found:
         in_tests = is_test_path(rel)
         if kind in NOT_SECRETS:
@@ -63,16 +64,16 @@ def run_secrets(ctx: Context) -> AnalyzerResult:
             severity, note = Severity.LOW, "not counted: keyword/entropy match in test code"
         else:
             severity, note = Severity.HIGH, ""
-            counted += 1
+            places.add((rel, line))
         fingerprint = hashlib.sha256(f"golive-secret:{kind}:{rel}:{hashed}".encode()).hexdigest()[:24]
         findings.append(Finding(
             tool="secrets", rule_id=kind.lower().replace(" ", "-").replace("(", "").replace(")", ""),
             severity=severity, message=f"{kind} in the source (value not shown)" + (f"; {note}" if note else ""),
             path=rel, line=line or None, fingerprint=f"secrets:{fingerprint}"))
-    shown = ", ".join(f"{f.message.split(' in the')[0]} at {f.path}:{f.line}"
-                      for f in findings if f.severity is Severity.HIGH)
+    high = [f for f in findings if f.severity is Severity.HIGH]
+    shown = ", ".join(f"{f.message.split(' in the')[0]} at {f.path}:{f.line}" for f in high)
+    detail = f"{len(places)} places ({len(high)} detections): {shown}"[:600] if high else "no secrets found"
     return AnalyzerResult(
         agent=ctx.agent, tool="secrets", findings=findings,
-        measurements=[Measurement(name="secrets_found", value=float(counted), unit="secrets",
-                                  detail=shown[:600] if shown else "no secrets found")],
-        details={"tool_version": version, "not_counted": len(findings) - counted})
+        measurements=[Measurement(name="secrets_found", value=float(len(places)), unit="secrets", detail=detail)],
+        details={"tool_version": version, "not_counted": len(findings) - len(high)})

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import xml.etree.ElementTree as ET  # noqa: S405 - parses the JUnit file our own pytest run just wrote
+import xml.etree.ElementTree as ET  # parses only the JUnit file our own pytest run wrote
 from pathlib import Path
 
 from golive.agents._cli import Context, ToolError, clean_env, run_tool, tail, tool_command, tool_version
@@ -53,7 +53,7 @@ def _measurements(coverage: float, failed: int, detail_cov: str, detail_failed: 
 
 def _junit(path: Path) -> tuple[int, int, list[Finding]]:
     """Tests run, tests failed or erroring, and one finding per failure, from a JUnit XML report."""
-    root = ET.parse(path).getroot()  # noqa: S314 - our own pytest's report
+    root = ET.parse(path).getroot()  # nosec B314 - the JUnit file our own pytest run just wrote
     suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
     total = failed = 0
     findings: list[Finding] = []
@@ -94,7 +94,9 @@ def run_coverage(ctx: Context) -> AnalyzerResult:
     with tempfile.TemporaryDirectory(prefix="golive-coverage-") as tmp:
         tmpdir = Path(tmp)
         data_file, junit, report = tmpdir / ".coverage", tmpdir / "junit.xml", tmpdir / "coverage.json"
-        pytest_args = ["-q", "-p", "no:cacheprovider", f"--junitxml={junit}", "--rootdir", str(root)]
+        # --confcutdir: conftest.py files above the tree are not the target's (nor is golive's own)
+        pytest_args = ["-q", "-p", "no:cacheprovider", f"--junitxml={junit}", "--rootdir", str(root),
+                       "--confcutdir", str(root)]
         if not _has_pytest_config(root):  # stop pytest from adopting a config found above the tree
             (tmpdir / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
             pytest_args += ["-c", str(tmpdir / "pytest.ini")]
@@ -102,7 +104,9 @@ def run_coverage(ctx: Context) -> AnalyzerResult:
         pythonpath = [str(base)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
         env["PYTHONPATH"] = os.pathsep.join(pythonpath)
         coverage = tool_command("coverage")
-        argv = [*coverage, "run", f"--data-file={data_file}", f"--source={','.join(packages)}",
+        # packages by directory (unimported files count as 0 %), top-level modules by module name
+        sources = [Path(p).stem if p.endswith(".py") else p for p in packages]
+        argv = [*coverage, "run", f"--data-file={data_file}", f"--source={','.join(sources)}",
                 "-m", "pytest", *pytest_args]
         run = run_tool(argv, cwd=root, timeout=timeout, env=env, ok_codes=range(0, 256))
         if run.returncode == 5:

@@ -10,7 +10,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 MIN_SECRET_KEY_LENGTH = 32
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -22,7 +22,7 @@ class ConfigError(ValueError):
     """An environment variable holds a value the service cannot use."""
 
 
-class FaultMode(str, Enum):
+class FaultMode(StrEnum):
     """Fault injected into ``/api/*`` requests (for rollback drills)."""
 
     NONE = "none"
@@ -84,9 +84,7 @@ def _origins(env: Mapping[str, str]) -> tuple[str, ...]:
     origins = tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
     for origin in origins:
         if not origin.startswith(("http://", "https://")):
-            raise ConfigError(
-                f"CORS_ALLOW_ORIGINS entries must be explicit http(s) origins, got {origin!r}"
-            )
+            raise ConfigError(f"CORS_ALLOW_ORIGINS entries must be explicit http(s) origins, got {origin!r}")
     return origins
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -23,7 +24,7 @@ from app.services import Services
 
 logger = logging.getLogger("app")
 
-RATE_LIMITED = {
+RATE_LIMITED: dict[int | str, dict[str, Any]] = {
     429: {
         "model": ErrorOut,
         "description": "Too many requests from this client",

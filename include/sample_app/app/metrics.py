@@ -39,9 +39,7 @@ class Metrics:
         """Create the metrics and record the service's name and version in ``app_info``."""
         self.registry = CollectorRegistry()
         labels = ("method", "path", "status")
-        self.requests = Counter(
-            "http_requests", "HTTP requests handled.", labels, registry=self.registry
-        )
+        self.requests = Counter("http_requests", "HTTP requests handled.", labels, registry=self.registry)
         self.latency = Histogram(
             "http_request_duration_seconds",
             "Time from request to response, in seconds.",

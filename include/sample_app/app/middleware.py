@@ -6,7 +6,6 @@ import asyncio
 import json
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -33,9 +32,14 @@ SECURITY_HEADERS = {
 }
 
 
-def _random_fraction() -> float:
+def random_fraction() -> float:
     """A uniformly distributed number in [0, 1) from the OS random source."""
     return secrets.randbelow(1_000_000) / 1_000_000
+
+
+async def fault_delay(seconds: float) -> None:
+    """Wait ``seconds`` before handling a request in ``slow`` mode."""
+    await asyncio.sleep(seconds)
 
 
 class SecurityHeadersMiddleware:
@@ -72,21 +76,13 @@ class FaultInjectionMiddleware:
     """
 
     def __init__(
-        self,
-        app: ASGIApp,
-        mode: FaultMode,
-        error_rate: float = 0.5,
-        delay_seconds: float = 2.5,
-        random: Callable[[], float] = _random_fraction,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        self, app: ASGIApp, mode: FaultMode, error_rate: float = 0.5, delay_seconds: float = 2.5
     ) -> None:
-        """Wrap ``app``; ``random`` and ``sleep`` can be replaced in tests."""
+        """Wrap ``app`` with the given fault ``mode``."""
         self.app = app
         self.mode = mode
         self.error_rate = error_rate
         self.delay_seconds = delay_seconds
-        self.random = random
-        self.sleep = sleep
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Apply the configured fault to API requests, then pass them on."""
@@ -94,15 +90,17 @@ class FaultInjectionMiddleware:
             await self.app(scope, receive, send)
             return
         if self.mode is FaultMode.SLOW:
-            await self.sleep(self.delay_seconds)
-        elif self.mode is FaultMode.ERRORS and self.random() < self.error_rate:
+            await fault_delay(self.delay_seconds)
+        elif self.mode is FaultMode.ERRORS and random_fraction() < self.error_rate:
             logger.error("injected fault: answering 500 to %s %r", scope["method"], scope["path"][:200])
             await send_json(send, 500, {"detail": "internal server error"})
             return
         await self.app(scope, receive, send)
 
 
-async def send_json(send: Send, status: int, body: dict[str, str], headers: dict[str, str] | None = None) -> None:
+async def send_json(
+    send: Send, status: int, body: dict[str, str], headers: dict[str, str] | None = None
+) -> None:
     """Send a complete JSON response."""
     payload = json.dumps(body).encode("utf-8")
     raw = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]

@@ -6,19 +6,21 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from app.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problems
 
 USERNAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{2,31}$"
 SKU_PATTERN = r"^[A-Z0-9][A-Z0-9-]{2,31}$"
 # The policy as a JSON-schema pattern, for clients and API fuzzers; the validator enforces it.
-PASSWORD_PATTERN = r"^(?=.*[A-Z])(?=.*[a-z])(?=.*[0-9])(?=.*[^A-Za-z0-9]).{12,}$"
+# Its character classes are ASCII, a subset of what the validator accepts.
+POLICY_PATTERN = r"^(?=.*[A-Z])(?=.*[a-z])(?=.*[0-9])(?=.*[!-/:-@\[-`{-~]).{12,}$"
 
 
 def _json_integer(value: object) -> object:
     """Refuse booleans and strings where JSON must carry a number; whole floats pass on as ints."""
     if isinstance(value, bool | str | bytes):
-        raise ValueError("must be a JSON integer")
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
     return value
 
 
@@ -47,17 +49,23 @@ class VersionOut(BaseModel):
 
 
 class RegisterIn(BaseModel):
-    """A new account. The password policy: at least 12 characters with an uppercase
-    letter, a lowercase letter, a digit and a symbol, not containing the username."""
+    """A new account.
+
+    The password policy: at least 12 characters with an uppercase letter, a
+    lowercase letter, a digit and a symbol, not containing the username.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(pattern=USERNAME_PATTERN, description="3-32 characters: a letter, then letters, digits, '_', '.' or '-'.")
+    username: str = Field(
+        pattern=USERNAME_PATTERN,
+        description="3-32 characters: a letter, then letters, digits, '_', '.' or '-'.",
+    )
     password: SecretStr = Field(
         max_length=MAX_PASSWORD_LENGTH,
         description="At least 12 characters with upper- and lowercase letters, a digit and a symbol; "
         "must not contain the username.",
-        json_schema_extra={"minLength": MIN_PASSWORD_LENGTH, "pattern": PASSWORD_PATTERN},
+        json_schema_extra={"minLength": MIN_PASSWORD_LENGTH, "pattern": POLICY_PATTERN},
     )
 
     @field_validator("password")
@@ -90,7 +98,7 @@ class TokenOut(BaseModel):
     """A bearer token for the ``Authorization`` header."""
 
     access_token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = Field(default="bearer", description="Always 'bearer'.")
     expires_in: int = Field(description="Seconds until the token expires.")
 
 

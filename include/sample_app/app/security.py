@@ -11,18 +11,30 @@ import hashlib
 import hmac
 import json
 import secrets
-import string
 import time
 from collections.abc import Callable
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 128
-_SCRYPT_N = 2**14
-_SCRYPT_R = 8
-_SCRYPT_P = 1
+SCRYPT_COST = 2**14
+SCRYPT_R = 8
+SCRYPT_P = 1
+_ALLOWED_COSTS = frozenset(2**k for k in range(4, 15))  # 2**15 passes OpenSSL's memory cap
 _SALT_BYTES = 16
 _KEY_BYTES = 32
-_SYMBOLS = frozenset(string.punctuation + " ")
+
+
+def _char_kind(char: str) -> str:
+    """Classify ``char`` as upper, lower, digit, symbol (visible, not alphanumeric) or other."""
+    if char.isupper():
+        return "upper"
+    if char.islower():
+        return "lower"
+    if char.isdigit():
+        return "digit"
+    if char.isprintable() and not char.isspace() and not char.isalnum():
+        return "symbol"
+    return "other"
 
 
 def password_problems(password: str, username: str) -> list[str]:
@@ -31,12 +43,13 @@ def password_problems(password: str, username: str) -> list[str]:
     The policy: at least 12 characters, an uppercase letter, a lowercase letter,
     a digit, a symbol, and the username must not appear in it (case-insensitive).
     """
+    kinds = {_char_kind(c) for c in password}
     checks = [
         (len(password) >= MIN_PASSWORD_LENGTH, f"at least {MIN_PASSWORD_LENGTH} characters"),
-        (any(c.isupper() for c in password), "an uppercase letter"),
-        (any(c.islower() for c in password), "a lowercase letter"),
-        (any(c.isdigit() for c in password), "a digit"),
-        (any(c in _SYMBOLS for c in password), "a symbol such as !@#$%"),
+        ("upper" in kinds, "an uppercase letter"),
+        ("lower" in kinds, "a lowercase letter"),
+        ("digit" in kinds, "a digit"),
+        ("symbol" in kinds, "a symbol such as !@#$%"),
     ]
     problems = [f"needs {what}" for ok, what in checks if not ok]
     if username and username.lower() in password.lower():
@@ -44,32 +57,35 @@ def password_problems(password: str, username: str) -> list[str]:
     return problems
 
 
-def _scrypt(password: str, salt: bytes) -> bytes:
-    """Derive the scrypt key of ``password`` with ``salt``."""
+def _scrypt(password: str, salt: bytes, cost: int) -> bytes:
+    """Derive the scrypt key of ``password`` with ``salt`` and CPU/memory ``cost`` (scrypt's n)."""
     return hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=_KEY_BYTES
+        password.encode("utf-8"), salt=salt, n=cost, r=SCRYPT_R, p=SCRYPT_P, dklen=_KEY_BYTES
     )
 
 
-def hash_password(password: str) -> str:
+def hash_password(password: str, cost: int | None = None) -> str:
     """Hash ``password`` with scrypt and a fresh random salt.
 
-    :return: ``scrypt$<salt hex>$<key hex>``
+    :param cost: scrypt's n, a power of two (default :data:`SCRYPT_COST`); it is
+        stored in the hash so that it can be raised later without breaking logins.
+    :return: ``scrypt$<n>$<salt hex>$<key hex>``
     """
+    cost = cost or SCRYPT_COST
     salt = secrets.token_bytes(_SALT_BYTES)
-    return f"scrypt${salt.hex()}${_scrypt(password, salt).hex()}"
+    return f"scrypt${cost}${salt.hex()}${_scrypt(password, salt, cost).hex()}"
 
 
 def verify_password(password: str, encoded: str) -> bool:
     """Check ``password`` against a hash made by :func:`hash_password` in constant time."""
     try:
-        scheme, salt_hex, key_hex = encoded.split("$")
-        salt, key = bytes.fromhex(salt_hex), bytes.fromhex(key_hex)
+        scheme, cost_text, salt_hex, key_hex = encoded.split("$")
+        cost, salt, key = int(cost_text), bytes.fromhex(salt_hex), bytes.fromhex(key_hex)
     except ValueError:
         return False
-    if scheme != "scrypt":
+    if scheme != "scrypt" or cost not in _ALLOWED_COSTS:
         return False
-    return hmac.compare_digest(_scrypt(password, salt), key)
+    return hmac.compare_digest(_scrypt(password, salt, cost), key)
 
 
 def _b64encode(data: bytes) -> str:

@@ -15,7 +15,8 @@ from app.security import TokenSigner
 from app.store import ItemStore, UserStore
 
 bearer_scheme = HTTPBearer(
-    auto_error=False, description="Token from POST /api/v1/auth/login, sent as 'Authorization: Bearer <token>'."
+    auto_error=False,
+    description="Token from POST /api/v1/auth/login, sent as 'Authorization: Bearer <token>'.",
 )
 
 

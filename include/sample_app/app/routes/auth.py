@@ -19,7 +19,6 @@ router = APIRouter(
 )
 
 
-
 @functools.cache
 def _dummy_hash() -> str:
     """A hash of a random password, verified when the username is unknown so both failures cost the same."""

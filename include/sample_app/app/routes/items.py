@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 
@@ -16,7 +16,7 @@ router = APIRouter(
     responses={401: {"model": ErrorOut, "description": "Missing or invalid bearer token"}},
 )
 ItemId = Annotated[int, Path(ge=1, le=2**53, description="Item id.")]
-NOT_FOUND = {404: {"model": ErrorOut, "description": "No such item"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "No such item"}}
 
 
 def _out(item: Item) -> ItemOut:

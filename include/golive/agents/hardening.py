@@ -1,0 +1,36 @@
+"""The hardening analyzer: static checks of password policy, rate limiting, CORS and security headers.
+
+These checks read the source (see ``golive.agents.appsec`` for what each one recognises); they are
+static. The live HTTP versions — the headers on real responses, a 429 under a burst, a CORS
+preflight from a foreign origin — come with the deployment's verification phase.
+"""
+
+from __future__ import annotations
+
+from golive.agents._cli import Context
+from golive.agents.appsec import Check, SourceIndex, cors, password_policy, rate_limiting, security_headers
+from golive.models import AnalyzerResult, Finding, Measurement, Severity
+
+_UNITS = {"password_policy": "", "rate_limiting": "", "cors_restricted": "", "security_headers": "headers"}
+_SEVERITY = {"password_policy": Severity.HIGH, "rate_limiting": Severity.MEDIUM,
+             "cors_restricted": Severity.MEDIUM, "security_headers": Severity.MEDIUM}
+
+
+def _finding(check: Check) -> Finding:
+    return Finding(tool="hardening", rule_id=check.name, severity=_SEVERITY[check.name],
+                   message=f"{check.name.replace('_', ' ')}: {check.missing or 'missing'}",
+                   fingerprint=f"hardening:{check.name}")
+
+
+def run_hardening(ctx: Context) -> AnalyzerResult:
+    """Measure ``password_policy``, ``rate_limiting``, ``cors_restricted`` (0/1) and ``security_headers`` (0-5)."""
+    index = SourceIndex(ctx.source)
+    checks = [password_policy(index), rate_limiting(index), cors(index), security_headers(index)]
+    findings = [_finding(c) for c in checks if not c.passed]
+    detail_suffix = f"; unparsable files skipped: {', '.join(index.unparsable)}" if index.unparsable else ""
+    return AnalyzerResult(
+        agent=ctx.agent, tool="hardening", findings=findings,
+        measurements=[Measurement(name=c.name, value=c.value, unit=_UNITS[c.name], detail=c.detail() + detail_suffix)
+                      for c in checks],
+        details={"tool_version": "static", "files": len(index.modules),
+                 "evidence": {c.name: c.evidence for c in checks}})

@@ -1,0 +1,6 @@
+"""Operations."""
+
+
+def add(a: int, b: int) -> int:
+    """Return a + b."""
+    return a + b

@@ -1,0 +1,1 @@
+"""Notes: a small authenticated note-taking API."""

@@ -1,0 +1,115 @@
+"""The real KubernetesPodOperator (cncf-kubernetes 10.25.0) against localkube, sync and deferrable.
+
+No Airflow database: ``localkube.kpo.task_context`` gives KPO the context keys it reads, and
+``run_operator`` plays the triggerer for deferrable runs (serialize → rebuild → run → resume).
+Airflow's task logger writes to stdout, so the task log is read from ``capsys``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from localkube import LocalKube
+from localkube.kpo import run_operator, task_context
+
+pytestmark = [pytest.mark.localkube, pytest.mark.airflow]
+
+FAST = {"startup_check_interval_seconds": 1, "poll_interval": 0.2, "base_container_status_polling_interval": 0.2}
+
+
+def kpo(task_id: str, code: str, **kwargs: Any) -> Any:
+    from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+
+    return KubernetesPodOperator(task_id=task_id, name=task_id, image="golive-agents:test",
+                                 cmds=["python", "-c", code], **{**FAST, **kwargs})
+
+
+def flat(text: str) -> str:
+    """Undo pprint's line wrapping of long strings inside KPO's ``remote_pod`` dump."""
+    return re.sub(r"'\s+'", "", text)
+
+
+XCOM_CODE = ("import json, os, sys; from golive.runtime import write_xcom; "
+             "print('task', os.environ['STAGE'], 'args', sys.argv[1:]); "
+             "write_xcom({'stage': os.environ['STAGE'], 'args': sys.argv[1:], 'n': 3})")
+
+
+@pytest.mark.parametrize("deferrable", [False, True], ids=["sync", "deferrable"])
+def test_xcom_push_env_args_and_logs(kpo_env: LocalKube, capsys: pytest.CaptureFixture[str],
+                                     deferrable: bool) -> None:
+    op = kpo(f"xcom-{'d' if deferrable else 's'}", XCOM_CODE, arguments=["--release", "1.2.3"],
+             env_vars={"STAGE": "verify"}, do_xcom_push=True, deferrable=deferrable)
+    context = task_context(op.task_id)
+    result = run_operator(op, context)
+    assert result == {"stage": "verify", "args": ["--release", "1.2.3"], "n": 3}
+    out = capsys.readouterr().out
+    assert "task verify args ['--release', '1.2.3']" in out  # the pod's stdout reached the task log
+    pod_name = context["ti"].xcoms["pod_name"]
+    assert kpo_env.pod(pod_name) is None  # on_finish_action=delete_pod removed it
+
+
+@pytest.mark.parametrize("deferrable", [False, True], ids=["sync", "deferrable"])
+def test_failing_pod_raises_with_its_logs(kpo_env: LocalKube, capsys: pytest.CaptureFixture[str],
+                                          deferrable: bool) -> None:
+    from airflow.sdk.exceptions import AirflowException
+
+    op = kpo(f"fail-{'d' if deferrable else 's'}",
+             "import sys; print('scanning'); print('fatal: 2 critical findings', file=sys.stderr); sys.exit(3)",
+             deferrable=deferrable, log_events_on_failure=True)
+    with pytest.raises(AirflowException) as failure:
+        run_operator(op)
+    message = str(failure.value)
+    assert "returned a failure" in message and "'exit_code': 3" in message
+    out = capsys.readouterr().out
+    assert "scanning" in out and "fatal: 2 critical findings" in out
+
+
+def test_gpu_pod_without_capacity_fails_with_the_scheduler_reason(
+        kpo_env: LocalKube, capsys: pytest.CaptureFixture[str]) -> None:
+    from airflow.sdk.exceptions import AirflowException
+    from kubernetes.client import models as k8s
+
+    op = kpo("gpu-train", "print('training')", startup_timeout_seconds=1,
+             container_resources=k8s.V1ResourceRequirements(limits={"nvidia.com/gpu": "1"}))
+    with pytest.raises(AirflowException) as failure:
+        run_operator(op)
+    reason = "0/1 nodes are available: 1 Insufficient nvidia.com/gpu."
+    assert reason in flat(str(failure.value))  # the PodScheduled condition, in KPO's remote_pod dump
+    assert "too long to be scheduled" in str(failure.value.__context__)
+    assert reason in capsys.readouterr().out  # the FailedScheduling event, logged while waiting
+
+
+def test_gpu_pod_runs_when_the_node_has_gpus(localkube_factory: Callable[..., LocalKube],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from kubernetes.client import models as k8s
+
+    kube = localkube_factory(gpus=2)
+    monkeypatch.setenv("AIRFLOW_CONN_KUBERNETES_DEFAULT", kube.connection_uri())
+    op = kpo("gpu-ok", "import os; from golive.runtime import write_xcom; "
+                       "write_xcom(os.environ['CUDA_VISIBLE_DEVICES'])",
+             do_xcom_push=True, container_resources=k8s.V1ResourceRequirements(limits={"nvidia.com/gpu": "2"}))
+    assert run_operator(op) == "0,1"
+
+
+def test_pod_level_settings_reach_the_process(kpo_env: LocalKube) -> None:
+    from kubernetes.client import models as k8s
+
+    code = ("import os; from golive.runtime import write_xcom; "
+            "write_xcom({'pod': os.environ['POD'], 'ip': os.environ['IP'], 'cwd': os.getcwd()})")
+    op = kpo("settings", code, do_xcom_push=True, labels={"team": "golive"},
+             env_vars=[k8s.V1EnvVar(name="POD", value_from=k8s.V1EnvVarSource(
+                 field_ref=k8s.V1ObjectFieldSelector(field_path="metadata.name"))),
+                 k8s.V1EnvVar(name="IP", value_from=k8s.V1EnvVarSource(
+                     field_ref=k8s.V1ObjectFieldSelector(field_path="status.podIP")))],
+             on_finish_action="keep_pod")
+    context = task_context("settings")
+    result = run_operator(op, context)
+    pod = kpo_env.pod(context["ti"].xcoms["pod_name"])
+    assert result["pod"] == pod["metadata"]["name"] and result["ip"] == pod["status"]["podIP"]
+    assert pod["metadata"]["labels"]["team"] == "golive" and pod["status"]["phase"] == "Succeeded"
+    assert pod["metadata"]["labels"]["already_checked"] == "True"  # KPO's patch after a kept pod
+    kpo_env.core_v1().delete_namespaced_pod(pod["metadata"]["name"], "default")
