@@ -5,8 +5,17 @@ Development, the demo and CI point Airflow's ``kubernetes_default`` connection a
 cluster, Docker or images. Production points the same connection at a real cluster.
 
 Use it in-process (``with LocalKube() as kube: kube.write_kubeconfig(path)``), from the command
-line (``python -m localkube serve --port 8001 --kubeconfig kubeconfig.yaml``) or in tests
-(the ``localkube`` and ``kpo_env`` fixtures of :mod:`localkube.pytest_plugin`).
+line (``python -m localkube serve --port 8001 --kubeconfig kubeconfig.yaml --namespace golive``) or
+in tests (the ``localkube``, ``localkube_factory`` and ``kpo_env`` fixtures of
+:mod:`localkube.pytest_plugin`); ``connection_uri(kubeconfig)`` is the value for
+``AIRFLOW_CONN_KUBERNETES_DEFAULT``. :mod:`localkube.kpo` runs a KPO task without an Airflow
+database (it plays the triggerer for deferrable runs); ``python -m localkube.bench`` measures the
+per-task overhead.
+
+Modules: ``server`` (routes), ``store`` (objects, resourceVersions, watches), ``kubelet`` (pod
+lifecycle), ``podstate`` (status), ``podspec`` (argv, env, volumes, limits), ``runtime``
+(processes), ``exec_ws`` (exec), ``scheduler`` (node, GPUs), ``selectors``, ``patch``,
+``validation``, ``events``, ``logs``, ``ipam``, ``kubeconfig``, ``contract`` (+ ``kpo_contract.json``).
 
 What localkube honours
   * API: discovery (``/api``, ``/api/v1``, ``/apis``, ``/version``), namespaces, the node, and
@@ -45,6 +54,9 @@ What it does not do
     pagination.
   * KubernetesPodOperator's ``airflow-xcom-sidecar`` is virtual: it runs no process, answers the
     ``cat``/``kill`` exec calls KPO makes, and stops when killed.
+  * Namespaces must exist, as on a cluster (``LocalKube(namespaces=...)``, ``--namespace``).
+  * Containers do not inherit the host environment, only ``env_passthrough`` (HOME, LANG…) plus
+    ``PYTHONUNBUFFERED=1`` (so logs stream), ``TMPDIR`` (per pod) and ``KUBERNETES_SERVICE_*``.
 """
 
 from __future__ import annotations

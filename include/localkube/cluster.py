@@ -129,7 +129,8 @@ class LocalKube:
         from localkube.server import ApiServer
         from localkube.store import NAMESPACES, Store
 
-        assert self.state_dir is not None
+        if self.state_dir is None:  # start() sets it; guards direct calls
+            raise LocalKubeError("localkube has no state directory")
         self.store = Store()
         for name in self.namespaces:
             self.store.create(NAMESPACES, {"metadata": {"name": name}, "spec": {"finalizers": ["kubernetes"]},

@@ -113,7 +113,7 @@ class Kubelet:
         return target.log
 
     # ----------------------------------------------------------------------------- create
-    async def pod_created(self, pod: dict[str, Any], settle_timeout: float = 2.0) -> None:
+    async def pod_created(self, pod: dict[str, Any], settle_timeout: float = 5.0) -> None:
         """Take over a freshly stored pod; returns once it runs, blocks or fails (at most a timeout)."""
         meta = pod["metadata"]
         uid = meta["uid"]
@@ -379,7 +379,8 @@ class Kubelet:
         if container.virtual:
             await container.finalized.wait()
             return container.exit_code or 0
-        assert container.process is not None
+        if container.process is None:  # never started (StartError): nothing to wait for
+            return container.exit_code or 0
         code = await container.process.wait()
         message = self._termination_message(container, code)
         self._terminated(runtime, container, code, "Completed" if code == 0 else "Error", message)

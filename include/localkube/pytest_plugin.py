@@ -61,6 +61,6 @@ def localkube_factory(tmp_path: Any) -> Iterator[Callable[..., LocalKube]]:
 @pytest.fixture
 def kpo_env(localkube: LocalKube, monkeypatch: pytest.MonkeyPatch) -> LocalKube:
     """Point Airflow's ``kubernetes_default`` connection at the session's localkube."""
-    assert localkube.kubeconfig is not None
-    monkeypatch.setenv("AIRFLOW_CONN_KUBERNETES_DEFAULT", connection_uri(localkube.kubeconfig))
+    kubeconfig = localkube.kubeconfig or localkube.write_kubeconfig()
+    monkeypatch.setenv("AIRFLOW_CONN_KUBERNETES_DEFAULT", connection_uri(kubeconfig))
     return localkube

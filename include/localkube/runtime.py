@@ -100,17 +100,20 @@ class ContainerProcess:
         return self.pid
 
     async def _pump(self) -> None:
-        assert self._proc is not None and self._proc.stdout is not None
+        stdout = self._proc.stdout if self._proc is not None else None
+        if stdout is None:
+            return
         splitter = LineSplitter(self.log)
         try:
-            while chunk := await self._proc.stdout.read(65536):
+            while chunk := await stdout.read(65536):
                 splitter.feed(chunk)
         finally:
             splitter.flush()
 
     async def wait(self) -> int:
         """Wait for the main process, kill what it left in its group, drain output; exit code."""
-        assert self._proc is not None and self.pid is not None
+        if self._proc is None or self.pid is None:
+            raise RuntimeError("ContainerProcess.wait() called before start()")
         returncode = await self._proc.wait()
         kill_group(self.pid, signal.SIGKILL)  # the container ends with its main process
         if self._reader is not None:

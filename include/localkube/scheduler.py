@@ -187,11 +187,11 @@ class Scheduler:
 
     def bind(self, uid: str, pod: Mapping[str, Any]) -> Binding:
         """Reserve the pod's resources; returns the binding with the GPU ids it got."""
-        requests = pod_requests(pod.get("spec") or {})
+        reserved = pod_requests(pod.get("spec") or {})
         used = {i for b in self._bindings.values() for i in b.gpu_ids}
-        wanted = int(requests.get(GPU_RESOURCE, 0))
+        wanted = int(reserved.get(GPU_RESOURCE, 0))
         gpu_ids = [i for i in range(self.node.gpus) if i not in used][:wanted]
-        binding = Binding(requests, gpu_ids)
+        binding = Binding(reserved, gpu_ids)
         self._bindings[uid] = binding
         return binding
 

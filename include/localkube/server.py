@@ -195,9 +195,11 @@ class ApiServer:
         fields = parse_field_selector(request.query.get("fieldSelector"))
         if truthy(request.query.get("watch")):
             return await self._watch(rtype, namespace, labels, fields, request)
-        items = self.store.list(rtype, namespace, labels, fields)
         if rtype == NODES:
-            items = [self.node.to_object()]
+            node = self.node.to_object()
+            items = [node] if labels.matches(node["metadata"]["labels"]) and fields.matches(node) else []
+        else:
+            items = self.store.list(rtype, namespace, labels, fields)
         return _json({"kind": f"{rtype.kind}List", "apiVersion": rtype.api_version,
                       "metadata": {"resourceVersion": str(self.store.resource_version)}, "items": items})
 
@@ -329,6 +331,8 @@ class ApiServer:
     async def _delete(self, rtype: ResourceType, request: web.Request) -> web.Response:
         namespace, name = self._namespace(request, rtype), request.match_info["name"]
         grace = await self._grace(request)
+        if request.query.get("dryRun"):
+            return _json(self.store.get(rtype, namespace, name))
         if rtype == PODS:
             return _json(await asyncio.shield(self.kubelet.delete_pod(namespace or "default", name, grace)))
         return _json(self.store.delete(rtype, namespace, name))
@@ -369,23 +373,19 @@ class ApiServer:
         follow, timestamps = truthy(query.get("follow")), truthy(query.get("timestamps"))
         response = web.StreamResponse(headers={"Content-Type": "text/plain"})
         await response.prepare(request)
-        index, sent = buffer.start_index(since, tail), 0
+        index = buffer.start_index(since, tail)
+        budget = limit  # bytes left to send under limitBytes (None: no limit)
         try:
             while True:
-                while index < len(buffer.entries):
+                while index < len(buffer.entries) and budget != 0:
                     ts, line = buffer.entries[index]
                     index += 1
                     data = format_line(ts, line, timestamps)
-                    if limit is not None and sent + len(data) > limit:
-                        data = data[: limit - sent]
+                    if budget is not None:
+                        data, budget = data[:budget], budget - len(data[:budget])
                     await response.write(data)
-                    sent += len(data)
-                    if limit is not None and sent >= limit:
-                        break
-                done = (limit is not None and sent >= limit) or not follow or buffer.closed
-                if (done and index >= len(buffer.entries)) or (limit is not None and sent >= limit):
-                    break
-                if _gone(request):
+                drained = index >= len(buffer.entries) and (not follow or buffer.closed)
+                if drained or budget == 0 or _gone(request):
                     break
                 await buffer.wait_change(index, 1.0)
             await response.write_eof()

@@ -41,10 +41,10 @@ def _airflow(args: list[str], env: dict[str, str], log, timeout: float) -> int:
 def _print_outcome(env: dict[str, str], dag_id: str) -> int:
     from sqlalchemy import select
 
-    from golive.ledger import Ledger, make_engine
+    from golive.ledger import Ledger
     from golive.ledger import schema as t
 
-    ledger = Ledger(make_engine(f"sqlite:///{Path(env['GOLIVE_HOME']) / 'ledger.sqlite'}"))
+    ledger = Ledger.from_url(f"sqlite:///{Path(env['GOLIVE_HOME']) / 'ledger.sqlite'}")
     with ledger.engine.connect() as conn:
         run = conn.execute(select(t.runs).where(t.runs.c.dag_id == dag_id)
                            .order_by(t.runs.c.recorded_at.desc()).limit(1)).mappings().first()
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     state = Path(env["AIRFLOW_HOME"]).parent
     (state / "demo").mkdir(parents=True, exist_ok=True)
     log_path = state / "demo" / f"{args.dag}-{int(time.time())}.log"
-    with open(log_path, "w", encoding="utf-8") as log, LocalKube(state_dir=state / "localkube") as kube:
+    with open(log_path, "w", encoding="utf-8") as log, LocalKube(state_dir=state / "localkube", namespaces=("golive",)) as kube:
         kubeconfig = kube.write_kubeconfig(state / "localkube" / "kubeconfig")
         env["AIRFLOW_CONN_KUBERNETES_DEFAULT"] = kubernetes_connection(Path(kubeconfig))
         print(f"localkube at {kube.url}; Airflow home {env['AIRFLOW_HOME']}; full log {log_path}")

@@ -50,13 +50,24 @@ def start_phase(model: type[BaseModel], *, with_plan: bool = True) -> TaskGroup:
 
 
 def agent_gate_phase(group_id: str, *, agent: str, analyzers: Sequence[str],
-                     scoring: type[GateScoringOperator], tooltip: str = "") -> TaskGroup:
-    """One agent behind its gate: analyzer pods → scoring → gate sensor → approval."""
+                     scoring: type[GateScoringOperator], late: Sequence[str] = (), tooltip: str = "") -> TaskGroup:
+    """One agent behind its gate: analyzer pods → scoring → gate sensor → approval.
+
+    ``late`` analyzers run after the others and receive their results as evidence (the checklist).
+    """
     with TaskGroup(group_id, tooltip=tooltip or f"{agent} agent and its gate") as group:
-        pods = [AgentPodOperator(task_id=tool, agent=agent, action="analyze",
-                                 agent_args=["--tool", tool, "--source", request_field("source"),
-                                             "--ref", request_field("ref")])
-                for tool in analyzers]
+
+        def pod(tool: str, **kwargs) -> AgentPodOperator:
+            return AgentPodOperator(task_id=tool, agent=agent, action="analyze",
+                                    agent_args=["--tool", tool, "--source", request_field("source"),
+                                                "--ref", request_field("ref")], **kwargs)
+
+        first = [pod(tool) for tool in analyzers if tool not in late]
+        pods = list(first)
+        for tool in late:
+            late_pod = pod(tool, evidence_task_ids=[p.task_id for p in first], trigger_rule="all_done")
+            first >> late_pod
+            pods.append(late_pod)
         score = scoring(task_id="score", analyzer_task_ids=[p.task_id for p in pods],
                         request_task_id=REQUEST_TASK_ID)
         gate = VerificationGateSensor(task_id="gate", gate=scoring.gate, request_task_id=REQUEST_TASK_ID)

@@ -18,13 +18,13 @@ HEAVY = ("great_expectations", "pandas", "matplotlib", "bandit", "radon", "locus
 
 @pytest.fixture(scope="module")
 def dagbag():
-    from airflow.models.dagbag import DagBag
+    from airflow.dag_processing.dagbag import DagBag
 
-    return DagBag(dag_folder=str(DAGS_DIR), include_examples=False)
+    return DagBag(dag_folder=str(DAGS_DIR))
 
 
 def test_dag_files_exist():
-    assert {p.stem for p in DAG_FILES} >= {"golive", "golive_quality_verification"}
+    assert {p.stem for p in DAG_FILES} >= {"golive_pipeline", "golive_quality_verification"}
 
 
 def test_no_import_errors(dagbag):

@@ -59,7 +59,7 @@ def report_dir(env: dict[str, str], run_id: str) -> Path:
 
 def test_demo_go_live_passes_both_gates(env):
     rc, log = go_live(env, {"application": "sample-app", "version": "1.0.0", "source": SAMPLE_APP_SOURCE})
-    ledger, report = latest_run(env, "sample-app")
+    _, report = latest_run(env, "sample-app")
     gates = {e["gate"]: e for e in report["evaluations"]}
     assert rc == 0, log[-8000:]
     assert report["run"]["status"] == "succeeded"
@@ -88,13 +88,13 @@ def test_copy_with_secret_and_untested_module_fails_its_gates(env, tmp_path):
         '"""Cloud credentials (hard-coded: the security gate must catch this)."""\n\n'
         'AWS_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLF"\n'
         'AWS_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEZ"\n')
-    rc, log = go_live(env, {"application": "bad-app", "version": "1.0.1", "source": str(app)})
+    rc, _ = go_live(env, {"application": "bad-app", "version": "1.0.1", "source": str(app)})
     assert rc != 0
-    ledger, report = latest_run(env, "bad-app")
+    _, report = latest_run(env, "bad-app")
     assert report["run"]["status"] == "failed"
     gates = {e["gate"]: e for e in report["evaluations"]}
     assert gates["security"]["status"] == "FAIL" and gates["quality"]["status"] == "FAIL"
-    secrets = next(c for c in gates["security"]["criteria"] if c["name"] == "secrets_found")
+    secrets = next(c for c in gates["security"]["criteria"] if c["name"] == "secrets")
     assert secrets["status"] == "fail" and secrets["value"] >= 1 and secrets["key"]
     assert any(f["path"] and f["path"].endswith("cloud.py") for f in gates["security"]["findings"])
     assert not any("wJalrXUtnFEMI" in f["message"] for f in gates["security"]["findings"])  # never the secret
@@ -102,14 +102,14 @@ def test_copy_with_secret_and_untested_module_fails_its_gates(env, tmp_path):
     assert coverage["status"] == "fail" and coverage["value"] < 80
     assert any("test_coverage" in r for r in gates["quality"]["reasons"])
     html = (report_dir(env, report["run"]["run_id"]) / "report.html").read_text()
-    assert "secrets_found" in html and coverage["reason"].split(":")[0] in html
+    assert "secrets" in html and coverage["reason"].split(":")[0] in html
     assert "wJalrXUtnFEMI" not in html
 
 
 def test_bad_conf_is_rejected_before_any_pod_and_recorded(env, localkube):
-    rc, log = go_live(env, {"application": "reject-me", "version": "1.0.0", "source": "/nonexistent/path"})
+    rc, _ = go_live(env, {"application": "reject-me", "version": "1.0.0", "source": "/nonexistent/path"})
     assert rc != 0
-    ledger, report = latest_run(env, "reject-me")
+    _, report = latest_run(env, "reject-me")
     assert report["run"]["status"] == "rejected"
     assert "/nonexistent/path" in report["run"]["error"] and "source" in report["run"]["error"]
     assert report["evaluations"] == []

@@ -136,3 +136,24 @@ def test_scheduler_gpu_accounting() -> None:
     assert scheduler.unschedulable_reason(gpu_pod) is None
     picky = {"spec": {"nodeSelector": {"disk": "ssd"}, "containers": [{"name": "c"}]}}
     assert "didn't match Pod's node affinity/selector" in scheduler.unschedulable_reason(picky)
+
+
+def test_virtual_sidecar_shell_runs_kpos_commands(tmp_path) -> None:
+    from localkube.exec_ws import VirtualShell, exit_status
+
+    (tmp_path / "return.json").write_text('{"a": 1}')
+    shell = VirtualShell({"/airflow/xcom": str(tmp_path)})
+    script = ("if [ -s /airflow/xcom/return.json ]; then cat /airflow/xcom/return.json; "
+              "else echo __airflow_xcom_result_empty__; fi")
+    assert shell.run(script) == (b'{"a": 1}', b"", 0)
+    (tmp_path / "return.json").write_text("")
+    assert shell.run(script) == (b"__airflow_xcom_result_empty__\n", b"", 0)
+    out, err, code = shell.run("cat /airflow/xcom/missing")
+    assert out == b""
+    assert code == 1 and b"No such file" in err
+    assert shell.run("ls /airflow")[2] == 127  # nothing else runs
+    assert shell.run("if true; then echo x")[2] == 2
+    assert not shell.killed
+    assert shell.run("kill -2 $(pgrep -u $(id -u) -f 'sh')")[2] == 0 and shell.killed
+    assert exit_status(["x"], 0)["status"] == "Success"
+    assert exit_status(["x"], 3)["details"]["causes"][0]["message"] == "3"

@@ -386,8 +386,13 @@ def emit(payload: Any) -> None:
     sys.stdout.flush()
 
 
-def _load_evidence(path: Path) -> tuple[AnalyzerResult, ...]:
-    data = json.loads(path.read_text(encoding="utf-8"))
+#: Environment variable through which a pod receives other analyzers' results (``AgentPodOperator``
+#: with ``evidence_task_ids`` sets it; measurements only, so it stays small).
+EVIDENCE_ENV = "GOLIVE_EVIDENCE"
+
+
+def _parse_evidence(text: str) -> tuple[AnalyzerResult, ...]:
+    data = json.loads(text)
     items = data.get("results", []) if isinstance(data, dict) else data
     return tuple(AnalyzerResult.model_validate(item) for item in items)
 
@@ -431,9 +436,14 @@ def main(spec: AgentSpec, argv: Sequence[str] | None = None) -> int:
     evidence = None
     if getattr(args, "evidence", None) is not None:
         try:
-            evidence = _load_evidence(args.evidence)
+            evidence = _parse_evidence(args.evidence.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             parser.error(f"--evidence {args.evidence}: cannot read analyzer results: {exc}")
+    elif args.action == "analyze" and os.environ.get(EVIDENCE_ENV):
+        try:
+            evidence = _parse_evidence(os.environ[EVIDENCE_ENV])
+        except ValueError as exc:
+            parser.error(f"${EVIDENCE_ENV}: cannot read analyzer results: {exc}")
     ledger_url = getattr(args, "ledger_url", None) or os.environ.get("GOLIVE_LEDGER_URL")
 
     with tempfile.TemporaryDirectory(prefix=f"golive-{spec.name}-") as tmp:

@@ -67,7 +67,15 @@ def _free_port() -> int:
 def server() -> Iterator[tuple[int, subprocess.Popen[str]]]:
     """``python -m app`` on a free loopback port, stopped after the test."""
     port = _free_port()
-    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "APP_VERSION": "4.5.6", "FAULT_MODE": "none"}
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "APP_VERSION": "4.5.6",
+        "FAULT_MODE": "none",
+        "LOG_LEVEL": "INFO",
+        "ACCESS_LOG": "true",
+    }
     env.pop("APP_SECRET_KEY", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "app"],

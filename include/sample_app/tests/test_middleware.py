@@ -125,4 +125,4 @@ def test_rate_limit_answers_429_with_retry_after(app_factory: Callable[..., Test
 
 def test_rate_limit_zero_disables_limiting(app_factory: Callable[..., TestClient]) -> None:
     client = app_factory(rate_limit_per_minute=0)
-    assert {client.get("/version").status_code for _ in range(50)} == {200}
+    assert {client.get("/version").status_code for _ in range(10)} == {200}

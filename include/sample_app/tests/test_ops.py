@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -98,3 +100,15 @@ def test_openapi_declares_auth_and_error_responses(client: TestClient) -> None:
     register = spec["paths"]["/api/v1/auth/register"]["post"]["responses"]
     assert {"201", "400", "409", "422", "429"} <= set(register)
     assert "/metrics" not in spec["paths"]
+
+
+def test_access_log_can_be_switched_off(
+    app_factory: Callable[..., TestClient], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="app.access"):
+        app_factory(access_log=False).get("/health")
+        quiet = [r for r in caplog.records if r.name == "app.access"]
+        app_factory().get("/health")
+        loud = [r for r in caplog.records if r.name == "app.access"]
+    assert quiet == [] and len(loud) == 1
+    assert loud[0].getMessage().startswith("GET /health 200 ")

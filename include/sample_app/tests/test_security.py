@@ -53,6 +53,7 @@ def test_malformed_hashes_never_verify(encoded: str) -> None:
         ("NoDigitsHere!!", "bob", ["needs a digit"]),
         ("NoSymbols12345", "bob", ["needs a symbol such as !@#$%"]),
         ("xxBOBxx-Secure1", "bob", ["must not contain the username"]),
+        ("With Spaces 123", "bob", ["needs a symbol such as !@#$%"]),
         ("Tr1cky·Passwörd", "bob", []),
     ],
 )

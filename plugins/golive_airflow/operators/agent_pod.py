@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,16 +33,21 @@ class AgentPodOperator(KubernetesPodOperator):
     :param agent_args: further argv elements (templated through KPO's ``arguments``).
     :param profile: ``cpu`` or ``gpu``; ``gpu`` sets ``nvidia.com/gpu`` limits, the GPU
         toleration and the GPU node selector (see ``golive.routing.gpu_profile``).
+    :param evidence_task_ids: analyzer tasks whose results (measurements only, findings dropped)
+        this pod receives in ``$GOLIVE_EVIDENCE`` — for analyzers that build on others (the checklist).
     :param kwargs: anything ``KubernetesPodOperator`` takes (overrides the defaults set here).
     """
 
+    EVIDENCE_ENV = "GOLIVE_EVIDENCE"
+
     def __init__(self, *, agent: str, action: str, agent_args: Sequence[str] = (), profile: str = "cpu",
-                 **kwargs: Any) -> None:
+                 evidence_task_ids: Sequence[str] = (), **kwargs: Any) -> None:
         settings = get_settings()
         chosen = profile_named(profile)
         self.agent = agent
         self.action = action
         self.profile = chosen.name
+        self.evidence_task_ids = list(evidence_task_ids)
         defaults: dict[str, Any] = {
             "kubernetes_conn_id": settings.kubernetes_conn_id,
             "namespace": settings.agent_namespace,
@@ -68,3 +74,15 @@ class AgentPodOperator(KubernetesPodOperator):
             defaults["deferrable"] = settings.deferrable
         defaults.update(kwargs)
         super().__init__(**defaults)
+
+    def execute(self, context: Any) -> Any:
+        """Hand the evidence (if any) to the pod through its environment, then run it."""
+        if self.evidence_task_ids:
+            evidence = []
+            for task_id in self.evidence_task_ids:
+                result = context["ti"].xcom_pull(task_ids=task_id)
+                if isinstance(result, dict) and "tool" in result:
+                    evidence.append({**result, "findings": []})
+            self.env_vars = [*(self.env_vars or []),
+                             k8s.V1EnvVar(name=self.EVIDENCE_ENV, value=json.dumps(evidence))]
+        return super().execute(context)

@@ -1,4 +1,5 @@
-"""golive — take an application live (see the DAG's doc_md)."""
+"""The golive DAG — take an application live (see its doc_md). Not named golive.py: the dags folder
+is on sys.path and a golive.py there would shadow the golive package."""
 
 from airflow.sdk import DAG, TaskGroup
 
@@ -38,7 +39,7 @@ bundled sample application live.
 ) as dag:
     start = start_phase(GoLiveRequest)
     with TaskGroup("preparation", tooltip="Phase 1: security hardening and quality verification") as preparation:
-        agent_gate_phase("security", agent="security", analyzers=security.ANALYZERS,
+        agent_gate_phase("security", agent="security", analyzers=security.ANALYZERS, late=security.LATE,
                          scoring=SecurityHardeningOperator)
         agent_gate_phase("quality", agent="quality", analyzers=quality.ANALYZERS,
                          scoring=QualityVerificationOperator)
