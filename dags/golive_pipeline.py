@@ -1,18 +1,32 @@
 """The golive DAG — take an application live (see its doc_md). Not named golive.py: the dags folder
 is on sys.path and a golive.py there would shadow the golive package."""
 
+from itertools import pairwise
+
 from airflow.sdk import DAG, TaskGroup
 
 from golive.agents import quality, security
 from golive.models import GoLiveRequest
+from golive.settings import get_settings
 from golive_airflow.dag_defaults import DEFAULT_ARGS, SAMPLE_REQUEST, START_DATE
+from golive_airflow.delivery import (
+    canary_phase,
+    deployment_phase,
+    infrastructure_phase,
+    monitoring_phase,
+    promotion_phase,
+    rollback_phase,
+    testing_phase,
+    verification_phase,
+)
 from golive_airflow.operators.verification import QualityVerificationOperator, SecurityHardeningOperator
 from golive_airflow.params import params_from_model
 from golive_airflow.phases import agent_gate_phase, finish_phase, start_phase
 
 with DAG(
     dag_id="golive",
-    description="Take an application live: preparation (security, quality) behind gates, then report.",
+    description="Take an application live: gates, secrets, monitoring, deployment strategies, verification, "
+                "testing, canary analysis, promotion, automatic rollback, report.",
     doc_md="""
 ### golive
 One run takes one application version live. Conf (validated by the Params below and again by
@@ -24,6 +38,20 @@ One run takes one application version live. Conf (validated by the Params below 
   checks and the security checklist, each in its own pod → score → gate → approval on WARNING.
 * **preparation.quality** — ruff, radon, coverage of the app's own tests, docstrings, type hints,
   bandit → score (threshold 85, coverage ≥ 80 % is key) → gate → approval on WARNING.
+* **infrastructure** — the namespace and the environment's secret values (Kubernetes Secret, or
+  GCP Secret Manager with `GOLIVE_SECRETS_BACKEND=gcp-secret-manager`); only key names are recorded.
+* **monitoring** — PrometheusRule, Grafana dashboard and alert routing from the SLOs, validated
+  (PromQL parses, runbook links) and applied as ConfigMaps.
+* **deployment** — the chart rendered with the version and applied through the Kubernetes API:
+  rolling, blue-green (preview service until promotion) or canary (traffic by replica ratio).
+* **verification** — rollout, pods, logs, health, version and live hardening (headers, CORS,
+  rate limit, password policy) → score → gate → approval on WARNING.
+* **testing** — smoke, the app's E2E suite, schemathesis fuzzing, locust load checked by Great
+  Expectations, model evaluation on the gpu profile for ML workloads → gate.
+* **canary** (canary strategy) — each traffic step analysed, canary against stable → gate.
+* **promotion** — prod always asks a human; then switch (blue-green) or promote (canary).
+* **rollback** — when anything after the deploy failed: restore the previous revision, verify it,
+  record it.
 * **finish** — the HTML/JSON report from the ledger; fails the run when anything failed.
 
 A failed gate names each criterion's raw value, threshold and reason. The defaults take the
@@ -43,4 +71,10 @@ bundled sample application live.
                          scoring=SecurityHardeningOperator)
         agent_gate_phase("quality", agent="quality", analyzers=quality.ANALYZERS,
                          scoring=QualityVerificationOperator)
-    start >> preparation >> finish_phase()
+    delivery = [infrastructure_phase(), monitoring_phase(), deployment_phase(), verification_phase(),
+                testing_phase(), canary_phase(get_settings().canary_steps), promotion_phase()]
+    start >> preparation >> delivery[0]
+    for before, after in pairwise(delivery):
+        before >> after
+    rollback = rollback_phase([delivery[-1]])
+    [delivery[-1], rollback] >> finish_phase()

@@ -32,6 +32,12 @@ class GoliveSettings(BaseSettings):
     gate_timeout: float = Field(default=3600.0, gt=0, description="Seconds a gate waits for a verdict.")
     approval_timeout_hours: float = Field(default=24.0, gt=0, description="How long a WARNING waits for a human.")
     deferrable: bool | None = Field(default=None, description="Force deferrable gates/pods on or off.")
+    secrets_backend: str = Field(default="kubernetes", description="kubernetes or gcp-secret-manager.")
+    deployer_service_account: str | None = Field(
+        default=None, description="Service account of the deployment/monitoring pods (charts/golive's deployer).")
+    verification_burst_max: int = Field(
+        default=4000, ge=1, description="Most requests the rate-limit check sends (> limit/min × replicas).")
+    canary_weights: str = Field(default="25,50", description="Canary traffic steps in %, before promotion to 100.")
     sample_app_source: Path = Field(default=Path(__file__).resolve().parents[1] / "sample_app",
                                     description="The bundled sample application (the demo's default source).")
 
@@ -39,6 +45,14 @@ class GoliveSettings(BaseSettings):
     def reports(self) -> Path:
         """Directory of the HTML/JSON reports."""
         return self.report_dir or self.home / "reports"
+
+    @property
+    def canary_steps(self) -> list[int]:
+        """The canary weights as integers (each 1-99, increasing)."""
+        steps = [int(w) for w in self.canary_weights.split(",") if w.strip()]
+        if not steps or steps != sorted(set(steps)) or not all(0 < w < 100 for w in steps):
+            raise ValueError(f"GOLIVE_CANARY_WEIGHTS={self.canary_weights!r}: increasing percentages in 1-99")
+        return steps
 
     def run_report_dir(self, run_id: str) -> Path:
         """Directory of one run's report files (the run id made filesystem-safe)."""

@@ -37,6 +37,8 @@ class LocalKube:
     :param env: extra environment every container gets (below the pod's own ``env``).
     :param env_passthrough: host variables copied into containers (HOME, LANG…).
     :param access_log: log every request (logger ``aiohttp.access``).
+    :param images: the image catalog (:mod:`localkube.images`): a YAML/JSON file path, a mapping, or
+        None for the bundled ``include/localkube/images.yaml`` (``$LOCALKUBE_IMAGES`` overrides it).
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, gpus: int = 0,
@@ -44,7 +46,8 @@ class LocalKube:
                  max_grace_seconds: float = 2.0, restart_backoff_seconds: float = 10.0,
                  extended_resources: dict[str, int] | None = None, node_labels: dict[str, str] | None = None,
                  env: dict[str, str] | None = None, env_passthrough: tuple[str, ...] = ENV_PASSTHROUGH,
-                 access_log: bool = False, namespaces: tuple[str, ...] = ()) -> None:
+                 access_log: bool = False, namespaces: tuple[str, ...] = (),
+                 images: str | os.PathLike[str] | dict[str, Any] | None = None) -> None:
         self.host = host
         self._requested_port = port
         self.gpus = gpus
@@ -59,6 +62,8 @@ class LocalKube:
         self.env_passthrough = env_passthrough
         self.access_log = access_log
         self.namespaces = tuple(dict.fromkeys((*_NAMESPACES, *namespaces)))
+        self.images = images
+        self.controllers: Any = None
         self.kubeconfig: Path | None = None
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -123,7 +128,10 @@ class LocalKube:
     async def _setup(self) -> None:
         from aiohttp import web
 
+        from localkube.admission import Admission
+        from localkube.controllers import ControllerManager
         from localkube.events import EventRecorder
+        from localkube.images import load_catalog
         from localkube.kubelet import Kubelet
         from localkube.scheduler import Node, Scheduler
         from localkube.server import ApiServer
@@ -137,11 +145,16 @@ class LocalKube:
                                            "status": {"phase": "Active"}})
         node = Node(name=self.node_name, gpus=self.gpus, extended=self.extended_resources,
                     labels=self.node_labels)
-        self.kubelet = Kubelet(self.store, Scheduler(node), EventRecorder(self.store, node.name), self.state_dir,
+        events = EventRecorder(self.store, node.name)
+        self.kubelet = Kubelet(self.store, Scheduler(node), events, self.state_dir,
                                api_port_fn=lambda: self.port, max_grace_seconds=self.max_grace_seconds,
                                restart_backoff_seconds=self.restart_backoff_seconds,
-                               env_passthrough=self.env_passthrough, extra_env=self.env)
-        self.api = ApiServer(self.store, self.kubelet, node)
+                               env_passthrough=self.env_passthrough, extra_env=self.env,
+                               images=load_catalog(self.images), kubeconfig_fn=self._pod_kubeconfig)
+        self.controllers = ControllerManager(self.store, self.kubelet, events,
+                                             restart_backoff_seconds=self.restart_backoff_seconds)
+        self.api = ApiServer(self.store, self.kubelet, node, admission=Admission(self.controllers.services),
+                             gc=self.controllers.gc, services=self.controllers.services)
         access: dict[str, Any] = {} if self.access_log else {"access_log": None}
         self._runner = web.AppRunner(self.api.app(), shutdown_timeout=1.0, **access)
         await self._runner.setup()
@@ -149,6 +162,7 @@ class LocalKube:
         await site.start()
         self.port = int(self._runner.addresses[0][1])
         self.api.server_address = f"{self.host}:{self.port}"
+        self.controllers.start()
 
     def stop(self) -> None:
         """Kill every pod, stop the server and the thread; remove a temporary state dir."""
@@ -167,6 +181,7 @@ class LocalKube:
                 shutil.rmtree(self.state_dir, ignore_errors=True)
 
     async def _shutdown(self) -> None:
+        await self.controllers.stop()
         await self.kubelet.shutdown()
         self.store.close_watches()
         await self._runner.cleanup()
@@ -186,6 +201,34 @@ class LocalKube:
             path = self.state_dir / "kubeconfig"
         self.kubeconfig = write_kubeconfig(path, self.url, namespace)
         return self.kubeconfig
+
+    def _pod_kubeconfig(self, namespace: str) -> Path:
+        """The kubeconfig pods of ``namespace`` get as ``$KUBECONFIG`` (written once per namespace)."""
+        if self.state_dir is None:
+            raise LocalKubeError("localkube has no state directory")
+        path = self.state_dir / "kubeconfigs" / f"{namespace}.yaml"
+        if not path.exists():
+            write_kubeconfig(path, self.url, namespace)
+        return path
+
+    def service_url(self, name: str, namespace: str = "default") -> str:
+        """``http://<clusterIP>:<port>`` of a Service's first port (its ``localkube.io/url`` annotation)."""
+        from localkube.admission import URL_ANNOTATION
+        from localkube.resources import SERVICES
+
+        service = self.call(self.store.get, SERVICES, namespace, name)
+        url = (service["metadata"].get("annotations") or {}).get(URL_ANNOTATION)
+        if not url:
+            raise LocalKubeError(f"Service {namespace}/{name} has no ClusterIP (headless or ExternalName)")
+        return str(url)
+
+    def api_client(self) -> Any:
+        """A ``kubernetes.client.ApiClient`` talking to this server."""
+        from kubernetes import client
+
+        configuration = client.Configuration()
+        configuration.host = self.url
+        return client.ApiClient(configuration)
 
     def connection_uri(self, namespace: str = "default") -> str:
         """``AIRFLOW_CONN_KUBERNETES_DEFAULT`` value for this server (writes a kubeconfig if needed)."""
@@ -232,6 +275,4 @@ class LocalKube:
         """A ``kubernetes.client.CoreV1Api`` talking to this server."""
         from kubernetes import client
 
-        configuration = client.Configuration()
-        configuration.host = self.url
-        return client.CoreV1Api(client.ApiClient(configuration))
+        return client.CoreV1Api(self.api_client())

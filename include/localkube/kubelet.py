@@ -27,6 +27,7 @@ from typing import Any
 
 from localkube.errors import bad_request, not_found
 from localkube.events import NORMAL, WARNING, EventRecorder
+from localkube.images import ImageCatalog
 from localkube.ipam import IPAllocator
 from localkube.logs import LogBuffer
 from localkube.podspec import (
@@ -42,6 +43,7 @@ from localkube.podspec import (
     resolve_argv,
 )
 from localkube.podstate import TERMINAL, VIRTUAL_CONTAINERS, Container, PodRuntime, phase, pod_status
+from localkube.probes import ProbeTiming, exec_probe, http_get, probe_loop, tcp_socket
 from localkube.runtime import ContainerProcess
 from localkube.scheduler import Scheduler
 from localkube.store import CONFIGMAPS, PODS, SECRETS, Store
@@ -60,7 +62,8 @@ class Kubelet:
     def __init__(self, store: Store, scheduler: Scheduler, events: EventRecorder, state_dir: Path, *,
                  api_port_fn: Any = None, max_grace_seconds: float = 2.0,
                  restart_backoff_seconds: float = 10.0, env_passthrough: tuple[str, ...] = ENV_PASSTHROUGH,
-                 extra_env: dict[str, str] | None = None) -> None:
+                 extra_env: dict[str, str] | None = None, images: ImageCatalog | None = None,
+                 kubeconfig_fn: Any = None) -> None:
         self.store = store
         self.scheduler = scheduler
         self.events = events
@@ -70,6 +73,8 @@ class Kubelet:
         self.env_passthrough = env_passthrough
         self.extra_env = dict(extra_env or {})
         self._api_port_fn = api_port_fn or (lambda: 0)
+        self.images = images or ImageCatalog()
+        self._kubeconfig_fn = kubeconfig_fn
         self.ips = IPAllocator()
         self.pods: dict[str, PodRuntime] = {}
         self._pending: list[PodRuntime] = []
@@ -270,6 +275,8 @@ class Kubelet:
                                f"in pod {runtime.name}", field_path=self._field_path(container))
         self._sync(runtime)
         await asyncio.sleep(delay)
+        if runtime.stopping:  # deleted during the back-off: its directory may be gone
+            return
         log_dir = runtime.pod_dir / "logs" / container.name
         container.log = LogBuffer(log_dir / f"{container.restart_count}.log")
 
@@ -280,7 +287,8 @@ class Kubelet:
     def _lookup(self, rtype: Any) -> Any:
         return lambda namespace, name: self.store.find(rtype, namespace, name)
 
-    def _base_env(self, runtime: PodRuntime, pod: dict[str, Any]) -> dict[str, str]:
+    def _base_env(self, runtime: PodRuntime, pod: dict[str, Any],
+                  image_env: dict[str, str] | None = None) -> dict[str, str]:
         env = {k: os.environ[k] for k in self.env_passthrough if k in os.environ}
         port = str(self._api_port_fn())
         env.update({
@@ -297,11 +305,15 @@ class Kubelet:
         gpu_ids = ",".join(str(i) for i in (runtime.binding.gpu_ids if runtime.binding else []))
         env["CUDA_VISIBLE_DEVICES"] = gpu_ids
         env["NVIDIA_VISIBLE_DEVICES"] = gpu_ids or "void"
+        if self._kubeconfig_fn is not None:  # what in-cluster config is on a real cluster
+            env["KUBECONFIG"] = str(self._kubeconfig_fn(runtime.namespace))
+        env.update(image_env or {})
         env.update(self.extra_env)
         return env
 
     def _configure(self, runtime: PodRuntime, container: Container, pod: dict[str, Any]) -> list[str]:
-        spec = container.spec
+        image = self.images.resolve(container.spec)
+        spec = image.spec
         mounts = mount_map(spec, runtime.volumes)
         container_dir = runtime.pod_dir / "containers" / container.name
         container_dir.mkdir(parents=True, exist_ok=True)
@@ -317,7 +329,9 @@ class Kubelet:
                 mounts[spec["workingDir"]] = mapped
             Path(mapped).mkdir(parents=True, exist_ok=True)
             cwd = mapped
-        env = build_env(spec, pod, self._base_env(runtime, pod), self._lookup(CONFIGMAPS), self._lookup(SECRETS))
+        env = build_env(spec, pod, self._base_env(runtime, pod, image.image_env), self._lookup(CONFIGMAPS),
+                        self._lookup(SECRETS))
+        env.update(image.forced_env)
         venv_bin = os.path.dirname(sys.executable)
         if not env.get("PATH", "").startswith(venv_bin + os.pathsep):
             env["PATH"] = venv_bin + os.pathsep + env.get("PATH", "")
@@ -371,8 +385,86 @@ class Kubelet:
         container.state, container.reason, container.message = "running", None, None
         container.started_at, container.finished_at, container.exit_code = time.time(), None, None
         self.events.record(pod, NORMAL, "Started", f"Started container {container.name}", field_path=field_path)
+        self._start_probes(runtime, container)
         self._sync(runtime)
         return "running"
+
+    # ----------------------------------------------------------------------------- probes
+    def _start_probes(self, runtime: PodRuntime, container: Container) -> None:
+        """Start the container's startup, readiness and liveness probes for this run."""
+        spec = container.spec
+        container.run_id += 1
+        run = container.run_id
+        probes = {kind: spec.get(f"{kind}Probe") for kind in ("startup", "readiness", "liveness")}
+        container.probe_ready = container.init or container.virtual or probes["readiness"] is None
+        container.startup_done = container.init or container.virtual or probes["startup"] is None
+        if container.init or container.virtual:
+            return
+        started = asyncio.Event()
+        if container.startup_done:
+            started.set()
+
+        def alive() -> bool:
+            return container.run_id == run and container.state == "running" and not runtime.stopping
+
+        def check(probe: dict[str, Any], timing: ProbeTiming) -> Any:
+            if probe.get("httpGet") is not None:
+                return lambda: http_get(probe["httpGet"], spec, runtime.ip or "127.0.0.1", timing.timeout)
+            if probe.get("tcpSocket") is not None:
+                return lambda: tcp_socket(probe["tcpSocket"], spec, runtime.ip or "127.0.0.1", timing.timeout)
+            if probe.get("exec") is not None:
+                return lambda: exec_probe(probe["exec"], container.env, container.cwd, container.mounts,
+                                          limits=container.limits, timeout=timing.timeout)
+
+            async def unsupported() -> tuple[bool, str]:
+                return False, f"localkube does not support this probe handler: {sorted(probe)}"
+
+            return unsupported
+
+        for kind, probe in probes.items():
+            if probe is None:
+                continue
+            timing = ProbeTiming.of(probe)
+            on_result = self._probe_handler(runtime, container, kind, timing, started)
+            is_alive = alive if kind != "startup" else (lambda: alive() and not container.startup_done)
+            task = self._spawn(runtime, probe_loop(check(probe, timing), timing, is_alive, on_result,
+                                                   None if kind == "startup" else started))
+            container.probe_tasks.add(task)
+            task.add_done_callback(container.probe_tasks.discard)
+
+    def _probe_handler(self, runtime: PodRuntime, container: Container, kind: str, timing: ProbeTiming,
+                       started: asyncio.Event) -> Any:
+        title = kind.capitalize()
+
+        def on_result(ok: bool, message: str, streak: int) -> None:
+            pod = self._pod(runtime)
+            if pod is None:
+                return
+            field_path = self._field_path(container)
+            if not ok and (streak == 1 or streak % max(timing.failure_threshold, 1) == 0):
+                self.events.record(pod, WARNING, "Unhealthy", f"{title} probe failed: {message}", field_path=field_path)
+            if kind == "readiness":
+                ready = container.probe_ready
+                if ok and streak >= timing.success_threshold:
+                    ready = True
+                elif not ok and (streak >= timing.failure_threshold or not container.probe_ready):
+                    ready = False
+                if ready != container.probe_ready:
+                    container.probe_ready = ready
+                    self._sync(runtime)
+            elif kind == "startup" and ok:
+                container.startup_done = True
+                started.set()
+                self._sync(runtime)
+            elif not ok and streak >= timing.failure_threshold:  # liveness, or a startup that never came up
+                self.events.record(pod, NORMAL, "Killing", f"Container {container.name} failed {kind} probe, will "
+                                   "be restarted", field_path=field_path)
+                grace = float(pod["spec"].get("terminationGracePeriodSeconds", 30))
+                if container.process is not None:
+                    container.run_id += 1  # stop this run's probes now
+                    self._spawn(runtime, container.process.terminate(min(grace, self.max_grace_seconds)))
+
+        return on_result
 
     async def _wait(self, runtime: PodRuntime, container: Container) -> int:
         """Wait for a running container to end and record its terminated state."""
@@ -518,6 +610,9 @@ class Kubelet:
             for container in runtime.containers.values():
                 container.log.close()
             shutil.rmtree(runtime.pod_dir, ignore_errors=True)
+            for container in runtime.containers.values():  # probes of a removed pod stop now
+                for task in list(container.probe_tasks):
+                    task.cancel()
             if self.scheduler.release(runtime.uid):
                 self._retry_pending()
             runtime.done.set()

@@ -43,6 +43,14 @@ class Container:
     limits: Limits = field(default_factory=Limits)
     execs: set[Any] = field(default_factory=set)
     finalized: asyncio.Event = field(default_factory=asyncio.Event)
+    probe_ready: bool = True  # the readiness probe's verdict (True without a readiness probe)
+    startup_done: bool = True  # the startup probe has succeeded (True without one)
+    run_id: int = 0  # bumped on every start, so probes of an earlier run stop
+    probe_tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def is_ready(self) -> bool:
+        """Running, started and (with a readiness probe) ready."""
+        return self.state == "running" and not self.init and self.probe_ready and self.startup_done
 
     @property
     def name(self) -> str:
@@ -78,8 +86,9 @@ class Container:
                 state["waiting"]["message"] = self.message
         status: dict[str, Any] = {
             "name": self.name, "image": self.image, "imageID": f"localkube://{self.image}",
-            "ready": self.state == "running" and not self.init, "restartCount": self.restart_count,
-            "started": self.state == "running", "state": state, "lastState": self.last_state or {},
+            "ready": self.is_ready(), "restartCount": self.restart_count,
+            "started": self.state == "running" and self.startup_done, "state": state,
+            "lastState": self.last_state or {},
         }
         if self.container_id:
             status["containerID"] = self.container_id
@@ -172,7 +181,7 @@ def pod_status(runtime: PodRuntime, pod: dict[str, Any]) -> dict[str, Any]:
     mains = [runtime.containers[n] for n in runtime.main_names]
     inits = [runtime.containers[n] for n in runtime.init_names]
     init_done = all(c.state == "terminated" and c.exit_code == 0 for c in inits)
-    not_ready = [c.name for c in mains if c.state != "running"]
+    not_ready = [c.name for c in mains if not c.is_ready()]
     ready_reason = None if not not_ready else ("PodCompleted" if current in TERMINAL else "ContainersNotReady")
     ready_message = None if not not_ready else f"containers with unready status: [{' '.join(not_ready)}]"
     incomplete = " ".join(c.name for c in inits if c.state != "terminated")

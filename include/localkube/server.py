@@ -1,4 +1,5 @@
-"""The HTTP API (aiohttp): discovery, generic CRUD + watch for core resources, and the pod
+"""The HTTP API (aiohttp): discovery, generic CRUD + watch for every served resource type
+(:mod:`localkube.resources`), ``status`` and ``scale`` subresources, cascading deletes, and the pod
 subresources KubernetesPodOperator uses (``log``, ``exec``, ``status``).
 
 Errors are ``v1.Status`` objects. Query booleans are accepted as ``True``/``true``/``1``. Every
@@ -18,30 +19,23 @@ from typing import Any
 
 from aiohttp import web
 
+from localkube.admission import Admission
+from localkube.discovery import api_group, api_group_list, resource_list
 from localkube.errors import ApiError, bad_request, not_found, not_implemented, status_body
 from localkube.exec_ws import handle_exec
 from localkube.kubelet import Kubelet
 from localkube.logs import format_line
 from localkube.patch import PatchError, apply_patch
+from localkube.resources import ALL_TYPES, GROUP_VERSIONS, SERVICES, base_path, served
 from localkube.scheduler import VERSION, Node
-from localkube.selectors import SelectorError, parse_field_selector, parse_label_selector
-from localkube.store import (
-    CONFIGMAPS,
-    CORE_TYPES,
-    EVENTS,
-    NAMESPACES,
-    NODES,
-    PODS,
-    SECRETS,
-    ResourceType,
-    Store,
-)
+from localkube.selectors import SelectorError, parse_field_selector, parse_label_selector, selector_from_spec
+from localkube.store import EVENTS, NAMESPACES, NODES, PODS, ResourceType, Store
 from localkube.timeutil import parse_rfc3339
-from localkube.validation import check_pod_update, prepare_data_object, prepare_metadata, prepare_pod
+from localkube.validation import check_pod_update, prepare_metadata, prepare_pod
 
 log = logging.getLogger(__name__)
 _PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public")
-_SHORT = {"pods": ["po"], "events": ["ev"], "namespaces": ["ns"], "nodes": ["no"], "configmaps": ["cm"]}
+_SPECIAL = (NAMESPACES, NODES)  # routed by hand below
 
 
 @dataclass(frozen=True)
@@ -81,10 +75,14 @@ def _gone(request: web.Request) -> bool:
 class ApiServer:
     """Builds the aiohttp application over a store, a kubelet and a node."""
 
-    def __init__(self, store: Store, kubelet: Kubelet, node: Node) -> None:
+    def __init__(self, store: Store, kubelet: Kubelet, node: Node, *, admission: Admission | None = None,
+                 gc: Any = None, services: Any = None) -> None:
         self.store = store
         self.kubelet = kubelet
         self.node = node
+        self.admission = admission or Admission()
+        self.gc = gc
+        self.services = services
         self.calls: list[Call] = []
         self.server_address = "127.0.0.1:0"
 
@@ -97,18 +95,14 @@ class ApiServer:
         for probe in ("/healthz", "/livez", "/readyz"):
             r.add_get(probe, lambda _: web.Response(text="ok"))
         r.add_get("/api", self._api_versions)
-        r.add_get("/api/v1", self._api_resources)
-        r.add_get("/apis", lambda _: _json({"kind": "APIGroupList", "apiVersion": "v1", "groups": []}))
-        for rtype in (PODS, EVENTS, CONFIGMAPS, SECRETS):
-            base = f"/api/v1/namespaces/{{namespace}}/{rtype.plural}"
-            r.add_get(base, partial(self._list, rtype))
-            r.add_post(base, partial(self._create, rtype))
-            r.add_get(f"/api/v1/{rtype.plural}", partial(self._list, rtype))
-            item = f"{base}/{{name}}"
-            r.add_get(item, partial(self._get, rtype))
-            r.add_put(item, partial(self._replace, rtype))
-            r.add_patch(item, partial(self._patch, rtype))
-            r.add_delete(item, partial(self._delete, rtype))
+        r.add_get("/api/v1", lambda _: _json(resource_list("", "v1")))
+        r.add_get("/apis", lambda _: _json(api_group_list()))
+        for group, version in GROUP_VERSIONS:
+            r.add_get(f"/apis/{group}", lambda _, g=group: _json(api_group(g)))
+            r.add_get(f"/apis/{group}/{version}", lambda _, g=group, v=version: _json(resource_list(g, v)))
+        for rtype in ALL_TYPES:
+            if rtype not in _SPECIAL:
+                self._add_type_routes(r, rtype)
         pod = "/api/v1/namespaces/{namespace}/pods/{name}"
         r.add_get(f"{pod}/status", partial(self._get, PODS))
         r.add_patch(f"{pod}/status", self._patch_status)
@@ -120,12 +114,36 @@ class ApiServer:
         r.add_get("/api/v1/namespaces", partial(self._list, NAMESPACES))
         r.add_post("/api/v1/namespaces", partial(self._create, NAMESPACES))
         r.add_get("/api/v1/namespaces/{name}", partial(self._get, NAMESPACES))
+        r.add_put("/api/v1/namespaces/{name}", partial(self._replace, NAMESPACES))
         r.add_patch("/api/v1/namespaces/{name}", partial(self._patch, NAMESPACES))
+        r.add_get("/api/v1/namespaces/{name}/status", partial(self._get, NAMESPACES))
         r.add_delete("/api/v1/namespaces/{name}", self._delete_namespace)
         r.add_get("/api/v1/nodes", partial(self._list, NODES))
         r.add_get("/api/v1/nodes/{name}", partial(self._get, NODES))
         r.add_get("/api/v1/nodes/{name}/status", partial(self._get, NODES))
         return app
+
+    def _add_type_routes(self, r: web.UrlDispatcher, rtype: ResourceType) -> None:
+        base = base_path(rtype)
+        collection = f"{base}/namespaces/{{namespace}}/{rtype.plural}" if rtype.namespaced else f"{base}/{rtype.plural}"
+        r.add_get(collection, partial(self._list, rtype))
+        r.add_post(collection, partial(self._create, rtype))
+        if rtype.namespaced:
+            r.add_get(f"{base}/{rtype.plural}", partial(self._list, rtype))
+        item = f"{collection}/{{name}}"
+        r.add_get(item, partial(self._get, rtype))
+        r.add_put(item, partial(self._replace, rtype))
+        r.add_patch(item, partial(self._patch, rtype))
+        r.add_delete(item, partial(self._delete, rtype))
+        info = served(rtype)
+        if info.status and rtype != PODS:
+            r.add_get(f"{item}/status", partial(self._get, rtype))
+            r.add_put(f"{item}/status", partial(self._replace_status, rtype))
+            r.add_patch(f"{item}/status", partial(self._patch_status_of, rtype))
+        if info.scale:
+            r.add_get(f"{item}/scale", partial(self._get_scale, rtype))
+            r.add_put(f"{item}/scale", partial(self._replace_scale, rtype))
+            r.add_patch(f"{item}/scale", partial(self._patch_scale, rtype))
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
@@ -164,21 +182,6 @@ class ApiServer:
         return _json({"kind": "APIVersions", "versions": ["v1"],
                       "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0",
                                                       "serverAddress": self.server_address}]})
-
-    async def _api_resources(self, _: web.Request) -> web.Response:
-        verbs = ["create", "delete", "get", "list", "patch", "update", "watch"]
-        resources = []
-        for rtype in CORE_TYPES:
-            resources.append({"name": rtype.plural, "singularName": rtype.kind.lower(),
-                              "namespaced": rtype.namespaced, "kind": rtype.kind,
-                              "verbs": ["get", "list", "watch"] if rtype == NODES else verbs,
-                              "shortNames": _SHORT.get(rtype.plural, [])})
-        for sub, kind, sub_verbs in (("pods/log", "Pod", ["get"]), ("pods/status", "Pod", ["get", "patch"]),
-                                     ("pods/exec", "PodExecOptions", ["create", "get"]),
-                                     ("nodes/status", "Node", ["get"])):
-            resources.append({"name": sub, "singularName": "", "namespaced": sub.startswith("pods"),
-                              "kind": kind, "verbs": sub_verbs})
-        return _json({"kind": "APIResourceList", "groupVersion": "v1", "resources": resources})
 
     # ----------------------------------------------------------------------------- generic CRUD
     @staticmethod
@@ -257,36 +260,46 @@ class ApiServer:
             stored = self.store.create(PODS, obj)
             await asyncio.shield(self.kubelet.pod_created(stored))
             return _json(stored, 201)
-        obj = prepare_metadata(rtype, body, namespace)
-        if rtype in (CONFIGMAPS, SECRETS):
-            obj = prepare_data_object(rtype, obj)
-        if rtype == NAMESPACES:
-            obj["spec"] = {"finalizers": ["kubernetes"]}
-            obj["status"] = {"phase": "Active"}
+        obj = self.admission.create(rtype, prepare_metadata(rtype, body, namespace))
         if dry_run:
             return _json(obj, 201)
-        return _json(self.store.create(rtype, obj), 201)
+        stored = self.store.create(rtype, obj)
+        return _json(await self._after_write(rtype, stored), 201)
+
+    async def _after_write(self, rtype: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
+        """Bring a Service's proxies up before answering (the caller may connect right away)."""
+        if rtype == SERVICES and self.services is not None:
+            meta = obj["metadata"]
+            await asyncio.shield(self.services.ensure(meta["namespace"], meta["name"]))
+            return self.store.find(rtype, meta["namespace"], meta["name"]) or obj
+        return obj
+
+    def _check_rv(self, rtype: ResourceType, old: dict[str, Any], expected_rv: str | None) -> None:
+        if expected_rv and expected_rv != old["metadata"].get("resourceVersion"):
+            name = old["metadata"]["name"]
+            raise ApiError(409, "Conflict", f'Operation cannot be fulfilled on {rtype.plural} "{name}": the object '
+                           "has been modified; please apply your changes to the latest version and try again",
+                           {"name": name, "kind": rtype.plural})
 
     def _write(self, rtype: ResourceType, namespace: str | None, name: str, new: dict[str, Any],
                expected_rv: str | None) -> dict[str, Any]:
         old = self.store.get(rtype, namespace, name)
-        if expected_rv and expected_rv != old["metadata"].get("resourceVersion"):
-            raise ApiError(409, "Conflict", f'Operation cannot be fulfilled on {rtype.plural} "{name}": the object '
-                           "has been modified; please apply your changes to the latest version and try again")
-        meta = new.get("metadata") or {}
+        self._check_rv(rtype, old, expected_rv)
+        if not isinstance(new.get("metadata") or {}, dict):
+            raise bad_request("metadata must be an object")
+        meta = new.setdefault("metadata", {}) or {}
+        new["metadata"] = meta
         if meta.get("name", name) != name:
             raise bad_request("the name of the object does not match the name on the URL")
         if rtype == PODS:
             new = check_pod_update(old, new)
-        elif rtype in (CONFIGMAPS, SECRETS):
-            new = prepare_data_object(rtype, new)
-        if rtype == NAMESPACES:
-            new["status"] = old.get("status")
-        for field in ("deletionTimestamp", "deletionGracePeriodSeconds"):
+        else:
+            new = self.admission.update(rtype, old, new)
+        for field in ("deletionTimestamp", "deletionGracePeriodSeconds", "generation"):
             if field in old["metadata"]:
-                new.setdefault("metadata", {})[field] = old["metadata"][field]
+                new["metadata"][field] = old["metadata"][field]
             else:
-                new.get("metadata", {}).pop(field, None)
+                new["metadata"].pop(field, None)
         return self.store.update(rtype, namespace, name, lambda _: new)
 
     async def _replace(self, rtype: ResourceType, request: web.Request) -> web.Response:
@@ -295,7 +308,8 @@ class ApiServer:
             raise bad_request("the request body must be a JSON object")
         rv = (body.get("metadata") or {}).get("resourceVersion")
         name = request.match_info["name"]
-        return _json(self._write(rtype, self._namespace(request, rtype), name, body, rv))
+        return _json(await self._after_write(rtype, self._write(rtype, self._namespace(request, rtype), name,
+                                                                body, rv)))
 
     async def _patch(self, rtype: ResourceType, request: web.Request) -> web.Response:
         namespace, name = self._namespace(request, rtype), request.match_info["name"]
@@ -304,52 +318,129 @@ class ApiServer:
         new = apply_patch(request.headers.get("Content-Type", ""), old, body)
         rv = (new.get("metadata") or {}).get("resourceVersion")
         expected = rv if rv != old["metadata"].get("resourceVersion") else None
-        return _json(self._write(rtype, namespace, name, new, expected))
+        return _json(await self._after_write(rtype, self._write(rtype, namespace, name, new, expected)))
 
     async def _patch_status(self, request: web.Request) -> web.Response:
-        namespace, name = request.match_info["namespace"], request.match_info["name"]
-        old = self.store.get(PODS, namespace, name)
-        patched = apply_patch(request.headers.get("Content-Type", ""), old, await request.json())
-        status = patched.get("status") or {}
+        return await self._patch_status_of(PODS, request)
+
+    # ----------------------------------------------------------------------------- status and scale
+    def _write_status(self, rtype: ResourceType, namespace: str | None, name: str, status: Any,
+                      expected_rv: str | None) -> dict[str, Any]:
+        old = self.store.get(rtype, namespace, name)
+        self._check_rv(rtype, old, expected_rv)
 
         def write(obj: dict[str, Any]) -> None:
-            obj["status"] = status
+            obj["status"] = status if isinstance(status, dict) else {}
 
-        return _json(self.store.update(PODS, namespace, name, write))
+        return self.store.update(rtype, namespace, name, write)
+
+    async def _replace_status(self, rtype: ResourceType, request: web.Request) -> web.Response:
+        body = await request.json()
+        if not isinstance(body, dict):
+            raise bad_request("the request body must be a JSON object")
+        namespace, name = self._namespace(request, rtype), request.match_info["name"]
+        rv = (body.get("metadata") or {}).get("resourceVersion")
+        return _json(self._write_status(rtype, namespace, name, body.get("status"), rv))
+
+    async def _patch_status_of(self, rtype: ResourceType, request: web.Request) -> web.Response:
+        namespace, name = self._namespace(request, rtype), request.match_info["name"]
+        old = self.store.get(rtype, namespace, name)
+        patched = apply_patch(request.headers.get("Content-Type", ""), old, await request.json())
+        return _json(self._write_status(rtype, namespace, name, patched.get("status") or {}, None))
 
     @staticmethod
-    async def _grace(request: web.Request) -> float | None:
+    def _scale_of(obj: dict[str, Any]) -> dict[str, Any]:
+        meta, spec = obj["metadata"], obj.get("spec") or {}
+        return {"kind": "Scale", "apiVersion": "autoscaling/v1",
+                "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+                             if k in meta},
+                "spec": {"replicas": int(spec.get("replicas", 1))},
+                "status": {"replicas": int((obj.get("status") or {}).get("replicas", 0)),
+                           "selector": str(selector_from_spec(spec.get("selector")))}}
+
+    async def _get_scale(self, rtype: ResourceType, request: web.Request) -> web.Response:
+        obj = self.store.get(rtype, self._namespace(request, rtype), request.match_info["name"])
+        return _json(self._scale_of(obj))
+
+    def _set_replicas(self, rtype: ResourceType, namespace: str | None, name: str, scale: Any,
+                      expected_rv: str | None) -> web.Response:
+        replicas = ((scale or {}).get("spec") or {}).get("replicas") if isinstance(scale, dict) else None
+        if not isinstance(replicas, int) or replicas < 0:
+            raise ApiError(422, "Invalid", f'Scale.autoscaling "{name}" is invalid: spec.replicas: Invalid value: '
+                           f"{replicas!r}: must be greater than or equal to 0")
+        old = self.store.get(rtype, namespace, name)
+        self._check_rv(rtype, old, expected_rv)
+
+        def write(obj: dict[str, Any]) -> None:
+            obj.setdefault("spec", {})["replicas"] = replicas
+
+        return _json(self._scale_of(self.store.update(rtype, namespace, name, write)))
+
+    async def _replace_scale(self, rtype: ResourceType, request: web.Request) -> web.Response:
+        body = await request.json()
+        rv = ((body or {}).get("metadata") or {}).get("resourceVersion") if isinstance(body, dict) else None
+        return self._set_replicas(rtype, self._namespace(request, rtype), request.match_info["name"], body, rv)
+
+    async def _patch_scale(self, rtype: ResourceType, request: web.Request) -> web.Response:
+        namespace, name = self._namespace(request, rtype), request.match_info["name"]
+        current = self._scale_of(self.store.get(rtype, namespace, name))
+        patched = apply_patch(request.headers.get("Content-Type", ""), current, await request.json())
+        return self._set_replicas(rtype, namespace, name, patched, None)
+
+    # ----------------------------------------------------------------------------- delete
+    @staticmethod
+    async def _delete_options(request: web.Request) -> tuple[float | None, str | None]:
+        """``(gracePeriodSeconds, propagationPolicy)`` from the query or a DeleteOptions body."""
         grace = _int(request.query, "gracePeriodSeconds")
-        if grace is None and request.can_read_body:
+        policy = request.query.get("propagationPolicy")
+        if truthy(request.query.get("orphanDependents")):
+            policy = policy or "Orphan"
+        if request.can_read_body:
             raw = await request.read()
-            if raw:
-                body = json.loads(raw)
-                if isinstance(body, dict) and body.get("gracePeriodSeconds") is not None:
+            body = json.loads(raw) if raw else None
+            if isinstance(body, dict):
+                if grace is None and body.get("gracePeriodSeconds") is not None:
                     grace = int(body["gracePeriodSeconds"])
-        return None if grace is None else float(max(grace, 0))
+                policy = policy or body.get("propagationPolicy")
+                if body.get("orphanDependents"):
+                    policy = policy or "Orphan"
+        return (None if grace is None else float(max(grace, 0))), policy
 
     async def _delete(self, rtype: ResourceType, request: web.Request) -> web.Response:
         namespace, name = self._namespace(request, rtype), request.match_info["name"]
-        grace = await self._grace(request)
+        grace, policy = await self._delete_options(request)
         if request.query.get("dryRun"):
             return _json(self.store.get(rtype, namespace, name))
         if rtype == PODS:
             return _json(await asyncio.shield(self.kubelet.delete_pod(namespace or "default", name, grace)))
-        return _json(self.store.delete(rtype, namespace, name))
+        if self.gc is None:
+            return _json(self.store.delete(rtype, namespace, name))
+        result = await asyncio.shield(self.gc.delete(rtype, namespace, name, policy))
+        if result["metadata"].get("deletionTimestamp"):
+            return _json(result)
+        details = {"name": name, "kind": rtype.plural, "uid": result["metadata"].get("uid")}
+        if rtype.group:
+            details["group"] = rtype.group
+        return _json({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details})
 
     async def _delete_namespace(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
         namespace = self.store.get(NAMESPACES, None, name)
         if name in _PROTECTED_NAMESPACES:
             raise ApiError(403, "Forbidden", f'namespaces "{name}" is forbidden: this namespace may not be deleted')
+        for rtype in ALL_TYPES:  # controllers first, so nothing recreates the pods
+            if rtype.namespaced and rtype not in (PODS, EVENTS):
+                for obj in self.store.list(rtype, name):
+                    if self.store.find(rtype, name, obj["metadata"]["name"]) is not None:
+                        self.store.delete(rtype, name, obj["metadata"]["name"])
         pods = self.store.list(PODS, name)
         for pod in pods:
-            await self.kubelet.delete_pod(name, pod["metadata"]["name"], 0)
+            if self.store.find(PODS, name, pod["metadata"]["name"]) is not None:
+                await self.kubelet.delete_pod(name, pod["metadata"]["name"], 0)
         for pod in pods:
             await self.kubelet.wait_removed(pod["metadata"]["uid"], 10.0)
-        for rtype in (EVENTS, CONFIGMAPS, SECRETS):
-            for obj in self.store.list(rtype, name):
-                self.store.delete(rtype, name, obj["metadata"]["name"])
+        for obj in self.store.list(EVENTS, name):
+            self.store.delete(EVENTS, name, obj["metadata"]["name"])
         self.store.delete(NAMESPACES, None, name)
         namespace["status"] = {"phase": "Terminating"}
         return _json(namespace)

@@ -119,6 +119,7 @@ class Store:
         self._history: deque[Change] = deque(maxlen=history)
         self._watches: set[Watch] = set()
         self._subscribers: list[tuple[ResourceType, Callable[[Change], None]]] = []
+        self._uids: dict[str, tuple[str, str, str]] = {}
 
     @property
     def resource_version(self) -> int:
@@ -163,6 +164,7 @@ class Store:
         smeta.setdefault("generation", 1)
         self._bump(stored)
         self._objects[key] = stored
+        self._uids[smeta["uid"]] = key
         self._emit("ADDED", rtype, stored)
         return copy.deepcopy(stored)
 
@@ -225,10 +227,24 @@ class Store:
         removed = self._objects.pop(key, None)
         if removed is None:
             raise not_found(rtype.plural, name)
+        self._uids.pop(removed["metadata"].get("uid", ""), None)
         current = copy.deepcopy(removed)
         self._bump(current)
         self._emit("DELETED", rtype, current)
         return copy.deepcopy(current)
+
+    def uid_exists(self, uid: str) -> bool:
+        """Whether an object with this uid is stored."""
+        return uid in self._uids
+
+    def dependents(self, uid: str) -> list[tuple[str, Obj]]:
+        """``(type key, copy)`` of every object with an ownerReference to ``uid``."""
+        found = []
+        for (type_key, _, _), obj in self._objects.items():
+            refs = obj["metadata"].get("ownerReferences")
+            if refs and any(ref.get("uid") == uid for ref in refs):
+                found.append((type_key, copy.deepcopy(obj)))
+        return found
 
     def watch(self, rtype: ResourceType, namespace: str | None, since: int | None,
               labels: LabelSelector | None = None, fields: FieldSelector | None = None) -> Watch:

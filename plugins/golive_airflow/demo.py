@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     state = Path(env["AIRFLOW_HOME"]).parent
     (state / "demo").mkdir(parents=True, exist_ok=True)
     log_path = state / "demo" / f"{args.dag}-{int(time.time())}.log"
-    with open(log_path, "w", encoding="utf-8") as log, LocalKube(state_dir=state / "localkube", namespaces=("golive",)) as kube:
+    kube = LocalKube(state_dir=state / "localkube", namespaces=("golive",))
+    with open(log_path, "w", encoding="utf-8") as log, kube:
         kubeconfig = kube.write_kubeconfig(state / "localkube" / "kubeconfig")
         env["AIRFLOW_CONN_KUBERNETES_DEFAULT"] = kubernetes_connection(Path(kubeconfig))
         print(f"localkube at {kube.url}; Airflow home {env['AIRFLOW_HOME']}; full log {log_path}")

@@ -49,30 +49,58 @@ def start_phase(model: type[BaseModel], *, with_plan: bool = True) -> TaskGroup:
     return group
 
 
+SOURCE_ARGS = ("--source", request_field("source"), "--ref", request_field("ref"))
+
+
 def agent_gate_phase(group_id: str, *, agent: str, analyzers: Sequence[str],
-                     scoring: type[GateScoringOperator], late: Sequence[str] = (), tooltip: str = "") -> TaskGroup:
+                     scoring: type[GateScoringOperator], late: Sequence[str] = (),
+                     target_args: Sequence[str] = SOURCE_ARGS, gate: str | None = None,
+                     profiles: dict[str, str] | None = None, only_for_ml: Sequence[str] = (),
+                     plan_task_id: str = "start.plan", tooltip: str = "") -> TaskGroup:
     """One agent behind its gate: analyzer pods → scoring → gate sensor → approval.
 
-    ``late`` analyzers run after the others and receive their results as evidence (the checklist).
+    :param target_args: what the analyzers analyze (templated argv): the source tree by default,
+        the deployed service (``--url …``) for the delivery agents.
+    :param late: analyzers that run after the others and receive their results as evidence.
+    :param gate: gate name when one agent gates several steps (``canary-10``).
+    :param profiles: pod profile per analyzer (default cpu), e.g. ``{"model_eval": "gpu"}``.
+    :param only_for_ml: analyzers that run only when the orchestrator's plan routed the application
+        to the gpu profile (an ML workload); otherwise they are skipped and their optional criteria
+        leave the score.
     """
+    gate_name = gate or scoring.gate
+    delivery = scoring.subject_field != "ref"
     with TaskGroup(group_id, tooltip=tooltip or f"{agent} agent and its gate") as group:
 
         def pod(tool: str, **kwargs) -> AgentPodOperator:
             return AgentPodOperator(task_id=tool, agent=agent, action="analyze",
-                                    agent_args=["--tool", tool, "--source", request_field("source"),
-                                                "--ref", request_field("ref")], **kwargs)
+                                    agent_args=["--tool", tool, *target_args],
+                                    profile=(profiles or {}).get(tool, "cpu"), **kwargs)
 
         first = [pod(tool) for tool in analyzers if tool not in late]
+        if only_for_ml:
+
+            @task.short_circuit(task_id="is_ml_workload", ignore_downstream_trigger_rules=False)
+            def is_ml_workload() -> bool:
+                """True when the plan routed the application to the gpu profile."""
+                plan = get_current_context()["ti"].xcom_pull(task_ids=plan_task_id) or {}
+                return plan.get("routing", {}).get("profile") == "gpu"
+
+            check = is_ml_workload()
+            for p in first:
+                if p.task_id.rsplit(".", 1)[-1] in only_for_ml:
+                    check >> p
         pods = list(first)
         for tool in late:
             late_pod = pod(tool, evidence_task_ids=[p.task_id for p in first], trigger_rule="all_done")
             first >> late_pod
             pods.append(late_pod)
         score = scoring(task_id="score", analyzer_task_ids=[p.task_id for p in pods],
-                        request_task_id=REQUEST_TASK_ID)
-        gate = VerificationGateSensor(task_id="gate", gate=scoring.gate, request_task_id=REQUEST_TASK_ID)
-        approval = GateApprovalOperator(task_id="approval", gate_task_id=gate.task_id)
-        pods >> score >> gate >> approval
+                        request_task_id=REQUEST_TASK_ID, gate=gate_name)
+        sensor = VerificationGateSensor(task_id="gate", gate=gate_name, request_task_id=REQUEST_TASK_ID,
+                                        subject_field=scoring.subject_field, same_run=delivery)
+        approval = GateApprovalOperator(task_id="approval", gate_task_id=sensor.task_id)
+        pods >> score >> sensor >> approval
     return group
 
 

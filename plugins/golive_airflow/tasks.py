@@ -75,6 +75,65 @@ def record_plan(context: Any, plan_task_id: str, ledger_conn_id: str | None = No
     return plan["routing"]
 
 
+def pull_request_field(context: Any, name: str, request_task_id: str = "start.validate_request") -> Any:
+    """One field of the validated request."""
+    return context["ti"].xcom_pull(task_ids=request_task_id)[name]
+
+
+def _pod_result(context: Any, pod_task_id: str) -> dict[str, Any]:
+    result = context["ti"].xcom_pull(task_ids=pod_task_id)
+    if not isinstance(result, dict):
+        raise ValueError(f"task {pod_task_id!r} pushed no result")
+    return result
+
+
+def record_pod_phase(context: Any, pod_task_id: str, phase: str, ledger_conn_id: str | None = None) -> dict:
+    """Record a pod's JSON result as the summary of ``phase``."""
+    result = _pod_result(context, pod_task_id)
+    LedgerHook(ledger_conn_id or get_settings().ledger_conn_id).get_conn().record_phase(
+        record_key(context), phase=phase, status="success", summary=result)
+    return {"phase": phase, "recorded": True}
+
+
+def record_revision(context: Any, pod_task_id: str, action: str, ledger_conn_id: str | None = None) -> dict:
+    """Record the revision a deployment action (deploy, canary step, promote) produced."""
+    result = _pod_result(context, pod_task_id)
+    request = context["ti"].xcom_pull(task_ids="start.validate_request")
+    revision = result.get("revision")
+    LedgerHook(ledger_conn_id or get_settings().ledger_conn_id).get_conn().record_revision(
+        record_key(context), application=request["application"], namespace=request["namespace"],
+        deployment=str(result.get("deployment") or result.get("stable_deployment") or request["application"]),
+        revision=int(revision) if isinstance(revision, int | str) and str(revision).isdigit() else None,
+        version=str(result.get("version") or request["version"]), strategy=request["strategy"], action=action,
+        detail=result)
+    return {"action": action, "revision": revision}
+
+
+def rollback_reason(context: Any, deploy_task_id: str) -> dict:
+    """Why the run rolls back (the failed tasks), or skip when nothing was deployed by this run."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    ti = context["ti"]
+    deployed = ti.xcom_pull(task_ids=deploy_task_id)
+    states = ti.get_task_states(dag_id=ti.dag_id, run_ids=[ti.run_id]).get(ti.run_id, {})
+    failed = sorted(t for t, s in states.items() if s == "failed")
+    if not isinstance(deployed, dict) and deploy_task_id not in failed:
+        raise AirflowSkipException("this run deployed nothing: nothing to roll back")
+    return {"reason": f"failed: {', '.join(failed) or 'unknown'}", "failed_tasks": failed}
+
+
+def record_rollback(context: Any, pod_task_id: str, ledger_conn_id: str | None = None) -> dict:
+    """Record the rollback the deployment agent performed and whether it verified it."""
+    result = _pod_result(context, pod_task_id)
+    request = context["ti"].xcom_pull(task_ids="start.validate_request")
+    LedgerHook(ledger_conn_id or get_settings().ledger_conn_id).get_conn().record_rollback(
+        record_key(context), application=request["application"], from_version=result.get("from_version"),
+        to_version=result.get("to_version"), from_revision=result.get("from_revision"),
+        to_revision=result.get("to_revision"), reason=str(result.get("reason", "")),
+        verified=bool(result.get("verified")), detail=result)
+    return {"verified": bool(result.get("verified"))}
+
+
 def final_report(context: Any, ledger_conn_id: str | None = None) -> dict[str, Any]:
     """Record every task's final state, render the HTML/JSON report and settle the run's status.
 

@@ -93,3 +93,26 @@ def test_phase_and_submission_upserts(ledger):
                       status="accepted")
     phases = ledger.run_report("r3")["phases"]
     assert len(phases) == 1 and phases[0]["summary"] == {"profile": "gpu"}
+
+
+def test_revisions_rollbacks_and_secret_keys(ledger):
+    ledger.record_run(run_id="r4", dag_id="golive", request={"application": "shop", "source": "/s"},
+                      status="accepted")
+    assert "revisions" not in ledger.run_report("r4")
+    key = RecordKey("r4", "deployment.deploy", 1)
+    for _ in range(2):
+        ledger.record_revision(key, application="shop", namespace="apps", deployment="shop-stable-api",
+                               revision=2, version="1.1.0", strategy="rolling", action="deploy",
+                               detail={"previous_revision": 1})
+    ledger.record_rollback(RecordKey("r4", "rollback.rollback", 1), application="shop", from_version="1.1.0",
+                           to_version="1.0.0", from_revision=2, to_revision=3, reason="canary gate FAIL",
+                           verified=True, detail={"checks": ["health ok"]})
+    report = ledger.run_report("r4")
+    assert [r["revision"] for r in report["revisions"]] == [2]
+    assert report["rollbacks"][0]["verified"] is True and report["rollbacks"][0]["to_version"] == "1.0.0"
+    ledger.record_secret_keys(run_id="r4", application="shop", environment="dev", backend="kubernetes",
+                              location="apps/shop-secrets", created={"APP_SECRET_KEY": True})
+    ledger.record_secret_keys(run_id="r5", application="shop", environment="dev", backend="kubernetes",
+                              location="apps/shop-secrets", created={"APP_SECRET_KEY": False})
+    keys = ledger.secret_keys("shop", "dev")
+    assert [(k["key"], k["run_id"], k["created"]) for k in keys] == [("APP_SECRET_KEY", "r5", False)]

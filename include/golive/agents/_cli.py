@@ -11,6 +11,27 @@ which analyzer produces which measurement — and hands it to ``main``. Everythi
 * the CLI: ``analyze`` (one analyzer, one pod) and the gate action (``verify`` / ``scan``: all analyzers,
   the verdict, optionally the ledger), JSON on stdout and the XCom return value in a pod.
 
+Targets. An agent checks either a **source tree** (``AgentSpec(target="source")``, the default:
+``--source PATH|GIT-URL`` required, ``ctx.source`` is the checked-out tree) or a **deployed
+application** (``AgentSpec(target="url")``: the testing and verification agents). A url agent's
+actions take::
+
+    --url URL                  required; http:// or https:// with a host, no user:password@, no
+                               fragment; trailing '/' removed -> ctx.url
+    --source PATH|GIT-URL      optional: the application's tree (for its test suites, a schemathesis
+                               config, a locustfile...) -> ctx.source (None without it)
+    --ref REF                  as for source agents (only used with --source)
+    --expected-version V       optional -> ctx.expected_version (what /version should answer)
+    --timeout S                as for source agents
+
+``AgentSpec(max_workers=1)`` makes the gate action run the analyzers one after the other.
+Both kinds may declare agent-specific options with ``AgentSpec(add_arguments=fn)``: ``fn(parser)`` is
+called for ``analyze`` and the gate action and adds ``--options``; their parsed values reach the
+analyzers as ``ctx.options`` (dest -> value, e.g. ``{"load_users": 5}``). In the ledger a url gate
+run is recorded with ``source`` = the URL (redacted), ``ref`` = ``--expected-version`` or ``--ref``,
+and the application from ``--application`` or else the URL's first host label (``http://shop.ns.svc``
+-> ``shop``; a bare IP gives ``app``).
+
 Exit codes: ``analyze`` exits 0 whenever it produced a result (also when the tool failed: the result
 carries the error). The gate action exits 0 for PASS, 1 for FAIL, 3 for WARNING. Both exit 2 on bad
 command-line input (nothing was run), 4 when a git source could not be fetched, 5 when the ledger
@@ -32,10 +53,11 @@ import traceback
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -78,18 +100,27 @@ class Context:
     """What an analyzer gets: the agent it runs for, the checked-out source tree and its options.
 
     :param agent: ``quality`` or ``security`` (recorded in the result).
-    :param source: the source tree (already checked out).
+    :param source: the source tree (already checked out); None for a url agent run without ``--source``.
     :param timeout: seconds a tool may run; None for the analyzer's own default.
     :param evidence: results of other analyzers an analyzer may build on (the checklist does).
+    :param url: base URL of the deployed application (url agents; no trailing '/').
+    :param expected_version: the version the deployed application should report (url agents).
+    :param options: the agent's own options (``AgentSpec.add_arguments``), dest → parsed value.
     """
 
     agent: str
-    source: Path
+    source: Path | None = None
     timeout: float | None = None
     evidence: tuple[AnalyzerResult, ...] | None = None
+    url: str | None = None
+    expected_version: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "source", Path(self.source).resolve())
+        if self.source is not None:
+            object.__setattr__(self, "source", Path(self.source).resolve())
+        if self.url is not None:
+            object.__setattr__(self, "url", self.url.rstrip("/"))
 
 
 Analyzer = Callable[[Context], AnalyzerResult]
@@ -270,6 +301,13 @@ class AgentSpec:
     :param score: results, threshold → verdict (the agent's ``score``).
     :param late: analyzers that run after the others, with their results as evidence.
     :param sarif: (results, source root or None) → SARIF document, when the agent offers ``--sarif``.
+    :param target: ``source`` (``--source`` required) or ``url`` (``--url`` required, ``--source``
+        optional, ``--expected-version``); see the module docstring.
+    :param add_arguments: adds the agent's own options to ``analyze`` and the gate action; their
+        values reach the analyzers as ``Context.options``.
+    :param max_workers: how many analyzers the gate action runs at once (None: all in parallel; 1:
+        one after the other, in registry order, e.g. so a load test does not share the target with a
+        fuzzer).
     """
 
     name: str
@@ -281,6 +319,9 @@ class AgentSpec:
     late: tuple[str, ...] = ()
     sarif: Callable[[list[AnalyzerResult], str | None], dict[str, Any]] | None = None
     description: str = ""
+    target: Literal["source", "url"] = "source"
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None
+    max_workers: int | None = None
 
     @property
     def task_id(self) -> str:
@@ -315,6 +356,33 @@ def _source(text: str) -> str:
         raise argparse.ArgumentTypeError(exc.errors()[0]["msg"]) from None
 
 
+def target_url(text: str) -> str:
+    """Validate the URL of a deployed application: http(s), a host, no credentials, no fragment.
+
+    Returns it without a trailing '/'. Raises ``argparse.ArgumentTypeError`` (a ``ValueError``).
+    """
+    if len(text) > 2048 or any(c.isspace() or ord(c) < 32 for c in text):
+        raise argparse.ArgumentTypeError("url must be a single http(s) URL without spaces")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018  (raises ValueError on a bad port)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"url {text!r} is not a valid URL: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"url {text!r} must be http:// or https:// with a host")
+    if parts.username is not None or parts.password is not None:
+        raise argparse.ArgumentTypeError("url must not carry user:password@ (credentials would be logged)")
+    if parts.fragment:
+        raise argparse.ArgumentTypeError(f"url {text!r} must not have a #fragment")
+    return text.rstrip("/")
+
+
+def _version(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,127}", text):
+        raise argparse.ArgumentTypeError(f"expected version {text!r} is not a version (letters, digits, ._+-)")
+    return text
+
+
 def _ref(text: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9._/@+][A-Za-z0-9._/@+-]{0,199}", text):
         raise argparse.ArgumentTypeError(f"ref {text!r} is not a branch, tag or commit name")
@@ -338,12 +406,25 @@ def build_parser(spec: AgentSpec) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--source", required=True, type=_source,
-                       help="local path of the source tree, or a git URL (https://, ssh://, file://, git@)")
+        if spec.target == "url":
+            p.add_argument("--url", required=True, type=target_url,
+                           help="base URL of the deployed application (http:// or https://)")
+            p.add_argument("--source", default=None, type=_source,
+                           help="optional: the application's source tree (path or git URL) for analyzers "
+                                "that need its test suites or configuration")
+            p.add_argument("--expected-version", default=None, type=_version,
+                           help="the version the deployed application should report")
+        else:
+            p.add_argument("--source", required=True, type=_source,
+                           help="local path of the source tree, or a git URL (https://, ssh://, file://, git@)")
         p.add_argument("--ref", default="HEAD", type=_ref,
                        help="branch, tag or commit to check out for a git source (default HEAD)")
         p.add_argument("--timeout", type=_positive, default=None,
                        help="seconds each tool may run (default: 300 for the test suite, 120 otherwise)")
+        if spec.add_arguments is not None:
+            before = {a.dest for a in p._actions}
+            spec.add_arguments(p)
+            p.set_defaults(_agent_options=sorted({a.dest for a in p._actions} - before))
 
     analyze = sub.add_parser("analyze", help="run ONE analyzer and print its AnalyzerResult as JSON",
                              description="Run one analyzer (one pod) and print its AnalyzerResult JSON.")
@@ -360,7 +441,8 @@ def build_parser(spec: AgentSpec) -> argparse.ArgumentParser:
                                       '{"verdict": ..., "results": [...]} as JSON.')
     common(gate)
     gate.add_argument("--application", default=None, type=_application,
-                      help="application name (DNS-1123 label; default: derived from the source)")
+                      help="application name (DNS-1123 label; default: derived from the "
+                           + ("URL's host)" if spec.target == "url" else "source)"))
     gate.add_argument("--threshold", type=_threshold, default=85.0, help="acceptance threshold 0-100 (85)")
     gate.add_argument("--ledger-url", default=None,
                       help="SQLAlchemy URL of the ledger (default: $GOLIVE_LEDGER_URL; none: not recorded)")
@@ -377,6 +459,14 @@ def application_name(source: str) -> str:
     stem = stem.removesuffix(".git")
     name = re.sub(r"[^a-z0-9-]+", "-", stem.lower()).strip("-")[:63].strip("-")
     return name if re.match(DNS1123_LABEL, name or "") else "app"
+
+
+def application_from_url(url: str) -> str:
+    """A DNS-1123 application name from a URL's first host label (``http://shop.ns.svc:80`` → ``shop``)."""
+    host = urlsplit(url).hostname or ""
+    if not host or re.fullmatch(r"[0-9.]+|\[?[0-9a-fA-F:]+\]?", host) or host == "localhost":
+        return "app"
+    return application_name(host.split(".")[0])
 
 
 def emit(payload: Any) -> None:
@@ -414,10 +504,10 @@ def record_in_ledger(url: str, spec: AgentSpec, *, run_id: str, application: str
 def gate_results(spec: AgentSpec, ctx: Context) -> list[AnalyzerResult]:
     """Run all of the agent's analyzers: the independent ones in parallel, then the ``late`` ones."""
     first = [t for t in spec.registry if t not in spec.late]
-    results = run_analyzers(spec.registry, ctx, first)
+    results = run_analyzers(spec.registry, ctx, first, max_workers=spec.max_workers)
     if spec.late:
-        late_ctx = Context(agent=ctx.agent, source=ctx.source, timeout=ctx.timeout, evidence=tuple(results))
-        results += run_analyzers(spec.registry, late_ctx, spec.late)
+        late_ctx = replace(ctx, evidence=tuple(results))
+        results += run_analyzers(spec.registry, late_ctx, spec.late, max_workers=spec.max_workers)
     return results
 
 
@@ -427,7 +517,9 @@ def main(spec: AgentSpec, argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser(spec)
     args = parser.parse_args(argv)
-    if not is_git_source(args.source):
+    url: str | None = getattr(args, "url", None)
+    options = {name: getattr(args, name) for name in getattr(args, "_agent_options", [])}
+    if args.source is not None and not is_git_source(args.source):
         path = Path(args.source)
         if not path.exists():
             parser.error(f"--source {args.source}: no such file or directory")
@@ -447,12 +539,15 @@ def main(spec: AgentSpec, argv: Sequence[str] | None = None) -> int:
     ledger_url = getattr(args, "ledger_url", None) or os.environ.get("GOLIVE_LEDGER_URL")
 
     with tempfile.TemporaryDirectory(prefix=f"golive-{spec.name}-") as tmp:
-        try:
-            tree = checkout(args.source, args.ref, Path(tmp))
-        except SourceError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_SOURCE
-        ctx = Context(agent=spec.name, source=tree, timeout=args.timeout, evidence=evidence)
+        tree: Path | None = None
+        if args.source is not None:
+            try:
+                tree = checkout(args.source, args.ref, Path(tmp))
+            except SourceError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return EXIT_SOURCE
+        ctx = Context(agent=spec.name, source=tree, timeout=args.timeout, evidence=evidence, url=url,
+                      expected_version=getattr(args, "expected_version", None), options=options)
         if args.action == "analyze":
             result = guarded(args.tool, spec.registry[args.tool], ctx)
             payload = result.model_dump(mode="json")
@@ -464,19 +559,25 @@ def main(spec: AgentSpec, argv: Sequence[str] | None = None) -> int:
         verdict = spec.score(results, args.threshold)
         if getattr(args, "sarif", None) is not None and spec.sarif is not None:
             args.sarif.parent.mkdir(parents=True, exist_ok=True)
-            root = None if is_git_source(args.source) else str(tree)  # a clone's temp dir means nothing later
+            # a clone's temp dir means nothing later
+            root = None if tree is None or is_git_source(args.source) else str(tree)
             args.sarif.write_text(json.dumps(spec.sarif(results, root), indent=2), encoding="utf-8")
     payload = {"verdict": verdict.model_dump(mode="json"), "results": [r.model_dump(mode="json") for r in results]}
     emit(payload)
     code = VERDICT_EXIT[verdict.status]
     evaluation_id = None
     if ledger_url:
-        named_by = args.source if is_git_source(args.source) else str(Path(args.source).resolve())
-        application = args.application or application_name(named_by)
+        if url is not None:
+            named_by, ref = url, getattr(args, "expected_version", None) or args.ref
+            application = args.application or application_from_url(url)
+        else:
+            named_by = args.source if is_git_source(args.source) else str(Path(args.source).resolve())
+            ref = args.ref
+            application = args.application or application_name(named_by)
         try:
             evaluation_id = record_in_ledger(
                 ledger_url, spec, run_id=args.run_id or f"cli-{uuid.uuid4()}", application=application,
-                ref=args.ref, source=redact(named_by), submitted_by=args.submitted_by, verdict=verdict,
+                ref=ref, source=redact(named_by), submitted_by=args.submitted_by, verdict=verdict,
                 results=results)
         except Exception as exc:  # any database failure: say so, keep the verdict printed
             print(f"error: the verdict could not be recorded in the ledger: {type(exc).__name__}: "

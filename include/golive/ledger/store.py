@@ -210,6 +210,48 @@ class Ledger:
                 "decision": decision.decision, "approver": decision.approver, "comment": decision.comment,
             }, ["evaluation_id"])
 
+    # -- delivery -----------------------------------------------------------------------------
+    def record_revision(self, key: RecordKey, *, application: str, namespace: str, deployment: str,
+                        revision: int | None, version: str, strategy: str, action: str,
+                        detail: Mapping[str, Any]) -> None:
+        """Record a deployment action (deploy, canary step, promote, rollback) and the revision it made."""
+        with self.engine.begin() as conn:
+            self._upsert(conn, t.revisions, {
+                "run_id": key.run_id, "task_id": key.task_id, "try_number": key.try_number,
+                "application": application, "namespace": namespace, "deployment": deployment,
+                "revision": revision, "version": version, "strategy": strategy, "action": action,
+                "detail": dict(detail),
+            }, ["run_id", "task_id", "try_number"])
+
+    def record_rollback(self, key: RecordKey, *, application: str, from_version: str | None,
+                        to_version: str | None, from_revision: int | None, to_revision: int | None,
+                        reason: str, verified: bool, detail: Mapping[str, Any]) -> None:
+        """Record a rollback, why it happened and whether it was verified."""
+        with self.engine.begin() as conn:
+            self._upsert(conn, t.rollbacks, {
+                "run_id": key.run_id, "task_id": key.task_id, "try_number": key.try_number,
+                "application": application, "from_version": from_version, "to_version": to_version,
+                "from_revision": from_revision, "to_revision": to_revision, "reason": reason,
+                "verified": verified, "detail": dict(detail),
+            }, ["run_id", "task_id", "try_number"])
+
+    def record_secret_keys(self, *, run_id: str, application: str, environment: str, backend: str,
+                           location: str, created: Mapping[str, bool]) -> None:
+        """Record which secret keys exist for an application (never their values)."""
+        with self.engine.begin() as conn:
+            for name, was_created in sorted(created.items()):
+                self._upsert(conn, t.secret_keys, {
+                    "application": application, "environment": environment, "backend": backend,
+                    "location": location, "key": name, "run_id": run_id, "created": was_created,
+                }, ["application", "environment", "backend", "key"])
+
+    def secret_keys(self, application: str, environment: str) -> list[dict[str, Any]]:
+        """The recorded secret keys of an application in an environment."""
+        k = t.secret_keys
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(k).where(
+                k.c.application == application, k.c.environment == environment).order_by(k.c.key)).mappings()]
+
     # -- reading ------------------------------------------------------------------------------
     def run_record(self, run_id: str) -> dict[str, Any] | None:
         """The run row, or None."""
@@ -219,7 +261,8 @@ class Ledger:
 
     def run_report(self, run_id: str) -> dict[str, Any]:
         """Everything recorded for one run: the run, its phases, evaluations (with criteria,
-        findings and approvals) — the input of the HTML/JSON report."""
+        findings and approvals), and — when the run deployed — its revisions and rollbacks: the
+        input of the HTML/JSON report."""
         with self.engine.connect() as conn:
             run = conn.execute(select(t.runs).where(t.runs.c.run_id == run_id)).mappings().first()
             if run is None:
@@ -241,7 +284,13 @@ class Ledger:
                     t.approvals.c.evaluation_id == row["id"])).mappings().first()
                 ev["approval"] = dict(approval) if approval else None
                 evals.append(ev)
-        return {"run": dict(run), "phases": phases, "evaluations": evals}
+            report: dict[str, Any] = {"run": dict(run), "phases": phases, "evaluations": evals}
+            for name, table in (("revisions", t.revisions), ("rollbacks", t.rollbacks)):
+                rows = [dict(r) for r in conn.execute(select(table).where(table.c.run_id == run_id)
+                                                      .order_by(table.c.id)).mappings()]
+                if rows:
+                    report[name] = rows
+        return report
 
 
 def _str_or_none(value: Any) -> str | None:

@@ -33,8 +33,8 @@ class AgentPodOperator(KubernetesPodOperator):
     :param agent_args: further argv elements (templated through KPO's ``arguments``).
     :param profile: ``cpu`` or ``gpu``; ``gpu`` sets ``nvidia.com/gpu`` limits, the GPU
         toleration and the GPU node selector (see ``golive.routing.gpu_profile``).
-    :param evidence_task_ids: analyzer tasks whose results (measurements only, findings dropped)
-        this pod receives in ``$GOLIVE_EVIDENCE`` — for analyzers that build on others (the checklist).
+    :param evidence_task_ids: tasks whose results (findings dropped, to stay small) this pod receives
+        as a JSON list in ``$GOLIVE_EVIDENCE`` — for steps that build on others (the checklist, a rollback).
     :param kwargs: anything ``KubernetesPodOperator`` takes (overrides the defaults set here).
     """
 
@@ -81,8 +81,8 @@ class AgentPodOperator(KubernetesPodOperator):
             evidence = []
             for task_id in self.evidence_task_ids:
                 result = context["ti"].xcom_pull(task_ids=task_id)
-                if isinstance(result, dict) and "tool" in result:
-                    evidence.append({**result, "findings": []})
+                if isinstance(result, dict):
+                    evidence.append({k: v for k, v in result.items() if k != "findings"})
             self.env_vars = [*(self.env_vars or []),
                              k8s.V1EnvVar(name=self.EVIDENCE_ENV, value=json.dumps(evidence))]
         return super().execute(context)

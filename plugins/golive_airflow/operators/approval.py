@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -9,6 +10,7 @@ from airflow.providers.standard.operators.hitl import ApprovalOperator, HITLOper
 
 from golive.models import ApprovalDecision
 from golive.settings import get_settings
+from golive_airflow.context import pull_request
 from golive_airflow.exceptions import GateRejected
 from golive_airflow.hooks.ledger import LedgerHook
 
@@ -39,11 +41,14 @@ class GateApprovalOperator(ApprovalOperator):
 
     :param gate_task_id: the ``VerificationGateSensor`` whose summary is decided on.
     :param always_ask: ask even when the verdict is PASS.
+    :param ask_in_environments: ask even on PASS when the request's environment is one of these
+        (promotion to ``prod`` always asks a human).
+    :param request_task_id: task that pushed the validated request (needed with ``ask_in_environments``).
     :param ledger_conn_id: ledger connection id.
     """
 
-    def __init__(self, *, gate_task_id: str, always_ask: bool = False, ledger_conn_id: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, *, gate_task_id: str, always_ask: bool = False, ask_in_environments: Sequence[str] = (),
+                 request_task_id: str | None = None, ledger_conn_id: str | None = None, **kwargs: Any) -> None:
         settings = get_settings()
         kwargs.setdefault("subject", "golive: approval needed")
         kwargs.setdefault("response_timeout", timedelta(hours=settings.approval_timeout_hours))
@@ -51,6 +56,10 @@ class GateApprovalOperator(ApprovalOperator):
         super().__init__(**kwargs)
         self.gate_task_id = gate_task_id
         self.always_ask = always_ask
+        self.ask_in_environments = tuple(ask_in_environments)
+        self.request_task_id = request_task_id
+        if self.ask_in_environments and not request_task_id:
+            raise ValueError("ask_in_environments needs request_task_id")
         self.ledger_conn_id = ledger_conn_id or settings.ledger_conn_id
 
     def _summary(self, context: Any) -> dict[str, Any]:
@@ -67,11 +76,17 @@ class GateApprovalOperator(ApprovalOperator):
     def execute(self, context: Any) -> Any:
         """Record ``not-required`` for a PASS; otherwise ask a human."""
         summary = self._summary(context)
-        if summary["status"] == "PASS" and not self.always_ask:
+        always = self.always_ask
+        if self.ask_in_environments:
+            environment = pull_request(context, self.request_task_id)["environment"]
+            always = always or environment in self.ask_in_environments
+        if summary["status"] == "PASS" and not always:
             self._record(context, summary, ApprovalDecision(
                 decision="not-required", approver="golive", comment=f"verdict PASS, score {summary['score']:.1f}"))
             return {"decision": "not-required", "evaluation_id": summary["id"]}
-        self.subject = f"golive: {summary['gate']} gate {summary['status']} for {summary['application']} — approve?"
+        self.subject = (f"golive: {summary['gate']} gate {summary['status']} for {summary['application']} — approve?"
+                        if summary["status"] != "PASS" else
+                        f"golive: promote {summary['application']} {summary['ref']} — approve?")
         self.body = approval_body(summary)
         return super().execute(context)
 

@@ -27,24 +27,32 @@ class GateScoringOperator(BaseOperator):
         produced nothing (failed pod, no output) yields no-data criteria with the reason.
     :param request_task_id: the task that pushed the validated request (application, ref, threshold).
     :param ledger_conn_id: connection of the ledger (``golive_ledger``).
+    :param gate: gate name recorded with the verdict (default: the class's, e.g. ``canary-10``).
     """
 
     agent: str = ""
     gate: str = ""
+    #: The request field the verdict is about: the git ref before deployment, the version after.
+    subject_field: str = "ref"
     template_fields: Sequence[str] = ("analyzer_task_ids", "request_task_id")
     ui_color = "#e8f4ea"
 
     def __init__(self, *, analyzer_task_ids: Sequence[str], request_task_id: str,
-                 ledger_conn_id: str | None = None, **kwargs: Any) -> None:
+                 ledger_conn_id: str | None = None, gate: str | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("trigger_rule", "all_done")  # score even when an analyzer pod failed
         super().__init__(**kwargs)
+        if gate:
+            self.gate = gate
         self.analyzer_task_ids = list(analyzer_task_ids)
         self.request_task_id = request_task_id
         self.ledger_conn_id = ledger_conn_id or get_settings().ledger_conn_id
 
     def score(self, results: list[AnalyzerResult], threshold: float) -> Verdict:
-        """Turn analyzer results into a verdict (the agent module's ``score``)."""
-        raise NotImplementedError
+        """Turn analyzer results into a verdict (the agent module's ``score``, renamed to this gate)."""
+        import importlib
+
+        verdict = importlib.import_module(f"golive.agents.{self.agent}").score(results, threshold)
+        return verdict.model_copy(update={"gate": self.gate})
 
     def collect(self, context: Any) -> list[AnalyzerResult]:
         """Pull every analyzer's result; a missing or malformed one becomes an error result."""
@@ -78,7 +86,7 @@ class GateScoringOperator(BaseOperator):
         findings = [f for r in results for f in r.findings]
         ledger = LedgerHook(self.ledger_conn_id).get_conn()
         evaluation_id = ledger.record_evaluation(
-            key, application=request["application"], ref=request.get("ref", "HEAD"), verdict=verdict,
+            key, application=request["application"], ref=str(request.get(self.subject_field, "HEAD")), verdict=verdict,
             findings=findings, inputs=[r.model_dump(mode="json") for r in results])
         for c in verdict.criteria:
             self.log.info("%s %-28s %-8s value=%s %s threshold %s — %s", self.gate, c.name, c.status.value,
@@ -102,12 +110,6 @@ class QualityVerificationOperator(GateScoringOperator):
     agent = "quality"
     gate = "quality"
 
-    def score(self, results: list[AnalyzerResult], threshold: float) -> Verdict:
-        """Score by ``golive.agents.quality.score``."""
-        from golive.agents import quality
-
-        return quality.score(results, threshold)
-
 
 class SecurityHardeningOperator(GateScoringOperator):
     """Security hardening: bandit, detect-secrets, dependency advisories (OSV), static hardening
@@ -116,12 +118,6 @@ class SecurityHardeningOperator(GateScoringOperator):
 
     agent = "security"
     gate = "security"
-
-    def score(self, results: list[AnalyzerResult], threshold: float) -> Verdict:
-        """Score by ``golive.agents.security.score``."""
-        from golive.agents import security
-
-        return security.score(results, threshold)
 
     def after_verdict(self, context: Any, verdict: Verdict, results: list[AnalyzerResult]) -> dict[str, Any]:
         """Write ``<reports>/<run_id>/security.sarif`` for code-scanning tools."""
@@ -132,3 +128,32 @@ class SecurityHardeningOperator(GateScoringOperator):
         out.write_text(json.dumps(security.sarif_for(results), indent=2), encoding="utf-8")
         self.log.info("SARIF written to %s", out)
         return {"sarif": str(out)}
+
+
+class DeploymentVerificationOperator(GateScoringOperator):
+    """Verification of a deployment: rollout, pods, logs, health, version and the live hardening
+    checks (security headers, foreign CORS preflight refused, burst rate-limited, weak password
+    refused) → 0–100 score. See ``golive.agents.verification.RULES``.
+    """
+
+    agent = "verification"
+    gate = "verification"
+    subject_field = "version"
+
+
+class TestingOperator(GateScoringOperator):
+    """Testing of the deployed version: smoke, E2E suite, API fuzzing, load test checked as Great
+    Expectations expectations, model evaluation for ML workloads → 0–100 score.
+    """
+
+    agent = "testing"
+    gate = "testing"
+    subject_field = "version"
+
+
+class CanaryAnalysisOperator(GateScoringOperator):
+    """Canary analysis of one traffic step: canary against stable error rate and latency → score."""
+
+    agent = "canary"
+    gate = "canary"
+    subject_field = "version"

@@ -41,13 +41,17 @@ class VerificationGateSensor(BaseSensorOperator):
     :param request_task_id: task that pushed the validated request (application and ref).
     :param ledger_conn_id: ledger connection id.
     :param deferrable: wait in the triggerer instead of a worker slot.
+    :param subject_field: request field the verdict is about (``ref`` before deployment, ``version`` after).
+    :param same_run: accept only a verdict recorded by this DAG run (the delivery gates); the
+        quality gate accepts the newest verdict of the same application and ref from any run.
     """
 
     template_fields: Sequence[str] = ("gate", "request_task_id")
     ui_color = "#fff3cd"
 
     def __init__(self, *, gate: str, request_task_id: str, ledger_conn_id: str | None = None,
-                 deferrable: bool | None = None, **kwargs: Any) -> None:
+                 deferrable: bool | None = None, subject_field: str = "ref", same_run: bool = False,
+                 **kwargs: Any) -> None:
         settings = get_settings()
         kwargs.setdefault("poke_interval", settings.gate_poll_interval)
         kwargs.setdefault("timeout", settings.gate_timeout)
@@ -55,6 +59,8 @@ class VerificationGateSensor(BaseSensorOperator):
         super().__init__(**kwargs)
         self.gate = gate
         self.request_task_id = request_task_id
+        self.subject_field = subject_field
+        self.same_run = same_run
         self.ledger_conn_id = ledger_conn_id or settings.ledger_conn_id
         if deferrable is None:
             deferrable = settings.deferrable
@@ -65,8 +71,10 @@ class VerificationGateSensor(BaseSensorOperator):
     def _trigger(self, context: Any) -> VerificationGateTrigger:
         request = pull_request(context, self.request_task_id)
         return VerificationGateTrigger(gate=self.gate, application=request["application"],
-                                       ref=request.get("ref", "HEAD"), ledger_conn_id=self.ledger_conn_id,
-                                       poll_interval=float(self.poke_interval), timeout=float(self.timeout))
+                                       ref=str(request.get(self.subject_field, "HEAD")),
+                                       ledger_conn_id=self.ledger_conn_id, poll_interval=float(self.poke_interval),
+                                       timeout=float(self.timeout),
+                                       run_id=context["ti"].run_id if self.same_run else None)
 
     def decide(self, evaluation: dict[str, Any]) -> dict[str, Any]:
         """Open (return the summary) on PASS/WARNING; fail with the reasons on FAIL."""

@@ -37,12 +37,13 @@ class VerificationGateTrigger(BaseTrigger):
     :param application: application name.
     :param ref: git ref (or version) the verdict is about.
     :param ledger_conn_id: the ledger connection.
+    :param run_id: only accept a verdict recorded by this DAG run (delivery gates); None: any run.
     :param poll_interval: seconds between ledger reads.
     :param timeout: seconds to wait in all.
     """
 
     def __init__(self, *, gate: str, application: str, ref: str, ledger_conn_id: str,
-                 poll_interval: float, timeout: float) -> None:
+                 poll_interval: float, timeout: float, run_id: str | None = None) -> None:
         super().__init__()
         self.gate = gate
         self.application = application
@@ -50,13 +51,14 @@ class VerificationGateTrigger(BaseTrigger):
         self.ledger_conn_id = ledger_conn_id
         self.poll_interval = poll_interval
         self.timeout = timeout
+        self.run_id = run_id
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Classpath and kwargs, so the triggerer can rebuild this trigger."""
         return (f"{type(self).__module__}.{type(self).__qualname__}", {
             "gate": self.gate, "application": self.application, "ref": self.ref,
             "ledger_conn_id": self.ledger_conn_id, "poll_interval": self.poll_interval,
-            "timeout": self.timeout,
+            "timeout": self.timeout, "run_id": self.run_id,
         })
 
     def fetch(self) -> dict[str, Any] | None:
@@ -64,7 +66,7 @@ class VerificationGateTrigger(BaseTrigger):
         from golive_airflow.hooks.ledger import LedgerHook
 
         row = LedgerHook(self.ledger_conn_id).get_conn().latest_evaluation(
-            gate=self.gate, application=self.application, ref=self.ref)
+            gate=self.gate, application=self.application, ref=self.ref, run_id=self.run_id)
         return None if row is None else jsonable(row)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:

@@ -1,0 +1,256 @@
+"""The deployment agent: take a version live on Kubernetes with a strategy, promote it, roll it back.
+
+Runs inside an agent pod (KubernetesPodOperator) or anywhere with a kubeconfig; talks to the
+Kubernetes API through :mod:`golive.kube` (kubeconfig or in-cluster)::
+
+    python -m golive.agents.deployment ACTION --application APP --namespace NS [--version V]
+        [--strategy rolling|blue-green|canary] [--environment dev|staging|prod]
+        [--chart DIR] [--values-file F ...] [--set key=value ...] [--replicas N] [--timeout S]
+
+ACTION is ``deploy``, ``canary-step --weight W``, ``promote [--cleanup]``,
+``rollback [--reason TEXT] [--to-revision N]`` or ``status``. The chart defaults to the repository's
+``charts/sample-app`` (``$GOLIVE_CHART_DIR`` overrides it); ``--environment E`` adds the chart's
+``values-E.yaml`` (when it exists) before the ``--values-file`` files. The image tag is the version;
+``secrets.existingSecret`` is ``<app>-secrets`` once that Secret exists.
+
+Every action prints one JSON document on stdout (``action``, ``ok``, the strategy's fields) and
+writes it as the pod's XCom return value. Only ``Kind/name`` of objects are ever reported, never
+their content (no secret value leaves the agent). Exit codes: 0 success, 1 the action failed
+(``error`` says why: rollout not complete, rollback not verified, cluster unreachable…), 2 bad
+input (nothing was changed).
+
+A rollback pod receives the deploy step's result in ``$GOLIVE_EVIDENCE`` (``AgentPodOperator
+evidence_task_ids``); its ``previous_revision`` is the default ``--to-revision`` of a rolling
+rollback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from golive import runtime
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+ACTIONS = ("deploy", "canary-step", "promote", "rollback", "status")
+EVIDENCE_ENV = "GOLIVE_EVIDENCE"
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+class _UsageError(Exception):
+    """Bad command-line input (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # JSON on stdout instead of usage text and exit 2
+        raise _UsageError(message)
+
+
+def _positive_int(text: str) -> int:
+    if not re.fullmatch(r"[0-9]{1,4}", text):
+        raise argparse.ArgumentTypeError(f"expected a whole number 0-9999, got {text!r}")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError(f"expected seconds in (0, 86400], got {text!r}")
+    return value
+
+
+def _weight(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"weight must be a percentage, got {text!r}") from None
+    if not 0 < value <= 100:
+        raise argparse.ArgumentTypeError(f"weight must be in (0, 100] percent, got {text!r}")
+    return value
+
+
+def _label(what: str, limit: int):
+    def check(text: str) -> str:
+        if not _DNS_LABEL.match(text) or len(text) > limit:
+            raise argparse.ArgumentTypeError(f"{what} {text!r} must be a DNS-1123 label of at most {limit} "
+                                             "characters (lowercase letters, digits and '-')")
+        return text
+    return check
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The agent's argument parser (one sub-command per action)."""
+    from golive.deploy.common import MAX_APP_LENGTH
+
+    common = _Parser(add_help=False)
+    common.add_argument("--application", required=True, type=_label("application", MAX_APP_LENGTH),
+                        help="application name (DNS-1123 label, at most 40 characters)")
+    common.add_argument("--namespace", required=True, type=_label("namespace", 63), help="its namespace")
+    common.add_argument("--version", default=None,
+                        help="version (image tag) of this go-live; required by deploy; for rollback the version "
+                             "being rolled back (makes it idempotent)")
+    common.add_argument("--strategy", default="rolling", choices=("rolling", "blue-green", "canary"))
+    common.add_argument("--environment", default=None, choices=("dev", "staging", "prod"),
+                        help="adds the chart's values-<environment>.yaml when it exists")
+    common.add_argument("--chart", type=Path, default=None,
+                        help="chart directory (default $GOLIVE_CHART_DIR or the repository's charts/sample-app)")
+    common.add_argument("--values-file", dest="values_files", action="append", type=Path, default=[],
+                        help="values file (repeatable, later wins)")
+    common.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                        help="a chart value (repeatable), e.g. config.rateLimitPerMinute=100000")
+    common.add_argument("--replicas", type=_positive_int, default=None, help="API replicas of the release")
+    common.add_argument("--timeout", type=_seconds, default=300.0, help="seconds to wait for a rollout (300)")
+
+    parser = _Parser(prog="python -m golive.agents.deployment",
+                     description="golive deployment agent: deploy, canary-step, promote, rollback, status",
+                     epilog="exit codes: 0 done, 1 the action failed (see 'error'), 2 bad input (nothing changed)")
+    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=_Parser)
+    deploy = sub.add_parser("deploy", parents=[common], help="deploy --version with --strategy")
+    deploy.add_argument("--weight", type=_weight, default=None,
+                        help="canary: traffic weight of the first step in percent (default: the first of "
+                             "$GOLIVE_CANARY_WEIGHTS, 25)")
+    step = sub.add_parser("canary-step", parents=[common], help="scale the canary to --weight percent")
+    step.add_argument("--weight", type=_weight, required=True, help="traffic weight in percent (100 = as stable)")
+    promote = sub.add_parser("promote", parents=[common], help="make the new version the only live one")
+    promote.add_argument("--cleanup", action="store_true",
+                         help="blue-green: also delete the old colour (no fast rollback afterwards)")
+    rollback = sub.add_parser("rollback", parents=[common], help="restore the previous version and verify it")
+    rollback.add_argument("--reason", default="", help="why (recorded in the output)")
+    rollback.add_argument("--to-revision", type=_positive_int, default=None,
+                          help="rolling: the revision to restore (the deploy output's previous_revision)")
+    rollback.add_argument("--settle", type=_seconds, default=20.0,
+                          help="seconds the verification retries while endpoints settle (20)")
+    sub.add_parser("status", parents=[common], help="revisions, live colour/track, URLs and versions")
+    return parser
+
+
+def _evidence() -> list[dict[str, Any]]:
+    raw = os.environ.get(EVIDENCE_ENV)
+    if not raw:
+        return []
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return []
+    items = data if isinstance(data, list) else [data]
+    return [i for i in items if isinstance(i, dict)]
+
+
+def _default_weight() -> float:
+    try:
+        from golive.settings import get_settings
+
+        return float(get_settings().canary_steps[0])
+    except Exception:  # settings unusable in this pod: the strategy's own default
+        from golive.deploy.canary import DEFAULT_WEIGHT
+
+        return DEFAULT_WEIGHT
+
+
+def make_request(args: argparse.Namespace) -> Any:
+    """Validate the parsed arguments into a :class:`golive.deploy.Request` (no side effect).
+
+    :raises golive.deploy.DeployInputError: an unusable chart, values file, ``--set`` or version.
+    """
+    from golive.deploy.common import (
+        DeployInputError,
+        Request,
+        check_version,
+        default_chart_dir,
+        parse_set,
+    )
+
+    if args.action == "deploy" and not args.version:
+        raise DeployInputError("deploy needs --version (the image tag to take live)")
+    version = check_version(args.version) if args.version else None
+    chart = (args.chart or default_chart_dir()).resolve()
+    if not (chart / "Chart.yaml").is_file():
+        raise DeployInputError(f"chart {chart} has no Chart.yaml; pass --chart or set $GOLIVE_CHART_DIR")
+    files: list[Path] = []
+    if args.environment:
+        env_file = chart / f"values-{args.environment}.yaml"
+        if env_file.is_file():
+            files.append(env_file)
+    for path in args.values_files:
+        if not path.is_file():
+            raise DeployInputError(f"--values-file {path}: no such file")
+        files.append(path.resolve())
+    weight = getattr(args, "weight", None)
+    if args.action == "deploy" and args.strategy == "canary" and weight is None:
+        weight = _default_weight()
+    to_revision = getattr(args, "to_revision", None)
+    if args.action == "rollback" and to_revision is None and args.strategy == "rolling":
+        for item in _evidence():
+            prev = item.get("previous_revision")
+            if item.get("strategy") == "rolling" and isinstance(prev, int) and (
+                    version is None or item.get("version") in (None, version)):
+                to_revision = prev
+    if args.action == "deploy" and args.replicas == 0:
+        raise DeployInputError("--replicas 0 would deploy nothing; use at least 1")
+    return Request(app=args.application, namespace=args.namespace, version=version, strategy=args.strategy,
+                   chart_dir=chart, values_files=tuple(files), user_values=parse_set(args.sets),
+                   replicas=args.replicas, timeout=args.timeout, weight=weight, to_revision=to_revision,
+                   reason=getattr(args, "reason", "") or "", cleanup=bool(getattr(args, "cleanup", False)),
+                   settle=getattr(args, "settle", 20.0))
+
+
+def emit(payload: dict[str, Any]) -> None:
+    """Print ``payload`` as one JSON document and write it as the pod's XCom return value."""
+    sys.stdout.write(json.dumps(payload, default=str) + "\n")
+    sys.stdout.flush()
+    runtime.write_xcom(json.loads(json.dumps(payload, default=str)))
+
+
+def main(argv: Sequence[str] | None = None, *, cluster: Any = None) -> int:
+    """Entry point of ``python -m golive.agents.deployment``; returns the exit code.
+
+    :param cluster: a :class:`golive.deploy.Cluster` to act on (tests); by default one on the
+        Kubernetes API of ``golive.kube.load_client()``.
+    """
+    from golive.deploy import DeployInputError, run
+    from golive.models import GoliveError
+
+    parser = build_parser()
+    head: dict[str, Any] = {"agent": "deployment"}
+    try:
+        args = parser.parse_args(argv)
+        head.update(action=args.action, application=args.application, namespace=args.namespace,
+                    strategy=args.strategy)
+        req = make_request(args)
+    except (_UsageError, DeployInputError) as exc:
+        emit({**head, "ok": False, "error": str(exc), "usage": parser.format_usage().strip()})
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    try:
+        if cluster is None:
+            from golive.deploy.cluster import KubeCluster
+
+            cluster = KubeCluster(req.namespace)
+        result = run(cluster, args.action, req)
+    except DeployInputError as exc:
+        emit({**head, "ok": False, "error": str(exc)})
+        return EXIT_USAGE
+    except GoliveError as exc:  # DeployError, KubeError (API refused or unreachable)…: the message says it
+        emit({**head, "ok": False, "error": f"{type(exc).__name__}: {exc}"})
+        return EXIT_FAILED
+    except Exception as exc:  # the cluster or the network failed: report it, exit 1
+        traceback.print_exc(file=sys.stderr)
+        emit({**head, "ok": False, "error": f"{type(exc).__name__}: {exc}"})
+        return EXIT_FAILED
+    emit({**head, "ok": result.ok, **result.payload})
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

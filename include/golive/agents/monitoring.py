@@ -1,0 +1,70 @@
+"""Monitoring agent (plan 000, phase 3): render the application's monitoring from its SLOs, validate
+it, and apply it to the cluster as ConfigMaps (Prometheus rules, Grafana dashboard, alert routing).
+
+``python -m golive.agents.monitoring setup --application APP --namespace NS [--latency-p95 2]
+[--error-rate 0.05] [--availability 99.5] [--dry-run]`` prints a JSON summary (and writes it to
+the pod's XCom file). Exit 1 when the rendered configuration does not validate — nothing is
+applied then — and 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from golive.monitoring import ServiceSLOs, render_all
+from golive.runtime import write_xcom
+
+
+def setup(slos: ServiceSLOs, *, apply: bool = True) -> tuple[int, dict]:
+    """Render, validate and (unless ``apply`` is False) apply; returns (exit code, summary)."""
+    bundle = render_all(slos)
+    summary = {
+        "agent": "monitoring", "action": "setup", "application": slos.application, "namespace": slos.namespace,
+        "slos": slos.model_dump(mode="json"), "valid": bundle.ok, "errors": bundle.all_errors(),
+        "configmaps": [cm["metadata"]["name"] for cm in bundle.configmaps],
+        "alerts": sorted({r["alert"] for g in bundle.rule["spec"]["groups"] for r in g["rules"] if "alert" in r}),
+        "recording_rules": sum(1 for g in bundle.rule["spec"]["groups"] for r in g["rules"] if "record" in r),
+        "dashboard_panels": len(bundle.dashboard.get("panels", [])),
+        "applied": [],
+    }
+    if not bundle.ok:
+        return 1, summary
+    if apply:
+        from golive import kube
+
+        applied = kube.apply(bundle.configmaps, slos.namespace, kube.load_client())
+        summary["applied"] = [f"{o['kind']}/{o['metadata']['name']}" for o in applied]
+    return 0, summary
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """CLI entry point."""
+    parser = argparse.ArgumentParser(prog="python -m golive.agents.monitoring", description=__doc__)
+    sub = parser.add_subparsers(dest="action", required=True)
+    p = sub.add_parser("setup", help="render, validate and apply the monitoring ConfigMaps")
+    p.add_argument("--application", required=True)
+    p.add_argument("--namespace", required=True)
+    p.add_argument("--latency-p95", type=float, default=None, help="p95 latency objective in seconds")
+    p.add_argument("--error-rate", type=float, default=None, help="maximum error ratio (0-1)")
+    p.add_argument("--availability", type=float, default=None, help="availability target in %%")
+    p.add_argument("--dry-run", action="store_true", help="render and validate only")
+    args = parser.parse_args(argv)
+    overrides = {k: v for k, v in {"latency_p95_seconds": args.latency_p95, "error_rate_max": args.error_rate,
+                                   "availability_target": args.availability}.items() if v is not None}
+    try:
+        slos = ServiceSLOs(application=args.application, namespace=args.namespace, **overrides)
+    except ValidationError as exc:
+        parser.error("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+    code, summary = setup(slos, apply=not args.dry_run)
+    write_xcom(summary)
+    print(json.dumps(summary, indent=2 if sys.stdout.isatty() else None))
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,204 @@
+"""The testing agent's HTTP side: reaching the deployed application, target policy, the smoke test.
+
+* ``require_url`` / ``ensure_reachable``: every analyzer first checks that the application answers
+  HTTP at all; an unreachable URL is a ``ToolError`` (no-data, never a pass).
+* ``ensure_internal_target``: the active analyzers (fuzzing, load) only aim at loopback, private
+  (cluster) addresses or cluster DNS names, unless ``--allow-external-target`` says the operator owns
+  the target.
+* ``run_smoke``: a handful of real HTTP checks (health, version, OpenAPI document, Prometheus
+  metrics, an unknown path answering 404) → ``smoke_passed`` (%), one finding per failed check.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import secrets
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from golive.agents._cli import Context, ToolError
+from golive.models import AnalyzerResult, Finding, Measurement, Severity
+
+USER_AGENT = "golive-testing-agent"
+HTTP_TIMEOUT = 10.0
+#: Host suffixes that name something inside a Kubernetes cluster.
+CLUSTER_SUFFIXES = (".svc", ".svc.cluster.local", ".cluster.local")
+HEALTHY_STATUSES = frozenset({"ok", "pass", "up", "healthy"})
+
+
+def require_url(ctx: Context) -> str:
+    """The application's base URL, or a ``ToolError`` when the agent was run without one."""
+    if not ctx.url:
+        raise ToolError("no application URL: run the testing agent with --url http(s)://HOST[:PORT]")
+    return ctx.url
+
+
+def client(base_url: str, timeout: float = HTTP_TIMEOUT) -> httpx.Client:
+    """An HTTP client for the application (no redirects followed, TLS verified for https)."""
+    return httpx.Client(base_url=base_url, timeout=timeout, follow_redirects=False,
+                        headers={"User-Agent": USER_AGENT})
+
+
+def ensure_reachable(base_url: str, timeout: float = 5.0) -> int:
+    """GET ``base_url``'s ``/health`` (any HTTP answer counts); return its status.
+
+    :raises ToolError: no HTTP answer (refused, DNS, timeout, TLS): the application is not reachable.
+    """
+    try:
+        with client(base_url, timeout) as http:
+            return http.get("/health").status_code
+    except httpx.HTTPError as exc:
+        raise ToolError(f"the application at {base_url} is not reachable ({type(exc).__name__}: {exc}); "
+                        "check the URL, the Service and that the deployment is ready") from exc
+
+
+def _is_internal_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", maxsplit=1)[0])
+    return ip.is_loopback or ip.is_private or ip.is_link_local
+
+
+def ensure_internal_target(base_url: str, ctx: Context) -> str:
+    """Refuse fuzzing or load against a host that is neither loopback, private nor a cluster name.
+
+    Returns a short description of why the target is allowed (recorded in the result's details).
+
+    :raises ToolError: the host resolves to a public address (and ``--allow-external-target`` is off),
+        or does not resolve.
+    """
+    host = (urlsplit(base_url).hostname or "").lower()
+    if ctx.options.get("allow_external_target"):
+        return f"{host}: external targets allowed by --allow-external-target"
+    if host == "localhost" or host.endswith(CLUSTER_SUFFIXES):
+        return f"{host}: loopback or cluster DNS name"
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except socket.gaierror as exc:
+        raise ToolError(f"the application host {host} does not resolve ({exc.strerror}); "
+                        "check the URL") from exc
+    addresses = sorted({info[4][0] for info in infos})
+    public = [a for a in addresses if not _is_internal_address(str(a))]
+    if public:
+        raise ToolError(f"refusing to fuzz or load-test {host}: it resolves to public address(es) "
+                        f"{', '.join(map(str, public))}; golive only aims active tests at loopback and cluster "
+                        "addresses — pass --allow-external-target if you own that endpoint")
+    return f"{host}: internal address(es) {', '.join(map(str, addresses))}"
+
+
+# -- smoke ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Check:
+    """One smoke check's outcome."""
+
+    name: str
+    passed: bool
+    detail: str
+    path: str
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+
+
+def _check_health(http: httpx.Client, ctx: Context) -> Check:
+    r = http.get("/health")
+    body = _json(r)
+    status = str(body.get("status", "")).lower() if isinstance(body, dict) else ""
+    ok = r.status_code == 200 and status in HEALTHY_STATUSES
+    return Check("health", ok, f"GET /health answered {r.status_code} with status {status or 'missing'!r}"
+                 + ("" if ok else " (expected 200 and status ok)"), "/health")
+
+
+def _check_version(http: httpx.Client, ctx: Context) -> Check:
+    r = http.get("/version")
+    body = _json(r)
+    version = str(body.get("version", "")) if isinstance(body, dict) else ""
+    if r.status_code != 200 or not version:
+        return Check("version", False, f"GET /version answered {r.status_code} without a version", "/version")
+    if ctx.expected_version and version != ctx.expected_version:
+        return Check("version", False, f"deployed version is {version!r}, expected {ctx.expected_version!r}",
+                     "/version")
+    expected = f" (expected {ctx.expected_version})" if ctx.expected_version else ""
+    return Check("version", True, f"GET /version answered version {version}{expected}", "/version")
+
+
+def _check_openapi(http: httpx.Client, ctx: Context) -> Check:
+    r = http.get("/openapi.json")
+    body = _json(r)
+    paths = body.get("paths") if isinstance(body, dict) else None
+    ok = r.status_code == 200 and isinstance(body, dict) and "openapi" in body and bool(paths)
+    detail = (f"GET /openapi.json: OpenAPI {body.get('openapi')} with {len(paths)} paths" if ok else
+              f"GET /openapi.json answered {r.status_code}"
+              + (" without a non-empty 'paths'" if r.status_code == 200 else ""))
+    return Check("openapi", ok, detail, "/openapi.json")
+
+
+def _check_metrics(http: httpx.Client, ctx: Context) -> Check:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    r = http.get("/metrics")
+    if r.status_code != 200:
+        return Check("metrics", False, f"GET /metrics answered {r.status_code}", "/metrics")
+    try:
+        families = list(text_string_to_metric_families(r.text))
+    except ValueError as exc:
+        return Check("metrics", False, f"GET /metrics is not Prometheus text: {exc}", "/metrics")
+    samples = sum(len(f.samples) for f in families)
+    ok = bool(families) and samples > 0
+    return Check("metrics", ok, f"GET /metrics: {len(families)} metric families, {samples} samples", "/metrics")
+
+
+def _check_unknown_path(http: httpx.Client, ctx: Context) -> Check:
+    path = f"/golive-smoke-{secrets.token_hex(6)}"
+    r = http.get(path)
+    ok = r.status_code == 404
+    return Check("unknown_path_404", ok, f"GET {path} answered {r.status_code}"
+                 + ("" if ok else " (expected 404)"), path)
+
+
+SMOKE_CHECKS: tuple[tuple[str, Callable[[httpx.Client, Context], Check]], ...] = (
+    ("health", _check_health),
+    ("version", _check_version),
+    ("openapi", _check_openapi),
+    ("metrics", _check_metrics),
+    ("unknown_path_404", _check_unknown_path),
+)
+
+
+def run_smoke(ctx: Context) -> AnalyzerResult:
+    """Smoke-test the deployed application over HTTP; ``smoke_passed`` is the share of checks passed.
+
+    Plain http is accepted (TLS is not required of an in-cluster Service); https is verified.
+    """
+    base = require_url(ctx)
+    ensure_reachable(base)
+    checks: list[Check] = []
+    with client(base) as http:
+        for name, check in SMOKE_CHECKS:
+            try:
+                checks.append(check(http, ctx))
+            except httpx.HTTPError as exc:
+                checks.append(Check(name, False, f"{type(exc).__name__}: {exc}", ""))
+    passed = sum(c.passed for c in checks)
+    failed = [c for c in checks if not c.passed]
+    findings = [Finding(tool="smoke", rule_id=f"smoke.{c.name}", severity=Severity.HIGH,
+                        message=f"smoke check {c.name} failed: {c.detail}", path=c.path or None) for c in failed]
+    detail = (f"{passed}/{len(checks)} checks passed" +
+              (f"; failed: {'; '.join(f'{c.name}: {c.detail}' for c in failed)}" if failed else ""))
+    return AnalyzerResult(
+        agent=ctx.agent, tool="smoke",
+        measurements=[Measurement(name="smoke_passed", value=round(100.0 * passed / len(checks), 2), unit="%",
+                                  detail=detail)],
+        findings=findings,
+        details={"url": base, "tls": urlsplit(base).scheme == "https",
+                 "expected_version": ctx.expected_version,
+                 "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in checks]})

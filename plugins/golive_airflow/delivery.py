@@ -1,0 +1,165 @@
+"""Task-group factories of the delivery phases (plan 000, phases 2–6): infrastructure, monitoring,
+deployment, verification, testing, canary analysis, promotion and rollback.
+
+Every step that touches the cluster runs in an agent pod through the Kubernetes API, so the same
+DAG deploys to localkube and to a real cluster. Each pod's JSON result is recorded in the ledger by
+a small task right after it (pods hold no database credentials).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from airflow.sdk import TaskGroup, get_current_context, task
+
+from golive.settings import get_settings
+from golive_airflow import tasks
+from golive_airflow.operators.agent_pod import AgentPodOperator
+from golive_airflow.operators.approval import GateApprovalOperator
+from golive_airflow.operators.infrastructure import SecretsProvisionOperator
+from golive_airflow.operators.verification import (
+    CanaryAnalysisOperator,
+    DeploymentVerificationOperator,
+    TestingOperator,
+)
+from golive_airflow.phases import REQUEST_TASK_ID, agent_gate_phase, request_field
+
+DEPLOY_TASK_ID = "deployment.deploy"
+PLAN_TASK_ID = "start.plan"
+
+
+def deploy_field(name: str) -> str:
+    """Jinja template for one field of the deploy step's result."""
+    return f"{{{{ ti.xcom_pull(task_ids='{DEPLOY_TASK_ID}')['{name}'] }}}}"
+
+
+APP_ARGS = ("--application", request_field("application"), "--namespace", request_field("namespace"))
+
+
+def infrastructure_phase() -> TaskGroup:
+    """Phase 2: the namespace and the environment's secret values in the secrets backend."""
+    with TaskGroup("infrastructure", tooltip="Deployment agent: namespace and secrets") as group:
+        SecretsProvisionOperator(task_id="secrets", request_task_id=REQUEST_TASK_ID,
+                                 backend=get_settings().secrets_backend)
+    return group
+
+
+def monitoring_phase() -> TaskGroup:
+    """Phase 3: Prometheus rules, Grafana dashboard and alert routing, validated and applied."""
+    with TaskGroup("monitoring", tooltip="Monitoring agent: rules, dashboard, alert routing") as group:
+        setup = AgentPodOperator(task_id="setup", agent="monitoring", action="setup", agent_args=list(APP_ARGS),
+                                 service_account_name=get_settings().deployer_service_account)
+
+        @task(task_id="record")
+        def record() -> dict:
+            """Record what the monitoring agent applied."""
+            return tasks.record_pod_phase(get_current_context(), pod_task_id=setup.task_id, phase="monitoring")
+
+        setup >> record()
+    return group
+
+
+def _deployment_pod(task_id: str, action: str, *extra: str, **kwargs) -> AgentPodOperator:
+    return AgentPodOperator(
+        task_id=task_id, agent="deployment", action=action,
+        agent_args=[*APP_ARGS, "--version", request_field("version"), "--strategy", request_field("strategy"),
+                    "--environment", request_field("environment"), *extra],
+        service_account_name=get_settings().deployer_service_account, **kwargs)
+
+
+def _recorder(task_id: str, pod: AgentPodOperator, action: str):
+    @task(task_id=task_id)
+    def record() -> dict:
+        """Record the revision this deployment action produced."""
+        return tasks.record_revision(get_current_context(), pod_task_id=pod.task_id, action=action)
+
+    return record()
+
+
+def deployment_phase() -> TaskGroup:
+    """Phase 4: render the chart with the version and apply it with the requested strategy."""
+    with TaskGroup("deployment", tooltip="Deployment agent: render, apply, wait for the rollout") as group:
+        deploy = _deployment_pod("deploy", "deploy")
+        deploy >> _recorder("record", deploy, "deploy")
+    return group
+
+
+def verification_phase() -> TaskGroup:
+    """Phase 5: the new version's rollout, pods, logs, health, version and live hardening, gated."""
+    from golive.agents import verification
+
+    return agent_gate_phase(
+        "verification", agent="verification", analyzers=verification.ANALYZERS, late=verification.LATE,
+        scoring=DeploymentVerificationOperator,
+        target_args=["--url", deploy_field("verify_url"), "--namespace", request_field("namespace"),
+                     "--deployment", deploy_field("deployment"), "--expected-version", request_field("version"),
+                     "--burst-max", str(get_settings().verification_burst_max)],
+        tooltip="Verification agent: is the new version running as asked, and hardened?")
+
+
+def testing_phase() -> TaskGroup:
+    """Phase 6: smoke, E2E, fuzzing, load (Great Expectations), model evaluation for ML, gated."""
+    from golive.agents import testing
+
+    return agent_gate_phase(
+        "testing", agent="testing", analyzers=testing.ANALYZERS, scoring=TestingOperator,
+        target_args=["--url", deploy_field("verify_url"), "--source", request_field("source"),
+                     "--expected-version", request_field("version")],
+        profiles={"model_eval": "gpu"}, only_for_ml=("model_eval",), plan_task_id=PLAN_TASK_ID,
+        tooltip="Testing agent: smoke, E2E, fuzzing, load and model evaluation")
+
+
+def canary_phase(weights: Sequence[int]) -> TaskGroup:
+    """Canary steps (canary strategy only): shift traffic by replica ratio, analyse each step."""
+    with TaskGroup("canary", tooltip="Canary analysis: each traffic step gated on canary vs stable") as group:
+
+        @task.short_circuit(task_id="is_canary", ignore_downstream_trigger_rules=False)
+        def is_canary() -> bool:
+            """Only the canary strategy has traffic steps."""
+            return tasks.pull_request_field(get_current_context(), "strategy") == "canary"
+
+        previous = is_canary()
+        for weight in weights:
+            step = _deployment_pod(f"step_{weight}", "canary-step", "--weight", str(weight))
+            record = _recorder(f"record_step_{weight}", step, f"canary-step-{weight}")
+            analysis = agent_gate_phase(
+                f"analysis_{weight}", agent="canary", analyzers=("analysis",), scoring=CanaryAnalysisOperator,
+                gate=f"canary-{weight}", target_args=[*APP_ARGS, "--weight", str(weight)],
+                tooltip=f"canary at {weight}% of traffic against stable")
+            previous >> step >> record >> analysis
+            previous = analysis
+    return group
+
+
+def promotion_phase() -> TaskGroup:
+    """Promote the new version (blue-green switch, canary to 100 %); prod always asks a human first."""
+    with TaskGroup("promotion", tooltip="Promotion: approval for prod, then switch/promote") as group:
+        approval = GateApprovalOperator(task_id="approval", gate_task_id="testing.gate",
+                                        ask_in_environments=("prod",), request_task_id=REQUEST_TASK_ID,
+                                        trigger_rule="none_failed")
+        promote = _deployment_pod("promote", "promote")
+        approval >> promote >> _recorder("record", promote, "promote")
+    return group
+
+
+def rollback_phase(watched: Sequence) -> TaskGroup:
+    """Roll back when any delivery step failed after the deploy started; verify and record it."""
+    with TaskGroup("rollback", tooltip="Rollback: restore the previous revision, verify, record") as group:
+
+        @task(task_id="decide", trigger_rule="one_failed")
+        def decide() -> dict:
+            """Skip when this run deployed nothing; otherwise name the failed steps."""
+            return tasks.rollback_reason(get_current_context(), deploy_task_id=DEPLOY_TASK_ID)
+
+        decision = decide()
+        rollback = _deployment_pod("rollback", "rollback", "--reason",
+                                   "{{ ti.xcom_pull(task_ids='rollback.decide')['reason'] }}",
+                                   evidence_task_ids=[DEPLOY_TASK_ID])
+
+        @task(task_id="record")
+        def record() -> dict:
+            """Record the rollback, its reason and whether it was verified."""
+            return tasks.record_rollback(get_current_context(), pod_task_id=rollback.task_id)
+
+        list(watched) >> decision >> rollback >> record()
+    return group

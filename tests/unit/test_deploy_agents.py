@@ -1,0 +1,267 @@
+"""The deployment and canary agents' command lines and the canary gate's scoring, without a cluster."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+import urllib.parse
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from golive import canary as canary_lib
+from golive.agents import canary as canary_agent
+from golive.agents import deployment
+from golive.canary import TrafficWindow
+from golive.models import AnalyzerResult, CriterionStatus, VerdictStatus
+
+CHART = Path(__file__).resolve().parents[2] / "charts" / "sample-app"
+BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]
+
+
+class NoCluster:
+    """A cluster that fails the test on any use: bad input must be refused before any side effect."""
+
+    namespace = "apps"
+
+    def __getattr__(self, name: str) -> Any:
+        pytest.fail(f"the agent touched the cluster ({name}) on bad input")
+
+
+def _run(capsys: pytest.CaptureFixture[str], argv: list[str], cluster: Any = None) -> tuple[int, dict]:
+    code = deployment.main(argv, cluster=cluster or NoCluster())
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1, out
+    return code, json.loads(out[0])
+
+
+BASE = ["--application", "shop", "--namespace", "apps"]
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["deploy", *BASE], "needs --version"),
+    (["deploy", *BASE, "--version", "1.0 0"], "not a valid image tag"),
+    (["deploy", "--application", "Shop", "--namespace", "apps", "--version", "1"], "DNS-1123"),
+    (["deploy", *BASE, "--version", "1", "--strategy", "wild"], "invalid choice"),
+    (["deploy", *BASE, "--version", "1", "--set", "image.tag=2"], "managed by the deployment agent"),
+    (["deploy", *BASE, "--version", "1", "--set", "secrets.values.APP_SECRET_KEY=x"], "never travel"),
+    (["deploy", *BASE, "--version", "1", "--values-file", "/nonexistent.yaml"], "no such file"),
+    (["deploy", *BASE, "--version", "1", "--chart", "/tmp"], "no Chart.yaml"),
+    (["deploy", *BASE, "--version", "1", "--replicas", "0"], "--replicas 0"),
+    (["deploy", *BASE, "--version", "1", "--timeout", "-3"], "seconds"),
+    (["canary-step", *BASE, "--strategy", "canary"], "--weight"),
+    (["canary-step", *BASE, "--strategy", "canary", "--weight", "0"], "weight"),
+    (["canary-step", *BASE, "--weight", "50"], "no 'canary-step' action"),
+    (["explode", *BASE], "invalid choice"),
+])
+def test_bad_input_exits_2_without_touching_the_cluster(capsys: pytest.CaptureFixture[str], argv: list[str],
+                                                        message: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOLIVE_CHART_DIR", str(CHART))
+    code, doc = _run(capsys, argv)
+    assert code == 2
+    assert doc["ok"] is False
+    assert message in doc["error"]
+
+
+def test_request_from_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOLIVE_CHART_DIR", str(CHART))
+    monkeypatch.setenv("GOLIVE_EVIDENCE", json.dumps([{"strategy": "rolling", "previous_revision": 4,
+                                                        "version": "1.1.0"}]))
+    args = deployment.build_parser().parse_args(
+        ["rollback", *BASE, "--version", "1.1.0", "--environment", "dev", "--set", "config.rateLimitPerMinute=9",
+         "--reason", "verification failed"])
+    req = deployment.make_request(args)
+    assert req.values_files == (CHART / "values-dev.yaml",)
+    assert req.user_values == {"config": {"rateLimitPerMinute": 9}}
+    assert req.to_revision == 4  # from the deploy step's result
+    assert req.reason == "verification failed"
+    args = deployment.build_parser().parse_args(["deploy", *BASE, "--version", "2", "--strategy", "canary",
+                                                 "--environment", "staging"])
+    req = deployment.make_request(args)
+    assert req.weight == 25.0 and req.values_files == ()
+
+
+def test_action_failure_exits_1(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOLIVE_CHART_DIR", str(CHART))
+
+    class Unreachable:
+        namespace = "apps"
+
+        def deployment(self, name: str) -> None:
+            raise ConnectionError("the API server refused the connection")
+
+    code, doc = _run(capsys, ["status", *BASE], cluster=Unreachable())
+    assert code == 1
+    assert "refused" in doc["error"]
+
+
+# --- canary gate -----------------------------------------------------------------------------------
+
+
+def _window(requests: int, errors: int, fast: int, *, seconds: float = 8.0) -> TrafficWindow:
+    """``requests`` requests of which ``fast`` took ≤ 10 ms and the rest 0.5-1 s."""
+    counts = [0.0, float(fast)] + [float(fast)] * 5 + [float(requests)] * 5
+    return TrafficWindow(requests=requests, errors=errors, seconds=seconds,
+                         status_counts={"200": requests - errors, "500": errors} if errors else {"200": requests},
+                         bucket_bounds=BOUNDS, bucket_counts=counts)
+
+
+@pytest.mark.parametrize(("canary", "stable"), [
+    (_window(100, 0, 100), _window(100, 0, 100)),      # healthy
+    (_window(100, 48, 100), _window(100, 0, 100)),     # errors canary
+    (_window(100, 3, 100), _window(100, 0, 100)),      # a few errors: delta warning
+    (_window(100, 0, 10), _window(100, 0, 100)),       # slow canary
+    (_window(100, 0, 100), None),                      # first deploy: no baseline
+    (_window(5, 0, 5), _window(100, 0, 100)),          # too few requests
+    (_window(100, 0, 100), _window(3, 0, 3)),          # stable barely served
+])
+def test_score_equals_golive_canary_analyze(canary: TrafficWindow, stable: TrafficWindow | None) -> None:
+    result = canary_lib.analyzer_result(canary, stable, tool="analysis")
+    result = result.model_copy(update={"details": {**result.details, "thresholds": {
+        "max_error_rate": 0.05, "max_p95_seconds": 2.0, "min_requests": 20}}})
+    mine = canary_agent.score([result], 85.0)
+    reference = canary_lib.analyze(canary, stable, threshold=85.0)
+    assert mine.status == reference.status
+    assert mine.score == pytest.approx(reference.score)
+    assert [(c.name, c.status, c.value) for c in mine.criteria] == [
+        (c.name, c.status, c.value) for c in reference.criteria]
+
+
+def test_score_uses_recorded_thresholds() -> None:
+    canary, stable = _window(100, 8, 100), _window(100, 0, 100)
+    result = canary_lib.analyzer_result(canary, stable, tool="analysis")
+    loose = result.model_copy(update={"details": {**result.details, "thresholds": {"max_error_rate": 0.1}}})
+    assert next(c for c in canary_agent.score([loose]).criteria
+                if c.name == "canary error rate").status == CriterionStatus.PASS
+    assert canary_agent.score([result]).status == VerdictStatus.FAIL
+
+
+def test_score_of_a_failed_or_missing_analysis_fails() -> None:
+    failed = AnalyzerResult(agent="canary", tool="analysis", error="no ready pod of the canary track")
+    for results in ([failed], []):
+        verdict = canary_agent.score(results, 85.0)
+        assert verdict.status == VerdictStatus.FAIL
+        key = [c for c in verdict.criteria if c.key]
+        assert key and all(c.status == CriterionStatus.NO_DATA for c in key)
+    assert canary_agent.ANALYZERS == ("analysis",)
+
+
+def test_pod_target() -> None:
+    pod = {"metadata": {"name": "shop-canary-api-x", "labels": {"app.kubernetes.io/version": "1.1.0"},
+                        "annotations": {"prometheus.io/port": "8000", "prometheus.io/path": "/metrics"}},
+           "spec": {"containers": [{"name": "api", "ports": [{"name": "http", "containerPort": 9000}]}]},
+           "status": {"phase": "Running", "podIP": "127.0.1.7", "conditions": [{"type": "Ready", "status": "True"}]}}
+    target = canary_agent.pod_target(pod, "canary")
+    assert target is not None
+    assert (target.base_url, target.metrics_url, target.version) == (
+        "http://127.0.1.7:8000", "http://127.0.1.7:8000/metrics", "1.1.0")
+    pod["metadata"]["annotations"] = {}
+    assert canary_agent.pod_target(pod, "canary").base_url == "http://127.0.1.7:9000"
+    pod["status"]["conditions"] = [{"type": "Ready", "status": "False"}]
+    assert canary_agent.pod_target(pod, "canary") is None
+
+
+def test_canary_cli_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    code = canary_agent.main(["analyze", "--application", "shop", "--namespace", "apps", "--requests", "0"],
+                             cluster=NoCluster())
+    assert code == 2
+    assert "requests" in json.loads(capsys.readouterr().out)["error"]
+
+
+def test_canary_analysis_without_canary_pods_is_an_error_result(capsys: pytest.CaptureFixture[str]) -> None:
+    class Empty:
+        namespace = "apps"
+
+        def pods(self, selector: dict) -> list:
+            return []
+
+        def service_url(self, name: str) -> str:
+            return "http://127.0.0.1:9"
+
+    code = canary_agent.main(["analyze", "--tool", "analysis", "--application", "shop", "--namespace", "apps",
+                              "--weight", "25"], cluster=Empty())
+    assert code == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["tool"] == "analysis" and "no ready pod of the canary track" in doc["error"]
+    assert canary_agent.score([AnalyzerResult.model_validate(doc)]).status == VerdictStatus.FAIL
+
+
+class _FakeApp(http.server.BaseHTTPRequestHandler):
+    """The sample app's auth and items endpoints plus a Prometheus query API, on one loopback port."""
+
+    queries: ClassVar[list[str]] = []
+    items = 0
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def _json(self, status: int, body: Any) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.path.endswith("/register"):
+            self._json(201, {"username": "u"})
+        else:
+            self._json(200, {"access_token": "tok", "token_type": "bearer"})
+
+    def do_GET(self) -> None:
+        url = urllib.parse.urlsplit(self.path)
+        if url.path == "/api/v1/items":
+            type(self).items += 1
+            self._json(200 if self.headers.get("Authorization") == "Bearer tok" else 401, {"items": []})
+            return
+        query = urllib.parse.parse_qs(url.query)["query"][0]
+        type(self).queries.append(query)
+        canary = 'track="canary"' in query
+        if query.startswith("sum by (status)"):
+            result = [{"metric": {"status": "200"}, "value": [0, "90" if canary else "100"]}]
+            if canary:
+                result.append({"metric": {"status": "500"}, "value": [0, "10"]})
+        elif query.startswith("sum by (le)"):
+            result = [{"metric": {"le": "0.1"}, "value": [0, "100"]}, {"metric": {"le": "+Inf"}, "value": [0, "100"]}]
+        else:
+            result = [{"metric": {"version": "1.1.0" if canary else "1.0.0"}, "value": [0, "1"]}]
+        self._json(200, {"status": "success", "data": {"resultType": "vector", "result": result}})
+
+
+def test_canary_analysis_from_prometheus(capsys: pytest.CaptureFixture[str]) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FakeApp)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    port = server.server_address[1]
+    url = f"http://127.0.0.1:{port}"
+
+    class Cluster:
+        namespace = "apps"
+
+        def pods(self, selector: dict) -> list:
+            meta = {"name": f"shop-{selector['track']}-1", "annotations": {"prometheus.io/port": str(port)}}
+            return [{"metadata": meta,
+                     "status": {"phase": "Running", "podIP": "127.0.0.1",
+                                "conditions": [{"type": "Ready", "status": "True"}]}}]
+
+        def service_url(self, name: str) -> str:
+            return url
+
+    try:
+        code = canary_agent.main(["gate", "--application", "shop", "--namespace", "apps", "--requests", "40",
+                                  "--seconds", "5", "--prometheus-url", url, "--prometheus-range", "1m"],
+                                 cluster=Cluster())
+    finally:
+        server.shutdown()
+    doc = json.loads(capsys.readouterr().out)
+    result = doc["results"][0]
+    assert result["error"] is None and result["details"]["source"] == "prometheus"
+    assert result["details"]["versions"] == {"canary": "1.1.0", "stable": "1.0.0"}
+    assert AnalyzerResult.model_validate(result).value("canary_error_rate") == pytest.approx(0.1)
+    assert code == 1 and doc["verdict"]["status"] == "FAIL"
+    assert _FakeApp.items == 40  # the bounded traffic went through the Service URL
+    assert any('namespace="apps"' in q and 'track="canary"' in q and "[1m]" in q for q in _FakeApp.queries)
