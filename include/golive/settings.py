@@ -36,7 +36,7 @@ class GoliveSettings(BaseSettings):
     deployer_service_account: str | None = Field(
         default=None, description="Service account of the deployment/monitoring pods (charts/golive's deployer).")
     verification_burst_max: int = Field(
-        default=4000, ge=1, description="Most requests the rate-limit check sends (> limit/min × replicas).")
+        default=8000, ge=1, description="Most requests the rate-limit check sends (> limit/min × replicas).")
     canary_weights: str = Field(default="25,50", description="Canary traffic steps in %, before promotion to 100.")
     sample_app_source: Path = Field(default=Path(__file__).resolve().parents[1] / "sample_app",
                                     description="The bundled sample application (the demo's default source).")

@@ -26,6 +26,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="namespace of the kubeconfig context (created if missing)")
     serve.add_argument("--node-label", action="append", default=[], metavar="KEY=VALUE",
                        help="extra node label, for nodeSelector (repeatable)")
+    serve.add_argument("--images", help="image catalog (YAML/JSON) mapping images to local programs "
+                       "(default: $LOCALKUBE_IMAGES, else the bundled localkube/images.yaml)")
     serve.add_argument("-v", "--verbose", action="store_true", help="log requests and kubelet activity")
     return parser
 
@@ -33,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
 def serve(args: argparse.Namespace) -> int:
     """Run a LocalKube until SIGINT/SIGTERM; prints the URL, kubeconfig and Airflow connection."""
     from localkube.cluster import LocalKube
+    from localkube.errors import LocalKubeError
 
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -44,8 +47,13 @@ def serve(args: argparse.Namespace) -> int:
         print("--node-label takes KEY=VALUE", file=sys.stderr)
         return 2
     cluster = LocalKube(host=args.host, port=args.port, gpus=args.gpus, state_dir=args.state_dir,
-                        access_log=args.verbose, node_labels=labels, namespaces=(args.namespace,))
-    cluster.start()
+                        access_log=args.verbose, node_labels=labels, namespaces=(args.namespace,),
+                        images=args.images)
+    try:
+        cluster.start()
+    except LocalKubeError as exc:
+        print(f"localkube: {exc}", file=sys.stderr)
+        return 2
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

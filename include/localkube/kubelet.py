@@ -77,6 +77,7 @@ class Kubelet:
         self._kubeconfig_fn = kubeconfig_fn
         self.ips = IPAllocator()
         self.pods: dict[str, PodRuntime] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._pending: list[PodRuntime] = []
         self._core = 0
 
@@ -187,7 +188,9 @@ class Kubelet:
     def _spawn(self, runtime: PodRuntime, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(coro)
         runtime.tasks.add(task)
+        self._tasks.add(task)
         task.add_done_callback(runtime.tasks.discard)
+        task.add_done_callback(self._tasks.discard)
         task.add_done_callback(self._report_crash)
         return task
 
@@ -630,6 +633,7 @@ class Kubelet:
         """Stop every pod's processes (localkube is going away)."""
         runtimes = list(self.pods.values())
         await asyncio.gather(*(self._stop_containers(r, grace) for r in runtimes), return_exceptions=True)
-        for runtime in runtimes:
-            for task in list(runtime.tasks):
-                task.cancel()
+        tasks = list(self._tasks)  # removed pods' back-offs included
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

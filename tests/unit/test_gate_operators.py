@@ -37,6 +37,11 @@ class FakeTI:
     def xcom_pull(self, task_ids):
         return self.xcoms.get(task_ids)
 
+    def get_task_states(self, dag_id, run_ids, task_ids=None):
+        states = {t: "success" for t in self.xcoms}
+        states.update(getattr(self, "states", {}))
+        return {self.run_id: {t: states.get(t, "failed") for t in task_ids or states}}
+
 
 def ctx(ti):
     return {"ti": ti, "task_instance": ti, "params": {}}
@@ -88,6 +93,21 @@ def test_scoring_turns_a_missing_analyzer_result_into_no_data(ledger):
     summary = op.execute(ctx(ti))
     assert summary["status"] == "FAIL"
     assert any("no data" in r and "g.cov" in r for r in summary["reasons"])
+
+
+def test_scoring_skips_when_every_analyzer_was_skipped(ledger):
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    ti = FakeTI()
+    ti.states = {"g.cov": "skipped", "g.lint": "skipped"}
+    op = DemoScoring(task_id="score", analyzer_task_ids=["g.cov", "g.lint"], request_task_id="start.validate_request")
+    with pytest.raises(AirflowSkipException, match="does not apply"):
+        op.execute(ctx(ti))
+    assert ledger.latest_evaluation(gate="demo", application="shop", ref="v1") is None
+    ti.states = {"g.cov": "skipped"}
+    ti.xcoms["g.lint"] = AnalyzerResult(agent="demo", tool="lint", measurements=[
+        Measurement(name="lint", value=1, unit="/kloc")]).model_dump()
+    assert "was skipped" in op.collect(ctx(ti))[0].error
 
 
 def test_trigger_serializes_round_trip():

@@ -135,6 +135,13 @@ class DeploymentController(Controller):
                          if equal_ignore_hash((rs.get("spec") or {}).get("template") or {}, template)), None)
         if existing is not None:
             found = None
+            min_ready = int(spec.get("minReadySeconds", 0))
+            if int((existing.get("spec") or {}).get("minReadySeconds", 0)) != min_ready:
+                def ready_seconds(obj: Obj) -> None:
+                    obj["spec"]["minReadySeconds"] = min_ready
+
+                existing = self.store.update(REPLICASETS, meta["namespace"], existing["metadata"]["name"],
+                                             ready_seconds)
             if revision_of(existing) < max_revision or revision_of(existing) == 0:
                 old_revision = revision_of(existing)
                 found = "FoundNewReplicaSet"

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowSkipException
 
 from golive.models import AnalyzerResult, Verdict
 from golive.settings import get_settings
@@ -55,11 +56,23 @@ class GateScoringOperator(BaseOperator):
         return verdict.model_copy(update={"gate": self.gate})
 
     def collect(self, context: Any) -> list[AnalyzerResult]:
-        """Pull every analyzer's result; a missing or malformed one becomes an error result."""
+        """Pull every analyzer's result; a missing or malformed one becomes an error result.
+
+        :raises AirflowSkipException: when every analyzer was skipped — the phase does not apply to
+            this run (canary steps of a rolling deployment), so there is nothing to score.
+        """
         ti = context["ti"]
+        states = ti.get_task_states(dag_id=ti.dag_id, run_ids=[ti.run_id],
+                                    task_ids=self.analyzer_task_ids).get(ti.run_id, {})
+        if self.analyzer_task_ids and all(states.get(t) == "skipped" for t in self.analyzer_task_ids):
+            raise AirflowSkipException(f"{self.gate}: every analyzer was skipped; this phase does not apply")
         results = []
         for task_id in self.analyzer_task_ids:
             tool = task_id.rsplit(".", 1)[-1]
+            if states.get(task_id) == "skipped":
+                results.append(AnalyzerResult(agent=self.agent, tool=tool, error=(
+                    f"analyzer task {task_id} was skipped (it does not apply to this application)")))
+                continue
             raw = ti.xcom_pull(task_ids=task_id)
             if isinstance(raw, str):
                 try:
