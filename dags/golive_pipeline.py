@@ -5,7 +5,7 @@ from itertools import pairwise
 
 from airflow.sdk import DAG, TaskGroup
 
-from golive.agents import quality, security
+from golive.agents.catalog import ANALYZERS, LATE
 from golive.models import GoLiveRequest
 from golive.settings import get_settings
 from golive_airflow.dag_defaults import DEFAULT_ARGS, SAMPLE_REQUEST, START_DATE
@@ -67,9 +67,9 @@ bundled sample application live.
 ) as dag:
     start = start_phase(GoLiveRequest)
     with TaskGroup("preparation", tooltip="Phase 1: security hardening and quality verification") as preparation:
-        agent_gate_phase("security", agent="security", analyzers=security.ANALYZERS, late=security.LATE,
+        agent_gate_phase("security", agent="security", analyzers=ANALYZERS["security"], late=LATE["security"],
                          scoring=SecurityHardeningOperator)
-        agent_gate_phase("quality", agent="quality", analyzers=quality.ANALYZERS,
+        agent_gate_phase("quality", agent="quality", analyzers=ANALYZERS["quality"],
                          scoring=QualityVerificationOperator)
     delivery = [infrastructure_phase(), monitoring_phase(), deployment_phase(), verification_phase(),
                 testing_phase(), canary_phase(get_settings().canary_steps), promotion_phase()]

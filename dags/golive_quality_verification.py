@@ -2,7 +2,7 @@
 
 from airflow.sdk import DAG
 
-from golive.agents import quality
+from golive.agents.catalog import ANALYZERS
 from golive.models import QualitySubmission
 from golive_airflow.dag_defaults import DEFAULT_ARGS, SAMPLE_REQUEST, START_DATE
 from golive_airflow.operators.verification import QualityVerificationOperator
@@ -31,5 +31,5 @@ asks for approval on WARNING, and writes the report.
     tags=["golive", "quality", "submission"],
 ) as dag:
     start_phase(QualitySubmission, with_plan=False) >> agent_gate_phase(
-        "quality", agent="quality", analyzers=quality.ANALYZERS, scoring=QualityVerificationOperator,
+        "quality", agent="quality", analyzers=ANALYZERS["quality"], scoring=QualityVerificationOperator,
     ) >> finish_phase()

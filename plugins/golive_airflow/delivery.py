@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from airflow.sdk import TaskGroup, get_current_context, task
 
+from golive.agents.catalog import ANALYZERS, LATE
 from golive.settings import get_settings
 from golive_airflow import tasks
 from golive_airflow.operators.agent_pod import AgentPodOperator
@@ -86,10 +87,8 @@ def deployment_phase() -> TaskGroup:
 
 def verification_phase() -> TaskGroup:
     """Phase 5: the new version's rollout, pods, logs, health, version and live hardening, gated."""
-    from golive.agents import verification
-
     return agent_gate_phase(
-        "verification", agent="verification", analyzers=verification.ANALYZERS, late=verification.LATE,
+        "verification", agent="verification", analyzers=ANALYZERS["verification"], late=LATE["verification"],
         scoring=DeploymentVerificationOperator,
         target_args=["--url", deploy_field("verify_url"), "--namespace", request_field("namespace"),
                      "--deployment", deploy_field("deployment"), "--expected-version", request_field("version"),
@@ -99,13 +98,12 @@ def verification_phase() -> TaskGroup:
 
 def testing_phase() -> TaskGroup:
     """Phase 6: smoke, E2E, fuzzing, load (Great Expectations), model evaluation for ML, gated."""
-    from golive.agents import testing
-
     return agent_gate_phase(
-        "testing", agent="testing", analyzers=testing.ANALYZERS, scoring=TestingOperator,
+        "testing", agent="testing", analyzers=ANALYZERS["testing"], scoring=TestingOperator,
         target_args=["--url", deploy_field("verify_url"), "--source", request_field("source"),
                      "--expected-version", request_field("version")],
         profiles={"model_eval": "gpu"}, only_for_ml=("model_eval",), plan_task_id=PLAN_TASK_ID,
+        one_at_a_time=("smoke", "e2e", "fuzz", "load"),
         tooltip="Testing agent: smoke, E2E, fuzzing, load and model evaluation")
 
 
@@ -123,7 +121,7 @@ def canary_phase(weights: Sequence[int]) -> TaskGroup:
             step = _deployment_pod(f"step_{weight}", "canary-step", "--weight", str(weight))
             record = _recorder(f"record_step_{weight}", step, f"canary-step-{weight}")
             analysis = agent_gate_phase(
-                f"analysis_{weight}", agent="canary", analyzers=("analysis",), scoring=CanaryAnalysisOperator,
+                f"analysis_{weight}", agent="canary", analyzers=ANALYZERS["canary"], scoring=CanaryAnalysisOperator,
                 gate=f"canary-{weight}", target_args=[*APP_ARGS, "--weight", str(weight)],
                 tooltip=f"canary at {weight}% of traffic against stable")
             previous >> step >> record >> analysis

@@ -7,6 +7,7 @@ the gate sensor → the approval step (a human only when the verdict is WARNING)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 from airflow.sdk import TaskGroup, get_current_context, task
 from pydantic import BaseModel
@@ -56,6 +57,7 @@ def agent_gate_phase(group_id: str, *, agent: str, analyzers: Sequence[str],
                      scoring: type[GateScoringOperator], late: Sequence[str] = (),
                      target_args: Sequence[str] = SOURCE_ARGS, gate: str | None = None,
                      profiles: dict[str, str] | None = None, only_for_ml: Sequence[str] = (),
+                     one_at_a_time: Sequence[str] = (),
                      plan_task_id: str = "start.plan", tooltip: str = "") -> TaskGroup:
     """One agent behind its gate: analyzer pods → scoring → gate sensor → approval.
 
@@ -64,6 +66,8 @@ def agent_gate_phase(group_id: str, *, agent: str, analyzers: Sequence[str],
     :param late: analyzers that run after the others and receive their results as evidence.
     :param gate: gate name when one agent gates several steps (``canary-10``).
     :param profiles: pod profile per analyzer (default cpu), e.g. ``{"model_eval": "gpu"}``.
+    :param one_at_a_time: analyzers that share their target and must not overlap (a load test
+        next to a fuzzer measures the fuzzer): chained in this order, each after the previous ends.
     :param only_for_ml: analyzers that run only when the orchestrator's plan routed the application
         to the gpu profile (an ML workload); otherwise they are skipped and their optional criteria
         leave the score.
@@ -78,6 +82,10 @@ def agent_gate_phase(group_id: str, *, agent: str, analyzers: Sequence[str],
                                     profile=(profiles or {}).get(tool, "cpu"), **kwargs)
 
         first = [pod(tool) for tool in analyzers if tool not in late]
+        serial = [p for tool in one_at_a_time for p in first if p.task_id.rsplit(".", 1)[-1] == tool]
+        for before, after in pairwise(serial):
+            after.trigger_rule = "all_done"
+            before >> after
         if only_for_ml:
 
             @task.short_circuit(task_id="is_ml_workload", ignore_downstream_trigger_rules=False)
