@@ -37,6 +37,10 @@ class GoliveSettings(BaseSettings):
         default=None, description="Service account of the deployment/monitoring pods (charts/golive's deployer).")
     verification_burst_max: int = Field(
         default=8000, ge=1, description="Most requests the rate-limit check sends (> limit/min × replicas).")
+    load_test_seconds: int = Field(default=15, ge=1, le=120, description="Duration of the locust load test.")
+    load_test_users: int = Field(default=5, ge=1, le=50, description="Simulated users of the load test.")
+    fuzz_max_examples: int = Field(default=25, ge=1, le=200, description="Schemathesis examples per operation.")
+    canary_analysis_seconds: int = Field(default=8, ge=1, le=600, description="Traffic window of each canary step.")
     canary_weights: str = Field(default="25,50", description="Canary traffic steps in %, before promotion to 100.")
     sample_app_source: Path = Field(default=Path(__file__).resolve().parents[1] / "sample_app",
                                     description="The bundled sample application (the demo's default source).")

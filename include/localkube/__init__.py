@@ -86,9 +86,11 @@ What localkube honours
     more stays Pending, ``PodScheduled=False``/``Unschedulable``, with a ``FailedScheduling`` event
     ``0/1 nodes are available: 1 Insufficient nvidia.com/gpu.``; granted GPUs appear as
     ``CUDA_VISIBLE_DEVICES``. ``nodeSelector`` is matched against the node's labels.
-  * Limits, approximated by process limits: ``limits.memory`` → ``RLIMIT_DATA`` (an allocation
-    beyond it fails — Python raises MemoryError — rather than an OOM kill with exit code 137);
-    ``limits.cpu`` → CPU affinity to ``ceil(cpu)`` cores, plus ``RLIMIT_CPU`` of
+  * Limits, approximated by process limits: ``limits.memory`` → a watchdog that OOM-kills the
+    container (reason OOMKilled, exit code 137, event OOMKilling) when the resident memory of its
+    process group exceeds the limit, plus ``RLIMIT_DATA`` at 4× the limit so a huge allocation fails
+    at once (Python raises MemoryError; RLIMIT_DATA counts reserved thread stacks, so it cannot be
+    the limit itself); ``limits.cpu`` → CPU affinity to ``ceil(cpu)`` cores, plus ``RLIMIT_CPU`` of
     ``cpu × activeDeadlineSeconds`` seconds when the pod has a deadline.
 
 What it does not do

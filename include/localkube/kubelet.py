@@ -30,6 +30,7 @@ from localkube.events import NORMAL, WARNING, EventRecorder
 from localkube.images import ImageCatalog
 from localkube.ipam import IPAllocator
 from localkube.logs import LogBuffer
+from localkube.memory import rss_by_group
 from localkube.podspec import (
     MOUNT_MAP_ENV,
     ContainerConfigError,
@@ -78,6 +79,8 @@ class Kubelet:
         self.ips = IPAllocator()
         self.pods: dict[str, PodRuntime] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._watchdog: asyncio.Task[None] | None = None
+        self.memory_check_seconds = 1.0
         self._pending: list[PodRuntime] = []
         self._core = 0
 
@@ -123,6 +126,9 @@ class Kubelet:
         """Take over a freshly stored pod; returns once it runs, blocks or fails (at most a timeout)."""
         meta = pod["metadata"]
         uid = meta["uid"]
+        if self._watchdog is None:
+            self._watchdog = asyncio.get_running_loop().create_task(self._memory_watchdog(),
+                                                                     name="localkube-memory-watchdog")
         pod_dir = self.state_dir / "pods" / f"{meta['namespace']}_{meta['name']}_{uid}"
         containers: dict[str, Container] = {}
         for kind in ("initContainers", "containers"):
@@ -392,6 +398,35 @@ class Kubelet:
         self._sync(runtime)
         return "running"
 
+    # ----------------------------------------------------------------------------- memory
+    async def _memory_watchdog(self) -> None:
+        """Kill containers whose process group's RSS exceeds ``limits.memory`` (OOMKilled, 137)."""
+        while True:
+            await asyncio.sleep(self.memory_check_seconds)
+            watched = [(runtime, container) for runtime in list(self.pods.values())
+                       for container in runtime.containers.values()
+                       if container.state == "running" and container.process is not None
+                       and container.process.pid and container.limits.memory_bytes]
+            if not watched:
+                continue
+            try:
+                usage = await asyncio.to_thread(rss_by_group, [c.process.pid for _, c in watched if c.process])
+            except Exception:  # never let a /proc hiccup stop the watchdog
+                log.exception("localkube memory watchdog could not read /proc")
+                continue
+            for runtime, container in watched:
+                process = container.process
+                limit = container.limits.memory_bytes or 0
+                if process is None or not process.pid or usage.get(process.pid, 0) <= limit:
+                    continue
+                pod = self._pod(runtime)
+                if pod is not None:
+                    self.events.record(pod, WARNING, "OOMKilling", f"Memory cgroup out of memory: killed container "
+                                       f"{container.name} ({usage[process.pid] // 2**20} MiB resident, limit "
+                                       f"{limit // 2**20} MiB)", field_path=self._field_path(container))
+                container.oom_killed = True
+                process.kill()
+
     # ----------------------------------------------------------------------------- probes
     def _start_probes(self, runtime: PodRuntime, container: Container) -> None:
         """Start the container's startup, readiness and liveness probes for this run."""
@@ -478,7 +513,9 @@ class Kubelet:
             return container.exit_code or 0
         code = await container.process.wait()
         message = self._termination_message(container, code)
-        self._terminated(runtime, container, code, "Completed" if code == 0 else "Error", message)
+        reason = "OOMKilled" if container.oom_killed else "Completed" if code == 0 else "Error"
+        container.oom_killed = False
+        self._terminated(runtime, container, code, reason, message)
         return code
 
     def _termination_message(self, container: Container, code: int) -> str | None:
@@ -633,6 +670,8 @@ class Kubelet:
         """Stop every pod's processes (localkube is going away)."""
         runtimes = list(self.pods.values())
         await asyncio.gather(*(self._stop_containers(r, grace) for r in runtimes), return_exceptions=True)
+        if self._watchdog is not None:
+            self._watchdog.cancel()
         tasks = list(self._tasks)  # removed pods' back-offs included
         for task in tasks:
             task.cancel()

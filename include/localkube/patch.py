@@ -3,7 +3,8 @@
 * ``application/merge-patch+json`` — RFC 7386 JSON merge patch;
 * ``application/strategic-merge-patch+json`` — merge patch where lists of objects that carry a
   merge key (``name`` for containers, env, volumes…; ``type`` for conditions; ``containerPort``
-  for ports) are merged item by item, with ``$patch: delete`` / ``$patch: replace`` honoured;
+  for a container's ports, ``port`` for a Service's) are merged item by item, with
+  ``$patch: delete`` / ``$patch: replace`` honoured;
 * ``application/json-patch+json`` — RFC 6902 operations.
 """
 
@@ -74,6 +75,8 @@ def strategic_merge_patch(target: Any, patch: Any, field: str | None = None) -> 
 
 def _strategic_list(target: Any, patch: list[Any], field: str | None) -> list[Any]:
     merge_key = _MERGE_KEYS.get(field or "")
+    if field == "ports" and any(isinstance(i, dict) and "port" in i and "containerPort" not in i for i in patch):
+        merge_key = "port"  # a Service's ports merge on `port`, a container's on `containerPort`
     current = copy.deepcopy(target) if isinstance(target, list) else []
     if not merge_key or not all(isinstance(item, dict) for item in patch):
         return [copy.deepcopy(item) for item in patch if not (isinstance(item, dict) and "$patch" in item)]

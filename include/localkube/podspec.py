@@ -279,8 +279,9 @@ class Limits:
 def process_limits(container: Mapping[str, Any], deadline: int | None, core_offset: int = 0) -> Limits:
     """Approximate a container's limits with process limits.
 
-    * ``limits.memory`` → ``RLIMIT_DATA`` (heap and private mappings): an allocation beyond it
-      fails (``MemoryError`` in Python, usually exit code 1) instead of an OOM kill with 137.
+    * ``limits.memory`` → ``memory_bytes``: the kubelet's watchdog OOM-kills the container (exit
+      code 137, reason OOMKilled) when its resident memory exceeds it, and ``RLIMIT_DATA`` at four
+      times it (see :mod:`localkube.memory`) makes a huge allocation fail at once (``MemoryError``).
     * ``limits.cpu`` → CPU affinity to ``ceil(cpu)`` cores (parallelism is capped, not the duty
       cycle) and, when the pod has ``activeDeadlineSeconds``, ``RLIMIT_CPU`` of ``cpu × deadline``
       seconds: the CPU time the pod could have used on a cluster before its deadline.

@@ -47,6 +47,7 @@ class Container:
     startup_done: bool = True  # the startup probe has succeeded (True without one)
     run_id: int = 0  # bumped on every start, so probes of an earlier run stop
     probe_tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    oom_killed: bool = False  # the memory watchdog killed this run
 
     def is_ready(self) -> bool:
         """Running, started and (with a readiness probe) ready."""

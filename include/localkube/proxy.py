@@ -68,6 +68,8 @@ class TcpProxy:
             await self._serve(reader, writer)
         except (ConnectionError, OSError):
             pass
+        except asyncio.CancelledError:  # stop(): end quietly (asyncio logs a cancelled handler task)
+            pass
         finally:
             if task is not None:
                 self._connections.discard(task)

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from localkube.logs import LineSplitter, LogBuffer
+from localkube.memory import data_limit
 from localkube.podspec import Limits
 
 # Runs under `python -I -S -c`; receives: parent pid, memory, cpu seconds, cores, argv...
@@ -50,7 +51,7 @@ def launcher_argv(argv: list[str], limits: Limits) -> list[str]:
     """The full argv that starts ``argv`` under ``limits``."""
     return [
         sys.executable, "-I", "-S", "-c", LAUNCHER, str(os.getpid()),
-        str(limits.memory_bytes) if limits.memory_bytes else "-",
+        str(data_limit(limits.memory_bytes)) if limits.memory_bytes else "-",
         str(limits.cpu_seconds) if limits.cpu_seconds else "-",
         ",".join(str(c) for c in limits.cores) if limits.cores else "-",
         *argv,

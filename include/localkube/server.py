@@ -38,6 +38,10 @@ _PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public")
 _SPECIAL = (NAMESPACES, NODES)  # routed by hand below
 
 
+class _DryRun(Exception):
+    """A dry-run create stops before the store (what admission reserved is given back)."""
+
+
 @dataclass(frozen=True)
 class Call:
     """One API request as the contract test sees it."""
@@ -261,9 +265,16 @@ class ApiServer:
             await asyncio.shield(self.kubelet.pod_created(stored))
             return _json(stored, 201)
         obj = self.admission.create(rtype, prepare_metadata(rtype, body, namespace))
-        if dry_run:
-            return _json(obj, 201)
-        stored = self.store.create(rtype, obj)
+        try:
+            if dry_run:
+                raise _DryRun
+            stored = self.store.create(rtype, obj)
+        except (ApiError, _DryRun):
+            if rtype == SERVICES and self.services is not None:
+                self.services.release(obj)
+            if dry_run:
+                return _json(obj, 201)
+            raise
         return _json(await self._after_write(rtype, stored), 201)
 
     async def _after_write(self, rtype: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:

@@ -101,7 +101,10 @@ def testing_phase() -> TaskGroup:
     return agent_gate_phase(
         "testing", agent="testing", analyzers=ANALYZERS["testing"], scoring=TestingOperator,
         target_args=["--url", deploy_field("verify_url"), "--source", request_field("source"),
-                     "--expected-version", request_field("version")],
+                     "--expected-version", request_field("version"),
+                     "--load-duration", str(get_settings().load_test_seconds),
+                     "--load-users", str(get_settings().load_test_users),
+                     "--fuzz-max-examples", str(get_settings().fuzz_max_examples)],
         profiles={"model_eval": "gpu"}, only_for_ml=("model_eval",), plan_task_id=PLAN_TASK_ID,
         one_at_a_time=("smoke", "e2e", "fuzz", "load"),
         tooltip="Testing agent: smoke, E2E, fuzzing, load and model evaluation")
@@ -122,7 +125,9 @@ def canary_phase(weights: Sequence[int]) -> TaskGroup:
             record = _recorder(f"record_step_{weight}", step, f"canary-step-{weight}")
             analysis = agent_gate_phase(
                 f"analysis_{weight}", agent="canary", analyzers=ANALYZERS["canary"], scoring=CanaryAnalysisOperator,
-                gate=f"canary-{weight}", target_args=[*APP_ARGS, "--weight", str(weight)],
+                gate=f"canary-{weight}",
+                target_args=[*APP_ARGS, "--weight", str(weight),
+                             "--seconds", str(get_settings().canary_analysis_seconds)],
                 tooltip=f"canary at {weight}% of traffic against stable")
             previous >> step >> record >> analysis
             previous = analysis

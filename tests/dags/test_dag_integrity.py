@@ -96,3 +96,38 @@ def test_parse_touches_no_variable_connection_network_or_heavy_import(path):
     assert probe["calls"] == []
     heavy = sorted({m.split(".")[0] for m in probe["modules"]} & set(HEAVY))
     assert heavy == [], f"{path.name} imports {heavy} at parse time"
+
+
+def test_golive_delivery_phases_in_order_with_rollback(dagbag):
+    dag = dagbag.dags["golive"]
+
+    def upstream(task_id):
+        return dag.get_task(task_id).upstream_task_ids
+
+    assert "preparation.quality.approval" in upstream("infrastructure.secrets")
+    assert "infrastructure.secrets" in upstream("monitoring.setup")
+    assert "monitoring.record" in upstream("deployment.deploy")
+    assert {"deployment.record"} <= upstream("verification.rollout")
+    assert "verification.approval" in upstream("testing.smoke")
+    assert upstream("testing.load") == {"testing.fuzz"}  # load never overlaps the fuzzer
+    assert upstream("testing.model_eval") == {"testing.is_ml_workload"}
+    assert dag.get_task("testing.model_eval").container_resources.limits["nvidia.com/gpu"] == "1"
+    assert "testing.approval" in upstream("canary.is_canary")
+    steps = sorted(t for t in dag.task_ids if t.startswith("canary.step_"))
+    assert steps == ["canary.step_25", "canary.step_50"]
+    assert dag.get_task("promotion.approval").ask_in_environments == ("prod",)
+    assert dag.get_task("promotion.approval").trigger_rule == "none_failed"
+    decide = dag.get_task("rollback.decide")
+    assert decide.trigger_rule == "one_failed" and "promotion.record" in decide.upstream_task_ids
+    assert {"promotion.record", "rollback.record"} <= upstream("finish.final_report")
+    rollback = dag.get_task("rollback.rollback")
+    assert rollback.evidence_task_ids == ["deployment.deploy"]
+    assert rollback.arguments[0] == "rollback"
+
+
+def test_delivery_gates_only_accept_this_runs_verdicts(dagbag):
+    dag = dagbag.dags["golive"]
+    assert dag.get_task("verification.gate").same_run is True
+    assert dag.get_task("verification.gate").subject_field == "version"
+    assert dag.get_task("canary.analysis_25.gate").gate == "canary-25"
+    assert dag.get_task("preparation.quality.gate").same_run is False

@@ -27,6 +27,7 @@ from localkube.discovery import api_group_list, resource_list
 from localkube.errors import ApiError, LocalKubeError
 from localkube.images import DEFAULT_CATALOG, load_catalog, split_image
 from localkube.ipam import IPAllocator, service_allocator
+from localkube.patch import strategic_merge_patch
 from localkube.probes import ProbeTiming, exec_probe, http_get, probe_loop, tcp_socket
 from localkube.proxy import TcpProxy
 from localkube.resources import DEPLOYMENTS, JOBS, SERVICES
@@ -243,6 +244,14 @@ def test_service_admission_allocates_keeps_and_protects_the_cluster_ip() -> None
     with pytest.raises(ApiError, match="name: Required"):
         admission.create(SERVICES, {"metadata": {"name": "two", "namespace": "ns"},
                                     "spec": {"ports": [{"port": 1}, {"port": 2}]}})
+
+
+def test_strategic_merge_of_service_ports_uses_the_port_key() -> None:
+    service = {"spec": {"ports": [{"name": "http", "port": 80, "targetPort": 8000},
+                                  {"name": "metrics", "port": 9090, "targetPort": 9090}]}}
+    patched = strategic_merge_patch(service, {"spec": {"ports": [{"port": 9090, "targetPort": 9100}]}})
+    assert patched["spec"]["ports"] == [{"name": "http", "port": 80, "targetPort": 8000},
+                                        {"name": "metrics", "port": 9090, "targetPort": 9100}]
 
 
 def test_endpoints_follow_readiness_named_ports_and_termination() -> None:

@@ -280,6 +280,19 @@ def test_liveness_failure_restarts_and_readiness_gates_the_pod(localkube: LocalK
     assert next(c for c in never["conditions"] if c["type"] == "Ready")["reason"] == "ContainersNotReady"
 
 
+def test_resident_memory_above_the_limit_is_oom_killed(localkube: LocalKube, ns: str) -> None:
+    code = "import time; b = b'x' * (150 * 2**20); print('allocated', flush=True); time.sleep(30)"
+    localkube.core_v1().create_namespaced_pod(ns, {"metadata": {"name": "hog"}, "spec": {
+        "restartPolicy": "Never", "containers": [{"name": "c", "image": "python:3.11",
+                                                  "command": ["python", "-c", code],
+                                                  "resources": {"limits": {"memory": "64Mi"}}}]}})
+    pod = wait_for(lambda: (p := localkube.pod("hog", ns)) and p["status"]["phase"] == "Failed" and p,
+                   what="the pod to be OOM-killed")
+    terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"]
+    assert (terminated["reason"], terminated["exitCode"]) == ("OOMKilled", 137)
+    assert any(e["reason"] == "OOMKilling" for e in localkube.events("hog", ns))
+
+
 def test_jobs_complete_and_fail_after_their_backoff_limit(localkube: LocalKube, ns: str, api: Any) -> None:
     batch = k8s.BatchV1Api(api)
 

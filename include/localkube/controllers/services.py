@@ -122,6 +122,13 @@ class ServiceController(Controller):
                 return port
         raise invalid("Service", "", ["spec.ports.nodePort: no free NodePort"])
 
+    def release(self, service: Obj) -> None:
+        """Give back what admission reserved for a Service that was not stored (dry run, name taken)."""
+        spec = service.get("spec") or {}
+        self._ips.release(spec.get("clusterIP"))
+        for port in spec.get("ports") or []:
+            self._node_ports.discard(port.get("nodePort"))
+
     def url(self, namespace: str, name: str, ip: str, port: int) -> str:
         """Where the Service port is reachable from this machine."""
         return f"http://{ip}:{self._bound.get((ip, port), port)}"
@@ -168,9 +175,7 @@ class ServiceController(Controller):
         if change.type == "DELETED":
             self._backends.pop(key, None)
             self._subsets.pop(key, None)
-            self._ips.release((change.obj.get("spec") or {}).get("clusterIP"))
-            for port in (change.obj.get("spec") or {}).get("ports") or []:
-                self._node_ports.discard(port.get("nodePort"))
+            self.release(change.obj)
         else:
             self._recompute(change.obj)
         self.enqueue(key)

@@ -1,0 +1,146 @@
+"""End to end on localkube: the deployment strategies, canary analysis and automatic rollback of the
+`golive` DAG (`airflow dags test`, the real KubernetesPodOperator, the real chart and sample app).
+
+The rolling strategy is the demo's (tests/e2e/test_golive_e2e.py). Here the previous version is put
+in place with the deployment agent's own CLI (what a previous go-live leaves behind), and the
+preparation phase — covered by test_golive_e2e.py — is marked successful to keep the suite fast.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from golive import kube
+from golive.ledger import Ledger
+from golive_airflow.dag_defaults import SAMPLE_APP_SOURCE
+from golive_airflow.localenv import airflow_executable, kubernetes_connection
+
+pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.localkube]
+NAMESPACE = "golive-apps"
+SKIP_PREPARATION = r"preparation\..*"
+
+
+@pytest.fixture(scope="module")
+def env(airflow_db, localkube) -> dict[str, str]:
+    return {**airflow_db, "AIRFLOW_CONN_KUBERNETES_DEFAULT": kubernetes_connection(Path(localkube.kubeconfig)),
+            "KUBECONFIG": str(localkube.kubeconfig), "GOLIVE_LOAD_TEST_SECONDS": "5",
+            "GOLIVE_FUZZ_MAX_EXAMPLES": "10", "GOLIVE_CANARY_ANALYSIS_SECONDS": "5"}
+
+
+@pytest.fixture(scope="module")
+def client(localkube):
+    return kube.load_client(localkube.kubeconfig)
+
+
+def go_live(env: dict[str, str], application: str, version: str, strategy: str) -> tuple[int, str, dict]:
+    conf = {"application": application, "version": version, "source": SAMPLE_APP_SOURCE, "strategy": strategy,
+            "namespace": NAMESPACE}
+    out = subprocess.run([airflow_executable(), "dags", "test", "golive", "-c", json.dumps(conf),
+                          "--mark-success-pattern", SKIP_PREPARATION], env=env, capture_output=True, text=True,
+                         timeout=900)
+    ledger = Ledger.from_url(f"sqlite:///{Path(env['GOLIVE_HOME']) / 'ledger.sqlite'}")
+    with ledger.engine.connect() as conn:
+        run_id = conn.exec_driver_sql("select run_id from runs where application = ? and version = ? "
+                                      "order by recorded_at desc limit 1", (application, version)).scalar()
+    assert run_id, out.stdout[-5000:] + out.stderr[-3000:]
+    return out.returncode, out.stdout + out.stderr, ledger.run_report(run_id)
+
+
+def seed(env: dict[str, str], application: str, version: str, strategy: str) -> None:
+    """Put ``version`` live with the deployment agent, as a previous go-live would have."""
+    for action in ("deploy", "promote"):
+        out = subprocess.run([sys.executable, "-m", "golive.agents.deployment", action, "--application", application,
+                              "--namespace", NAMESPACE, "--version", version, "--strategy", strategy],
+                             env=env, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+
+
+def versions(url: str, n: int = 12) -> set[str]:
+    """The versions the Service answers over ``n`` fresh connections."""
+    return {httpx.get(f"{url}/version", timeout=5).json()["version"] for _ in range(n)}
+
+
+def gates(report: dict) -> dict[str, str]:
+    return {e["gate"]: e["status"] for e in report["evaluations"]}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def namespace(client):
+    from kubernetes.client import CoreV1Api, V1Namespace, V1ObjectMeta
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        CoreV1Api(client).create_namespace(V1Namespace(metadata=V1ObjectMeta(name=NAMESPACE)))
+    except ApiException as exc:
+        assert exc.status == 409
+
+
+def test_blue_green_switches_only_after_verification_and_testing(env, client):
+    seed(env, "bg-app", "1.0.0", "blue-green")
+    live = kube.service_url("bg-app", NAMESPACE, client)
+    assert versions(live) == {"1.0.0"}
+    rc, log, report = go_live(env, "bg-app", "1.1.0", "blue-green")
+    assert rc == 0, log[-8000:]
+    assert gates(report) == {"verification": "PASS", "testing": "PASS"}
+    actions = [r["action"] for r in report["revisions"]]
+    assert actions == ["deploy", "promote"]
+    deploy = report["revisions"][0]["detail"]
+    assert deploy["live_colour"] != deploy["new_colour"]
+    assert versions(live) == {"1.1.0"}  # the Service switched to the new colour
+    old = kube.get("Deployment", f"bg-app-{deploy['live_colour']}-api", NAMESPACE, client)
+    assert old is not None  # the old colour stays until cleaned up: a fast way back
+
+
+def test_bad_canary_is_rolled_back_while_stable_serves_then_a_fixed_version_passes(env, client):
+    seed(env, "canary-app", "1.0.0", "canary")
+    live = kube.service_url("canary-app", NAMESPACE, client)
+    stable_before = [r.revision for r in kube.revisions("canary-app-stable-api", NAMESPACE, client)]
+    answers: list[str] = []
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            try:
+                answers.append(httpx.get(f"{live}/version", timeout=5).json()["version"])
+            except (httpx.HTTPError, ValueError) as exc:
+                answers.append(f"error: {exc}")
+            time.sleep(0.2)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    try:
+        rc, log, report = go_live(env, "canary-app", "1.1.0-errors", "canary")
+    finally:
+        stop.set()
+        poller.join(timeout=10)
+    assert rc != 0
+    assert report["run"]["status"] == "failed"
+    failed = [e for e in report["evaluations"] if e["status"] == "FAIL"]
+    assert failed, report["evaluations"]
+    measured = [c for e in failed for c in e["criteria"] if c["status"] in ("fail", "no-data")]
+    assert any(c["value"] is not None and c["reason"] for c in measured)  # raw value and reason recorded
+    rollback = report["rollbacks"][0]
+    assert rollback["verified"] and rollback["to_version"] == "1.0.0" and rollback["from_version"] == "1.1.0-errors"
+    assert rollback["reason"].startswith("failed:")
+    assert not any(a.startswith("error") for a in answers), [a for a in answers if a.startswith("error")][:3]
+    assert "1.0.0" in answers  # stable answered throughout
+    assert versions(live) == {"1.0.0"}
+    assert [r.revision for r in kube.revisions("canary-app-stable-api", NAMESPACE, client)] == stable_before
+
+    rc, log, report = go_live(env, "canary-app", "1.1.1", "canary")
+    assert rc == 0, log[-8000:]
+    statuses = gates(report)
+    assert statuses["canary-25"] == "PASS" and statuses["canary-50"] == "PASS"
+    canary = next(e for e in report["evaluations"] if e["gate"] == "canary-50")
+    error_rate = next(c for c in canary["criteria"] if c["key"] and "error" in c["name"])
+    assert error_rate["value"] is not None and error_rate["value"] <= 0.05
+    assert "rollbacks" not in report
+    assert versions(live) == {"1.1.1"}
