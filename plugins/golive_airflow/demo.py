@@ -43,6 +43,7 @@ def _print_outcome(env: dict[str, str], dag_id: str) -> int:
 
     from golive.ledger import Ledger
     from golive.ledger import schema as t
+    from golive.settings import GoliveSettings
 
     ledger = Ledger.from_url(f"sqlite:///{Path(env['GOLIVE_HOME']) / 'ledger.sqlite'}")
     with ledger.engine.connect() as conn:
@@ -59,10 +60,12 @@ def _print_outcome(env: dict[str, str], dag_id: str) -> int:
               f"   approval: {approval}")
         for c in ev["criteria"]:
             print(f"      {c['status']:<8} {c['name']:<30} {c['value']!s:>8} {c['unit']:<6} {c['reason']}")
-    out = Path(env["GOLIVE_HOME"]) / "reports"
-    from golive.settings import GoliveSettings
-
-    report_dir = GoliveSettings(home=Path(env["GOLIVE_HOME"]), report_dir=out).run_report_dir(run["run_id"])
+    for rev in report.get("revisions", []):
+        print(f"  revision  {rev['action']:<14} {rev['deployment']} r{rev['revision']} version {rev['version']}")
+    for rb in report.get("rollbacks", []):
+        print(f"  rollback  {rb['from_version']} → {rb['to_version']} (revision {rb['from_revision']} → "
+              f"{rb['to_revision']}), verified={rb['verified']}: {rb['reason']}")
+    report_dir = GoliveSettings(home=Path(env["GOLIVE_HOME"])).run_report_dir(run["run_id"])
     print(f"\nreport: {report_dir / 'report.html'}\n        {report_dir / 'report.json'}")
     return 0 if run["status"] == "succeeded" else 1
 
@@ -73,13 +76,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dag", default="golive", help="DAG to run (default golive)")
     parser.add_argument("--conf", default=None, help="run conf as JSON (default: the DAG's Params defaults)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds before the run is abandoned")
+    parser.add_argument("--state-dir", type=Path, default=None,
+                        help="where the Airflow DB, ledger, reports and localkube state go (default var/)")
     args = parser.parse_args(argv)
     if args.conf is not None:
         json.loads(args.conf)  # fail early on malformed JSON
 
     from localkube import LocalKube
 
-    env = {**os.environ, **local_env()}
+    env = {**os.environ, **local_env(state_dir=args.state_dir)}
     state = Path(env["AIRFLOW_HOME"]).parent
     (state / "demo").mkdir(parents=True, exist_ok=True)
     log_path = state / "demo" / f"{args.dag}-{int(time.time())}.log"
