@@ -7,9 +7,15 @@ service fails the test; on a laptop it is skipped with the reason.
 from __future__ import annotations
 
 import os
+import signal
+import socket
+import subprocess
+import sys
 import tempfile
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -85,3 +91,83 @@ def airflow_db() -> dict[str, str]:
         out = subprocess.run([airflow_executable(), *args], env=env, capture_output=True, text=True, timeout=300)
         assert out.returncode == 0, f"airflow {' '.join(args)} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
     return env
+
+
+@dataclass
+class SampleApp:
+    """A running copy of the bundled sample application (a process group of its own)."""
+
+    name: str
+    url: str
+    proc: subprocess.Popen
+    log: Path
+
+    def log_text(self) -> str:
+        """What the app printed so far."""
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> None:
+        """Terminate the process group (kill it if it lingers)."""
+        if self.proc.poll() is not None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=10)
+        except ProcessLookupError:
+            return
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def sample_app_factory(tmp_path_factory) -> Iterator[Callable[..., SampleApp]]:
+    """Start the sample app as a process: ``start(name, wait=True, **env) -> SampleApp``.
+
+    Defaults: version 1.0.0, no rate limit worth hitting (100000/min); ``env`` overrides
+    (``FAULT_MODE=errors``, ``RATE_LIMIT_PER_MINUTE=600`` …). Every app is stopped at session end.
+    """
+    import httpx
+
+    from golive_airflow.dag_defaults import SAMPLE_APP_SOURCE
+
+    started: list[SampleApp] = []
+    logs = tmp_path_factory.mktemp("sample-apps")
+
+    def wait_ready(app: SampleApp, timeout: float = 60) -> SampleApp:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if app.proc.poll() is not None:
+                pytest.fail(f"sample app {app.name} exited with {app.proc.returncode}:\n{app.log_text()[-3000:]}")
+            try:
+                if httpx.get(f"{app.url}/health", timeout=1).status_code == 200:
+                    return app
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        pytest.fail(f"sample app {app.name} did not answer /health within {timeout:.0f} s:\n{app.log_text()[-3000:]}")
+
+    def start(name: str = "app", *, wait: bool = True, **env: str) -> SampleApp:
+        port = _free_port()
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("FAULT_", "APP_", "RATE_LIMIT"))}
+        full_env = {**base, "HOST": "127.0.0.1", "PORT": str(port), "APP_VERSION": "1.0.0",
+                    "RATE_LIMIT_PER_MINUTE": "100000", "ACCESS_LOG": "false", "PYTHONDONTWRITEBYTECODE": "1",
+                    "PYTHONUNBUFFERED": "1", **env}
+        log = logs / f"{name}-{port}.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=SAMPLE_APP_SOURCE, env=full_env, stdout=out,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+        app = SampleApp(name, f"http://127.0.0.1:{port}", proc, log)
+        started.append(app)
+        return wait_ready(app) if wait else app
+
+    start.wait_ready = wait_ready  # type: ignore[attr-defined]
+    yield start
+    for app in started:
+        app.stop()

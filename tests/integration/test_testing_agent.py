@@ -9,17 +9,8 @@ action ``run`` gives the good one PASS through the CLI entry point and records i
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from golive.agents import testing
@@ -33,73 +24,19 @@ ML_APP = ROOT / "tests" / "data" / "targets" / "ml_app"
 FAST = {"fuzz_phases": "fuzzing", "fuzz_max_examples": 10, "load_users": 5, "load_duration": 5}
 
 
-@dataclass
-class App:
-    """A running sample app."""
-
-    url: str
-    proc: subprocess.Popen[bytes]
-    log: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start(tmp: Path, **env: str) -> App:
-    port = _free_port()
-    log = tmp / f"app-{port}.log"
-    full_env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "RATE_LIMIT_PER_MINUTE": "100000",
-                "APP_VERSION": "1.0.0", "ACCESS_LOG": "false", "PYTHONDONTWRITEBYTECODE": "1", **env}
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=SAMPLE_APP, env=full_env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the sample app exited with {proc.returncode}: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return App(url, proc, log)
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    _stop(proc)
-    raise RuntimeError(f"the sample app did not answer /health within 30 s: {log.read_text()[-2000:]}")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=10)
-    except ProcessLookupError:
-        return
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
+@pytest.fixture(scope="module")
+def good_app(sample_app_factory):
+    return sample_app_factory("good")
 
 
 @pytest.fixture(scope="module")
-def good_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    app = _start(tmp_path_factory.mktemp("good"))
-    yield app
-    _stop(app.proc)
+def erroring_app(sample_app_factory):
+    return sample_app_factory("errors", FAULT_MODE="errors", FAULT_ERROR_RATE="1.0")
 
 
 @pytest.fixture(scope="module")
-def erroring_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    app = _start(tmp_path_factory.mktemp("errors"), FAULT_MODE="errors", FAULT_ERROR_RATE="1.0")
-    yield app
-    _stop(app.proc)
-
-
-@pytest.fixture(scope="module")
-def slow_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    app = _start(tmp_path_factory.mktemp("slow"), FAULT_MODE="slow", FAULT_DELAY_SECONDS="2.5")
-    yield app
-    _stop(app.proc)
+def slow_app(sample_app_factory):
+    return sample_app_factory("slow", FAULT_MODE="slow", FAULT_DELAY_SECONDS="2.5")
 
 
 def analyze(tool: str, url: str, *, source: Path | None = SAMPLE_APP, expected: str | None = "1.0.0",
@@ -115,7 +52,7 @@ def values(result: AnalyzerResult) -> dict[str, float | None]:
 
 # -- smoke ------------------------------------------------------------------------------------------
 
-def test_smoke_passes_on_the_good_app(good_app: App):
+def test_smoke_passes_on_the_good_app(good_app):
     result = analyze("smoke", good_app.url)
     assert values(result) == {"smoke_passed": 100.0}
     assert [c["name"] for c in result.details["checks"]] == ["health", "version", "openapi", "metrics",
@@ -123,7 +60,7 @@ def test_smoke_passes_on_the_good_app(good_app: App):
     assert all(c["passed"] for c in result.details["checks"]) and result.findings == []
 
 
-def test_smoke_detects_a_version_mismatch(good_app: App):
+def test_smoke_detects_a_version_mismatch(good_app):
     result = analyze("smoke", good_app.url, expected="2.0.0")
     assert values(result)["smoke_passed"] == 80.0
     assert [f.rule_id for f in result.findings] == ["smoke.version"]
@@ -135,13 +72,13 @@ def test_smoke_detects_a_version_mismatch(good_app: App):
 
 # -- e2e --------------------------------------------------------------------------------------------
 
-def test_the_sample_apps_e2e_suite_passes_against_the_good_app(good_app: App):
+def test_the_sample_apps_e2e_suite_passes_against_the_good_app(good_app):
     result = analyze("e2e", good_app.url)
     assert values(result) == {"e2e_passed_ratio": 100.0, "e2e_failed": 0.0}
     assert result.details["suite"] == "tests_e2e" and result.details["tests"] >= 10
 
 
-def test_e2e_failures_are_counted_with_the_failing_tests(good_app: App):
+def test_e2e_failures_are_counted_with_the_failing_tests(good_app):
     result = analyze("e2e", good_app.url, expected="9.9.9")  # the suite checks EXPECTED_VERSION
     measured = values(result)
     assert measured["e2e_failed"] >= 1 and measured["e2e_passed_ratio"] < 100
@@ -150,7 +87,7 @@ def test_e2e_failures_are_counted_with_the_failing_tests(good_app: App):
 
 # -- fuzz -------------------------------------------------------------------------------------------
 
-def test_fuzzing_finds_no_server_error_on_the_good_app(good_app: App):
+def test_fuzzing_finds_no_server_error_on_the_good_app(good_app):
     result = analyze("fuzz", good_app.url)
     measured = values(result)
     assert measured["fuzz_server_errors"] == 0 and measured["fuzz_failures"] == 0
@@ -158,7 +95,7 @@ def test_fuzzing_finds_no_server_error_on_the_good_app(good_app: App):
     assert result.details["config_file"] == str(SAMPLE_APP / "schemathesis.toml")
 
 
-def test_fuzzing_finds_the_server_errors_of_the_erroring_app(erroring_app: App):
+def test_fuzzing_finds_the_server_errors_of_the_erroring_app(erroring_app):
     result = analyze("fuzz", erroring_app.url)
     measured = values(result)
     assert measured["fuzz_server_errors"] > 0
@@ -170,7 +107,7 @@ def test_fuzzing_finds_the_server_errors_of_the_erroring_app(erroring_app: App):
 
 # -- load + Great Expectations ----------------------------------------------------------------------
 
-def test_load_on_the_good_app_meets_the_expectations(good_app: App):
+def test_load_on_the_good_app_meets_the_expectations(good_app):
     result = analyze("load", good_app.url)
     measured = values(result)
     assert measured["load_p95_ms"] < 2000 and measured["load_error_rate"] == 0 and measured["load_rps"] > 0
@@ -182,7 +119,7 @@ def test_load_on_the_good_app_meets_the_expectations(good_app: App):
     assert {"GET /health", "GET /api/v1/items"} <= names
 
 
-def test_load_on_the_slow_app_fails_the_gx_expectation_with_the_measured_p95(slow_app: App):
+def test_load_on_the_slow_app_fails_the_gx_expectation_with_the_measured_p95(slow_app):
     result = analyze("load", slow_app.url)
     measured = values(result)
     assert measured["load_p95_ms"] > 2000, result.details
@@ -199,7 +136,7 @@ def test_load_on_the_slow_app_fails_the_gx_expectation_with_the_measured_p95(slo
 
 # -- the gate action through the real CLI -----------------------------------------------------------
 
-def test_gate_action_run_gives_the_good_app_pass_and_records_it(good_app: App, tmp_path: Path, capsys):
+def test_gate_action_run_gives_the_good_app_pass_and_records_it(good_app, tmp_path: Path, capsys):
     ledger = f"sqlite:///{tmp_path / 'ledger.db'}"
     code = testing.main(["run", "--url", good_app.url + "/", "--source", str(SAMPLE_APP), "--expected-version",
                          "1.0.0", "--application", "inventory", "--fuzz-phases", "fuzzing",
@@ -223,7 +160,7 @@ def test_gate_action_run_gives_the_good_app_pass_and_records_it(good_app: App, t
     assert record["status"] == "PASS"
 
 
-def test_model_eval_runs_with_a_deployed_url(good_app: App):
+def test_model_eval_runs_with_a_deployed_url(good_app):
     result = analyze("model_eval", good_app.url, source=ML_APP)
     assert values(result)["model_accuracy"] >= 90
     assert result.details["gpu"]["device"] in ("cpu", "cuda")

@@ -10,17 +10,13 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import httpx
 import pytest
@@ -29,68 +25,12 @@ from golive.agents import _cli, verification
 from golive.agents.verification_kube import count_error_lines
 from golive.models import CriterionStatus, VerdictStatus
 
-SAMPLE_APP = Path(__file__).resolve().parents[2] / "include" / "sample_app"
 HTTP = verification.HTTP_ANALYZERS
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class App:
-    """A running sample app: its URL and the file its stdout/stderr go to."""
-
-    url: str
-    log: Path
-    proc: subprocess.Popen[bytes]
-
-    def log_text(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-
-def start_sample_app(tmp: Path, **env: str) -> App:
-    port = free_port()
-    log = tmp / f"app-{port}.log"
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
-    full_env.update({"HOST": "127.0.0.1", "PORT": str(port), "APP_VERSION": "1.0.0",
-                     "RATE_LIMIT_PER_MINUTE": "600", "PYTHONUNBUFFERED": "1", **env})
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=SAMPLE_APP, env=full_env, stdout=out,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"the sample app exited with {proc.returncode}: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return App(url=url, log=log, proc=proc)
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    stop(proc)
-    raise AssertionError(f"the sample app did not answer /health in 30 s: {log.read_text()[-2000:]}")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=10)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
-def sample_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    app = start_sample_app(tmp_path_factory.mktemp("sample-app"))
-    try:
-        yield app
-    finally:
-        stop(app.proc)
+def sample_app(sample_app_factory):
+    return sample_app_factory("verification", RATE_LIMIT_PER_MINUTE="600", ACCESS_LOG="true")
 
 
 def ctx(url: str, expected: str | None = "1.0.0", **options: object) -> _cli.Context:
@@ -103,7 +43,7 @@ def criteria(results):
 
 # -- the sample app -----------------------------------------------------------------------------------
 
-def test_sample_app_passes_every_http_check_and_logs_no_errors(sample_app: App):
+def test_sample_app_passes_every_http_check_and_logs_no_errors(sample_app):
     spec_http = {name: verification.REGISTRY[name] for name in HTTP}
     context = ctx(sample_app.url)
     first = _cli.run_analyzers(spec_http, context, [n for n in HTTP if n != "ratelimit"])
@@ -126,7 +66,7 @@ def test_sample_app_passes_every_http_check_and_logs_no_errors(sample_app: App):
     assert log.lines > 600 and log.count == 0, log.first
 
 
-def test_version_mismatch_is_detected_with_both_values(sample_app: App):
+def test_version_mismatch_is_detected_with_both_values(sample_app):
     result = verification.REGISTRY["version"](ctx(sample_app.url, expected="2.0.0"))
     assert result.value("version_matches") == 0
     criterion = criteria([result])["version"]
@@ -140,7 +80,7 @@ def test_version_mismatch_is_detected_with_both_values(sample_app: App):
     assert "no --expected-version given (running version '1.0.0'" in criteria([unknown])["version"].reason
 
 
-def test_cli_analyze_version_against_the_sample_app(sample_app: App):
+def test_cli_analyze_version_against_the_sample_app(sample_app):
     out = subprocess.run([sys.executable, "-m", "golive.agents.verification", "analyze", "--tool", "version",
                           "--url", sample_app.url + "/", "--expected-version", "v1.0.0"],
                          capture_output=True, text=True, timeout=60)
@@ -151,8 +91,8 @@ def test_cli_analyze_version_against_the_sample_app(sample_app: App):
     assert payload["details"]["running"] == "1.0.0"
 
 
-def test_fault_mode_errors_keeps_health_ok_and_fills_the_log(tmp_path: Path):
-    app = start_sample_app(tmp_path, FAULT_MODE="errors", FAULT_ERROR_RATE="1.0")
+def test_fault_mode_errors_keeps_health_ok_and_fills_the_log(sample_app_factory):
+    app = sample_app_factory("errors", RATE_LIMIT_PER_MINUTE="600", FAULT_MODE="errors", FAULT_ERROR_RATE="1.0")
     try:
         health = verification.REGISTRY["health"](ctx(app.url))
         assert health.error is None and health.value("health_ok") == 1
@@ -163,7 +103,7 @@ def test_fault_mode_errors_keeps_health_ok_and_fills_the_log(tmp_path: Path):
         assert log.count >= 4
         assert any("injected fault" in line for _, line in log.first)
     finally:
-        stop(app.proc)
+        app.stop()
 
 
 # -- an insecure application --------------------------------------------------------------------------
@@ -270,7 +210,9 @@ def test_insecure_app_fails_every_live_hardening_check(insecure_app: str):
 # -- nothing listening --------------------------------------------------------------------------------
 
 def test_unreachable_url_is_no_data_never_a_pass():
-    url = f"http://127.0.0.1:{free_port()}"
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     results = _cli.run_analyzers(verification.REGISTRY, ctx(url, burst_max=50), list(HTTP))
     for result in results:
         assert result.error and "could not be reached" in result.error, (result.tool, result.error)

@@ -7,14 +7,6 @@ healthy canary are started with ``python -m app``; ``generate_traffic`` drives e
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -30,80 +22,18 @@ REQUESTS = 300  # binomial sd of a 0.5 error rate over 300 requests ≈ 0.029
 P95_FLOOR = 0.25
 
 
-@dataclass
-class App:
-    """One running sample-app process."""
-
-    name: str
-    url: str
-    proc: subprocess.Popen[bytes]
-    log: Path
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start(name: str, tmp: Path, fault_mode: str, version: str) -> App:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FAULT_", "APP_", "RATE_LIMIT"))}
-    env.update({
-        "HOST": "127.0.0.1", "PORT": str(port), "FAULT_MODE": fault_mode, "FAULT_ERROR_RATE": "0.5",
-        "APP_VERSION": version, "RATE_LIMIT_PER_MINUTE": "0", "ACCESS_LOG": "false", "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-    })
-    log = tmp / f"{name}.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=SAMPLE_APP, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    return App(name, f"http://127.0.0.1:{port}", proc, log)
-
-
-def _wait_ready(app: App, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if app.proc.poll() is not None:
-            pytest.fail(f"sample app {app.name} exited with {app.proc.returncode}:\n{app.log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{app.url}/health", timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"sample app {app.name} did not answer /health within 60 s:\n{app.log.read_text()[-3000:]}")
-
-
-def _stop(app: App) -> None:
-    if app.proc.poll() is None:
-        os.killpg(app.proc.pid, signal.SIGTERM)
-        try:
-            app.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(app.proc.pid, signal.SIGKILL)
-            app.proc.wait(timeout=15)
-
-
 @pytest.fixture(scope="module")
-def apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, App]]:
-    if not (SAMPLE_APP / "app" / "__main__.py").is_file():
-        pytest.fail(f"the sample application is missing at {SAMPLE_APP}")
-    tmp = tmp_path_factory.mktemp("sample-apps")
-    started: dict[str, App] = {}
-    try:
-        for name, fault, version in (("stable", "none", "1.0.0"), ("bad-canary", "errors", "1.1.0"),
-                                     ("good-canary", "none", "1.1.1")):
-            started[name] = _start(name, tmp, fault, version)
-        deadline = time.monotonic() + 60
-        for app in started.values():
-            _wait_ready(app, deadline)
-        yield started
-    finally:
-        for app in started.values():
-            _stop(app)
+def apps(sample_app_factory) -> dict:
+    started = {name: sample_app_factory(name, wait=False, FAULT_MODE=fault, FAULT_ERROR_RATE="0.5", APP_VERSION=version,
+                                        RATE_LIMIT_PER_MINUTE="0", LOG_LEVEL="WARNING")
+               for name, fault, version in (("stable", "none", "1.0.0"), ("bad-canary", "errors", "1.1.0"),
+                                            ("good-canary", "none", "1.1.1"))}
+    for app in started.values():  # started side by side, then awaited: one start-up time, not three
+        sample_app_factory.wait_ready(app)
+    return started
 
 
-def _measure(app: App) -> TrafficWindow:
+def _measure(app) -> TrafficWindow:
     """Scrape, drive REQUESTS requests at /api/v1/items (401 or injected 500) and /version, scrape again."""
     metrics = f"{app.url}/metrics"
     with httpx.Client(timeout=10.0) as client:
@@ -115,7 +45,7 @@ def _measure(app: App) -> TrafficWindow:
     return window(before, after)
 
 
-def test_broken_canary_fails_and_healthy_canary_passes(apps: dict[str, App]) -> None:
+def test_broken_canary_fails_and_healthy_canary_passes(apps: dict) -> None:
     stable = _measure(apps["stable"])
     bad = _measure(apps["bad-canary"])
     good = _measure(apps["good-canary"])

@@ -243,3 +243,26 @@ def test_warning_asks_a_human_and_records_decision_and_approver(ledger, monkeypa
         assert op.execute_complete(ctx(ti), event)["approver"] == "alice"
     row = recorded_approval(ledger)
     assert (row["decision"], row["approver"]) == (decision, "alice")
+
+
+@pytest.mark.parametrize(("environment", "asks"), [("prod", True), ("dev", False)])
+def test_promotion_to_prod_always_asks(ledger, monkeypatch, environment, asks):
+    from airflow.providers.standard.operators import hitl
+
+    summary = _gate_summary(ledger, 95.0)
+    assert summary["status"] == "PASS"
+    asked = {}
+    monkeypatch.setattr(hitl, "upsert_hitl_detail", lambda **kw: asked.update(kw))
+    op = GateApprovalOperator(task_id="approval", gate_task_id="g.gate", ask_in_environments=("prod",),
+                              request_task_id="start.validate_request")
+    ti = FakeTI("promotion.approval", xcoms={"g.gate": summary})
+    ti.xcoms["start.validate_request"] = {**REQUEST, "environment": environment}
+    ti.id = "00000000-0000-0000-0000-000000000002"
+    if asks:
+        with pytest.raises(BaseException) as parked:
+            op.execute(ctx(ti))
+        assert type(parked.value).__name__ in ("TaskAwaitingInput", "TaskDeferred")
+        assert asked["subject"].startswith("golive: promote shop")
+    else:
+        assert op.execute(ctx(ti))["decision"] == "not-required"
+        assert asked == {}
