@@ -19,3 +19,20 @@ def pull_request(context: Any, request_task_id: str) -> dict[str, Any]:
     if not isinstance(request, dict) or "application" not in request:
         raise ValueError(f"task {request_task_id!r} pushed no validated request; it must run first")
     return request
+
+
+def require_phase_reached(context: Any, phase_task_id: str | None) -> None:
+    """Skip an ``all_done`` step whose phase was never reached (its entry task did not succeed).
+
+    ``all_done`` lets a step run after predecessors that failed (the scoring after a crashed
+    analyzer pod) — but also after a phase whose entry was upstream_failed; this tells them apart.
+    """
+    if not phase_task_id:
+        return
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    ti = context["ti"]
+    state = ti.get_task_states(dag_id=ti.dag_id, run_ids=[ti.run_id], task_ids=[phase_task_id]).get(
+        ti.run_id, {}).get(phase_task_id)
+    if state != "success":
+        raise AirflowSkipException(f"phase not reached: {phase_task_id} is {state}")

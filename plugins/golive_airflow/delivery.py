@@ -146,12 +146,16 @@ def promotion_phase() -> TaskGroup:
 
 
 def rollback_phase(watched: Sequence) -> TaskGroup:
-    """Roll back when any delivery step failed after the deploy started; verify and record it."""
+    """Roll back when any step failed and this run deployed; verify and record it.
+
+    ``decide`` waits for the delivery chain to settle (``all_done``) and reads the run's task
+    states: a failure anywhere (a gate, a rejected approval, a crashed step) after a deploy rolls back.
+    """
     with TaskGroup("rollback", tooltip="Rollback: restore the previous revision, verify, record") as group:
 
-        @task(task_id="decide", trigger_rule="one_failed")
+        @task(task_id="decide", trigger_rule="all_done")
         def decide() -> dict:
-            """Skip when this run deployed nothing; otherwise name the failed steps."""
+            """Skip when this run deployed nothing or nothing failed; otherwise name the failed steps."""
             return tasks.rollback_reason(get_current_context(), deploy_task_id=DEPLOY_TASK_ID)
 
         decision = decide()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import pairwise
 
+from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import TaskGroup, get_current_context, task
 from pydantic import BaseModel
 
@@ -75,16 +76,23 @@ def agent_gate_phase(group_id: str, *, agent: str, analyzers: Sequence[str],
     gate_name = gate or scoring.gate
     delivery = scoring.subject_field != "ref"
     with TaskGroup(group_id, tooltip=tooltip or f"{agent} agent and its gate") as group:
+        # The phase's entry. Steps that run "after the previous one, whatever its outcome" (chained
+        # and late analyzers, the scoring) are all_done and skip themselves unless it succeeded,
+        # so a phase that was never reached records nothing.
+        begin = EmptyOperator(task_id="begin")
 
         def pod(tool: str, **kwargs) -> AgentPodOperator:
-            return AgentPodOperator(task_id=tool, agent=agent, action="analyze",
-                                    agent_args=["--tool", tool, *target_args],
-                                    profile=(profiles or {}).get(tool, "cpu"), **kwargs)
+            analyzer = AgentPodOperator(task_id=tool, agent=agent, action="analyze",
+                                        agent_args=["--tool", tool, *target_args],
+                                        profile=(profiles or {}).get(tool, "cpu"), **kwargs)
+            begin >> analyzer
+            return analyzer
 
         first = [pod(tool) for tool in analyzers if tool not in late]
         serial = [p for tool in one_at_a_time for p in first if p.task_id.rsplit(".", 1)[-1] == tool]
         for before, after in pairwise(serial):
             after.trigger_rule = "all_done"
+            after.phase_task_id = begin.task_id
             before >> after
         if only_for_ml:
 
@@ -95,20 +103,22 @@ def agent_gate_phase(group_id: str, *, agent: str, analyzers: Sequence[str],
                 return plan.get("routing", {}).get("profile") == "gpu"
 
             check = is_ml_workload()
+            begin >> check
             for p in first:
                 if p.task_id.rsplit(".", 1)[-1] in only_for_ml:
                     check >> p
         pods = list(first)
         for tool in late:
-            late_pod = pod(tool, evidence_task_ids=[p.task_id for p in first], trigger_rule="all_done")
+            late_pod = pod(tool, evidence_task_ids=[p.task_id for p in first], trigger_rule="all_done",
+                           phase_task_id=begin.task_id)
             first >> late_pod
             pods.append(late_pod)
         score = scoring(task_id="score", analyzer_task_ids=[p.task_id for p in pods],
-                        request_task_id=REQUEST_TASK_ID, gate=gate_name)
+                        request_task_id=REQUEST_TASK_ID, gate=gate_name, phase_task_id=begin.task_id)
         sensor = VerificationGateSensor(task_id="gate", gate=gate_name, request_task_id=REQUEST_TASK_ID,
                                         subject_field=scoring.subject_field, same_run=delivery)
         approval = GateApprovalOperator(task_id="approval", gate_task_id=sensor.task_id)
-        pods >> score >> sensor >> approval
+        [begin, *pods] >> score >> sensor >> approval
     return group
 
 

@@ -110,7 +110,7 @@ def record_revision(context: Any, pod_task_id: str, action: str, ledger_conn_id:
 
 
 def rollback_reason(context: Any, deploy_task_id: str) -> dict:
-    """Why the run rolls back (the failed tasks), or skip when nothing was deployed by this run."""
+    """Why the run rolls back (the failed tasks); skip when this run deployed nothing or nothing failed."""
     from airflow.sdk.exceptions import AirflowSkipException
 
     ti = context["ti"]
@@ -119,6 +119,8 @@ def rollback_reason(context: Any, deploy_task_id: str) -> dict:
     failed = sorted(t for t, s in states.items() if s == "failed")
     if not isinstance(deployed, dict) and deploy_task_id not in failed:
         raise AirflowSkipException("this run deployed nothing: nothing to roll back")
+    if not failed:
+        raise AirflowSkipException("nothing failed: nothing to roll back")
     return {"reason": f"failed: {', '.join(failed) or 'unknown'}", "failed_tasks": failed}
 
 

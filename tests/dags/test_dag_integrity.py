@@ -107,18 +107,24 @@ def test_golive_delivery_phases_in_order_with_rollback(dagbag):
     assert "preparation.quality.approval" in upstream("infrastructure.secrets")
     assert "infrastructure.secrets" in upstream("monitoring.setup")
     assert "monitoring.record" in upstream("deployment.deploy")
-    assert {"deployment.record"} <= upstream("verification.rollout")
-    assert "verification.approval" in upstream("testing.smoke")
-    assert upstream("testing.load") == {"testing.fuzz"}  # load never overlaps the fuzzer
-    assert upstream("testing.model_eval") == {"testing.is_ml_workload"}
+    assert upstream("verification.begin") == {"deployment.record"}
+    assert upstream("verification.rollout") == {"verification.begin"}
+    assert upstream("testing.begin") == {"verification.approval"}
+    assert upstream("testing.load") == {"testing.fuzz", "testing.begin"}  # load never overlaps the fuzzer
+    assert upstream("testing.model_eval") == {"testing.is_ml_workload", "testing.begin"}
+    # steps that run whatever their predecessors did still skip when their phase was not reached
+    for task_id in ("testing.load", "testing.score", "verification.ratelimit", "verification.score"):
+        task = dag.get_task(task_id)
+        assert task.trigger_rule == "all_done" and task.phase_task_id == task_id.split(".")[0] + ".begin"
     assert dag.get_task("testing.model_eval").container_resources.limits["nvidia.com/gpu"] == "1"
     assert "testing.approval" in upstream("canary.is_canary")
+    assert dag.get_task("preparation.security.checklist").phase_task_id == "preparation.security.begin"
     steps = sorted(t for t in dag.task_ids if t.startswith("canary.step_"))
     assert steps == ["canary.step_25", "canary.step_50"]
     assert dag.get_task("promotion.approval").ask_in_environments == ("prod",)
     assert dag.get_task("promotion.approval").trigger_rule == "none_failed"
     decide = dag.get_task("rollback.decide")
-    assert decide.trigger_rule == "one_failed" and "promotion.record" in decide.upstream_task_ids
+    assert decide.trigger_rule == "all_done" and "promotion.record" in decide.upstream_task_ids
     assert {"promotion.record", "rollback.record"} <= upstream("finish.final_report")
     rollback = dag.get_task("rollback.rollback")
     assert rollback.evidence_task_ids == ["deployment.deploy"]

@@ -266,3 +266,15 @@ def test_promotion_to_prod_always_asks(ledger, monkeypatch, environment, asks):
     else:
         assert op.execute(ctx(ti))["decision"] == "not-required"
         assert asked == {}
+
+
+def test_scoring_skips_when_its_phase_was_never_reached(ledger):
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    ti = FakeTI()
+    ti.states = {"g.begin": "upstream_failed"}
+    op = DemoScoring(task_id="score", analyzer_task_ids=["g.cov"], request_task_id="start.validate_request",
+                     phase_task_id="g.begin")
+    with pytest.raises(AirflowSkipException, match="phase not reached: g.begin is upstream_failed"):
+        op.execute(ctx(ti))
+    assert ledger.latest_evaluation(gate="demo", application="shop", ref="v1") is None

@@ -11,6 +11,7 @@ from kubernetes.client import models as k8s
 
 from golive.routing import PodProfile, profile_named
 from golive.settings import get_settings
+from golive_airflow.context import require_phase_reached
 
 
 def _resources(profile: PodProfile) -> k8s.V1ResourceRequirements:
@@ -35,19 +36,22 @@ class AgentPodOperator(KubernetesPodOperator):
         toleration and the GPU node selector (see ``golive.routing.gpu_profile``).
     :param evidence_task_ids: tasks whose results (findings dropped, to stay small) this pod receives
         as a JSON list in ``$GOLIVE_EVIDENCE`` — for steps that build on others (the checklist, a rollback).
+    :param phase_task_id: for an ``all_done`` step: its phase's entry task; the pod is skipped
+        (not started) when that task did not succeed.
     :param kwargs: anything ``KubernetesPodOperator`` takes (overrides the defaults set here).
     """
 
     EVIDENCE_ENV = "GOLIVE_EVIDENCE"
 
     def __init__(self, *, agent: str, action: str, agent_args: Sequence[str] = (), profile: str = "cpu",
-                 evidence_task_ids: Sequence[str] = (), **kwargs: Any) -> None:
+                 evidence_task_ids: Sequence[str] = (), phase_task_id: str | None = None, **kwargs: Any) -> None:
         settings = get_settings()
         chosen = profile_named(profile)
         self.agent = agent
         self.action = action
         self.profile = chosen.name
         self.evidence_task_ids = list(evidence_task_ids)
+        self.phase_task_id = phase_task_id
         defaults: dict[str, Any] = {
             "kubernetes_conn_id": settings.kubernetes_conn_id,
             "namespace": settings.agent_namespace,
@@ -77,6 +81,7 @@ class AgentPodOperator(KubernetesPodOperator):
 
     def execute(self, context: Any) -> Any:
         """Hand the evidence (if any) to the pod through its environment, then run it."""
+        require_phase_reached(context, self.phase_task_id)
         if self.evidence_task_ids:
             evidence = []
             for task_id in self.evidence_task_ids:

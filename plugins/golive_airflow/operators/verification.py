@@ -17,7 +17,7 @@ from airflow.sdk.exceptions import AirflowSkipException
 
 from golive.models import AnalyzerResult, Verdict
 from golive.settings import get_settings
-from golive_airflow.context import pull_request, record_key
+from golive_airflow.context import pull_request, record_key, require_phase_reached
 from golive_airflow.hooks.ledger import LedgerHook
 
 
@@ -29,6 +29,8 @@ class GateScoringOperator(BaseOperator):
     :param request_task_id: the task that pushed the validated request (application, ref, threshold).
     :param ledger_conn_id: connection of the ledger (``golive_ledger``).
     :param gate: gate name recorded with the verdict (default: the class's, e.g. ``canary-10``).
+    :param phase_task_id: the phase's entry task; when it did not succeed the phase was never
+        reached and the step skips itself instead of scoring nothing.
     """
 
     agent: str = ""
@@ -39,12 +41,14 @@ class GateScoringOperator(BaseOperator):
     ui_color = "#e8f4ea"
 
     def __init__(self, *, analyzer_task_ids: Sequence[str], request_task_id: str,
-                 ledger_conn_id: str | None = None, gate: str | None = None, **kwargs: Any) -> None:
+                 ledger_conn_id: str | None = None, gate: str | None = None, phase_task_id: str | None = None,
+                 **kwargs: Any) -> None:
         kwargs.setdefault("trigger_rule", "all_done")  # score even when an analyzer pod failed
         super().__init__(**kwargs)
         if gate:
             self.gate = gate
         self.analyzer_task_ids = list(analyzer_task_ids)
+        self.phase_task_id = phase_task_id
         self.request_task_id = request_task_id
         self.ledger_conn_id = ledger_conn_id or get_settings().ledger_conn_id
 
@@ -92,6 +96,7 @@ class GateScoringOperator(BaseOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         """Score, record, and return a short summary for XCom (the full record is in the ledger)."""
+        require_phase_reached(context, self.phase_task_id)
         request = pull_request(context, self.request_task_id)
         results = self.collect(context)
         verdict = self.score(results, float(request.get("quality_threshold", 85.0)))
