@@ -76,5 +76,7 @@ bundled sample application live.
     start >> preparation >> delivery[0]
     for before, after in pairwise(delivery):
         before >> after
+    testing, promotion = delivery[4], delivery[6]
+    testing >> promotion  # promotion also follows testing directly: the canary steps may be skipped
     rollback = rollback_phase([delivery[-1]])
     [delivery[-1], rollback] >> finish_phase()

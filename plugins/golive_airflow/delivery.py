@@ -23,7 +23,7 @@ from golive_airflow.operators.verification import (
     DeploymentVerificationOperator,
     TestingOperator,
 )
-from golive_airflow.phases import REQUEST_TASK_ID, agent_gate_phase, request_field
+from golive_airflow.phases import REQUEST_TASK_ID, agent_gate_phase, request_field, xcom_field
 
 DEPLOY_TASK_ID = "deployment.deploy"
 PLAN_TASK_ID = "start.plan"
@@ -31,7 +31,7 @@ PLAN_TASK_ID = "start.plan"
 
 def deploy_field(name: str) -> str:
     """Jinja template for one field of the deploy step's result."""
-    return f"{{{{ ti.xcom_pull(task_ids='{DEPLOY_TASK_ID}')['{name}'] }}}}"
+    return xcom_field(DEPLOY_TASK_ID, name)
 
 
 APP_ARGS = ("--application", request_field("application"), "--namespace", request_field("namespace"))
@@ -137,9 +137,10 @@ def canary_phase(weights: Sequence[int]) -> TaskGroup:
 def promotion_phase() -> TaskGroup:
     """Promote the new version (blue-green switch, canary to 100 %); prod always asks a human first."""
     with TaskGroup("promotion", tooltip="Promotion: approval for prod, then switch/promote") as group:
+        # after testing, and after the canary steps when there were any (skipped for other strategies)
         approval = GateApprovalOperator(task_id="approval", gate_task_id="testing.gate",
                                         ask_in_environments=("prod",), request_task_id=REQUEST_TASK_ID,
-                                        trigger_rule="none_failed")
+                                        trigger_rule="none_failed_min_one_success")
         promote = _deployment_pod("promote", "promote")
         approval >> promote >> _recorder("record", promote, "promote")
     return group
@@ -159,8 +160,7 @@ def rollback_phase(watched: Sequence) -> TaskGroup:
             return tasks.rollback_reason(get_current_context(), deploy_task_id=DEPLOY_TASK_ID)
 
         decision = decide()
-        rollback = _deployment_pod("rollback", "rollback", "--reason",
-                                   "{{ ti.xcom_pull(task_ids='rollback.decide')['reason'] }}",
+        rollback = _deployment_pod("rollback", "rollback", "--reason", xcom_field("rollback.decide", "reason"),
                                    evidence_task_ids=[DEPLOY_TASK_ID])
 
         @task(task_id="record")

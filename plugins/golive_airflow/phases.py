@@ -22,9 +22,18 @@ from golive_airflow.sensors.gate import VerificationGateSensor
 REQUEST_TASK_ID = "start.validate_request"
 
 
+def xcom_field(task_id: str, name: str) -> str:
+    """Jinja template for one field of a task's XCom result (rendered into pod argv, never a shell).
+
+    Renders empty when the task pushed nothing — a step whose phase was never reached must get as
+    far as skipping itself instead of failing while its arguments are rendered.
+    """
+    return f"{{{{ (ti.xcom_pull(task_ids='{task_id}') or {{}}).get('{name}', '') }}}}"
+
+
 def request_field(name: str, request_task_id: str = REQUEST_TASK_ID) -> str:
-    """Jinja template for one field of the validated request (rendered into pod argv, never a shell)."""
-    return f"{{{{ ti.xcom_pull(task_ids='{request_task_id}')['{name}'] }}}}"
+    """Jinja template for one field of the validated request."""
+    return xcom_field(request_task_id, name)
 
 
 def start_phase(model: type[BaseModel], *, with_plan: bool = True) -> TaskGroup:

@@ -122,7 +122,8 @@ def test_golive_delivery_phases_in_order_with_rollback(dagbag):
     steps = sorted(t for t in dag.task_ids if t.startswith("canary.step_"))
     assert steps == ["canary.step_25", "canary.step_50"]
     assert dag.get_task("promotion.approval").ask_in_environments == ("prod",)
-    assert dag.get_task("promotion.approval").trigger_rule == "none_failed"
+    assert dag.get_task("promotion.approval").trigger_rule == "none_failed_min_one_success"
+    assert upstream("promotion.approval") == {"testing.approval", "canary.analysis_50.approval"}
     decide = dag.get_task("rollback.decide")
     assert decide.trigger_rule == "all_done" and "promotion.record" in decide.upstream_task_ids
     assert {"promotion.record", "rollback.record"} <= upstream("finish.final_report")

@@ -57,13 +57,21 @@ def report_dir(env: dict[str, str], run_id: str) -> Path:
     return GoliveSettings(home=Path(env["GOLIVE_HOME"])).run_report_dir(run_id)
 
 
-def test_demo_go_live_passes_both_gates(env):
+def test_demo_go_live_passes_every_gate_and_deploys_rolling(env, localkube):
     rc, log = go_live(env, {"application": "sample-app", "version": "1.0.0", "source": SAMPLE_APP_SOURCE})
     _, report = latest_run(env, "sample-app")
     gates = {e["gate"]: e for e in report["evaluations"]}
     assert rc == 0, log[-8000:]
     assert report["run"]["status"] == "succeeded"
-    assert {g: e["status"] for g, e in gates.items()} == {"security": "PASS", "quality": "PASS"}
+    assert {g: e["status"] for g, e in gates.items()} == {"security": "PASS", "quality": "PASS",
+                                                          "verification": "PASS", "testing": "PASS"}
+    assert [r["action"] for r in report["revisions"]] == ["deploy", "promote"]
+    assert report["revisions"][0]["version"] == "1.0.0" and "rollbacks" not in report
+    monitoring = next(p for p in report["phases"] if p["phase"] == "monitoring")
+    assert monitoring["summary"]["valid"] and len(monitoring["summary"]["applied"]) == 3
+    core = localkube.core_v1()
+    assert core.read_namespaced_config_map("sample-app-prometheus-rules", "golive-apps").data
+    assert core.read_namespaced_secret("sample-app-secrets", "golive-apps").data["APP_SECRET_KEY"]
     assert all(e["approval"]["decision"] == "not-required" for e in gates.values())
     coverage = next(c for c in gates["quality"]["criteria"] if c["name"] == "test_coverage")
     assert coverage["key"] and coverage["value"] >= 80

@@ -13,4 +13,4 @@ ANALYZERS: dict[str, tuple[str, ...]] = {
     "canary": ("analysis",),
 }
 #: agent → analyzers that run after the others, with their results as evidence.
-LATE: dict[str, tuple[str, ...]] = {"security": ("checklist",), "verification": ("ratelimit",)}
+LATE: dict[str, tuple[str, ...]] = {"security": ("checklist",), "verification": ("logs", "ratelimit")}

@@ -60,8 +60,9 @@ REGISTRY: dict[str, _cli.Analyzer] = {
     "ratelimit": run_ratelimit,
 }
 ANALYZERS: tuple[str, ...] = tuple(REGISTRY)
-#: Analyzers ``verify`` runs after the others: the burst empties the rate-limit bucket the others need.
-LATE: tuple[str, ...] = ("ratelimit",)
+#: Analyzers ``verify`` runs after the others: the burst empties the rate-limit bucket the others need,
+#: and the logs are read once the HTTP checks have exercised the new version (its errors show there).
+LATE: tuple[str, ...] = ("logs", "ratelimit")
 KUBERNETES_ANALYZERS: tuple[str, ...] = ("rollout", "pods", "logs")
 HTTP_ANALYZERS: tuple[str, ...] = ("health", "version", "headers", "cors", "password", "ratelimit")
 
