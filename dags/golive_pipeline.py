@@ -20,7 +20,7 @@ from golive_airflow.delivery import (
     verification_phase,
 )
 from golive_airflow.operators.verification import QualityVerificationOperator, SecurityHardeningOperator
-from golive_airflow.params import params_from_model
+from golive_airflow.params import attach_params
 from golive_airflow.phases import agent_gate_phase, finish_phase, start_phase
 
 with DAG(
@@ -62,7 +62,6 @@ bundled sample application live.
     catchup=False,
     max_active_runs=4,
     default_args=DEFAULT_ARGS,
-    params=params_from_model(GoLiveRequest, SAMPLE_REQUEST),
     tags=["golive", "go-live", "gates"],
 ) as dag:
     start = start_phase(GoLiveRequest)
@@ -80,3 +79,5 @@ bundled sample application live.
     testing >> promotion  # promotion also follows testing directly: the canary steps may be skipped
     rollback = rollback_phase([delivery[-1]])
     [delivery[-1], rollback] >> finish_phase()
+
+attach_params(dag, GoLiveRequest, SAMPLE_REQUEST)

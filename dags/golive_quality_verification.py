@@ -6,7 +6,7 @@ from golive.agents.catalog import ANALYZERS
 from golive.models import QualitySubmission
 from golive_airflow.dag_defaults import DEFAULT_ARGS, SAMPLE_REQUEST, START_DATE
 from golive_airflow.operators.verification import QualityVerificationOperator
-from golive_airflow.params import params_from_model
+from golive_airflow.params import attach_params
 from golive_airflow.phases import agent_gate_phase, finish_phase, start_phase
 
 with DAG(
@@ -27,9 +27,10 @@ asks for approval on WARNING, and writes the report.
     catchup=False,
     max_active_runs=8,
     default_args=DEFAULT_ARGS,
-    params=params_from_model(QualitySubmission, {k: SAMPLE_REQUEST[k] for k in ("application", "source")}),
     tags=["golive", "quality", "submission"],
 ) as dag:
     start_phase(QualitySubmission, with_plan=False) >> agent_gate_phase(
         "quality", agent="quality", analyzers=ANALYZERS["quality"], scoring=QualityVerificationOperator,
     ) >> finish_phase()
+
+attach_params(dag, QualitySubmission, {k: SAMPLE_REQUEST[k] for k in ("application", "source")})
