@@ -331,7 +331,11 @@ class Kubelet:
         termination_log.write_bytes(b"")
         mounts.setdefault(spec.get("terminationMessagePath") or "/dev/termination-log", str(termination_log))
         cwd = str(runtime.pod_dir / "work")
-        if spec.get("workingDir"):
+        if image.entry is not None and not container.spec.get("workingDir") and image.entry.working_dir:
+            # the image's WORKDIR from the catalog is a host directory holding the image's files: a
+            # volume mounted at a parent path (an emptyDir on /tmp, say) must not hide it
+            cwd = image.entry.working_dir
+        elif spec.get("workingDir"):
             mapped = map_path(spec["workingDir"], mounts)
             if mapped == spec["workingDir"] and not os.path.isdir(mapped):
                 mapped = str(runtime.pod_dir / "rootfs" / spec["workingDir"].lstrip("/"))

@@ -384,3 +384,39 @@ def test_proxy_balances_and_skips_backends_that_close_without_answering() -> Non
             server.close()
 
     asyncio.run(scenario())
+
+
+def test_catalog_workdir_is_not_hidden_by_a_volume_mounted_on_a_parent_path(tmp_path):
+    """An image directory under /tmp stays the working directory even with an emptyDir on /tmp
+    (the sample-app chart mounts one: readOnlyRootFilesystem) — a checkout under /tmp must work."""
+    import time
+
+    from kubernetes.client import (
+        V1Container,
+        V1EmptyDirVolumeSource,
+        V1ObjectMeta,
+        V1Pod,
+        V1PodSpec,
+        V1Volume,
+        V1VolumeMount,
+    )
+
+    from localkube import LocalKube
+
+    app_dir = tmp_path / "image-root"
+    (app_dir / "pkg").mkdir(parents=True)
+    (app_dir / "pkg" / "__init__.py").write_text("")
+    (app_dir / "pkg" / "__main__.py").write_text("import os; print('cwd', os.getcwd())\n")
+    catalog = {"images": {"tmp-image": {"workingDir": str(app_dir), "cmd": ["python", "-m", "pkg"]}}}
+    with LocalKube(state_dir=tmp_path / "state", images=catalog) as kube:
+        core = kube.core_v1()
+        core.create_namespaced_pod("default", V1Pod(metadata=V1ObjectMeta(name="p"), spec=V1PodSpec(
+            restart_policy="Never",
+            containers=[V1Container(name="c", image="tmp-image:1", volume_mounts=[
+                V1VolumeMount(name="tmp", mount_path="/tmp")])],
+            volumes=[V1Volume(name="tmp", empty_dir=V1EmptyDirVolumeSource())])))
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and core.read_namespaced_pod("p", "default").status.phase != "Succeeded":
+            time.sleep(0.1)
+        log = core.read_namespaced_pod_log("p", "default", _preload_content=False).data.decode()
+    assert f"cwd {app_dir}" in log
