@@ -41,7 +41,8 @@ GOOD = [
 def test_rules_cover_every_measurement_and_key_criteria_are_the_documented_ones():
     assert {r.measurement for r in verification.RULES} == set(verification.PRODUCERS)
     assert set(verification.PRODUCERS.values()) == set(verification.ANALYZERS)
-    assert {r.name for r in verification.RULES if r.key} == {"rollout_complete", "pods_ready", "health", "version"}
+    assert {r.name for r in verification.RULES if r.key} == {"rollout_complete", "pods_ready", "health", "version",
+                                                             "error_log_lines"}
     assert sum(r.weight for r in verification.RULES) == 26
     by_name = {r.measurement: r for r in verification.RULES}
     assert (by_name["pod_restarts"].pass_at, by_name["pod_restarts"].warn_at) == (0, 2)

@@ -92,7 +92,7 @@ RULES: list[CriterionRule] = [
     CriterionRule(name="pod_restarts", measurement="pod_restarts", unit="restarts", comparison="<=", pass_at=0,
                   warn_at=2, weight=2, description="container restarts in the current pods"),
     CriterionRule(name="error_log_lines", measurement="error_log_lines", unit="lines", comparison="<=",
-                  pass_at=0, warn_at=3, weight=2,
+                  pass_at=0, warn_at=3, weight=2, key=True,  # a new version that logs errors must not go live
                   description="ERROR / Traceback / CRITICAL lines in the current pods' logs"),
     CriterionRule(name="health", measurement="health_ok", unit="", comparison=">=", pass_at=1, weight=4,
                   key=True, description="/health answers 200 ok on every probe"),
