@@ -1,6 +1,6 @@
 """The demo go-live's wall time and peak resident memory, against the targets (5 min, 2 GiB).
 
-Runs ``python -m golive_airflow.demo`` (state in a throw-away directory unless --state-dir) and
+Runs ``python -m golive_local.demo`` (state in a throw-away directory unless --state-dir) and
 samples the resident memory of its process tree every 0.5 s. Two figures side by side:
 Airflow + localkube (the demo's own session: the ``airflow dags test`` process and localkube's
 server thread) and everything (plus the pods localkube runs as process groups of their own —
@@ -57,7 +57,7 @@ def main() -> int:
     args = parser.parse_args()
     state = Path(args.state_dir or tempfile.mkdtemp(prefix="golive-bench-"))
     env = dict(os.environ)
-    cmd = [sys.executable, "-m", "golive_airflow.demo", "--state-dir", str(state)]
+    cmd = [sys.executable, "-m", "golive_local.demo", "--state-dir", str(state)]
     if args.conf:
         cmd += ["--conf", args.conf]
     peaks = {"own": 0, "total": 0}

@@ -4,4 +4,4 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 "$ROOT/scripts/setup.sh"
-exec "$ROOT/.venv/bin/python" -m golive_airflow.demo "$@"
+exec "$ROOT/.venv/bin/python" -m golive_local.demo "$@"

@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 
 # Airflow reads its configuration at first import: point it at a throw-away home before anything
-# imports it, with the same settings as the demo (golive_airflow.localenv).
+# imports it, with the same settings as the demo (golive_local.env).
 _SESSION_STATE = Path(tempfile.mkdtemp(prefix="golive-tests-"))
 os.environ.setdefault("GOLIVE_TEST_STATE", str(_SESSION_STATE))
-from golive_airflow.localenv import local_env  # noqa: E402 - must precede any airflow import
+from golive_local.env import local_env  # noqa: E402 - must precede any airflow import
 
 for _key, _value in local_env(state_dir=Path(os.environ["GOLIVE_TEST_STATE"])).items():
     os.environ[_key] = _value
@@ -43,27 +43,35 @@ def require_service(name: str, reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """URL of a fresh, empty PostgreSQL database on the machine's server (dropped afterwards)."""
+def postgres_database() -> Iterator[Callable[[str], str]]:
+    """``make(purpose) -> URL`` of a fresh, empty PostgreSQL database (all dropped at session end)."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"golive_test_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        admin.dispose()
-        require_service("PostgreSQL", f"{PG_ADMIN_URL}: {exc}")
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    yield url
-    from sqlalchemy import create_engine as _ce
+    made: list[str] = []
 
-    _ce(url).dispose()
+    def make(purpose: str = "test") -> str:
+        name = f"golive_{purpose}_{uuid.uuid4().hex[:10]}"
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        except Exception as exc:
+            require_service("PostgreSQL", f"{PG_ADMIN_URL}: {exc}")
+        made.append(name)
+        return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+    yield make
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for name in made:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_database) -> str:
+    """URL of a fresh, empty PostgreSQL database on the machine's server (dropped afterwards)."""
+    return postgres_database("test")
 
 
 @pytest.fixture
@@ -84,7 +92,7 @@ def airflow_db() -> dict[str, str]:
     golive DAGs serialized; returns the environment for Airflow subprocesses."""
     import subprocess
 
-    from golive_airflow.localenv import airflow_executable
+    from golive_local.env import airflow_executable
 
     env = dict(os.environ)
     for args in (["db", "migrate"], ["dags", "reserialize"]):

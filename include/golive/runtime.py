@@ -12,6 +12,10 @@ from __future__ import annotations
 import json
 import os
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 MOUNT_MAP_ENV = "LOCALKUBE_MOUNT_MAP"
 XCOM_RETURN_PATH = "/airflow/xcom/return.json"
@@ -33,17 +37,22 @@ def resolve(path: str) -> str:
     return path
 
 
-def write_xcom(payload: object) -> str | None:
+def write_xcom(payload: object, schema: type[BaseModel] | None = None) -> str | None:
     """Write ``payload`` as the pod's XCom return value when the XCom volume is mounted.
 
+    The payload is validated against ``schema`` first (a malformed result fails here, in the pod
+    that made it) and made travel-safe (``golive.results``): 64-bit integers, no NaN, bounded size.
     Returns the path written, or None when this process runs outside a pod that pushes XCom.
     """
+    from golive.results import prepare
+
+    data = prepare(payload, schema)
     path = resolve(XCOM_RETURN_PATH)
     directory = os.path.dirname(path)
     if not os.path.isdir(directory):
         return None
     tmp = f"{path}.tmp"
     with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(payload, fh)
+        json.dump(data, fh, allow_nan=False)
     os.replace(tmp, path)
     return path

@@ -23,3 +23,7 @@ class GateRejected(AirflowFailException):
 
 class GoLiveFailed(AirflowFailException):
     """The go-live failed; raised by the final report after it is written (no retry)."""
+
+
+class NamespaceUnavailable(AirflowFailException):
+    """The pods' namespace is missing and may not be created; names the namespace and the permission."""

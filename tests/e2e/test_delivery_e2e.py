@@ -17,11 +17,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from golive_local.env import airflow_executable, kubernetes_connection
 
 from golive import kube
 from golive.ledger import Ledger
 from golive_airflow.dag_defaults import SAMPLE_APP_SOURCE
-from golive_airflow.localenv import airflow_executable, kubernetes_connection
 
 pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.localkube]
 NAMESPACE = "golive-apps"

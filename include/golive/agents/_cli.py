@@ -72,6 +72,7 @@ from golive.models import (
     VerdictStatus,
     is_git_source,
 )
+from golive.results import GateOutcome
 from golive.scoring import apply_rules, evaluate
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_WARNING, EXIT_SOURCE, EXIT_LEDGER = 0, 1, 2, 3, 4, 5
@@ -552,7 +553,7 @@ def main(spec: AgentSpec, argv: Sequence[str] | None = None) -> int:
             result = guarded(args.tool, spec.registry[args.tool], ctx)
             payload = result.model_dump(mode="json")
             emit(payload)
-            runtime.write_xcom(payload)
+            runtime.write_xcom(payload, AnalyzerResult)
             return EXIT_PASS
 
         results = gate_results(spec, ctx)
@@ -583,7 +584,7 @@ def main(spec: AgentSpec, argv: Sequence[str] | None = None) -> int:
             print(f"error: the verdict could not be recorded in the ledger: {type(exc).__name__}: "
                   f"{redact(str(exc))}", file=sys.stderr)
             code = EXIT_LEDGER
-    runtime.write_xcom({"verdict": payload["verdict"], "evaluation_id": evaluation_id})
+    runtime.write_xcom({"verdict": payload["verdict"], "evaluation_id": evaluation_id}, GateOutcome)
     print(f"{spec.name} gate: {verdict.status.value} (score {verdict.score:g}, threshold {verdict.threshold:g})"
           + (f", ledger evaluation {evaluation_id}" if evaluation_id is not None else ""), file=sys.stderr)
     return code

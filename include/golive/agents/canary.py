@@ -56,6 +56,7 @@ from golive.canary import (
     window,
 )
 from golive.models import AnalyzerResult, CriterionRule, Verdict
+from golive.results import GateOutcome
 
 __all__ = ["ANALYZERS", "GATE", "PRODUCERS", "PodTarget", "analyze", "discover", "main", "rules_for", "score"]
 
@@ -406,12 +407,12 @@ def main(argv: Sequence[str] | None = None, *, cluster: Any = None) -> int:
     payload = result.model_dump(mode="json")
     if args.action == "analyze":
         _cli.emit(payload)
-        runtime.write_xcom(payload)
+        runtime.write_xcom(payload, AnalyzerResult)
         return EXIT_PASS
     verdict = score([result], args.threshold)
     out = {"verdict": verdict.model_dump(mode="json"), "results": [payload]}
     _cli.emit(out)
-    runtime.write_xcom({"verdict": out["verdict"]})
+    runtime.write_xcom({"verdict": out["verdict"]}, GateOutcome)
     print(f"canary gate: {verdict.status.value} (score {verdict.score:g}, threshold {verdict.threshold:g})",
           file=sys.stderr)
     return _cli.VERDICT_EXIT[verdict.status]

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from golive import runtime
+from golive.results import DeploymentResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 ACTIONS = ("deploy", "canary-step", "promote", "rollback", "status")
@@ -208,7 +209,7 @@ def emit(payload: dict[str, Any]) -> None:
     """Print ``payload`` as one JSON document and write it as the pod's XCom return value."""
     sys.stdout.write(json.dumps(payload, default=str) + "\n")
     sys.stdout.flush()
-    runtime.write_xcom(json.loads(json.dumps(payload, default=str)))
+    runtime.write_xcom(json.loads(json.dumps(payload, default=str)), DeploymentResult)
 
 
 def main(argv: Sequence[str] | None = None, *, cluster: Any = None) -> int:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from golive.monitoring import ServiceSLOs, render_all
+from golive.results import MonitoringSummary
 from golive.runtime import write_xcom
 
 
@@ -61,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         parser.error("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
     code, summary = setup(slos, apply=not args.dry_run)
-    write_xcom(summary)
+    write_xcom(summary, MonitoringSummary)
     print(json.dumps(summary, indent=2 if sys.stdout.isatty() else None))
     return code
 

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from golive.routing import route_source
+from golive.results import PlanResult
 from golive.runtime import write_xcom
 
 
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         print(f"orchestrator plan failed: {exc}", file=sys.stderr)
         return 2
-    write_xcom(result)
+    write_xcom(result, PlanResult)
     print(json.dumps(result, indent=2))
     return 0
 

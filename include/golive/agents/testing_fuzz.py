@@ -70,7 +70,8 @@ def summarize_report(report: dict[str, Any]) -> dict[str, Any]:
             "test_cases": int(cases.get("generated") or 0),
             "errors": [str(e.get("title") or e.get("message") or e)[:300] if isinstance(e, dict) else str(e)[:300]
                        for e in report.get("errors") or []],
-            "seed": report.get("seed"), "stop_reason": report.get("stop_reason"),
+            "seed": None if report.get("seed") is None else str(report["seed"]),  # 128-bit: an id
+            "stop_reason": report.get("stop_reason"),
             "schemathesis_version": report.get("schemathesis_version")}
 
 

@@ -9,9 +9,11 @@ from typing import Any
 from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
 from kubernetes.client import models as k8s
 
+from golive.results import travel_safe_result
 from golive.routing import PodProfile, profile_named
 from golive.settings import get_settings
 from golive_airflow.context import require_phase_reached
+from golive_airflow.exceptions import NamespaceUnavailable
 
 
 def _resources(profile: PodProfile) -> k8s.V1ResourceRequirements:
@@ -82,6 +84,7 @@ class AgentPodOperator(KubernetesPodOperator):
     def execute(self, context: Any) -> Any:
         """Hand the evidence (if any) to the pod through its environment, then run it."""
         require_phase_reached(context, self.phase_task_id)
+        self._ensure_namespace()
         if self.evidence_task_ids:
             evidence = []
             for task_id in self.evidence_task_ids:
@@ -91,3 +94,21 @@ class AgentPodOperator(KubernetesPodOperator):
             self.env_vars = [*(self.env_vars or []),
                              k8s.V1EnvVar(name=self.EVIDENCE_ENV, value=json.dumps(evidence))]
         return super().execute(context)
+
+    def _ensure_namespace(self) -> None:
+        """Create the pod's namespace when it is missing (a fresh localkube or cluster has none)."""
+        from golive.kube import KubeError, ensure_namespace
+
+        try:
+            if ensure_namespace(self.hook.core_v1_client, self.namespace):
+                self.log.info("created namespace %s for the agent pods", self.namespace)
+        except KubeError as exc:
+            raise NamespaceUnavailable(str(exc)) from exc
+
+    def extract_xcom(self, pod: k8s.V1Pod, *, ignore_kill_failure: bool = True) -> Any:
+        """The pod's result, made travel-safe (``golive.results``) on both the sync and deferred paths.
+
+        A result from an image that predates ``golive.results`` (a 128-bit integer, NaN, megabytes of
+        findings) would otherwise fail the task SDK's XCom push and lose the whole result.
+        """
+        return travel_safe_result(super().extract_xcom(pod, ignore_kill_failure=ignore_kill_failure))

@@ -44,16 +44,9 @@ class KubernetesSecretStore:
 
     def ensure_namespace(self) -> None:
         """Create the namespace when it does not exist."""
-        from kubernetes.client import V1Namespace, V1ObjectMeta
-        from kubernetes.client.exceptions import ApiException
+        from golive.kube import ensure_namespace
 
-        try:
-            self.core.read_namespace(self.namespace)
-        except ApiException as exc:
-            if exc.status != 404:
-                raise
-            self.core.create_namespace(V1Namespace(metadata=V1ObjectMeta(
-                name=self.namespace, labels={"app.kubernetes.io/part-of": "golive"})))
+        ensure_namespace(self.core, self.namespace)
 
     def read(self) -> dict[str, str]:
         """The Secret's current values (empty when it does not exist)."""

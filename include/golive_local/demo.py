@@ -1,6 +1,6 @@
 """The demo go-live: the bundled sample app taken live on the embedded defaults.
 
-``python -m golive_airflow.demo [--dag golive] [--conf JSON]`` migrates the Airflow metadata DB
+``python -m golive_local.demo [--dag golive] [--conf JSON]`` migrates the Airflow metadata DB
 (SQLite), starts localkube, runs ``airflow dags test`` (the real CLI, the real
 KubernetesPodOperator code path), then prints each verdict and the path of the report.
 Exit code 0 when the go-live succeeded.
@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from golive_airflow.localenv import REPO_ROOT, airflow_executable, kubernetes_connection, local_env
+from golive_local.env import REPO_ROOT, airflow_executable, kubernetes_connection, local_env
 
 _SHOWN = ("golive verdict", "golive report", "Marking task as", "GateFailed", "conf rejected", "ERROR -")
 
@@ -72,7 +72,7 @@ def _print_outcome(env: dict[str, str], dag_id: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the demo go-live."""
-    parser = argparse.ArgumentParser(prog="python -m golive_airflow.demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m golive_local.demo", description=__doc__)
     parser.add_argument("--dag", default="golive", help="DAG to run (default golive)")
     parser.add_argument("--conf", default=None, help="run conf as JSON (default: the DAG's Params defaults)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds before the run is abandoned")

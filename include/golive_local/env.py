@@ -1,7 +1,7 @@
 """The embedded local environment: Airflow on SQLite, the SQLite ledger and localkube.
 
 One place defines the environment variables of a laptop/CI setup; the demo, the tests and the
-shell (``eval "$(python -m golive_airflow.localenv)"``) all use it.
+shell (``eval "$(python -m golive_local.env)"``) all use it.
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ def local_env(root: Path = REPO_ROOT, state_dir: Path | None = None) -> dict[str
         "AIRFLOW__CORE__DAG_DISCOVERY_SAFE_MODE": "False",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__LOGGING__COLORED_CONSOLE_LOG": "False",
+        # every task process parses its DAG file; on a busy 2-core laptop ten at once take more than
+        # Airflow's 30 s and the tasks are rescheduled a minute later
+        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
         "GOLIVE_HOME": str(state / "golive"),
         "GOLIVE_SOURCE_ROOT": str(root),
         # localkube answers in milliseconds: poll it often instead of KPO's cluster-friendly 2-5 s

@@ -1,0 +1,208 @@
+"""End to end through the scheduler, the way users trigger a go-live: the REST API and `airflow dags trigger`.
+
+One platform (``golive_local.platform``: localkube, api-server, scheduler, dag-processor, triggerer) on
+PostgreSQL (Airflow's metadata DB and the ledger), LocalExecutor, every pod and gate deferrable (they
+wait in the triggerer), real users of the simple auth manager. The go-lives run concurrently:
+
+* a bad build (``-errors``), triggered with ``airflow dags trigger``: its verification gate fails and the
+  previous version is restored;
+* a prod go-live of a copy of the sample app with 40 lint findings, whose quality verdict (about 89.5)
+  lands in the warning band of a 90 threshold: a human approves it
+  over REST (``PATCH …/hitlDetails``), then approves the prod promotion: promoted, the approver recorded;
+* a prod go-live whose promotion is rejected over REST: rolled back, the rejection and approver recorded.
+
+The SQLite default (``./scripts/up.sh`` as the README says, gates in reschedule mode) is
+``test_platform_sqlite.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from airflow_rest import AirflowREST
+from golive_local.env import airflow_executable
+from golive_local.platform import Platform, free_port
+from kubernetes.client import CoreV1Api
+
+from golive import kube
+from golive.ledger import Ledger
+from golive_airflow.dag_defaults import SAMPLE_APP_SOURCE
+
+pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.localkube, pytest.mark.postgres]
+
+NAMESPACE = "golive-apps"
+USERS = {"release-bot": "bot-password-for-tests", "alice": "alice-password-for-tests"}  # pragma: allowlist secret
+FAST = {"GOLIVE_LOAD_TEST_SECONDS": "5", "GOLIVE_FUZZ_MAX_EXAMPLES": "10", "GOLIVE_CANARY_ANALYSIS_SECONDS": "5"}
+
+
+@pytest.fixture(scope="module")
+def platform(postgres_database, tmp_path_factory) -> Iterator[Platform]:
+    state = tmp_path_factory.mktemp("platform-pg")
+    passwords = state / "passwords.json"
+    passwords.write_text(json.dumps(USERS))
+    plat = Platform(state_dir=state, api_port=free_port(), db_url=postgres_database("airflow"),
+                    ledger_url=postgres_database("ledger"),
+                    extra_env={**FAST, "GOLIVE_DEFERRABLE": "true",
+                               "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
+                               "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "release-bot:admin,alice:admin",
+                               "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords)})
+    try:
+        plat.up(timeout=420, log=lambda *_: None)
+        yield plat
+    finally:
+        plat.down(log=lambda *_: None)
+
+
+def rest(platform: Platform, user: str) -> AirflowREST:
+    return AirflowREST(platform.url, username=user, password=USERS[user])
+
+
+def ledger(platform: Platform) -> Ledger:
+    return Ledger.from_url(platform.ledger_sqlalchemy_url)
+
+
+def seed_previous_version(platform: Platform, application: str, version: str) -> None:
+    """Put ``version`` live with the deployment agent, as an earlier go-live would have."""
+    env = {**platform.env(), "KUBECONFIG": str(platform.kubeconfig)}
+    kube.ensure_namespace(CoreV1Api(kube.load_client(str(platform.kubeconfig))), NAMESPACE)
+    for action in ("deploy", "promote"):
+        out = subprocess.run([sys.executable, "-m", "golive.agents.deployment", action, "--application", application,
+                              "--namespace", NAMESPACE, "--version", version, "--strategy", "rolling"],
+                             env=env, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+
+
+def lint_heavy_copy(directory: Path) -> Path:
+    """The sample app plus a module of 40 unused imports: lint_findings fails, nothing key does."""
+    app = directory / "lint-heavy-app"
+    shutil.copytree(SAMPLE_APP_SOURCE, app, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    names = [f"from os.path import {name} as unused_{i}" for i, name in
+             enumerate(["join", "split", "basename", "dirname", "exists", "isdir", "isfile", "abspath"] * 5)]
+    (app / "app" / "legacy_imports.py").write_text('"""Imports nobody uses (lint debt)."""\n' + "\n".join(names) + "\n")
+    return app
+
+
+@pytest.fixture(scope="module")
+def runs(platform, tmp_path_factory) -> dict[str, str]:
+    """Start every go-live at once; each test then follows its own."""
+    seed_previous_version(platform, "bad-build", "1.0.0")
+    bot = rest(platform, "release-bot")
+    lint_heavy = lint_heavy_copy(tmp_path_factory.mktemp("sources"))
+    started = {
+        "warning-band-prod": bot.trigger("golive", {"application": "shop-approve", "environment": "prod",
+                                                    "source": str(lint_heavy), "quality_threshold": 90}),
+        "rejected-prod": bot.trigger("golive", {"application": "shop-reject", "environment": "prod"}),
+        "submission": bot.trigger("golive_quality_verification", {
+            "application": "sample-app", "source": SAMPLE_APP_SOURCE, "ref": "rest-test",
+            "submitted_by": "release-bot"}),
+    }
+    cli = subprocess.run([airflow_executable(), "dags", "trigger", "golive", "--output", "json", "-c",
+                          json.dumps({"application": "bad-build", "version": "1.1.0-errors"})],
+                         env=platform.env(), capture_output=True, text=True, timeout=180)
+    assert cli.returncode == 0, cli.stdout[-3000:] + cli.stderr[-3000:]
+    started["bad-build"] = json.loads(cli.stdout[cli.stdout.index("["):])[0]["dag_run_id"]
+    return started
+
+
+def report(platform: Platform, run_id: str) -> dict:
+    return ledger(platform).run_report(run_id)
+
+
+def gates(rep: dict) -> dict[str, dict]:
+    return {e["gate"]: e for e in rep["evaluations"]}
+
+
+def recorded_runs(platform: Platform) -> int:
+    with ledger(platform).engine.connect() as conn:
+        return conn.exec_driver_sql("select count(*) from runs").scalar()
+
+
+def test_bad_conf_is_refused_at_the_door_over_rest_and_the_cli(platform):
+    bot = rest(platform, "release-bot")
+    before = recorded_runs(platform)
+    for conf, field, words in [({"application": "Bad_App"}, "application", "does not match"),
+                               ({"strategy": "big-bang"}, "strategy", "is not one of"),
+                               ({"quality_threshold": 150}, "quality_threshold", "greater than the maximum")]:
+        resp = bot.request("POST", "/dags/golive/dagRuns", json={"logical_date": None, "conf": conf})
+        assert resp.status_code == 400, resp.text
+        assert field in resp.text and words in resp.text
+    out = subprocess.run([airflow_executable(), "dags", "trigger", "golive", "-c", '{"namespace": "Prod NS"}'],
+                         env=platform.env(), capture_output=True, text=True, timeout=180)
+    assert out.returncode != 0 and "namespace" in out.stdout + out.stderr
+    assert recorded_runs(platform) == before  # refused at the door: nothing recorded, no pod started
+    assert httpx.get(f"{platform.url}/api/v2/dags", timeout=10).status_code == 401  # no token, no answer
+
+
+def test_warning_band_and_prod_promotion_approved_over_rest_by_a_named_approver(platform, runs):
+    run_id = runs["warning-band-prod"]
+    alice = rest(platform, "alice")
+    asked = alice.wait_for_approval("golive", run_id, "preparation.quality.approval")
+    assert "quality gate WARNING" in asked["subject"] and "score" in asked["body"]
+    alice.answer("golive", run_id, "preparation.quality.approval", "Approve")
+    asked = alice.wait_for_approval("golive", run_id, "promotion.approval")
+    assert "promote shop-approve" in asked["subject"]
+    answered = alice.answer("golive", run_id, "promotion.approval", "Approve")
+    assert answered["responded_by"]["name"] == "alice"
+    assert alice.wait_finished("golive", run_id) == "success", alice.states_text("golive", run_id)
+    rep = report(platform, run_id)
+    assert rep["run"]["status"] == "succeeded"
+    quality = gates(rep)["quality"]
+    assert quality["status"] == "WARNING" and quality["threshold"] == 90
+    lint = next(c for c in quality["criteria"] if c["name"] == "lint_findings")
+    assert lint["status"] == "fail" and lint["value"] > 15 and lint["reason"]
+    assert quality["approval"]["decision"] == "approved" and quality["approval"]["approver"] == "alice"
+    assert gates(rep)["testing"]["status"] == "PASS"
+    assert [r["action"] for r in rep["revisions"]] == ["deploy", "promote"]
+    fuzz = next(c for c in gates(rep)["testing"]["criteria"] if "fuzz" in c["name"] or "server_error" in c["name"])
+    assert fuzz["value"] is not None  # the fuzz result (128-bit seed inside) travelled through XCom
+    with ledger(platform).engine.connect() as conn:
+        approvers = conn.exec_driver_sql(
+            "select task_id, decision, approver from approvals where run_id = %s order by task_id", (run_id,)).all()
+    assert ("promotion.approval", "approved", "alice") in [tuple(a) for a in approvers]
+
+
+def test_prod_promotion_rejected_over_rest_is_rolled_back(platform, runs):
+    run_id = runs["rejected-prod"]
+    alice = rest(platform, "alice")
+    alice.wait_for_approval("golive", run_id, "promotion.approval")
+    alice.answer("golive", run_id, "promotion.approval", "Reject")
+    assert alice.wait_finished("golive", run_id) == "failed"
+    rep = report(platform, run_id)
+    assert rep["run"]["status"] == "failed"
+    rollback = rep["rollbacks"][0]
+    assert rollback["verified"] and "promotion.approval" in rollback["reason"]
+    with ledger(platform).engine.connect() as conn:
+        decision = conn.exec_driver_sql("select decision, approver from approvals where run_id = %s and "
+                                        "task_id = 'promotion.approval'", (run_id,)).one()
+    assert tuple(decision) == ("rejected", "alice")
+
+
+def test_bad_build_triggered_from_the_cli_fails_its_gate_and_the_previous_version_is_restored(platform, runs):
+    run_id = runs["bad-build"]
+    bot = rest(platform, "release-bot")
+    assert bot.wait_finished("golive", run_id) == "failed"
+    rep = report(platform, run_id)
+    failed = [e for e in rep["evaluations"] if e["status"] == "FAIL"]
+    assert failed and all(c["reason"] for e in failed for c in e["criteria"] if c["status"] != "pass")
+    rollback = rep["rollbacks"][0]
+    assert rollback["verified"] and rollback["from_version"] == "1.1.0-errors" and rollback["to_version"] == "1.0.0"
+    url = kube.service_url("bad-build", NAMESPACE, kube.load_client(str(platform.kubeconfig)))
+    assert httpx.get(f"{url}/version", timeout=10).json()["version"] == "1.0.0"
+
+
+def test_rest_triggered_submission_is_verified_and_recorded(platform, runs):
+    run_id = runs["submission"]
+    bot = rest(platform, "release-bot")
+    assert bot.wait_finished("golive_quality_verification", run_id) == "success"
+    evaluation = ledger(platform).latest_evaluation(gate="quality", application="sample-app", ref="rest-test")
+    assert evaluation is not None and evaluation["status"] == "PASS"
+    with ledger(platform).engine.connect() as conn:
+        who = conn.exec_driver_sql("select submitted_by from submissions where run_id = %s", (run_id,)).scalar()
+    assert who == "release-bot"
