@@ -32,6 +32,8 @@ class GoliveSettings(BaseSettings):
     gate_timeout: float = Field(default=3600.0, gt=0, description="Seconds a gate waits for a verdict.")
     approval_timeout_hours: float = Field(default=24.0, gt=0, description="How long a WARNING waits for a human.")
     deferrable: bool | None = Field(default=None, description="Force deferrable gates/pods on or off.")
+    pod_deferrable: bool | None = Field(
+        default=None, description="Force deferrable agent pods on or off (default: as `deferrable`).")
     secrets_backend: str = Field(default="kubernetes", description="kubernetes or gcp-secret-manager.")
     deployer_service_account: str | None = Field(
         default=None, description="Service account of the deployment/monitoring pods (charts/golive's deployer).")

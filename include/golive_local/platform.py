@@ -30,6 +30,7 @@ import httpx
 
 from golive_local.env import REPO_ROOT, airflow_executable, kubernetes_connection, local_env
 
+EXECUTOR = "golive_airflow.executors.local.PreloadedLocalExecutor"  # LocalExecutor, task imports preloaded
 AIRFLOW_COMPONENTS = ("dag-processor", "scheduler", "triggerer", "api-server")
 HEALTH_KEYS = {"metadatabase": "metadatabase", "scheduler": "scheduler", "triggerer": "triggerer",
                "dag-processor": "dag_processor"}
@@ -50,11 +51,12 @@ class Process:
 
 
 def _start_time(pid: int) -> str | None:
+    """The process's start time (clock ticks after boot); None when it is gone or a zombie."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return stat.rsplit(")", 1)[1].split()[19]
+    return None if fields[0] == "Z" else fields[19]
 
 
 def alive(proc: Process) -> bool:
@@ -133,7 +135,7 @@ class Platform:
         env = {
             **local_env(state_dir=self.state_dir),
             "PATH": os.pathsep.join([venv_bin, os.environ.get("PATH", "/usr/bin:/bin")]),
-            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__EXECUTOR": EXECUTOR,
             "AIRFLOW__CORE__PARALLELISM": str(self.parallelism),
             "AIRFLOW__API__PORT": str(self.api_port),
             "AIRFLOW__API__BASE_URL": self.url,
@@ -285,6 +287,7 @@ class Platform:
                 time.sleep(0.2)
             if alive(proc):
                 _signal_group(proc, signal.SIGKILL)
+            _reap(proc)
             stopped.append(proc.name)
         self._table.unlink(missing_ok=True)
         return stopped
@@ -297,13 +300,21 @@ def _signal_group(proc: Process, sig: int) -> None:
         pass
 
 
+def _reap(proc: Process) -> None:
+    """Collect the exit status when ``up`` ran in this process (a test), so no zombie is left."""
+    try:
+        os.waitpid(proc.pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m golive_local.platform", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=("up", "down", "status", "env"))
     parser.add_argument("--state-dir", type=Path, default=REPO_ROOT / "var",
                         help="Airflow home, ledger, localkube state and logs (default var/)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("GOLIVE_PLATFORM_PORT", "8080")),
+    parser.add_argument("--port", type=int, default=8080,
                         help="API server port: UI and REST (default 8080)")
     parser.add_argument("--db-url", default=os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"),
                         help="Airflow metadata DB, e.g. postgresql+psycopg2://user@host/airflow (default SQLite)")

@@ -76,8 +76,9 @@ class AgentPodOperator(KubernetesPodOperator):
             "reattach_on_restart": True,
             "log_events_on_failure": True,
         }
-        if settings.deferrable is not None:
-            defaults["deferrable"] = settings.deferrable
+        deferrable = settings.deferrable if settings.pod_deferrable is None else settings.pod_deferrable
+        if deferrable is not None:
+            defaults["deferrable"] = deferrable
         defaults.update(kwargs)
         super().__init__(**defaults)
 

@@ -1,0 +1,1 @@
+"""Executors tuned for golive's DAGs."""
