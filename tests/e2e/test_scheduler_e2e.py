@@ -149,7 +149,7 @@ def test_warning_band_and_prod_promotion_approved_over_rest_by_a_named_approver(
     alice = rest(platform, "alice")
     asked = alice.wait_for_approval("golive", run_id, "preparation.quality.approval")
     assert "quality gate WARNING" in asked["subject"] and "score" in asked["body"]
-    assert alice.task_states("golive", run_id)["preparation.quality.approval"] == "deferred"  # waits in the triggerer
+    assert alice.task_states("golive", run_id)["preparation.quality.approval"] == "awaiting_input"  # in the triggerer
     alice.answer("golive", run_id, "preparation.quality.approval", "Approve")
     asked = alice.wait_for_approval("golive", run_id, "promotion.approval")
     assert "promote shop-approve" in asked["subject"]

@@ -113,3 +113,20 @@ def test_pod_level_settings_reach_the_process(kpo_env: LocalKube) -> None:
     assert pod["metadata"]["labels"]["team"] == "golive" and pod["status"]["phase"] == "Succeeded"
     assert pod["metadata"]["labels"]["already_checked"] == "True"  # KPO's patch after a kept pod
     kpo_env.core_v1().delete_namespaced_pod(pod["metadata"]["name"], "default")
+
+
+@pytest.mark.parametrize("deferrable", [False, True], ids=["sync", "deferrable"])
+def test_agent_pod_creates_its_missing_namespace_and_its_result_travels(kpo_env: LocalKube,
+                                                                          deferrable: bool) -> None:
+    from golive_airflow.operators.agent_pod import AgentPodOperator
+
+    namespace = f"agents-{'d' if deferrable else 's'}"
+    assert namespace not in [n.metadata.name for n in kpo_env.core_v1().list_namespace().items]
+    op = AgentPodOperator(task_id=f"fresh-{namespace}", agent="testing", action="analyze", namespace=namespace,
+                          image="golive-agents:test", deferrable=deferrable, cmds=["python", "-c", (
+                              "from golive.runtime import write_xcom; "
+                              f"write_xcom({{'agent': 'testing', 'tool': 'fuzz', 'details': {{'seed': {2**127}}}}})")],
+                          arguments=[], **FAST)
+    result = run_operator(op, task_context(op.task_id))
+    assert result["details"]["seed"] == str(2**127)
+    assert kpo_env.core_v1().read_namespace(namespace).metadata.labels["app.kubernetes.io/part-of"] == "golive"
