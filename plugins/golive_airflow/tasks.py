@@ -33,7 +33,7 @@ def _resolve_source(request: BaseModel) -> BaseModel:
     source = request.source
     if is_git_source(source):
         return request
-    root = Path(os.environ.get("GOLIVE_SOURCE_ROOT", os.getcwd()))
+    root = get_settings().source_root or Path(os.getcwd())
     path = (root / source).resolve()
     if not path.is_dir():
         raise ValueError(f"source: {path} is not a directory (a local path must exist; or give a git URL)")

@@ -74,6 +74,7 @@ from golive.models import (
 )
 from golive.results import GateOutcome
 from golive.scoring import apply_rules, evaluate
+from golive.settings import EVIDENCE_ENV, get_settings
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_WARNING, EXIT_SOURCE, EXIT_LEDGER = 0, 1, 2, 3, 4, 5
 VERDICT_EXIT = {VerdictStatus.PASS: EXIT_PASS, VerdictStatus.FAIL: EXIT_FAIL,
@@ -139,7 +140,7 @@ class ToolRun:
 
 def tool_command(name: str) -> list[str]:
     """The argv prefix that starts tool ``name`` (``GOLIVE_TOOL_<NAME>`` overrides ``TOOL_COMMANDS``)."""
-    override = os.environ.get(f"GOLIVE_TOOL_{name.upper().replace('-', '_')}")
+    override = get_settings().tool_overrides.get(name.upper().replace("-", "_"))
     if override:
         return shlex.split(override)
     return list(TOOL_COMMANDS[name])
@@ -477,11 +478,6 @@ def emit(payload: Any) -> None:
     sys.stdout.flush()
 
 
-#: Environment variable through which a pod receives other analyzers' results (``AgentPodOperator``
-#: with ``evidence_task_ids`` sets it; measurements only, so it stays small).
-EVIDENCE_ENV = "GOLIVE_EVIDENCE"
-
-
 def _parse_evidence(text: str) -> tuple[AnalyzerResult, ...]:
     data = json.loads(text)
     items = data.get("results", []) if isinstance(data, dict) else data
@@ -532,12 +528,12 @@ def main(spec: AgentSpec, argv: Sequence[str] | None = None) -> int:
             evidence = _parse_evidence(args.evidence.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             parser.error(f"--evidence {args.evidence}: cannot read analyzer results: {exc}")
-    elif args.action == "analyze" and os.environ.get(EVIDENCE_ENV):
+    elif args.action == "analyze" and (raw_evidence := get_settings().evidence):
         try:
-            evidence = _parse_evidence(os.environ[EVIDENCE_ENV])
+            evidence = _parse_evidence(raw_evidence)
         except ValueError as exc:
             parser.error(f"${EVIDENCE_ENV}: cannot read analyzer results: {exc}")
-    ledger_url = getattr(args, "ledger_url", None) or os.environ.get("GOLIVE_LEDGER_URL")
+    ledger_url = getattr(args, "ledger_url", None) or get_settings().ledger_url
 
     with tempfile.TemporaryDirectory(prefix=f"golive-{spec.name}-") as tmp:
         tree: Path | None = None

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +29,7 @@ from golive.agents._cli import (
 )
 from golive.agents._files import nonblank_lines, python_files
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
+from golive.settings import get_settings
 
 #: Ruff rules of the gate: pyflakes, pycodestyle errors (not style), bugbear. The gate uses this fixed
 #: set (``--isolated``) so a score means the same for every application and does not depend on where
@@ -72,7 +72,7 @@ def run_ruff(ctx: Context) -> AnalyzerResult:
     files = python_files(ctx.source)
     if not files:
         return _no_source(ctx, "ruff", ["ruff_findings_per_kloc"], version)
-    select = os.environ.get("GOLIVE_RUFF_SELECT", RUFF_SELECT)
+    select = get_settings().ruff_select or RUFF_SELECT
     argv = [*tool_command("ruff"), "check", "--isolated", "--no-cache", "--output-format", "json",
             "--exit-zero", "--select", select,
             "--config", f"lint.flake8-bugbear.extend-immutable-calls = {RUFF_IMMUTABLE_CALLS!r}",

@@ -26,8 +26,8 @@ from pathlib import Path
 from golive.agents._cli import Context, ToolError, clean_env, run_tool, tail, tool_command, tool_version
 from golive.agents._files import find_test_modules, source_roots
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
+from golive.settings import get_settings
 
-DEFAULT_TIMEOUT = float(os.environ.get("GOLIVE_COVERAGE_TIMEOUT", "300"))
 PYTEST_CONFIGS = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
 #: pytest exit codes (``pytest.ExitCode``): 0 ok, 1 tests failed, 2 interrupted (collection errors),
 #: 3 internal error, 4 usage error, 5 no tests collected.
@@ -90,7 +90,7 @@ def run_coverage(ctx: Context) -> AnalyzerResult:
     if not tests:
         return AnalyzerResult(agent=ctx.agent, tool="coverage", details=details, measurements=_measurements(
             0.0, 0, "no test suite: the tree has no test_*.py or *_test.py modules", "no tests to run"))
-    timeout = ctx.timeout or DEFAULT_TIMEOUT
+    timeout = ctx.timeout or get_settings().coverage_timeout
     with tempfile.TemporaryDirectory(prefix="golive-coverage-") as tmp:
         tmpdir = Path(tmp)
         data_file, junit, report = tmpdir / ".coverage", tmpdir / "junit.xml", tmpdir / "coverage.json"

@@ -7,7 +7,6 @@ the engine from the ``golive_ledger`` connection and hands it over.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,7 +30,8 @@ def default_url() -> str:
     """``GOLIVE_LEDGER_URL`` if set, else the embedded SQLite file under ``$GOLIVE_HOME``."""
     from golive.settings import get_settings
 
-    return os.environ.get("GOLIVE_LEDGER_URL") or f"sqlite:///{get_settings().home / 'ledger.sqlite'}"
+    settings = get_settings()
+    return settings.ledger_url or f"sqlite:///{settings.home / 'ledger.sqlite'}"
 
 
 @dataclass(frozen=True)
