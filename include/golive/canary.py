@@ -38,7 +38,8 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
-from golive.models import AnalyzerResult, CriterionRule, GoliveError, Measurement, Verdict
+from golive.errors import GoliveError
+from golive.models import AnalyzerResult, CriterionRule, Measurement, Verdict
 from golive.scoring import apply_rules, evaluate
 
 __all__ = [

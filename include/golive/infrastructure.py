@@ -14,7 +14,8 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, field_validator
 
-from golive.models import Environment, GoliveError
+from golive.errors import GoliveError
+from golive.models import Environment
 
 MIN_LENGTH = 32
 MIN_ENTROPY_BITS_PER_CHAR = 3.5

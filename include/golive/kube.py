@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from golive.models import GoliveError
+from golive.errors import GoliveError
 
 __all__ = [
     "URL_ANNOTATION",

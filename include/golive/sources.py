@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from golive.models import GoliveError, is_git_source
+from golive.errors import GoliveError
+from golive.models import is_git_source
 from golive.settings import get_settings
 
 _USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")

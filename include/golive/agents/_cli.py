@@ -62,16 +62,8 @@ from urllib.parse import urlsplit
 from pydantic import TypeAdapter, ValidationError
 
 from golive import runtime
-from golive.models import (
-    DNS1123_LABEL,
-    AnalyzerResult,
-    CriterionRule,
-    GoliveError,
-    SourceStr,
-    Verdict,
-    VerdictStatus,
-    is_git_source,
-)
+from golive.errors import GoliveError
+from golive.models import DNS1123_LABEL, AnalyzerResult, CriterionRule, SourceStr, Verdict, VerdictStatus, is_git_source
 from golive.results import GateOutcome
 from golive.scoring import apply_rules, evaluate
 from golive.settings import EVIDENCE_ENV, get_settings

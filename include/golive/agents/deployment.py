@@ -218,7 +218,7 @@ def main(argv: Sequence[str] | None = None, *, cluster: Any = None) -> int:
         Kubernetes API of ``golive.kube.load_client()``.
     """
     from golive.deploy import DeployInputError, run
-    from golive.models import GoliveError
+    from golive.errors import GoliveError
 
     parser = build_parser()
     head: dict[str, Any] = {"agent": "deployment"}

@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 
-from golive.models import GoliveError
+from golive.errors import GoliveError
 from golive.settings import get_settings
 
 __all__ = [

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import Engine, Table, create_engine, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from golive.errors import GoliveError
 from golive.ledger import schema as t
-from golive.models import ApprovalDecision, Finding, GoliveError, Verdict
+from golive.models import ApprovalDecision, Finding, Verdict
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
