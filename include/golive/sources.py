@@ -14,6 +14,7 @@ from pathlib import Path
 from golive.errors import GoliveError
 from golive.models import is_git_source
 from golive.settings import get_settings
+from golive.tools import ToolError, clean_env, run_tool, tool_command
 
 _USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
 _REF = re.compile(r"^[A-Za-z0-9._/@+][A-Za-z0-9._/@+-]{0,199}$")
@@ -52,8 +53,6 @@ def checkout(source: str, ref: str, workdir: Path, timeout: float | None = None)
 
 
 def _git_checkout(url: str, ref: str, workdir: Path, timeout: float) -> Path:
-    from golive.agents._cli import ToolError, clean_env, run_tool, tool_command
-
     dest = workdir / "source"
     env = clean_env({"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": ""})
     env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")

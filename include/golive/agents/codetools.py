@@ -18,18 +18,11 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from golive.agents._cli import (
-    DEFAULT_TOOL_TIMEOUT,
-    Context,
-    ToolError,
-    parse_json,
-    run_tool,
-    tool_command,
-    tool_version,
-)
+from golive.agents._cli import DEFAULT_TOOL_TIMEOUT, Context
 from golive.agents._files import nonblank_lines, python_files
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 from golive.settings import get_settings
+from golive.tools import ToolError, parse_json, run_tool, tool_command, tool_version
 
 #: Ruff rules of the gate: pyflakes, pycodestyle errors (not style), bugbear. The gate uses this fixed
 #: set (``--isolated``) so a score means the same for every application and does not depend on where

@@ -39,10 +39,11 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from golive.agents._cli import Context, ToolError, tool_version
+from golive.agents._cli import Context
 from golive.agents._files import walk_files
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 from golive.settings import get_settings
+from golive.tools import ToolError, tool_version
 
 OSV_DIR = Path(__file__).resolve().parent.parent / "data" / "osv"
 DEFAULT_OSV_URL = "https://api.osv.dev"

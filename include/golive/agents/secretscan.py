@@ -20,9 +20,10 @@ import hashlib
 import threading
 from pathlib import Path
 
-from golive.agents._cli import Context, ToolError, tool_version
+from golive.agents._cli import Context
 from golive.agents._files import is_test_path, walk_files
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
+from golive.tools import ToolError, tool_version
 
 HEURISTIC_TYPES = frozenset({"Secret Keyword", "Base64 High Entropy String", "Hex High Entropy String"})
 NOT_SECRETS = frozenset({"Public IP (ipv4)"})

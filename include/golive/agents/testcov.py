@@ -23,10 +23,11 @@ import tempfile
 import xml.etree.ElementTree as ET  # parses only the JUnit file our own pytest run wrote
 from pathlib import Path
 
-from golive.agents._cli import Context, ToolError, clean_env, run_tool, tail, tool_command, tool_version
+from golive.agents._cli import Context
 from golive.agents._files import find_test_modules, source_roots
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 from golive.settings import get_settings
+from golive.tools import ToolError, clean_env, run_tool, tail, tool_command, tool_version
 
 PYTEST_CONFIGS = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
 #: pytest exit codes (``pytest.ExitCode``): 0 ok, 1 tests failed, 2 interrupted (collection errors),

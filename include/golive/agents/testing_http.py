@@ -22,8 +22,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from golive.agents._cli import Context, ToolError
+from golive.agents._cli import Context
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
+from golive.tools import ToolError
 
 USER_AGENT = "golive-testing-agent"
 HTTP_TIMEOUT = 10.0

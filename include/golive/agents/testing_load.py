@@ -25,11 +25,12 @@ from typing import Any
 
 import httpx
 
-from golive.agents._cli import TOOL_COMMANDS, Context, ToolError, clean_env, run_tool, tail, tool_command
+from golive.agents._cli import Context
 from golive.agents.testing_http import client, ensure_internal_target, ensure_reachable, require_url
 from golive.gx_checks import DEFAULT_MAX_FAILURE_RATIO, DEFAULT_MAX_P95_MS
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 from golive.settings import LOAD_OPERATIONS_ENV
+from golive.tools import TOOL_COMMANDS, ToolError, clean_env, run_tool, tail, tool_command
 
 TOOL_COMMANDS.setdefault("locust", [sys.executable, "-m", "locust"])
 

@@ -37,8 +37,9 @@ from typing import Any
 
 import httpx
 
-from golive.agents._cli import Context, ToolError
+from golive.agents._cli import Context
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
+from golive.tools import ToolError
 
 AGENT_UA = "golive-verification/1"
 DEFAULT_REQUEST_TIMEOUT = 5.0

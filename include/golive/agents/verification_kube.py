@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from golive import kube
-from golive.agents._cli import Context, ToolError
+from golive.agents._cli import Context
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
+from golive.tools import ToolError
 
 DEFAULT_ROLLOUT_WAIT = 60.0
 DEFAULT_LOG_LINES = 2000
