@@ -94,9 +94,10 @@ def ensure_values(environment: Environment, existing: Mapping[str, str]) -> tupl
     created: dict[str, bool] = {}
     for key in KEYS_BY_ENVIRONMENT[environment]:
         current = existing.get(key)
-        keep = bool(current) and weakness(current) is None
-        values[key] = current if keep else generate_value()
-        created[key] = not keep
+        if current and weakness(current) is None:
+            values[key], created[key] = current, False
+        else:
+            values[key], created[key] = generate_value(), True
     extra = {k: v for k, v in existing.items() if k not in values}
     values.update(extra)
     created.update(dict.fromkeys(extra, False))

@@ -25,6 +25,8 @@ APP_URL_ENV = "GOLIVE_APP_URL"
 #: ``GOLIVE_TOOL_<NAME>`` overrides the command of analyzer tool ``<name>`` (``GoliveSettings.tool_overrides``).
 TOOL_ENV_PREFIX = "GOLIVE_TOOL_"
 
+#: The public OSV API (``GOLIVE_OSV_URL`` points the dependencies analyzer elsewhere).
+DEFAULT_OSV_URL = "https://api.osv.dev"
 _DEFAULT_GPU_NODE_SELECTOR = {"golive.io/accelerator": "nvidia-gpu"}
 _DEFAULT_GPU_TOLERATIONS = [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
 
@@ -84,7 +86,7 @@ class GoliveSettings(BaseSettings):
     ruff_select: str | None = Field(
         default=None, description="ruff rules the quality agent selects (default: codetools.RUFF_SELECT).")
     osv_mode: str = Field(default="offline", description="offline (bundled OSV snapshot) or online (the OSV API).")
-    osv_url: str = Field(default="https://api.osv.dev", description="OSV API base URL (online mode).")
+    osv_url: str = Field(default=DEFAULT_OSV_URL, description="OSV API base URL (online mode).")
     tool_overrides: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=_tool_overrides_from_env,
         description="GOLIVE_TOOL_<NAME>: argv (split like a shell would) that replaces analyzer tool <name>.")

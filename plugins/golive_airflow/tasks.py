@@ -30,7 +30,7 @@ def format_validation_error(error: ValidationError) -> str:
 
 
 def _resolve_source(request: BaseModel) -> BaseModel:
-    source = request.source
+    source = getattr(request, "source")  # noqa: B009 - the request model is any submission model with a source
     if is_git_source(source):
         return request
     root = get_settings().source_root or Path(os.getcwd())

@@ -91,6 +91,13 @@ class Context:
     expected_version: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def tree(self) -> Path:
+        """The source tree a source analyzer reads (``ToolError`` when the run has none)."""
+        if self.source is None:
+            raise ToolError(f"the {self.agent} analyzers need a source tree (--source)")
+        return self.source
+
     def __post_init__(self) -> None:
         if self.source is not None:
             object.__setattr__(self, "source", Path(self.source).resolve())

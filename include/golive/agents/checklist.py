@@ -80,7 +80,7 @@ def run_checklist(ctx: Context) -> AnalyzerResult:
     if missing_tools:
         for result in run_analyzers(EVIDENCE_ANALYZERS, ctx, missing_tools):
             evidence[result.tool] = result
-    index = appsec.SourceIndex(ctx.source)
+    index = appsec.SourceIndex(ctx.tree)
     check_cache: dict[str, appsec.Check] = {}
     ticked = 0
     findings: list[Finding] = []

@@ -46,7 +46,6 @@ from golive.settings import get_settings
 from golive.tools import ToolError, tool_version
 
 OSV_DIR = Path(__file__).resolve().parent.parent / "data" / "osv"
-DEFAULT_OSV_URL = "https://api.osv.dev"
 HIGH_LEVELS = ("HIGH", "CRITICAL")
 _ORDER = {"LOW": 1, "MODERATE": 2, "MEDIUM": 2, "HIGH": 3, "CRITICAL": 4}
 _TO_SEVERITY = {"LOW": Severity.LOW, "MODERATE": Severity.MEDIUM, "MEDIUM": Severity.MEDIUM,
@@ -495,7 +494,7 @@ def _vulnerability_finding(dep: Dependency, vuln: Vulnerability) -> Finding:
 
 def run_dependencies(ctx: Context) -> AnalyzerResult:
     """Vulnerable pinned dependencies (HIGH/CRITICAL and other) and unpinned requirements."""
-    deps, notes = declared_dependencies(ctx.source)
+    deps, notes = declared_dependencies(ctx.tree)
     found, source, version, mode = _advisories(deps, ctx)
     findings: list[Finding] = []
     high: list[str] = []

@@ -52,7 +52,7 @@ def run_secrets(ctx: Context) -> AnalyzerResult:
     """Hard-coded secrets in the tree: findings (never the value) and ``secrets_found``."""
     version = tool_version("detect-secrets")
     try:
-        found = scan_tree(ctx.source)
+        found = scan_tree(ctx.tree)
     except (OSError, ValueError) as exc:
         raise ToolError(f"detect-secrets could not scan the tree: {exc}") from exc
     findings: list[Finding] = []

@@ -68,18 +68,18 @@ def _junit(path: Path) -> tuple[int, int, list[Finding]]:
                 continue
             failed += 1
             name = f"{case.get('classname', '')}.{case.get('name', '')}".strip(".")
-            path = case.get("file")
+            file_name = case.get("file")
             line = case.get("line")
             findings.append(Finding(
                 tool="coverage", rule_id=f"test-{problem.tag}", severity=Severity.HIGH,
                 message=f"{name}: {(problem.get('message') or '').strip()[:300]}",
-                path=path, line=int(line) + 1 if line and line.isdigit() else None))
+                path=file_name, line=int(line) + 1 if line and line.isdigit() else None))
     return total, failed, findings
 
 
 def run_coverage(ctx: Context) -> AnalyzerResult:
     """Run the target's tests under coverage: ``test_coverage`` (%) and ``tests_failed`` (count)."""
-    root = ctx.source
+    root = ctx.tree
     version = tool_version("coverage")
     details: dict[str, object] = {"tool_version": version, "pytest_version": tool_version("pytest")}
     base, packages = source_roots(root)

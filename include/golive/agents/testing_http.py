@@ -137,7 +137,7 @@ def _check_openapi(http: httpx.Client, ctx: Context) -> Check:
     body = _json(r)
     paths = body.get("paths") if isinstance(body, dict) else None
     ok = r.status_code == 200 and isinstance(body, dict) and "openapi" in body and bool(paths)
-    detail = (f"GET /openapi.json: OpenAPI {body.get('openapi')} with {len(paths)} paths" if ok else
+    detail = (f"GET /openapi.json: OpenAPI {body.get('openapi')} with {len(paths or ())} paths" if ok else
               f"GET /openapi.json answered {r.status_code}"
               + (" without a non-empty 'paths'" if r.status_code == 200 else ""))
     return Check("openapi", ok, detail, "/openapi.json")

@@ -99,6 +99,8 @@ class AgentPodOperator(KubernetesPodOperator):
         """Create the pod's namespace when it is missing (a fresh localkube or cluster has none)."""
         from golive.kube import KubeError, ensure_namespace
 
+        if not self.namespace:
+            return
         try:
             if ensure_namespace(self.hook.core_v1_client, self.namespace):
                 self.log.info("created namespace %s for the agent pods", self.namespace)
