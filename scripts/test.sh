@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Set up, then run the whole test suite (unit, DAG integrity, integration, end to end).
+# Set up, lint (ruff), type-check (mypy, configured in pyproject.toml), then run the whole test suite
+# (unit, DAG integrity, integration, end to end); arguments go to pytest.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 "$ROOT/scripts/setup.sh"
 cd "$ROOT"
+.venv/bin/ruff check .
+.venv/bin/mypy
 set +e
 .venv/bin/python -m pytest "$@"
 rc=$?

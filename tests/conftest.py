@@ -74,6 +74,17 @@ def postgres_url(postgres_database) -> str:
     return postgres_database("test")
 
 
+@pytest.fixture(autouse=True)
+def fresh_settings() -> Iterator[None]:
+    """``get_settings()`` is cached: each test starts and ends with it cleared, so the ``GOLIVE_*``
+    variables a test sets (before its first use of the settings) are the ones it reads."""
+    from golive.settings import get_settings
+
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
 @pytest.fixture
 def golive_home(tmp_path, monkeypatch) -> Iterator[object]:
     """An isolated GOLIVE_HOME (embedded ledger, reports) for one test."""

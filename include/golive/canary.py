@@ -27,7 +27,7 @@ import math
 import re
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -38,7 +38,8 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
-from golive.models import AnalyzerResult, CriterionRule, GoliveError, Measurement, Verdict
+from golive.errors import GoliveError
+from golive.models import AnalyzerResult, CriterionRule, Measurement, Verdict
 from golive.scoring import apply_rules, evaluate
 
 __all__ = [
@@ -320,7 +321,7 @@ def window(before: MetricsSnapshot, after: MetricsSnapshot) -> TrafficWindow:
     if after.scraped_at < before.scraped_at:
         raise CanaryError("window(): the 'after' scrape is older than the 'before' scrape; pass them in order")
     resets = 0
-    status_counts: Counter[str] = Counter()
+    status_counts: defaultdict[str, float] = defaultdict(float)
     for key, value in after.requests.items():
         old = before.requests.get(key)
         if _reset(old, value, before.requests_created.get(key), after.requests_created.get(key)):
@@ -502,8 +503,8 @@ def prometheus_window(
     for item in by_le:
         le_text = (item.get("metric") or {}).get("le")
         try:
-            le = float(le_text)
-        except (TypeError, ValueError):
+            le = float(str(le_text))
+        except ValueError:
             raise CanaryError(f"Prometheus returned a bucket without a valid le label: {item!r}") from None
         buckets[le] = _sample_value(item)
     bounds, counts = _bucket_lists(buckets)

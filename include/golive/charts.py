@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from golive.models import GoliveError
+from golive.errors import GoliveError
 
 __all__ = [
     "DEFAULT_K8S_VERSION",

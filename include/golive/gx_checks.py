@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from golive.models import GoliveError
+from golive.errors import GoliveError
 
 DEFAULT_MAX_P95_MS = 2000.0
 DEFAULT_MAX_FAILURE_RATIO = 0.05

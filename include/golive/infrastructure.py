@@ -14,7 +14,8 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, field_validator
 
-from golive.models import Environment, GoliveError
+from golive.errors import GoliveError
+from golive.models import Environment
 
 MIN_LENGTH = 32
 MIN_ENTROPY_BITS_PER_CHAR = 3.5
@@ -93,9 +94,10 @@ def ensure_values(environment: Environment, existing: Mapping[str, str]) -> tupl
     created: dict[str, bool] = {}
     for key in KEYS_BY_ENVIRONMENT[environment]:
         current = existing.get(key)
-        keep = bool(current) and weakness(current) is None
-        values[key] = current if keep else generate_value()
-        created[key] = not keep
+        if current and weakness(current) is None:
+            values[key], created[key] = current, False
+        else:
+            values[key], created[key] = generate_value(), True
     extra = {k: v for k, v in existing.items() if k not in values}
     values.update(extra)
     created.update(dict.fromkeys(extra, False))

@@ -33,9 +33,10 @@ import time
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
-from golive.models import GoliveError
+from golive.errors import GoliveError
 
 __all__ = [
     "URL_ANNOTATION",
@@ -194,39 +195,64 @@ def _resource(client: Any, kind: str, api_version: str | None = None) -> Any:
 
 
 # --------------------------------------------------------------------------------- apply
-def _keep_server_fields(kind: str, body: Obj, current: Obj) -> Obj:
-    """Carry over what the server owns, so that a replace is accepted (immutable or allocated fields)."""
-    spec, old_spec = body.get("spec"), current.get("spec") or {}
-    meta, old_meta = body.setdefault("metadata", {}), current.get("metadata") or {}
+def _keep_server_metadata(meta: Obj, old_meta: Obj) -> None:
     if old_meta.get("finalizers") and "finalizers" not in meta:
         meta["finalizers"] = old_meta["finalizers"]
     for key, value in (old_meta.get("annotations") or {}).items():  # controller bookkeeping (revision…)
         if key.startswith("deployment.kubernetes.io/"):
             meta.setdefault("annotations", {}).setdefault(key, value)
-    if kind == "Service" and isinstance(spec, dict):
-        for key in ("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy", "healthCheckNodePort"):
-            if key in old_spec and not spec.get(key):
-                spec[key] = old_spec[key]
-        old_ports = {(p.get("port"), p.get("protocol", "TCP")): p.get("nodePort") for p in old_spec.get("ports") or []}
-        for port in spec.get("ports") or []:
-            node_port = old_ports.get((port.get("port"), port.get("protocol", "TCP")))
-            if node_port and not port.get("nodePort") and spec.get("type") in ("NodePort", "LoadBalancer"):
-                port["nodePort"] = node_port
-    elif kind == "Job" and isinstance(spec, dict):
-        if "selector" in old_spec and "selector" not in spec:
-            spec["selector"] = old_spec["selector"]
-        old_labels = ((old_spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
-        labels = spec.setdefault("template", {}).setdefault("metadata", {}).setdefault("labels", {})
-        for key, value in old_labels.items():
-            if "controller-uid" in key or key.endswith("job-name"):
-                labels.setdefault(key, value)
-    elif kind == "PersistentVolumeClaim" and isinstance(spec, dict):
-        for key in ("volumeName", "storageClassName", "volumeMode"):
-            if key in old_spec and key not in spec:
-                spec[key] = old_spec[key]
-    elif kind in ("Deployment", "StatefulSet", "ReplicaSet") and isinstance(spec, dict):
-        if "replicas" not in spec and "replicas" in old_spec:  # an autoscaler or `scale` owns it
-            spec["replicas"] = old_spec["replicas"]
+
+
+def _keep_service_spec(spec: Obj, old_spec: Obj) -> None:
+    for key in ("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy", "healthCheckNodePort"):
+        if key in old_spec and not spec.get(key):
+            spec[key] = old_spec[key]
+    old_ports = {(p.get("port"), p.get("protocol", "TCP")): p.get("nodePort") for p in old_spec.get("ports") or []}
+    for port in spec.get("ports") or []:
+        node_port = old_ports.get((port.get("port"), port.get("protocol", "TCP")))
+        if node_port and not port.get("nodePort") and spec.get("type") in ("NodePort", "LoadBalancer"):
+            port["nodePort"] = node_port
+
+
+def _keep_job_spec(spec: Obj, old_spec: Obj) -> None:
+    if "selector" in old_spec and "selector" not in spec:
+        spec["selector"] = old_spec["selector"]
+    old_labels = ((old_spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+    labels = spec.setdefault("template", {}).setdefault("metadata", {}).setdefault("labels", {})
+    for key, value in old_labels.items():
+        if "controller-uid" in key or key.endswith("job-name"):
+            labels.setdefault(key, value)
+
+
+def _keep_claim_spec(spec: Obj, old_spec: Obj) -> None:
+    for key in ("volumeName", "storageClassName", "volumeMode"):
+        if key in old_spec and key not in spec:
+            spec[key] = old_spec[key]
+
+
+def _keep_replicas(spec: Obj, old_spec: Obj) -> None:
+    if "replicas" not in spec and "replicas" in old_spec:  # an autoscaler or `scale` owns it
+        spec["replicas"] = old_spec["replicas"]
+
+
+#: Kind → what of the current spec a replace must carry over.
+_SPEC_KEEPERS: dict[str, Callable[[Obj, Obj], None]] = {
+    "Service": _keep_service_spec,
+    "Job": _keep_job_spec,
+    "PersistentVolumeClaim": _keep_claim_spec,
+    "Deployment": _keep_replicas,
+    "StatefulSet": _keep_replicas,
+    "ReplicaSet": _keep_replicas,
+}
+
+
+def _keep_server_fields(kind: str, body: Obj, current: Obj) -> Obj:
+    """Carry over what the server owns, so that a replace is accepted (immutable or allocated fields)."""
+    spec, old_spec = body.get("spec"), current.get("spec") or {}
+    meta = body.setdefault("metadata", {})
+    _keep_server_metadata(meta, current.get("metadata") or {})
+    if kind in _SPEC_KEEPERS and isinstance(spec, dict):
+        _SPEC_KEEPERS[kind](spec, old_spec)
     elif kind == "Secret" and (meta.get("annotations") or {}).get(GENERATED_KEYS_ANNOTATION) == "true":
         # Helm's `lookup` keeps generated values on upgrade; a client-side render cannot see them.
         old_data = current.get("data") or {}
@@ -265,18 +291,18 @@ def apply(objs: Iterable[Mapping[str, Any]], namespace: str, client: Any = None)
         what = f"apply {kind} {ns + '/' if ns else ''}{name}"
         for _attempt in range(5):
             try:
-                current = _call(what, lambda r=resource, n=name, s=ns: r.get(name=n, namespace=s)).to_dict()
+                current = _call(what, partial(resource.get, name=name, namespace=ns)).to_dict()
             except KubeError as exc:
                 if exc.status != 404:
                     raise
                 current = None
             try:
                 if current is None:
-                    result = _call(what, lambda r=resource, b=body, s=ns: r.create(body=b, namespace=s))
+                    result = _call(what, partial(resource.create, body=body, namespace=ns))
                 else:
                     replacement = _keep_server_fields(kind, copy.deepcopy(body), current)
                     replacement["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
-                    result = _call(what, lambda r=resource, b=replacement, s=ns: r.replace(body=b, namespace=s))
+                    result = _call(what, partial(resource.replace, body=replacement, namespace=ns))
             except KubeError as exc:
                 if exc.status == 409:  # a stale resourceVersion, or created meanwhile: look again
                     continue
@@ -380,7 +406,7 @@ def status_of(deployment: Mapping[str, Any]) -> RolloutStatus:
         "unavailable_replicas": _int(status.get("unavailableReplicas")),
         "desired_replicas": _int(spec.get("replicas", 1)),
     }
-    common = {"name": name, "namespace": namespace, "conditions": conditions, **counts}
+    common: dict[str, Any] = {"name": name, "namespace": namespace, "conditions": conditions, **counts}
     if counts["observed_generation"] < counts["generation"]:
         return RolloutStatus(done=False, failed=False, reason="SpecNotObserved",
                              message="Waiting for deployment spec update to be observed...", **common)

@@ -16,10 +16,6 @@ _GIT_URL = re.compile(r"^(https://|ssh://|git@|file://)[^\s]+$")
 _REF = r"^[A-Za-z0-9._/@+-]{1,200}$"
 
 
-class GoliveError(Exception):
-    """Base class of every golive domain error; carries what a user needs to act."""
-
-
 def _check_source(value: str) -> str:
     if "\x00" in value or value.startswith("-"):
         raise ValueError("source must be a path or a git URL and may not start with '-'")

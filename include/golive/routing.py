@@ -8,13 +8,14 @@ with the terms that produced it (``RoutingDecision.evidence``).
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from golive.settings import get_settings
 
 # term → weight. Strong signals are frameworks and GPU words; weak ones are generic ML vocabulary.
 ML_TERMS: dict[str, float] = {
@@ -40,22 +41,16 @@ class PodProfile:
     requests: dict[str, str]
     limits: dict[str, str]
     node_selector: dict[str, str] = field(default_factory=dict)
-    tolerations: list[dict[str, str]] = field(default_factory=list)
-
-
-def _json_env(name: str, default: dict | list) -> dict | list:
-    raw = os.environ.get(name)
-    return json.loads(raw) if raw else default
+    tolerations: list[dict[str, Any]] = field(default_factory=list)
 
 
 def cpu_profile() -> PodProfile:
     """The default profile: CPU only."""
+    settings = get_settings()
     return PodProfile(
         name="cpu",
-        requests={"cpu": os.environ.get("GOLIVE_CPU_REQUEST", "250m"),
-                  "memory": os.environ.get("GOLIVE_MEMORY_REQUEST", "256Mi")},
-        limits={"cpu": os.environ.get("GOLIVE_CPU_LIMIT", "2"),
-                "memory": os.environ.get("GOLIVE_MEMORY_LIMIT", "2Gi")},
+        requests={"cpu": settings.cpu_request, "memory": settings.memory_request},
+        limits={"cpu": settings.cpu_limit, "memory": settings.memory_limit},
     )
 
 
@@ -64,13 +59,13 @@ def gpu_profile() -> PodProfile:
 
     ``GOLIVE_GPU_NODE_SELECTOR`` and ``GOLIVE_GPU_TOLERATIONS`` (JSON) override the placement.
     """
+    settings = get_settings()
     return PodProfile(
         name="gpu",
         requests={"cpu": "1", "memory": "4Gi"},
-        limits={"cpu": "4", "memory": "16Gi", "nvidia.com/gpu": os.environ.get("GOLIVE_GPU_COUNT", "1")},
-        node_selector=_json_env("GOLIVE_GPU_NODE_SELECTOR", {"golive.io/accelerator": "nvidia-gpu"}),
-        tolerations=_json_env("GOLIVE_GPU_TOLERATIONS", [
-            {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]),
+        limits={"cpu": "4", "memory": "16Gi", "nvidia.com/gpu": settings.gpu_count},
+        node_selector=dict(settings.gpu_node_selector),
+        tolerations=[dict(t) for t in settings.gpu_tolerations],
     )
 
 

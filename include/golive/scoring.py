@@ -12,14 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from golive.models import (
-    Criterion,
-    CriterionRule,
-    CriterionStatus,
-    GoliveError,
-    Verdict,
-    VerdictStatus,
-)
+from golive.errors import GoliveError
+from golive.models import Criterion, CriterionRule, CriterionStatus, Verdict, VerdictStatus
 
 DEFAULT_THRESHOLD = 85.0
 DEFAULT_WARNING_BAND = 15.0

@@ -6,11 +6,40 @@ connections are not, so nothing here touches them.
 
 from __future__ import annotations
 
+import json
+import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+#: Variables golive sets for the processes it starts (read back there through ``GoliveSettings``
+#: where golive itself runs in the child).
+EVIDENCE_ENV = "GOLIVE_EVIDENCE"
+LOAD_OPERATIONS_ENV = "GOLIVE_LOAD_OPERATIONS"
+METRICS_PATH_ENV = "GOLIVE_METRICS_PATH"
+DEVICE_ENV = "GOLIVE_DEVICE"
+APP_URL_ENV = "GOLIVE_APP_URL"
+#: ``GOLIVE_TOOL_<NAME>`` overrides the command of analyzer tool ``<name>`` (``GoliveSettings.tool_overrides``).
+TOOL_ENV_PREFIX = "GOLIVE_TOOL_"
+
+#: The public OSV API (``GOLIVE_OSV_URL`` points the dependencies analyzer elsewhere).
+DEFAULT_OSV_URL = "https://api.osv.dev"
+_DEFAULT_GPU_NODE_SELECTOR = {"golive.io/accelerator": "nvidia-gpu"}
+_DEFAULT_GPU_TOLERATIONS = [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
+
+
+def _tool_overrides_from_env() -> dict[str, str]:
+    return {key.removeprefix(TOOL_ENV_PREFIX): value for key, value in os.environ.items()
+            if key.startswith(TOOL_ENV_PREFIX) and value}
+
+
+def _json_or_default(value: Any, default: Any) -> Any:
+    if isinstance(value, str):
+        return json.loads(value) if value else default
+    return default if value is None else value
 
 
 class GoliveSettings(BaseSettings):
@@ -46,6 +75,53 @@ class GoliveSettings(BaseSettings):
     canary_weights: str = Field(default="25,50", description="Canary traffic steps in %, before promotion to 100.")
     sample_app_source: Path = Field(default=Path(__file__).resolve().parents[1] / "sample_app",
                                     description="The bundled sample application (the demo's default source).")
+    source_root: Path | None = Field(
+        default=None, description="Directory a local ``source`` of a run's conf is relative to (default: cwd).")
+    ledger_url: str | None = Field(
+        default=None, description="SQLAlchemy URL of the ledger (default: the embedded SQLite file under home).")
+    chart_dir: Path | None = Field(
+        default=None, description="The sample-app chart (default: charts/sample-app of the repository).")
+    evidence: str | None = Field(
+        default=None, description="Other analyzers' results (JSON) handed to an agent pod (set by AgentPodOperator).")
+    git_timeout: float = Field(default=300.0, gt=0, description="Seconds each git command of a checkout may take.")
+    coverage_timeout: float = Field(default=300.0, gt=0, description="Seconds the coverage run of the tests may take.")
+    ruff_select: str | None = Field(
+        default=None, description="ruff rules the quality agent selects (default: codetools.RUFF_SELECT).")
+    osv_mode: str = Field(default="offline", description="offline (bundled OSV snapshot) or online (the OSV API).")
+    osv_url: str = Field(default=DEFAULT_OSV_URL, description="OSV API base URL (online mode).")
+    tool_overrides: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=_tool_overrides_from_env,
+        description="GOLIVE_TOOL_<NAME>: argv (split like a shell would) that replaces analyzer tool <name>.")
+    load_operations: str = Field(
+        default="[]", description="GET operations the generic locustfile requests (JSON; set by the load analyzer).")
+    load_bearer_token: SecretStr | None = Field(
+        default=None, description="Bearer token the generic locustfile sends (never logged).")
+    cpu_request: str = Field(default="250m", description="CPU request of the cpu pod profile.")
+    memory_request: str = Field(default="256Mi", description="Memory request of the cpu pod profile.")
+    cpu_limit: str = Field(default="2", description="CPU limit of the cpu pod profile.")
+    memory_limit: str = Field(default="2Gi", description="Memory limit of the cpu pod profile.")
+    gpu_count: str = Field(default="1", description="nvidia.com/gpu limit of the gpu pod profile.")
+    gpu_node_selector: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=lambda: dict(_DEFAULT_GPU_NODE_SELECTOR),
+        description="Node selector of the gpu pod profile (JSON object).")
+    gpu_tolerations: Annotated[list[dict[str, Any]], NoDecode] = Field(
+        default_factory=lambda: [dict(t) for t in _DEFAULT_GPU_TOLERATIONS],
+        description="Tolerations of the gpu pod profile (JSON list).")
+
+    @field_validator("gpu_node_selector", mode="before")
+    @classmethod
+    def _node_selector_json(cls, value: Any) -> Any:
+        return _json_or_default(value, dict(_DEFAULT_GPU_NODE_SELECTOR))
+
+    @field_validator("gpu_tolerations", mode="before")
+    @classmethod
+    def _tolerations_json(cls, value: Any) -> Any:
+        return _json_or_default(value, [dict(t) for t in _DEFAULT_GPU_TOLERATIONS])
+
+    @field_validator("tool_overrides", mode="before")
+    @classmethod
+    def _tool_overrides_json(cls, value: Any) -> Any:
+        return _json_or_default(value, {})
 
     @property
     def reports(self) -> Path:

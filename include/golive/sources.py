@@ -8,13 +8,14 @@ credentials of any URL removed.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
-from golive.models import GoliveError, is_git_source
+from golive.errors import GoliveError
+from golive.models import is_git_source
+from golive.settings import get_settings
+from golive.tools import ToolError, clean_env, run_tool, tool_command
 
-DEFAULT_GIT_TIMEOUT = float(os.environ.get("GOLIVE_GIT_TIMEOUT", "300"))
 _USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
 _REF = re.compile(r"^[A-Za-z0-9._/@+][A-Za-z0-9._/@+-]{0,199}$")
 
@@ -48,12 +49,10 @@ def checkout(source: str, ref: str, workdir: Path, timeout: float | None = None)
         return path.resolve()
     if source.startswith("-") or not _REF.match(ref):
         raise SourceError(f"ref {ref!r} is not a branch, tag or commit name")
-    return _git_checkout(source, ref, workdir, DEFAULT_GIT_TIMEOUT if timeout is None else timeout)
+    return _git_checkout(source, ref, workdir, get_settings().git_timeout if timeout is None else timeout)
 
 
 def _git_checkout(url: str, ref: str, workdir: Path, timeout: float) -> Path:
-    from golive.agents._cli import ToolError, clean_env, run_tool, tool_command
-
     dest = workdir / "source"
     env = clean_env({"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": ""})
     env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")

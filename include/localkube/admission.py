@@ -253,20 +253,8 @@ class Admission:
         old_spec = (old or {}).get("spec") or {}
         spec.setdefault("type", "ClusterIP")
         spec.setdefault("sessionAffinity", "None")
-        problems = []
-        if spec["type"] not in ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName"):
-            problems.append(f"spec.type: Unsupported value: {spec['type']!r}")
         ports = spec.get("ports") or []
-        if spec["type"] != "ExternalName" and not ports:
-            problems.append("spec.ports: Required value")
-        for i, port in enumerate(ports):
-            port.setdefault("protocol", "TCP")
-            if "port" not in port:
-                problems.append(f"spec.ports[{i}].port: Required value")
-                continue
-            port.setdefault("targetPort", port["port"])
-            if len(ports) > 1 and not port.get("name"):
-                problems.append(f"spec.ports[{i}].name: Required value")
+        problems = _service_problems(spec, ports)
         if problems:
             raise invalid("Service", name, problems)
         if spec["type"] == "ExternalName":
@@ -274,22 +262,7 @@ class Admission:
         spec.setdefault("internalTrafficPolicy", "Cluster")
         spec.setdefault("ipFamilies", ["IPv4"])
         spec.setdefault("ipFamilyPolicy", "SingleStack")
-        requested = spec.get("clusterIP") or None
-        if old is not None:
-            previous = old_spec.get("clusterIP")
-            if requested in (None, "") and previous:
-                requested = previous
-            elif requested != previous:
-                message = f"spec.clusterIPs[0]: Invalid value: {requested!r}: may not change once set ({previous})"
-                raise invalid("Service", name, [message])
-        if requested == "None":
-            ip = "None"
-        elif old is not None and requested == old_spec.get("clusterIP"):
-            ip = requested
-        elif self.network is not None:
-            ip = self.network.allocate_ip(requested, "Service", name)
-        else:
-            ip = requested or "None"
+        ip = self._cluster_ip(name, spec, old, old_spec)
         spec["clusterIP"], spec["clusterIPs"] = ip, [ip]
         if spec["type"] in ("NodePort", "LoadBalancer") and self.network is not None:
             old_ports = {p.get("port"): p.get("nodePort") for p in old_spec.get("ports") or []}
@@ -306,3 +279,39 @@ class Admission:
             annotations[URL_ANNOTATION] = self.network.url(meta.get("namespace") or "", name, ip, int(ports[0]["port"]))
         else:
             annotations.pop(URL_ANNOTATION, None)
+
+    def _cluster_ip(self, name: str, spec: Obj, old: Obj | None, old_spec: Obj) -> str:
+        """The Service's cluster IP: kept on update (it may not change), else allocated (or ``None``)."""
+        requested = spec.get("clusterIP") or None
+        if old is not None:
+            previous = old_spec.get("clusterIP")
+            if requested in (None, "") and previous:
+                requested = previous
+            elif requested != previous:
+                message = f"spec.clusterIPs[0]: Invalid value: {requested!r}: may not change once set ({previous})"
+                raise invalid("Service", name, [message])
+        if requested == "None":
+            return "None"
+        if old is not None and requested == old_spec.get("clusterIP"):
+            return requested
+        if self.network is not None:
+            return self.network.allocate_ip(requested, "Service", name)
+        return requested or "None"
+
+
+def _service_problems(spec: Obj, ports: list[Obj]) -> list[str]:
+    """A Service's type and ports (``protocol`` and ``targetPort`` defaulted on the way)."""
+    problems = []
+    if spec["type"] not in ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName"):
+        problems.append(f"spec.type: Unsupported value: {spec['type']!r}")
+    if spec["type"] != "ExternalName" and not ports:
+        problems.append("spec.ports: Required value")
+    for i, port in enumerate(ports):
+        port.setdefault("protocol", "TCP")
+        if "port" not in port:
+            problems.append(f"spec.ports[{i}].port: Required value")
+            continue
+        port.setdefault("targetPort", port["port"])
+        if len(ports) > 1 and not port.get("name"):
+            problems.append(f"spec.ports[{i}].name: Required value")
+    return problems

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from golive.models import GoliveError
 
-
-class LocalKubeError(GoliveError):
+class LocalKubeError(Exception):
     """Base class of localkube errors: the message says what the user must change."""
 
 

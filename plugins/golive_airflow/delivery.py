@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from airflow.sdk import TaskGroup, get_current_context, task
+from airflow.sdk import TaskGroup, XComArg, get_current_context, task
 
 from golive.agents.catalog import ANALYZERS, LATE
 from golive.settings import get_settings
@@ -119,7 +119,7 @@ def canary_phase(weights: Sequence[int]) -> TaskGroup:
             """Only the canary strategy has traffic steps."""
             return tasks.pull_request_field(get_current_context(), "strategy") == "canary"
 
-        previous = is_canary()
+        previous: XComArg | TaskGroup = is_canary()
         for weight in weights:
             step = _deployment_pod(f"step_{weight}", "canary-step", "--weight", str(weight))
             record = _recorder(f"record_step_{weight}", step, f"canary-step-{weight}")

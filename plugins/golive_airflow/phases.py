@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 from airflow.providers.standard.operators.empty import EmptyOperator
-from airflow.sdk import TaskGroup, get_current_context, task
+from airflow.sdk import TaskGroup, TriggerRule, get_current_context, task
 from pydantic import BaseModel
 
 from golive_airflow import tasks
@@ -100,7 +100,7 @@ def agent_gate_phase(group_id: str, *, agent: str, analyzers: Sequence[str],
         first = [pod(tool) for tool in analyzers if tool not in late]
         serial = [p for tool in one_at_a_time for p in first if p.task_id.rsplit(".", 1)[-1] == tool]
         for before, after in pairwise(serial):
-            after.trigger_rule = "all_done"
+            after.trigger_rule = TriggerRule.ALL_DONE
             after.phase_task_id = begin.task_id
             before >> after
         if only_for_ml:

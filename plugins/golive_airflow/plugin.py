@@ -17,6 +17,9 @@ class GolivePlugin(AirflowPlugin):
     """Mounts ``/golive`` (runs, verdicts, reports from the ledger) and links it from the UI."""
 
     name = "golive"
-    fastapi_apps: ClassVar[list[dict]] = [{"app": _ledger_app(), "url_prefix": "/golive", "name": "golive ledger"}]
-    external_views: ClassVar[list[dict]] = [{"name": "golive ledger", "href": "/golive/runs", "destination": "nav",
-                       "category": "browse", "url_route": "golive"}]
+    # AirflowPlugin declares these class-level lists as instance variables (mypy: misc)
+    fastapi_apps: ClassVar[list[dict]] = [  # type: ignore[misc]
+        {"app": _ledger_app(), "url_prefix": "/golive", "name": "golive ledger"}]
+    external_views: ClassVar[list[dict]] = [  # type: ignore[misc]
+        {"name": "golive ledger", "href": "/golive/runs", "destination": "nav", "category": "browse",
+         "url_route": "golive"}]

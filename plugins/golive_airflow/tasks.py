@@ -30,10 +30,10 @@ def format_validation_error(error: ValidationError) -> str:
 
 
 def _resolve_source(request: BaseModel) -> BaseModel:
-    source = request.source
+    source = getattr(request, "source")  # noqa: B009 - the request model is any submission model with a source
     if is_git_source(source):
         return request
-    root = Path(os.environ.get("GOLIVE_SOURCE_ROOT", os.getcwd()))
+    root = get_settings().source_root or Path(os.getcwd())
     path = (root / source).resolve()
     if not path.is_dir():
         raise ValueError(f"source: {path} is not a directory (a local path must exist; or give a git URL)")

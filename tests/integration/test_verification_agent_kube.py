@@ -75,7 +75,8 @@ def test_the_sample_app_chart_passes_verify(cluster: dict[str, Any]) -> None:
     env = {**os.environ, "KUBECONFIG": cluster["kubeconfig"]}
     out = subprocess.run([sys.executable, "-m", "golive.agents.verification", "verify", "--url", url,
                           "--namespace", cluster["namespace"], "--deployment", DEPLOYMENT,
-                          "--expected-version", "1.0.0", "--burst-max", "8000"], capture_output=True, text=True, timeout=180, env=env)
+                          "--expected-version", "1.0.0", "--burst-max", "8000"],
+                         capture_output=True, text=True, timeout=180, env=env)
     payload = json.loads(out.stdout)
     criteria = {c["name"]: c for c in payload["verdict"]["criteria"]}
     failing = {n: c["reason"] for n, c in criteria.items() if c["status"] != "pass"}

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from golive import tools
 from golive.agents import _cli, quality
 from golive.agents._cli import Context, guarded, run_analyzers
 from golive.agents.codetools import count_annotations
@@ -132,7 +133,7 @@ def test_score_threshold_moves_the_verdict(bad):
 # -- tool failures ----------------------------------------------------------------------------------
 
 def test_missing_executable_is_a_tool_error_and_no_data(monkeypatch):
-    monkeypatch.setitem(_cli.TOOL_COMMANDS, "ruff", ["/nonexistent/bin/ruff"])
+    monkeypatch.setitem(tools.TOOL_COMMANDS, "ruff", ["/nonexistent/bin/ruff"])
     result = guarded("ruff", quality.REGISTRY["ruff"], Context(agent="quality", source=TARGETS / "good"))
     assert result.error and "could not be started" in result.error and "/nonexistent/bin/ruff" in result.error
     verdict = quality.score([result])
@@ -142,7 +143,7 @@ def test_missing_executable_is_a_tool_error_and_no_data(monkeypatch):
 
 
 def test_tool_stderr_becomes_the_no_data_reason(monkeypatch):
-    monkeypatch.setitem(_cli.TOOL_COMMANDS, "radon",
+    monkeypatch.setitem(tools.TOOL_COMMANDS, "radon",
                         [sys.executable, "-c", "import sys; sys.stderr.write('radon exploded: bad ast'); sys.exit(3)"])
     result = guarded("radon", quality.REGISTRY["radon"], Context(agent="quality", source=TARGETS / "good"))
     assert "exited with code 3" in result.error and "radon exploded: bad ast" in result.error
@@ -151,7 +152,7 @@ def test_tool_stderr_becomes_the_no_data_reason(monkeypatch):
 
 
 def test_tool_that_prints_no_json_is_a_tool_error(monkeypatch):
-    monkeypatch.setitem(_cli.TOOL_COMMANDS, "bandit", [sys.executable, "-c", "print('not json')"])
+    monkeypatch.setitem(tools.TOOL_COMMANDS, "bandit", [sys.executable, "-c", "print('not json')"])
     result = guarded("bandit", quality.REGISTRY["bandit"], Context(agent="quality", source=TARGETS / "good"))
     assert result.error and "printed no JSON" in result.error and "not json" in result.error
 

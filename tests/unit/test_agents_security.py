@@ -26,6 +26,7 @@ from golive.agents.dependencies import (
     snapshot_info,
 )
 from golive.models import AnalyzerResult, CriterionStatus, Measurement, VerdictStatus
+from golive.settings import get_settings
 
 TARGETS = Path(__file__).resolve().parents[1] / "data" / "targets"
 SECRETS_IN_BAD = ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI", "Sup3rS3cretPassw0rd")
@@ -227,6 +228,7 @@ def test_online_mode_queries_the_osv_api_and_agrees_with_offline(osv_server, mon
     assert f"online OSV API {url}" in next(m.detail for m in online.measurements
                                            if m.name == "vulnerable_dependencies_high")
     monkeypatch.setenv("GOLIVE_OSV_MODE", "offline")
+    get_settings.cache_clear()
     offline = _run("dependencies", TARGETS / "bad")
     assert sorted(f.rule_id for f in online.findings) == sorted(f.rule_id for f in offline.findings)
     assert online.value("vulnerable_dependencies_high") == offline.value("vulnerable_dependencies_high") == 2

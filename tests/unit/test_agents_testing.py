@@ -16,13 +16,14 @@ from pathlib import Path
 import pytest
 
 from golive.agents import _cli, testing
-from golive.agents._cli import Context, ToolError, guarded
+from golive.agents._cli import Context, guarded
 from golive.agents.testing_fuzz import summarize_report
 from golive.agents.testing_http import ensure_internal_target
 from golive.agents.testing_load import parse_stats_csv
 from golive.agents.testing_suites import find_e2e_suite, parse_junit
 from golive.gx_checks import GXInputError, GXValidationFailed, validate_load_stats
 from golive.models import AnalyzerResult, CriterionStatus, Measurement, VerdictStatus
+from golive.tools import ToolError
 
 ROOT = Path(__file__).resolve().parents[2]
 ML_APP = ROOT / "tests" / "data" / "targets" / "ml_app"

@@ -25,7 +25,7 @@ from golive.charts import (
     render_chart,
     validate_manifests,
 )
-from golive.models import GoliveError
+from golive.errors import GoliveError
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "golive"

@@ -29,6 +29,7 @@ from golive.deploy.common import (
     version_of_image,
 )
 from golive.deploy.ops import own_objects, split_preview
+from golive.settings import get_settings
 
 CHART = Path(__file__).resolve().parents[2] / "charts" / "sample-app"
 DEV = CHART / "values-dev.yaml"
@@ -123,6 +124,7 @@ def test_default_chart_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     monkeypatch.delenv("GOLIVE_CHART_DIR", raising=False)
     assert default_chart_dir() == CHART
     monkeypatch.setenv("GOLIVE_CHART_DIR", str(tmp_path))
+    get_settings.cache_clear()
     assert default_chart_dir() == tmp_path
 
 

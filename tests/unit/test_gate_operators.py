@@ -275,6 +275,6 @@ def test_scoring_skips_when_its_phase_was_never_reached(ledger):
     ti.states = {"g.begin": "upstream_failed"}
     op = DemoScoring(task_id="score", analyzer_task_ids=["g.cov"], request_task_id="start.validate_request",
                      phase_task_id="g.begin")
-    with pytest.raises(AirflowSkipException, match="phase not reached: g.begin is upstream_failed"):
+    with pytest.raises(AirflowSkipException, match=r"phase not reached: g.begin is upstream_failed"):
         op.execute(ctx(ti))
     assert ledger.latest_evaluation(gate="demo", application="shop", ref="v1") is None

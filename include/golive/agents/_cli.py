@@ -1,10 +1,10 @@
-"""Shared plumbing of the agents' CLIs: running tools, guarding analyzers, scoring, printing, the ledger.
+"""Shared plumbing of the agents' CLIs: guarding analyzers, scoring, printing, the ledger.
 
 Each agent module (``quality``, ``security``) declares an ``AgentSpec`` — its analyzers, its rules and
 which analyzer produces which measurement — and hands it to ``main``. Everything else lives here, once:
 
-* ``run_tool``: a subprocess from an argv list (never a shell), in its own process group, with a
-  timeout that kills the whole group, and the tool's stderr captured for the error message;
+* tools run through ``golive.tools.run_tool``: a subprocess from an argv list (never a shell), in its
+  own process group, with a timeout that kills the whole group, and the tool's stderr captured;
 * ``guarded``: an analyzer that raises becomes an ``AnalyzerResult`` with ``error`` set — the scoring
   step turns it into no-data with that reason, never into a pass;
 * ``score_results``: rules + results → verdict, with a missing or failed analyzer's criteria no-data;
@@ -44,9 +44,6 @@ import argparse
 import json
 import os
 import re
-import shlex
-import signal
-import subprocess
 import sys
 import tempfile
 import traceback
@@ -54,7 +51,6 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -62,39 +58,17 @@ from urllib.parse import urlsplit
 from pydantic import TypeAdapter, ValidationError
 
 from golive import runtime
-from golive.models import (
-    DNS1123_LABEL,
-    AnalyzerResult,
-    CriterionRule,
-    GoliveError,
-    SourceStr,
-    Verdict,
-    VerdictStatus,
-    is_git_source,
-)
+from golive.models import DNS1123_LABEL, AnalyzerResult, CriterionRule, SourceStr, Verdict, VerdictStatus, is_git_source
 from golive.results import GateOutcome
 from golive.scoring import apply_rules, evaluate
+from golive.settings import EVIDENCE_ENV, get_settings
+from golive.sources import SourceError, checkout, redact
+from golive.tools import ToolError
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_WARNING, EXIT_SOURCE, EXIT_LEDGER = 0, 1, 2, 3, 4, 5
 VERDICT_EXIT = {VerdictStatus.PASS: EXIT_PASS, VerdictStatus.FAIL: EXIT_FAIL,
                 VerdictStatus.WARNING: EXIT_WARNING}
 DEFAULT_TOOL_TIMEOUT = 120.0
-_TAIL = 2000
-
-#: How each external tool is started. Tests (and unusual images) replace an entry, or set
-#: ``GOLIVE_TOOL_<NAME>`` (e.g. ``GOLIVE_TOOL_RUFF=/usr/local/bin/ruff``), split like a shell would.
-TOOL_COMMANDS: dict[str, list[str]] = {
-    "ruff": [sys.executable, "-m", "ruff"],
-    "radon": [sys.executable, "-m", "radon"],
-    "bandit": [sys.executable, "-m", "bandit"],
-    "coverage": [sys.executable, "-m", "coverage"],
-    "git": ["git"],
-}
-
-
-class ToolError(GoliveError):
-    """An analyzer's tool could not run, or its output could not be read; the message says why."""
-
 
 @dataclass(frozen=True)
 class Context:
@@ -117,6 +91,13 @@ class Context:
     expected_version: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def tree(self) -> Path:
+        """The source tree a source analyzer reads (``ToolError`` when the run has none)."""
+        if self.source is None:
+            raise ToolError(f"the {self.agent} analyzers need a source tree (--source)")
+        return self.source
+
     def __post_init__(self) -> None:
         if self.source is not None:
             object.__setattr__(self, "source", Path(self.source).resolve())
@@ -125,96 +106,6 @@ class Context:
 
 
 Analyzer = Callable[[Context], AnalyzerResult]
-
-
-@dataclass(frozen=True)
-class ToolRun:
-    """A finished tool process."""
-
-    argv: list[str]
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def tool_command(name: str) -> list[str]:
-    """The argv prefix that starts tool ``name`` (``GOLIVE_TOOL_<NAME>`` overrides ``TOOL_COMMANDS``)."""
-    override = os.environ.get(f"GOLIVE_TOOL_{name.upper().replace('-', '_')}")
-    if override:
-        return shlex.split(override)
-    return list(TOOL_COMMANDS[name])
-
-
-def tool_version(distribution: str) -> str:
-    """Installed version of a Python distribution, or ``unknown``."""
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def tail(text: str, limit: int = _TAIL) -> str:
-    """The last ``limit`` characters of ``text``, stripped (where tools print their actual error)."""
-    text = text.strip()
-    return text if len(text) <= limit else "…" + text[-limit:]
-
-
-def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for a tool: ours without pytest/coverage state that would leak into a child run."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PYTEST_", "COV_CORE_", "COVERAGE_", "LOCALKUBE_"))}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env.update(extra or {})
-    return env
-
-
-def run_tool(argv: Sequence[str], *, cwd: Path, timeout: float, env: Mapping[str, str] | None = None,
-             ok_codes: Sequence[int] = (0,)) -> ToolRun:
-    """Run ``argv`` (a list; never a shell) in ``cwd``; raise ``ToolError`` if it cannot run or fails.
-
-    The process gets its own session, so a timeout kills it and everything it started.
-
-    :param argv: the command line.
-    :param cwd: working directory.
-    :param timeout: seconds before the process group is killed.
-    :param env: environment (default: ``clean_env()``).
-    :param ok_codes: exit codes that mean the tool ran (e.g. bandit exits 1 when it found issues).
-    :raises ToolError: the executable is missing, it timed out, or it exited with another code.
-    """
-    argv = [str(a) for a in argv]
-    name = Path(argv[0]).name if argv[0] != sys.executable else " ".join(argv[1:3])
-    try:
-        proc = subprocess.Popen(argv, cwd=cwd, env=dict(env) if env is not None else clean_env(),
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, encoding="utf-8", errors="replace", start_new_session=True)
-    except OSError as exc:
-        raise ToolError(f"{name} could not be started ({argv[0]}): {exc.strerror or exc}") from exc
-    try:
-        stdout, stderr = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        stdout, stderr = proc.communicate()
-        raise ToolError(f"{name} did not finish within {timeout:g} s and was stopped; "
-                        f"last output: {tail(stderr or stdout, 500)}") from None
-    if proc.returncode not in ok_codes:
-        raise ToolError(f"{name} exited with code {proc.returncode}: {tail(stderr or stdout) or 'no output'}")
-    return ToolRun(argv=argv, returncode=proc.returncode, stdout=stdout, stderr=stderr)
-
-
-def _kill_group(proc: subprocess.Popen[str]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        proc.kill()
-
-
-def parse_json(run: ToolRun, what: str) -> Any:
-    """Parse a tool's JSON stdout; a tool that printed something else is a ``ToolError``."""
-    try:
-        return json.loads(run.stdout)
-    except json.JSONDecodeError as exc:
-        raise ToolError(f"{what} printed no JSON ({exc.msg}); stderr: {tail(run.stderr, 800) or 'empty'}; "
-                        f"stdout: {tail(run.stdout, 400) or 'empty'}") from exc
 
 
 def guarded(tool: str, analyzer: Analyzer, ctx: Context) -> AnalyzerResult:
@@ -477,11 +368,6 @@ def emit(payload: Any) -> None:
     sys.stdout.flush()
 
 
-#: Environment variable through which a pod receives other analyzers' results (``AgentPodOperator``
-#: with ``evidence_task_ids`` sets it; measurements only, so it stays small).
-EVIDENCE_ENV = "GOLIVE_EVIDENCE"
-
-
 def _parse_evidence(text: str) -> tuple[AnalyzerResult, ...]:
     data = json.loads(text)
     items = data.get("results", []) if isinstance(data, dict) else data
@@ -514,8 +400,6 @@ def gate_results(spec: AgentSpec, ctx: Context) -> list[AnalyzerResult]:
 
 def main(spec: AgentSpec, argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m golive.agents.<agent>``; returns the exit code."""
-    from golive.sources import SourceError, checkout, redact
-
     parser = build_parser(spec)
     args = parser.parse_args(argv)
     url: str | None = getattr(args, "url", None)
@@ -532,12 +416,12 @@ def main(spec: AgentSpec, argv: Sequence[str] | None = None) -> int:
             evidence = _parse_evidence(args.evidence.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             parser.error(f"--evidence {args.evidence}: cannot read analyzer results: {exc}")
-    elif args.action == "analyze" and os.environ.get(EVIDENCE_ENV):
+    elif args.action == "analyze" and (raw_evidence := get_settings().evidence):
         try:
-            evidence = _parse_evidence(os.environ[EVIDENCE_ENV])
+            evidence = _parse_evidence(raw_evidence)
         except ValueError as exc:
             parser.error(f"${EVIDENCE_ENV}: cannot read analyzer results: {exc}")
-    ledger_url = getattr(args, "ledger_url", None) or os.environ.get("GOLIVE_LEDGER_URL")
+    ledger_url = getattr(args, "ledger_url", None) or get_settings().ledger_url
 
     with tempfile.TemporaryDirectory(prefix=f"golive-{spec.name}-") as tmp:
         tree: Path | None = None

@@ -459,10 +459,10 @@ def security_headers(index: SourceIndex) -> Check:
             for header in SECURITY_HEADERS:
                 found.setdefault(header, f"{_where(module, node)} (Talisman)")
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            header = _DJANGO_HEADER_SETTINGS.get(node.targets[0].id)
+            setting = _DJANGO_HEADER_SETTINGS.get(node.targets[0].id)
             value = _literal(node.value)
-            if header and value not in (_MISSING, None, False, 0, ""):
-                found.setdefault(header, f"{_where(module, node)} ({node.targets[0].id})")
+            if setting and value not in (_MISSING, None, False, 0, ""):
+                found.setdefault(setting, f"{_where(module, node)} ({node.targets[0].id})")
     evidence = [f"{h} at {found[h]}" for h in SECURITY_HEADERS if h in found]
     absent = [h for h in SECURITY_HEADERS if h not in found]
     return Check("security_headers", len(found) == len(SECURITY_HEADERS), float(len(found)), evidence,
@@ -502,7 +502,8 @@ def endpoints(index: SourceIndex) -> list[Endpoint]:
                 if attr in MUTATING:
                     methods = [attr]
                 elif attr in ("route", "api_route", "api_view"):
-                    listed = _literal(_kw(dec, "methods")) if _kw(dec, "methods") is not None else \
+                    methods_kw = _kw(dec, "methods")
+                    listed = _literal(methods_kw) if methods_kw is not None else \
                         (_literal(dec.args[0]) if attr == "api_view" and dec.args else [])
                     if isinstance(listed, list | tuple | set):
                         methods = [str(m).lower() for m in listed if str(m).lower() in MUTATING]
@@ -561,7 +562,8 @@ def _router_dependencies(index: SourceIndex, ep: Endpoint) -> list[str]:
 def auth_on_mutations(index: SourceIndex) -> Check:
     """Every state-changing endpoint (except login/token/registration) requires authentication."""
     eps = endpoints(index)
-    protected, open_eps = [], []
+    protected: list[str] = []
+    open_eps: list[str] = []
     for ep in eps:
         if AUTH_EXEMPT_PATH.search(ep.path) or AUTH_EXEMPT_PATH.search(ep.func.name):
             protected.append(f"{ep.where} (exempt: authentication endpoint)")
@@ -630,7 +632,8 @@ def input_validation(index: SourceIndex) -> Check:
     eps = [e for e in endpoints(index) if e.method != "delete"]
     if not eps:
         return Check("input_validation", True, 1.0, [], "no state-changing endpoints found: nothing to validate")
-    good, bad = [], []
+    good: list[str] = []
+    bad: list[str] = []
     for ep in eps:
         problems = _input_problems(index, ep, schemas)
         (bad if problems else good).append(ep.where + (f": {'; '.join(problems)}" if problems else ""))
@@ -644,7 +647,7 @@ _LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exceptio
 
 
 def _secret_like(name: str | None) -> bool:
-    return bool(name) and bool(SECRET_NAME.search(name)) and not NOT_A_SECRET_SUFFIX.search(name)
+    return bool(name and SECRET_NAME.search(name) and not NOT_A_SECRET_SUFFIX.search(name))
 
 
 def _is_logging_call(node: ast.Call) -> bool:

@@ -20,10 +20,22 @@ from typing import Any
 import yaml
 
 from golive.agents import appsec
-from golive.agents._cli import Context, run_analyzers
+from golive.agents._cli import Analyzer, Context, run_analyzers
+from golive.agents.codetools import run_bandit
+from golive.agents.dependencies import run_dependencies
+from golive.agents.hardening import run_hardening
+from golive.agents.secretscan import run_secrets
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 
 CHECKLIST_PATH = Path(__file__).resolve().parent.parent / "data" / "security_checklist.yaml"
+
+#: The security analyzers whose measurements the items use (the security agent runs them too).
+EVIDENCE_ANALYZERS: dict[str, Analyzer] = {
+    "bandit": run_bandit,
+    "secrets": run_secrets,
+    "dependencies": run_dependencies,
+    "hardening": run_hardening,
+}
 
 
 def _hsts(index: appsec.SourceIndex) -> appsec.Check:
@@ -62,15 +74,13 @@ def _needed_tools(items: tuple[dict[str, Any], ...]) -> list[str]:
 
 def run_checklist(ctx: Context) -> AnalyzerResult:
     """Tick each checklist item from its evidence: ``checklist_completion`` (%) and a finding per open item."""
-    from golive.agents.security import REGISTRY  # the analyzers whose measurements the items use
-
     items = load_checklist()
     evidence = {r.tool: r for r in (ctx.evidence or ())}
     missing_tools = [t for t in _needed_tools(items) if t not in evidence]
     if missing_tools:
-        for result in run_analyzers(REGISTRY, ctx, missing_tools):
+        for result in run_analyzers(EVIDENCE_ANALYZERS, ctx, missing_tools):
             evidence[result.tool] = result
-    index = appsec.SourceIndex(ctx.source)
+    index = appsec.SourceIndex(ctx.tree)
     check_cache: dict[str, appsec.Check] = {}
     ticked = 0
     findings: list[Finding] = []

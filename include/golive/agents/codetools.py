@@ -14,22 +14,15 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from golive.agents._cli import (
-    DEFAULT_TOOL_TIMEOUT,
-    Context,
-    ToolError,
-    parse_json,
-    run_tool,
-    tool_command,
-    tool_version,
-)
+from golive.agents._cli import DEFAULT_TOOL_TIMEOUT, Context
 from golive.agents._files import nonblank_lines, python_files
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
+from golive.settings import get_settings
+from golive.tools import ToolError, parse_json, run_tool, tool_command, tool_version
 
 #: Ruff rules of the gate: pyflakes, pycodestyle errors (not style), bugbear. The gate uses this fixed
 #: set (``--isolated``) so a score means the same for every application and does not depend on where
@@ -69,23 +62,23 @@ def _rel(root: Path, filename: str) -> str:
 def run_ruff(ctx: Context) -> AnalyzerResult:
     """Lint the source with ruff; measure findings per 1000 non-blank lines (``ruff_findings_per_kloc``)."""
     version = tool_version("ruff")
-    files = python_files(ctx.source)
+    files = python_files(ctx.tree)
     if not files:
         return _no_source(ctx, "ruff", ["ruff_findings_per_kloc"], version)
-    select = os.environ.get("GOLIVE_RUFF_SELECT", RUFF_SELECT)
+    select = get_settings().ruff_select or RUFF_SELECT
     argv = [*tool_command("ruff"), "check", "--isolated", "--no-cache", "--output-format", "json",
             "--exit-zero", "--select", select,
             "--config", f"lint.flake8-bugbear.extend-immutable-calls = {RUFF_IMMUTABLE_CALLS!r}",
             "--", *files]
-    data = parse_json(run_tool(argv, cwd=ctx.source, timeout=_timeout(ctx)), "ruff")
+    data = parse_json(run_tool(argv, cwd=ctx.tree, timeout=_timeout(ctx)), "ruff")
     findings = []
     for item in data:
         code = item.get("code") or "syntax-error"
         findings.append(Finding(
             tool="ruff", rule_id=code, severity=Severity.HIGH if code == "syntax-error" or code.startswith("E9")
-            else Severity.LOW, message=item.get("message", ""), path=_rel(ctx.source, item["filename"]),
+            else Severity.LOW, message=item.get("message", ""), path=_rel(ctx.tree, item["filename"]),
             line=(item.get("location") or {}).get("row")))
-    lines = nonblank_lines(ctx.source, files)
+    lines = nonblank_lines(ctx.tree, files)
     per_kloc = round(1000.0 * len(findings) / lines, 2) if lines else 0.0
     return AnalyzerResult(
         agent=ctx.agent, tool="ruff", findings=findings,
@@ -100,12 +93,12 @@ def run_ruff(ctx: Context) -> AnalyzerResult:
 def run_radon(ctx: Context) -> AnalyzerResult:
     """Cyclomatic complexity of every function and method: average and worst (``radon cc -j``)."""
     version = tool_version("radon")
-    files = python_files(ctx.source)
+    files = python_files(ctx.tree)
     names = ["complexity_average", "complexity_worst"]
     if not files:
         return _no_source(ctx, "radon", names, version)
     argv = [*tool_command("radon"), "cc", "-j", "--", *files]
-    data = parse_json(run_tool(argv, cwd=ctx.source, timeout=_timeout(ctx)), "radon")
+    data = parse_json(run_tool(argv, cwd=ctx.tree, timeout=_timeout(ctx)), "radon")
     blocks: list[tuple[int, str, str, int]] = []
     errors: list[str] = []
     for filename, items in data.items():
@@ -116,7 +109,7 @@ def run_radon(ctx: Context) -> AnalyzerResult:
             if block.get("type") not in ("function", "method"):
                 continue  # classes aggregate their methods, which are listed on their own
             qual = f"{block['classname']}.{block['name']}" if block.get("classname") else block["name"]
-            blocks.append((int(block["complexity"]), qual, _rel(ctx.source, filename), int(block["lineno"])))
+            blocks.append((int(block["complexity"]), qual, _rel(ctx.tree, filename), int(block["lineno"])))
     findings = [Finding(tool="radon", rule_id="cyclomatic-complexity", severity=Severity.MEDIUM,
                         message=f"{qual} has cyclomatic complexity {cc} (more than 10)", path=path, line=line)
                 for cc, qual, path, line in blocks if cc > 10]
@@ -152,7 +145,7 @@ def run_interrogate(ctx: Context) -> AnalyzerResult:
     from interrogate import coverage as icoverage
 
     version = tool_version("interrogate")
-    files = python_files(ctx.source)
+    files = python_files(ctx.tree)
     if not files:
         return _no_source(ctx, "interrogate", ["docstring_coverage"], version)
     conf = iconfig.InterrogateConfig(
@@ -160,7 +153,7 @@ def run_interrogate(ctx: Context) -> AnalyzerResult:
         ignore_nested_functions=True, ignore_nested_classes=True, ignore_overloaded_functions=True,
         ignore_property_setters=True, fail_under=0)
     try:
-        result = icoverage.InterrogateCoverage(paths=[str(ctx.source / f) for f in files], conf=conf).get_coverage()
+        result = icoverage.InterrogateCoverage(paths=[str(ctx.tree / f) for f in files], conf=conf).get_coverage()
     except (SyntaxError, OSError, ValueError) as exc:
         raise ToolError(f"interrogate could not read the source: {exc}") from exc
     findings = []
@@ -170,7 +163,7 @@ def run_interrogate(ctx: Context) -> AnalyzerResult:
                 findings.append(Finding(
                     tool="interrogate", rule_id="missing-docstring", severity=Severity.INFO,
                     message=f"{node.node_type} {node.name} has no docstring",
-                    path=_rel(ctx.source, file_result.filename), line=node.lineno))
+                    path=_rel(ctx.tree, file_result.filename), line=node.lineno))
     details = {"tool_version": version, "files": len(files), "documented": result.covered, "total": result.total}
     if not result.total:
         return AnalyzerResult(agent=ctx.agent, tool="interrogate", details=details, measurements=[
@@ -221,7 +214,7 @@ def count_annotations(source: str) -> tuple[int, int, list[tuple[str, int, int, 
 
 def run_typehints(ctx: Context) -> AnalyzerResult:
     """Share (%) of annotated parameters and return types over all functions (``typehint_coverage``)."""
-    files = python_files(ctx.source)
+    files = python_files(ctx.tree)
     if not files:
         return _no_source(ctx, "typehints", ["typehint_coverage"], "ast")
     annotated = total = 0
@@ -229,7 +222,7 @@ def run_typehints(ctx: Context) -> AnalyzerResult:
     unparsable: list[str] = []
     for rel in files:
         try:
-            a, t, per_function = count_annotations((ctx.source / rel).read_text(encoding="utf-8", errors="replace"))
+            a, t, per_function = count_annotations((ctx.tree / rel).read_text(encoding="utf-8", errors="replace"))
         except SyntaxError as exc:
             unparsable.append(f"{rel}:{exc.lineno}: {exc.msg}")
             continue
@@ -272,19 +265,19 @@ def run_bandit(ctx: Context) -> AnalyzerResult:
     Messages of the hard-coded-password checks are redacted: the finding never carries the value.
     """
     version = tool_version("bandit")
-    files = python_files(ctx.source)
+    files = python_files(ctx.tree)
     names = ["bandit_high", "bandit_medium"]
     if not files:
         return _no_source(ctx, "bandit", names, version)
     argv = [*tool_command("bandit"), "-f", "json", "-q", "--", *files]
-    run = run_tool(argv, cwd=ctx.source, timeout=_timeout(ctx), ok_codes=(0, 1))
+    run = run_tool(argv, cwd=ctx.tree, timeout=_timeout(ctx), ok_codes=(0, 1))
     data = parse_json(run, "bandit")
     findings = []
     counts = {"HIGH": 0, "MEDIUM": 0, "LOW": 0}
     for item in data.get("results", []):
         sev = item.get("issue_severity", "LOW").upper()
         counts[sev] = counts.get(sev, 0) + 1
-        rel = _rel(ctx.source, item.get("filename", ""))
+        rel = _rel(ctx.tree, item.get("filename", ""))
         line = item.get("line_number")
         digest = hashlib.sha256(f"{item.get('test_id')}:{rel}:{item.get('code', '')}".encode()).hexdigest()[:16]
         findings.append(Finding(
@@ -292,7 +285,7 @@ def run_bandit(ctx: Context) -> AnalyzerResult:
             severity=_SEVERITY.get(sev, Severity.LOW),
             message=f"{_bandit_message(item)} (confidence {item.get('issue_confidence', '?').lower()})",
             path=rel, line=line, fingerprint=f"bandit:{item.get('test_id')}:{rel}:{digest}"))
-    errors = [f"{_rel(ctx.source, e.get('filename', '?'))}: {e.get('reason', '')}" for e in data.get("errors", [])]
+    errors = [f"{_rel(ctx.tree, e.get('filename', '?'))}: {e.get('reason', '')}" for e in data.get("errors", [])]
     if errors and len(errors) >= len(files):
         raise ToolError(f"bandit could not analyze any file: {'; '.join(errors)[:1500]}")
     detail_suffix = f"; {len(errors)} files not analyzed: {'; '.join(errors)[:500]}" if errors else ""

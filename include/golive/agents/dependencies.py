@@ -27,7 +27,6 @@ from __future__ import annotations
 import ast
 import json
 import math
-import os
 import re
 import tomllib
 from collections.abc import Iterable, Iterator
@@ -40,12 +39,13 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from golive.agents._cli import Context, ToolError, tool_version
+from golive.agents._cli import Context
 from golive.agents._files import walk_files
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
+from golive.settings import get_settings
+from golive.tools import ToolError, tool_version
 
 OSV_DIR = Path(__file__).resolve().parent.parent / "data" / "osv"
-DEFAULT_OSV_URL = "https://api.osv.dev"
 HIGH_LEVELS = ("HIGH", "CRITICAL")
 _ORDER = {"LOW": 1, "MODERATE": 2, "MEDIUM": 2, "HIGH": 3, "CRITICAL": 4}
 _TO_SEVERITY = {"LOW": Severity.LOW, "MODERATE": Severity.MEDIUM, "MEDIUM": Severity.MEDIUM,
@@ -396,7 +396,7 @@ def match_offline(deps: list[Dependency], records: Iterable[dict[str, Any]]) -> 
 
 def osv_base_url() -> str:
     """The OSV API base URL (``$GOLIVE_OSV_URL``; a full ``…/v1/querybatch`` URL is accepted too)."""
-    url = os.environ.get("GOLIVE_OSV_URL", DEFAULT_OSV_URL).rstrip("/")
+    url = get_settings().osv_url.rstrip("/")
     return url.removesuffix("/v1/querybatch").removesuffix("/v1")
 
 
@@ -468,7 +468,7 @@ def _check(response: Any, what: str) -> None:
 
 def _advisories(deps: list[Dependency], ctx: Context) -> tuple[dict[Dependency, list[Vulnerability]], str, str, str]:
     """Match ``deps`` in the configured mode: ``(found, source description, tool version, mode)``."""
-    mode = os.environ.get("GOLIVE_OSV_MODE", "offline").strip().lower()
+    mode = get_settings().osv_mode.strip().lower()
     if mode == "online":
         base = osv_base_url()
         found = match_online(deps, base, timeout=ctx.timeout or 30.0)
@@ -494,7 +494,7 @@ def _vulnerability_finding(dep: Dependency, vuln: Vulnerability) -> Finding:
 
 def run_dependencies(ctx: Context) -> AnalyzerResult:
     """Vulnerable pinned dependencies (HIGH/CRITICAL and other) and unpinned requirements."""
-    deps, notes = declared_dependencies(ctx.source)
+    deps, notes = declared_dependencies(ctx.tree)
     found, source, version, mode = _advisories(deps, ctx)
     findings: list[Finding] = []
     high: list[str] = []

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 import traceback
@@ -38,10 +37,10 @@ from typing import Any, NoReturn
 
 from golive import runtime
 from golive.results import DeploymentResult
+from golive.settings import get_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 ACTIONS = ("deploy", "canary-step", "promote", "rollback", "status")
-EVIDENCE_ENV = "GOLIVE_EVIDENCE"
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
@@ -136,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _evidence() -> list[dict[str, Any]]:
-    raw = os.environ.get(EVIDENCE_ENV)
+    raw = get_settings().evidence
     if not raw:
         return []
     try:
@@ -219,7 +218,7 @@ def main(argv: Sequence[str] | None = None, *, cluster: Any = None) -> int:
         Kubernetes API of ``golive.kube.load_client()``.
     """
     from golive.deploy import DeployInputError, run
-    from golive.models import GoliveError
+    from golive.errors import GoliveError
 
     parser = build_parser()
     head: dict[str, Any] = {"agent": "deployment"}

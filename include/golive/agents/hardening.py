@@ -24,7 +24,7 @@ def _finding(check: Check) -> Finding:
 
 def run_hardening(ctx: Context) -> AnalyzerResult:
     """Measure ``password_policy``, ``rate_limiting``, ``cors_restricted`` (0/1) and ``security_headers`` (0-5)."""
-    index = SourceIndex(ctx.source)
+    index = SourceIndex(ctx.tree)
     checks = [password_policy(index), rate_limiting(index), cors(index), security_headers(index)]
     findings = [_finding(c) for c in checks if not c.passed]
     detail_suffix = f"; unparsable files skipped: {', '.join(index.unparsable)}" if index.unparsable else ""

@@ -13,8 +13,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from golive.routing import route_source
 from golive.results import PlanResult
+from golive.routing import route_source
 from golive.runtime import write_xcom
 
 

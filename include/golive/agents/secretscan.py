@@ -20,9 +20,10 @@ import hashlib
 import threading
 from pathlib import Path
 
-from golive.agents._cli import Context, ToolError, tool_version
+from golive.agents._cli import Context
 from golive.agents._files import is_test_path, walk_files
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
+from golive.tools import ToolError, tool_version
 
 HEURISTIC_TYPES = frozenset({"Secret Keyword", "Base64 High Entropy String", "Hex High Entropy String"})
 NOT_SECRETS = frozenset({"Public IP (ipv4)"})
@@ -51,7 +52,7 @@ def run_secrets(ctx: Context) -> AnalyzerResult:
     """Hard-coded secrets in the tree: findings (never the value) and ``secrets_found``."""
     version = tool_version("detect-secrets")
     try:
-        found = scan_tree(ctx.source)
+        found = scan_tree(ctx.tree)
     except (OSError, ValueError) as exc:
         raise ToolError(f"detect-secrets could not scan the tree: {exc}") from exc
     findings: list[Finding] = []

@@ -25,22 +25,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from golive.agents import _cli
-from golive.agents.checklist import run_checklist
-from golive.agents.codetools import run_bandit
-from golive.agents.dependencies import run_dependencies
-from golive.agents.hardening import run_hardening
-from golive.agents.secretscan import run_secrets
+from golive.agents.checklist import EVIDENCE_ANALYZERS, run_checklist
 from golive.models import AnalyzerResult, CriterionRule, Verdict
 from golive.sarif import to_sarif
 
 GATE = "security"
-REGISTRY: dict[str, _cli.Analyzer] = {
-    "bandit": run_bandit,
-    "secrets": run_secrets,
-    "dependencies": run_dependencies,
-    "hardening": run_hardening,
-    "checklist": run_checklist,
-}
+REGISTRY: dict[str, _cli.Analyzer] = {**EVIDENCE_ANALYZERS, "checklist": run_checklist}
 ANALYZERS: tuple[str, ...] = tuple(REGISTRY)
 #: Analyzers that build on the others' results (run last by ``scan``).
 LATE: tuple[str, ...] = ("checklist",)

@@ -23,11 +23,12 @@ import tempfile
 import xml.etree.ElementTree as ET  # parses only the JUnit file our own pytest run wrote
 from pathlib import Path
 
-from golive.agents._cli import Context, ToolError, clean_env, run_tool, tail, tool_command, tool_version
+from golive.agents._cli import Context
 from golive.agents._files import find_test_modules, source_roots
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
+from golive.settings import get_settings
+from golive.tools import ToolError, clean_env, run_tool, tail, tool_command, tool_version
 
-DEFAULT_TIMEOUT = float(os.environ.get("GOLIVE_COVERAGE_TIMEOUT", "300"))
 PYTEST_CONFIGS = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
 #: pytest exit codes (``pytest.ExitCode``): 0 ok, 1 tests failed, 2 interrupted (collection errors),
 #: 3 internal error, 4 usage error, 5 no tests collected.
@@ -67,18 +68,18 @@ def _junit(path: Path) -> tuple[int, int, list[Finding]]:
                 continue
             failed += 1
             name = f"{case.get('classname', '')}.{case.get('name', '')}".strip(".")
-            path = case.get("file")
+            file_name = case.get("file")
             line = case.get("line")
             findings.append(Finding(
                 tool="coverage", rule_id=f"test-{problem.tag}", severity=Severity.HIGH,
                 message=f"{name}: {(problem.get('message') or '').strip()[:300]}",
-                path=path, line=int(line) + 1 if line and line.isdigit() else None))
+                path=file_name, line=int(line) + 1 if line and line.isdigit() else None))
     return total, failed, findings
 
 
 def run_coverage(ctx: Context) -> AnalyzerResult:
     """Run the target's tests under coverage: ``test_coverage`` (%) and ``tests_failed`` (count)."""
-    root = ctx.source
+    root = ctx.tree
     version = tool_version("coverage")
     details: dict[str, object] = {"tool_version": version, "pytest_version": tool_version("pytest")}
     base, packages = source_roots(root)
@@ -90,7 +91,7 @@ def run_coverage(ctx: Context) -> AnalyzerResult:
     if not tests:
         return AnalyzerResult(agent=ctx.agent, tool="coverage", details=details, measurements=_measurements(
             0.0, 0, "no test suite: the tree has no test_*.py or *_test.py modules", "no tests to run"))
-    timeout = ctx.timeout or DEFAULT_TIMEOUT
+    timeout = ctx.timeout or get_settings().coverage_timeout
     with tempfile.TemporaryDirectory(prefix="golive-coverage-") as tmp:
         tmpdir = Path(tmp)
         data_file, junit, report = tmpdir / ".coverage", tmpdir / "junit.xml", tmpdir / "coverage.json"

@@ -21,9 +21,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from golive.agents._cli import TOOL_COMMANDS, Context, ToolError, clean_env, run_tool, tail, tool_command
+from golive.agents._cli import Context
 from golive.agents.testing_http import ensure_internal_target, ensure_reachable, require_url
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
+from golive.tools import TOOL_COMMANDS, ToolError, clean_env, run_tool, tail, tool_command
 
 TOOL_COMMANDS.setdefault("schemathesis", [sys.executable, "-m", "schemathesis.cli"])
 

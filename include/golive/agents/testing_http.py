@@ -22,8 +22,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from golive.agents._cli import Context, ToolError
+from golive.agents._cli import Context
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
+from golive.tools import ToolError
 
 USER_AGENT = "golive-testing-agent"
 HTTP_TIMEOUT = 10.0
@@ -136,7 +137,7 @@ def _check_openapi(http: httpx.Client, ctx: Context) -> Check:
     body = _json(r)
     paths = body.get("paths") if isinstance(body, dict) else None
     ok = r.status_code == 200 and isinstance(body, dict) and "openapi" in body and bool(paths)
-    detail = (f"GET /openapi.json: OpenAPI {body.get('openapi')} with {len(paths)} paths" if ok else
+    detail = (f"GET /openapi.json: OpenAPI {body.get('openapi')} with {len(paths or ())} paths" if ok else
               f"GET /openapi.json answered {r.status_code}"
               + (" without a non-empty 'paths'" if r.status_code == 200 else ""))
     return Check("openapi", ok, detail, "/openapi.json")

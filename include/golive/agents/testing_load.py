@@ -25,10 +25,12 @@ from typing import Any
 
 import httpx
 
-from golive.agents._cli import TOOL_COMMANDS, Context, ToolError, clean_env, run_tool, tail, tool_command
+from golive.agents._cli import Context
 from golive.agents.testing_http import client, ensure_internal_target, ensure_reachable, require_url
 from golive.gx_checks import DEFAULT_MAX_FAILURE_RATIO, DEFAULT_MAX_P95_MS
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
+from golive.settings import LOAD_OPERATIONS_ENV
+from golive.tools import TOOL_COMMANDS, ToolError, clean_env, run_tool, tail, tool_command
 
 TOOL_COMMANDS.setdefault("locust", [sys.executable, "-m", "locust"])
 
@@ -155,7 +157,7 @@ def run_load(ctx: Context) -> AnalyzerResult:
         cwd = locustfile.parent if locustfile != GENERIC_LOCUSTFILE else Path(tmp)
         openapi_path = ctx.options.get("openapi_path") or "/openapi.json"
         operations, discovered = _discover(base, openapi_path)
-        env = clean_env({"GOLIVE_LOAD_OPERATIONS": json.dumps(operations)})
+        env = clean_env({LOAD_OPERATIONS_ENV: json.dumps(operations)})
         run = run_tool(argv, cwd=cwd, timeout=max(ctx.timeout or 0, duration + _GRACE), env=env, ok_codes=(0, 1))
         stats = Path(f"{prefix}_stats.csv")
         if not stats.is_file():

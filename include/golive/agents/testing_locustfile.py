@@ -17,14 +17,15 @@ This file imports Locust (and thereby gevent's monkey-patching): nothing in goli
 from __future__ import annotations
 
 import json
-import os
 import random
 
 from locust import HttpUser, between, task
 
+from golive.settings import get_settings
+
 
 def _operations_from_env() -> list[tuple[str, frozenset[str]]]:
-    raw = os.environ.get("GOLIVE_LOAD_OPERATIONS", "[]")
+    raw = get_settings().load_operations
     return [(str(op["path"]), frozenset(str(c) for c in op.get("documented") or ["2XX"])) for op in json.loads(raw)]
 
 
@@ -46,9 +47,9 @@ class ApiUser(HttpUser):
 
     def on_start(self) -> None:
         """Attach the bearer token, when the run provides one."""
-        token = os.environ.get("GOLIVE_LOAD_BEARER_TOKEN")
-        if token:
-            self.client.headers["Authorization"] = f"Bearer {token}"
+        token = get_settings().load_bearer_token
+        if token and token.get_secret_value():
+            self.client.headers["Authorization"] = f"Bearer {token.get_secret_value()}"
 
     def _get(self, route: str, documented: frozenset[str]) -> None:
         with self.client.get(route, name=route, catch_response=True) as response:

@@ -33,9 +33,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from golive.agents._cli import TOOL_COMMANDS, Context, ToolError, clean_env, run_tool, tail, tool_command
+from golive.agents._cli import Context
 from golive.agents.testing_http import ensure_reachable, require_url
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
+from golive.settings import APP_URL_ENV, DEVICE_ENV, METRICS_PATH_ENV
+from golive.tools import TOOL_COMMANDS, ToolError, clean_env, run_tool, tail, tool_command
 
 TOOL_COMMANDS.setdefault("pytest", [sys.executable, "-m", "pytest"])
 
@@ -214,8 +216,8 @@ def run_model_eval(ctx: Context) -> AnalyzerResult:
         argv = [sys.executable if (i == 0 and a in ("python", "python3")) else a.replace("{metrics_path}",
                                                                                            str(metrics_path))
                 for i, a in enumerate(config["command"])]
-        env = clean_env({"GOLIVE_METRICS_PATH": str(metrics_path), "GOLIVE_DEVICE": gpu["device"],
-                         **({"GOLIVE_APP_URL": ctx.url} if ctx.url else {})})
+        env = clean_env({METRICS_PATH_ENV: str(metrics_path), DEVICE_ENV: gpu["device"],
+                         **({APP_URL_ENV: ctx.url} if ctx.url else {})})
         run = run_tool(argv, cwd=ctx.source, timeout=min(ctx.timeout or config["timeout"], config["timeout"]),
                        env=env)
         try:

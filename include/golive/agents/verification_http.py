@@ -32,13 +32,14 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from golive.agents._cli import Context, ToolError
+from golive.agents._cli import Context
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
+from golive.tools import ToolError
 
 AGENT_UA = "golive-verification/1"
 DEFAULT_REQUEST_TIMEOUT = 5.0
@@ -345,7 +346,7 @@ def run_version(ctx: Context) -> AnalyzerResult:
 
 def _hsts(value: str) -> bool:
     match = re.search(r"max-age\s*=\s*\"?(\d+)", value, re.IGNORECASE)
-    return bool(match) and int(match.group(1)) > 0
+    return match is not None and int(match.group(1)) > 0
 
 
 SECURITY_HEADERS: dict[str, tuple[str, Any]] = {
@@ -437,12 +438,12 @@ class Burst:
     last_error: str = ""
     seconds: float = 0.0
     stopped_by: str = ""
-    statuses: Counter[int] | None = None
+    statuses: Counter[int] = field(default_factory=Counter)
 
 
 async def _burst(base_url: str, path: str, *, maximum: int, concurrency: int, budget: float,
                  timeout: float) -> Burst:
-    burst = Burst(statuses=Counter())
+    burst = Burst()
     done = asyncio.Event()
     deadline = time.monotonic() + budget
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from golive import kube
-from golive.agents._cli import Context, ToolError
+from golive.agents._cli import Context
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
+from golive.tools import ToolError
 
 DEFAULT_ROLLOUT_WAIT = 60.0
 DEFAULT_LOG_LINES = 2000
@@ -235,7 +236,7 @@ def _target(ctx: Context) -> tuple[str, str] | None:
     return namespace, deployment
 
 
-def _missing(ctx: Context, tool: str, names: Iterable[str]) -> AnalyzerResult:
+def _missing(ctx: Context, tool: str, names: Iterable[tuple[str, str]]) -> AnalyzerResult:
     options = (ctx.options or {})
     lacking = [f"--{o}" for o in ("namespace", "deployment") if not options.get(o)]
     why = f"no {' and no '.join(lacking)} given: the {tool} check needs the Deployment to inspect"
@@ -332,7 +333,7 @@ def _log_plan(pod: dict[str, Any]) -> list[tuple[str, tuple[bool, ...]]]:
     last instance as the current log, so the previous one is read only when that comes back empty)."""
     statuses = {cs.get("name"): cs for cs in _statuses(pod)}
     spec = pod.get("spec") or {}
-    plan = []
+    plan: list[tuple[str, tuple[bool, ...]]] = []
     names = [c["name"] for c in spec.get("initContainers") or []] + [c["name"] for c in spec.get("containers") or []]
     for container in names:
         cs = statuses.get(container) or {}

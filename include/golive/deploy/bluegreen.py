@@ -139,8 +139,8 @@ def _new_colour(cluster: Cluster, req: Request, live: str | None,
                 infos: dict[str, DeploymentInfo | None]) -> str | None:
     """The colour carrying the version of this go-live: the preview's colour, else the one running it."""
     preview = live_colour(cluster.service(preview_service_name(req.app)))
-    running = [c for c in COLOURS if infos[c] is not None and req.version is not None
-               and infos[c].version == req.version]
+    running = [c for c in COLOURS if (info := infos[c]) is not None and req.version is not None
+               and info.version == req.version]
     if preview is not None and (not running or preview in running):
         return preview
     if len(running) == 1:

@@ -98,7 +98,7 @@ def deployment_info(obj: Mapping[str, Any]) -> DeploymentInfo:
         ready_replicas=int(status.get("readyReplicas") or 0),
         version=version_of_image(image),
         image=image,
-        revision=int(raw_revision) if str(raw_revision or "").isdigit() else None,
+        revision=int(str(raw_revision)) if str(raw_revision or "").isdigit() else None,
         labels=dict(meta.get("labels") or {}),
         annotations=dict(meta.get("annotations") or {}),
     )
@@ -193,9 +193,12 @@ class KubeCluster:
             if exc.status == 404:
                 return []
             raise
-        return [Revision(revision=int(r.revision), version=r.version or version_of_image((r.images or [None])[0]),
-                         image=(r.images or [None])[0], replicaset=r.replicaset, replicas=int(r.replicas))
-                for r in history]
+        revisions = []
+        for r in history:
+            image = r.images[0] if r.images else None
+            revisions.append(Revision(revision=int(r.revision), version=r.version or version_of_image(image),
+                                      image=image, replicaset=r.replicaset, replicas=int(r.replicas)))
+        return revisions
 
     def service_url(self, name: str) -> str | None:
         """The URL of the Service from here (localkube: its loopback proxy; a cluster: its DNS name)."""

@@ -30,10 +30,10 @@ from typing import Any
 
 import httpx
 
-from golive.models import GoliveError
+from golive.errors import GoliveError
+from golive.settings import get_settings
 
 __all__ = [
-    "CHART_ENV",
     "COMPONENT",
     "MANAGED_KEYS",
     "MAX_APP_LENGTH",
@@ -64,8 +64,6 @@ __all__ = [
     "version_of_image",
 ]
 
-#: Environment variable that overrides where the sample-app chart is found.
-CHART_ENV = "GOLIVE_CHART_DIR"
 #: The chart component the strategies move (its Deployment and Service).
 COMPONENT = "api"
 #: The chart truncates ``appName`` to 40 characters; longer names would not round-trip.
@@ -294,9 +292,9 @@ def default_chart_dir() -> Path:
     golive lives in ``<repo>/include/golive``; the workload image copies the chart to the same
     relative place (or sets ``GOLIVE_CHART_DIR``).
     """
-    env = os.environ.get(CHART_ENV)
-    if env:
-        return Path(env)
+    configured = get_settings().chart_dir
+    if configured:
+        return configured
     import golive
 
     return Path(golive.__file__).resolve().parents[2] / "charts" / "sample-app"

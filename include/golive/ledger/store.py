@@ -7,7 +7,6 @@ the engine from the ``golive_ledger`` connection and hands it over.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,8 +16,9 @@ from typing import Any
 from sqlalchemy import Engine, Table, create_engine, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from golive.errors import GoliveError
 from golive.ledger import schema as t
-from golive.models import ApprovalDecision, Finding, GoliveError, Verdict
+from golive.models import ApprovalDecision, Finding, Verdict
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -31,7 +31,8 @@ def default_url() -> str:
     """``GOLIVE_LEDGER_URL`` if set, else the embedded SQLite file under ``$GOLIVE_HOME``."""
     from golive.settings import get_settings
 
-    return os.environ.get("GOLIVE_LEDGER_URL") or f"sqlite:///{get_settings().home / 'ledger.sqlite'}"
+    settings = get_settings()
+    return settings.ledger_url or f"sqlite:///{settings.home / 'ledger.sqlite'}"
 
 
 @dataclass(frozen=True)

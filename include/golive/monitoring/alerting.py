@@ -167,24 +167,9 @@ def _notifies(receiver: Mapping[str, Any]) -> bool:
     return any(receiver.get(key) for key in receiver if str(key).endswith("_configs"))
 
 
-def validate_alert_routing(
-    cfg: Mapping[str, Any],
-    *,
-    severities: Iterable[str] = ROUTED_SEVERITIES,
-    sample_labels: Mapping[str, str] | None = None,
-) -> list[str]:
-    """Check an Alertmanager configuration; return every problem found (empty means valid).
-
-    Every route's receiver must be defined (and receiver names unique), matchers must parse,
-    durations must be Prometheus durations and ``group_by`` label names; each severity in
-    ``severities`` must be routed by a route that matches on ``severity`` to a receiver that notifies
-    someone. ``sample_labels`` are the other labels of the probe alert (e.g. application and
-    namespace, so that an application's subtree is entered); by default the equality matchers of
-    the tree's routes on labels other than ``severity``.
-    """
+def _receiver_table(cfg: Mapping[str, Any]) -> tuple[list[str], dict[str, Mapping[str, Any]]]:
+    """The problems of the receivers and the receivers by name."""
     errors: list[str] = []
-    if not isinstance(cfg, Mapping):
-        return ["alert routing: not a mapping"]
     receivers = cfg.get("receivers")
     defined: dict[str, Mapping[str, Any]] = {}
     if not isinstance(receivers, list) or not receivers:
@@ -200,13 +185,32 @@ def validate_alert_routing(
             errors.append(f"receiver {name!r}: defined twice")
         if name:
             defined[str(name)] = receiver
-    route = cfg.get("route")
-    if not isinstance(route, Mapping):
-        return [*errors, "alert routing: no route"]
-    if not route.get("receiver"):
-        errors.append("route (root): has no receiver; the root route needs a default receiver")
-    if route.get("matchers") or route.get("match") or route.get("match_re"):
-        errors.append("route (root): must not have matchers (it receives every alert)")
+    return errors, defined
+
+
+def _route_node_errors(where: str, node: Mapping[str, Any], defined: Mapping[str, Any]) -> list[str]:
+    """A route's receiver, durations and ``group_by``."""
+    errors: list[str] = []
+    name = node.get("receiver")
+    if name is not None and name not in defined:
+        listed = ", ".join(sorted(defined)) or "none"
+        errors.append(f"{where}: receiver {name!r} is not defined (defined: {listed})")
+    for key in _DURATIONS:
+        if key in node and not PROM_DURATION.match(str(node[key])):
+            errors.append(f"{where}: {key} {node[key]!r} is not a duration (e.g. 30s, 5m, 4h)")
+    group_by = node.get("group_by")
+    if group_by is not None:
+        if not isinstance(group_by, list):
+            errors.append(f"{where}: group_by must be a list of label names")
+        else:
+            errors += [f"{where}: group_by entry {label!r} is not a label name"
+                       for label in group_by if label != "..." and not _LABEL.match(str(label))]
+    return errors
+
+
+def _route_tree_errors(route: Mapping[str, Any], defined: Mapping[str, Any]) -> tuple[list[str], bool]:
+    """The problems of every route of the tree, and whether all their matchers parsed."""
+    errors: list[str] = []
     matchers_ok = True
     for path, node in _walk(route, "route"):
         try:
@@ -215,52 +219,85 @@ def validate_alert_routing(
             errors.append(f"{path}: {exc}")
             matchers_ok = False
             continue
-        where = f"{path} ({described})"
-        name = node.get("receiver")
-        if name is not None and name not in defined:
-            listed = ", ".join(sorted(defined)) or "none"
-            errors.append(f"{where}: receiver {name!r} is not defined (defined: {listed})")
-        for key in _DURATIONS:
-            if key in node and not PROM_DURATION.match(str(node[key])):
-                errors.append(f"{where}: {key} {node[key]!r} is not a duration (e.g. 30s, 5m, 4h)")
-        group_by = node.get("group_by")
-        if group_by is not None:
-            if not isinstance(group_by, list):
-                errors.append(f"{where}: group_by must be a list of label names")
-            else:
-                for label in group_by:
-                    if label != "..." and not _LABEL.match(str(label)):
-                        errors.append(f"{where}: group_by entry {label!r} is not a label name")
-    for ii, rule in enumerate(cfg.get("inhibit_rules") or []):
-        where = f"inhibit_rules[{ii}]"
-        for key in ("source_matchers", "target_matchers"):
-            for text in rule.get(key) or []:
-                try:
-                    parse_matcher(text)
-                except ValueError as exc:
-                    errors.append(f"{where}: {key}: {exc}")
-        if not (rule.get("source_matchers") or rule.get("source_match")) or not (
-                rule.get("target_matchers") or rule.get("target_match")):
-            errors.append(f"{where}: needs source and target matchers")
-        for label in rule.get("equal") or []:
-            if not _LABEL.match(str(label)):
-                errors.append(f"{where}: equal entry {label!r} is not a label name")
-    if not matchers_ok:
-        return errors
-    if sample_labels is None:
-        sample_labels = {}
-        for _, node in _walk(route, "route"):
-            for m in _route_matchers(node):
-                if m.op == "=" and m.name != "severity":
-                    sample_labels.setdefault(m.name, m.value)
+        errors += _route_node_errors(f"{path} ({described})", node, defined)
+    return errors, matchers_ok
+
+
+def _inhibit_rule_errors(ii: int, rule: Mapping[str, Any]) -> list[str]:
+    errors: list[str] = []
+    where = f"inhibit_rules[{ii}]"
+    for key in ("source_matchers", "target_matchers"):
+        for text in rule.get(key) or []:
+            try:
+                parse_matcher(text)
+            except ValueError as exc:
+                errors.append(f"{where}: {key}: {exc}")
+    if not (rule.get("source_matchers") or rule.get("source_match")) or not (
+            rule.get("target_matchers") or rule.get("target_match")):
+        errors.append(f"{where}: needs source and target matchers")
+    errors += [f"{where}: equal entry {label!r} is not a label name"
+               for label in rule.get("equal") or [] if not _LABEL.match(str(label))]
+    return errors
+
+
+def _default_sample_labels(route: Mapping[str, Any]) -> dict[str, str]:
+    """The equality matchers of the tree's routes on labels other than ``severity``."""
+    labels: dict[str, str] = {}
+    for _, node in _walk(route, "route"):
+        for m in _route_matchers(node):
+            if m.op == "=" and m.name != "severity":
+                labels.setdefault(m.name, m.value)
+    return labels
+
+
+def _severity_errors(route: Mapping[str, Any], severities: Iterable[str], sample_labels: Mapping[str, str],
+                     defined: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Each severity must reach, through a ``severity`` matcher, a receiver that notifies someone."""
+    errors: list[str] = []
     for severity in severities:
         labels = {"alertname": "RoutingProbe", **sample_labels, "severity": severity}
         for name, keys in resolve_receivers(route, labels):
             if "severity" not in keys:
                 errors.append(f"severity {severity}: no route matches severity=\"{severity}\"; such alerts "
                               f"fall through to receiver {name!r}")
-            elif name not in defined:
+            elif name is None or name not in defined:
                 errors.append(f"severity {severity}: routed to receiver {name!r}, which is not defined")
             elif not _notifies(defined[name]):
                 errors.append(f"severity {severity}: routed to receiver {name!r}, which notifies nobody")
     return errors
+
+
+def validate_alert_routing(
+    cfg: Mapping[str, Any],
+    *,
+    severities: Iterable[str] = ROUTED_SEVERITIES,
+    sample_labels: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Check an Alertmanager configuration; return every problem found (empty means valid).
+
+    Every route's receiver must be defined (and receiver names unique), matchers must parse,
+    durations must be Prometheus durations and ``group_by`` label names; each severity in
+    ``severities`` must be routed by a route that matches on ``severity`` to a receiver that notifies
+    someone. ``sample_labels`` are the other labels of the probe alert (e.g. application and
+    namespace, so that an application's subtree is entered); by default the equality matchers of
+    the tree's routes on labels other than ``severity``.
+    """
+    if not isinstance(cfg, Mapping):
+        return ["alert routing: not a mapping"]
+    errors, defined = _receiver_table(cfg)
+    route = cfg.get("route")
+    if not isinstance(route, Mapping):
+        return [*errors, "alert routing: no route"]
+    if not route.get("receiver"):
+        errors.append("route (root): has no receiver; the root route needs a default receiver")
+    if route.get("matchers") or route.get("match") or route.get("match_re"):
+        errors.append("route (root): must not have matchers (it receives every alert)")
+    tree_errors, matchers_ok = _route_tree_errors(route, defined)
+    errors += tree_errors
+    for ii, rule in enumerate(cfg.get("inhibit_rules") or []):
+        errors += _inhibit_rule_errors(ii, rule)
+    if not matchers_ok:
+        return errors
+    if sample_labels is None:
+        sample_labels = _default_sample_labels(route)
+    return errors + _severity_errors(route, severities, sample_labels, defined)

@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from golive.monitoring.models import APP_METRICS, PROMETHEUS_METRICS, ServiceSLOs
@@ -236,18 +237,8 @@ def _ds_errors(where: str, ref: object, ds_vars: set[str], variables: Mapping[st
     return []
 
 
-def validate_dashboard(
-    dashboard: Mapping[str, Any],
-    *,
-    known_metrics: Iterable[str] | None = None,
-) -> list[str]:
-    """Check a Grafana dashboard model; return every problem found (an empty list means valid).
-
-    The dashboard must survive a strict JSON round trip (no NaN, no non-JSON values), have a valid
-    ``uid``, a title and panels with unique ids inside the 24-column grid; every query must parse as
-    PromQL once Grafana's variables are expanded, select known series only, and every data source
-    reference must resolve to a Prometheus ``datasource`` variable of the dashboard.
-    """
+def _model_errors(dashboard: Any) -> list[str]:
+    """The JSON round trip; for a mapping also its uid, title and schema version."""
     errors: list[str] = []
     try:
         text = json.dumps(dashboard, allow_nan=False, sort_keys=True)
@@ -256,7 +247,7 @@ def validate_dashboard(
     except (TypeError, ValueError) as exc:
         errors.append(f"dashboard: is not JSON-serialisable: {exc}")
     if not isinstance(dashboard, Mapping):
-        return errors or ["dashboard: not a mapping"]
+        return errors
     uid = dashboard.get("uid")
     if not isinstance(uid, str) or not _UID.match(uid):
         errors.append(f"dashboard: uid {uid!r} must be 1-40 characters of letters, digits, '-' and '_'")
@@ -264,7 +255,12 @@ def validate_dashboard(
         errors.append("dashboard: no title")
     if not isinstance(dashboard.get("schemaVersion"), int):
         errors.append("dashboard: schemaVersion is missing or not an integer")
+    return errors
 
+
+def _templating(dashboard: Mapping[str, Any]) -> tuple[list[str], dict[str, str], set[str]]:
+    """The problems of the variables, the variables (name → sample value) and the datasource ones."""
+    errors: list[str] = []
     variables: dict[str, str] = {}
     ds_vars: set[str] = set()
     for var in (dashboard.get("templating") or {}).get("list") or []:
@@ -280,69 +276,111 @@ def validate_dashboard(
                 ds_vars.add(name)
             else:
                 errors.append(f"templating: datasource variable {name!r} does not select prometheus")
+    return errors, variables, ds_vars
 
+
+@dataclass
+class _PanelChecks:
+    """What the checks of one dashboard's panels share."""
+
+    variables: dict[str, str]
+    ds_vars: set[str]
+    known: set[str]
+    seen_ids: dict[int, str] = field(default_factory=dict)
+
+
+def _layout_errors(where: str, panel: Mapping[str, Any], checks: _PanelChecks) -> list[str]:
+    """Title, unique integer id, type and a grid position inside the grid."""
+    errors: list[str] = []
+    title, pid = panel.get("title"), panel.get("id")
+    if not str(title or "").strip():
+        errors.append(f"{where}: no title")
+    if not isinstance(pid, int) or isinstance(pid, bool):
+        errors.append(f"{where}: id must be an integer")
+    elif pid in checks.seen_ids:
+        errors.append(f"{where}: id {pid} is also used by panel {checks.seen_ids[pid]!r}; panel ids must be unique")
+    else:
+        checks.seen_ids[pid] = str(title)
+    if not panel.get("type"):
+        errors.append(f"{where}: no type")
+    pos = panel.get("gridPos")
+    if not isinstance(pos, Mapping) or not all(isinstance(pos.get(k), int) for k in ("h", "w", "x", "y")):
+        errors.append(f"{where}: gridPos needs integer h, w, x and y")
+    elif pos["w"] < 1 or pos["h"] < 1 or pos["x"] < 0 or pos["y"] < 0 or pos["x"] + pos["w"] > GRID_WIDTH:
+        errors.append(f"{where}: gridPos {dict(pos)} does not fit the {GRID_WIDTH}-column grid")
+    return errors
+
+
+def _query_errors(twhere: str, target: Mapping[str, Any], checks: _PanelChecks) -> list[str]:
+    """A query's data source and its expression (parses as PromQL, selects known series)."""
+    errors: list[str] = []
+    if "datasource" in target:
+        errors += _ds_errors(twhere, target.get("datasource"), checks.ds_vars, checks.variables)
+    expr = target.get("expr")
+    if not isinstance(expr, str):
+        return [*errors, f"{twhere}: no expr"]
+    expanded, unknown = expand_grafana_variables(expr, checks.variables)
+    errors += [f"{twhere}: expr uses ${name}, which is not a dashboard or Grafana variable" for name in unknown]
+    parsed = check_expr(expanded)
+    if not parsed.ok:
+        return [*errors, f"{twhere}: expr does not parse as PromQL: {parsed.error}"]
+    errors += [f"{twhere}: expr selects {metric!r}, which the application does not export (misspelt metric?)"
+               for metric in sorted(parsed.metrics - checks.known)]
+    return errors
+
+
+def _panel_errors(index: int, panel: Any, checks: _PanelChecks) -> list[str]:
+    """One panel: its layout, data source and queries."""
+    if not isinstance(panel, Mapping):
+        return [f"panel #{index}: not a mapping"]
+    title, pid = panel.get("title"), panel.get("id")
+    where = f"panel {title!r} (id {pid})" if title else f"panel #{index} (id {pid})"
+    errors = _layout_errors(where, panel, checks)
+    if panel.get("type") in _QUERYLESS:
+        return errors
+    errors += _ds_errors(where, panel.get("datasource"), checks.ds_vars, checks.variables)
+    targets = panel.get("targets")
+    if not isinstance(targets, list) or not targets:
+        return [*errors, f"{where}: no queries"]
+    ref_ids: set[str] = set()
+    for ti, target in enumerate(targets):
+        if not isinstance(target, Mapping):
+            errors.append(f"{where} query #{ti}: not a mapping")
+            continue
+        ref = target.get("refId")
+        twhere = f"{where} query {ref or '#' + str(ti)}"
+        if not ref:
+            errors.append(f"{twhere}: no refId")
+        elif ref in ref_ids:
+            errors.append(f"{twhere}: refId used twice in the panel")
+        ref_ids.add(str(ref))
+        errors += _query_errors(twhere, target, checks)
+    return errors
+
+
+def validate_dashboard(
+    dashboard: Mapping[str, Any],
+    *,
+    known_metrics: Iterable[str] | None = None,
+) -> list[str]:
+    """Check a Grafana dashboard model; return every problem found (an empty list means valid).
+
+    The dashboard must survive a strict JSON round trip (no NaN, no non-JSON values), have a valid
+    ``uid``, a title and panels with unique ids inside the 24-column grid; every query must parse as
+    PromQL once Grafana's variables are expanded, select known series only, and every data source
+    reference must resolve to a Prometheus ``datasource`` variable of the dashboard.
+    """
+    errors = _model_errors(dashboard)
+    if not isinstance(dashboard, Mapping):
+        return errors or ["dashboard: not a mapping"]
+    var_errors, variables, ds_vars = _templating(dashboard)
+    errors += var_errors
     known = set(APP_METRICS | PROMETHEUS_METRICS if known_metrics is None else known_metrics)
     panels = dashboard.get("panels")
     if not isinstance(panels, list) or not panels:
         return [*errors, "dashboard: no panels"]
-    seen_ids: dict[int, str] = {}
+    checks = _PanelChecks(variables=variables, ds_vars=ds_vars, known=known)
     for index, panel in enumerate(iter_panels(panels)):
-        if not isinstance(panel, Mapping):
-            errors.append(f"panel #{index}: not a mapping")
-            continue
-        title = panel.get("title")
-        pid = panel.get("id")
-        where = f"panel {title!r} (id {pid})" if title else f"panel #{index} (id {pid})"
-        if not str(title or "").strip():
-            errors.append(f"{where}: no title")
-        if not isinstance(pid, int) or isinstance(pid, bool):
-            errors.append(f"{where}: id must be an integer")
-        elif pid in seen_ids:
-            errors.append(f"{where}: id {pid} is also used by panel {seen_ids[pid]!r}; panel ids must be unique")
-        else:
-            seen_ids[pid] = str(title)
-        kind = panel.get("type")
-        if not kind:
-            errors.append(f"{where}: no type")
-        pos = panel.get("gridPos")
-        if not isinstance(pos, Mapping) or not all(isinstance(pos.get(k), int) for k in ("h", "w", "x", "y")):
-            errors.append(f"{where}: gridPos needs integer h, w, x and y")
-        elif pos["w"] < 1 or pos["h"] < 1 or pos["x"] < 0 or pos["y"] < 0 or pos["x"] + pos["w"] > GRID_WIDTH:
-            errors.append(f"{where}: gridPos {dict(pos)} does not fit the {GRID_WIDTH}-column grid")
-        if kind in _QUERYLESS:
-            continue
-        errors += _ds_errors(where, panel.get("datasource"), ds_vars, variables)
-        targets = panel.get("targets")
-        if not isinstance(targets, list) or not targets:
-            errors.append(f"{where}: no queries")
-            continue
-        ref_ids: set[str] = set()
-        for ti, target in enumerate(targets):
-            if not isinstance(target, Mapping):
-                errors.append(f"{where} query #{ti}: not a mapping")
-                continue
-            ref = target.get("refId")
-            twhere = f"{where} query {ref or '#' + str(ti)}"
-            if not ref:
-                errors.append(f"{twhere}: no refId")
-            elif ref in ref_ids:
-                errors.append(f"{twhere}: refId used twice in the panel")
-            ref_ids.add(str(ref))
-            if "datasource" in target:
-                errors += _ds_errors(twhere, target.get("datasource"), ds_vars, variables)
-            expr = target.get("expr")
-            if not isinstance(expr, str):
-                errors.append(f"{twhere}: no expr")
-                continue
-            expanded, unknown = expand_grafana_variables(expr, variables)
-            for name in unknown:
-                errors.append(f"{twhere}: expr uses ${name}, which is not a dashboard or Grafana variable")
-            parsed = check_expr(expanded)
-            if not parsed.ok:
-                errors.append(f"{twhere}: expr does not parse as PromQL: {parsed.error}")
-                continue
-            for metric in sorted(parsed.metrics - known):
-                errors.append(f"{twhere}: expr selects {metric!r}, which the application does not export "
-                              "(misspelt metric?)")
+        errors += _panel_errors(index, panel, checks)
     return errors
 

@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
-from golive.models import DNS1123_LABEL, GoliveError
+from golive.errors import GoliveError
+from golive.models import DNS1123_LABEL
 
 #: Prometheus' own duration syntax (model.ParseDuration): units in decreasing order, at least one.
 PROM_DURATION = re.compile(r"^(?=\d)(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -249,6 +250,94 @@ def _check_alert(where: str, rule: Mapping[str, Any], severities: Iterable[str])
     return errors
 
 
+def _envelope(rule: Mapping[str, Any]) -> tuple[list[str], Any]:
+    """A PrometheusRule's apiVersion, kind and name (a bare rule file has none), and its spec."""
+    if "spec" not in rule and "kind" not in rule:
+        return [], rule
+    errors: list[str] = []
+    if rule.get("apiVersion") != "monitoring.coreos.com/v1" or rule.get("kind") != "PrometheusRule":
+        errors.append(f"rule: apiVersion/kind is {rule.get('apiVersion')}/{rule.get('kind')}, "
+                      "expected monitoring.coreos.com/v1/PrometheusRule")
+    meta = rule.get("metadata") or {}
+    if not meta.get("name"):
+        errors.append("rule: metadata.name is missing")
+    return errors, rule.get("spec") or {}
+
+
+@dataclass
+class _RuleChecks:
+    """What the checks of one PrometheusRule's groups share."""
+
+    severities: Iterable[str]
+    known: set[str]
+    group_names: set[str] = field(default_factory=set)
+    recorded: set[tuple[str, tuple[tuple[str, str], ...]]] = field(default_factory=set)
+
+
+def _recording_errors(where: str, item: Mapping[str, Any], checks: _RuleChecks) -> list[str]:
+    """A recording rule's name, labels, no for/annotations, and (record, labels) unique."""
+    errors: list[str] = []
+    label = item.get("labels") or {}
+    name = item.get("record")
+    if not isinstance(name, str) or not RECORD_NAME.match(name):
+        errors.append(f"{where}: record name does not follow level:metric:operations")
+    errors += _check_string_map(where, "label", item.get("labels"))
+    if "for" in item or "annotations" in item:
+        errors.append(f"{where}: a recording rule takes no for or annotations")
+    key = (str(name), tuple(sorted((label or {}).items())) if isinstance(label, Mapping) else ())
+    if key in checks.recorded:
+        errors.append(f"{where}: recorded twice with the same labels")
+    checks.recorded.add(key)
+    return errors
+
+
+def _rule_errors(gwhere: str, ri: int, item: Any, checks: _RuleChecks) -> list[str]:
+    """One alerting or recording rule of a group."""
+    if not isinstance(item, Mapping):
+        return [f"{gwhere} rule #{ri}: not a mapping"]
+    is_alert, is_record = "alert" in item, "record" in item
+    if is_alert == is_record:
+        return [f"{gwhere} rule #{ri}: must have exactly one of alert or record"]
+    label = item.get("labels") or {}
+    if is_alert:
+        where = f"alert {item.get('alert')!r} ({label.get('severity', 'no severity')}) in {gwhere}"
+    else:
+        where = f"record {item.get('record')!r} in {gwhere}"
+    errors: list[str] = []
+    parsed = check_expr(item.get("expr"))
+    if not parsed.ok:
+        errors.append(f"{where}: expr does not parse as PromQL: {parsed.error}")
+    else:
+        errors += [f"{where}: expr selects {metric!r}, which neither the application nor a "
+                   "recording rule of this rule provides (misspelt metric?)"
+                   for metric in sorted(parsed.metrics - checks.known)]
+    if is_alert:
+        return errors + _check_alert(where, item, checks.severities)
+    return errors + _recording_errors(where, item, checks)
+
+
+def _group_errors(gi: int, group: Any, checks: _RuleChecks) -> list[str]:
+    """One rule group: a unique name, its interval and its rules."""
+    if not isinstance(group, Mapping):
+        return [f"group #{gi}: not a mapping"]
+    errors: list[str] = []
+    gname = group.get("name")
+    gwhere = f"group {gname!r}" if gname else f"group #{gi}"
+    if not gname:
+        errors.append(f"{gwhere}: no name")
+    elif gname in checks.group_names:
+        errors.append(f"{gwhere}: group name used twice")
+    checks.group_names.add(str(gname))
+    if "interval" in group and not PROM_DURATION.match(str(group["interval"])):
+        errors.append(f"{gwhere}: interval {group['interval']!r} is not a Prometheus duration")
+    rules = group.get("rules")
+    if not isinstance(rules, list) or not rules:
+        return [*errors, f"{gwhere}: no rules"]
+    for ri, item in enumerate(rules):
+        errors += _rule_errors(gwhere, ri, item, checks)
+    return errors
+
+
 def validate_prometheus_rule(
     rule: Mapping[str, Any],
     *,
@@ -264,76 +353,18 @@ def validate_prometheus_rule(
     be Prometheus durations; group names and (record, labels) pairs must be unique.
     An empty list means the rule is valid.
     """
-    errors: list[str] = []
     if not isinstance(rule, Mapping):
         return ["rule: not a mapping"]
-    if "spec" in rule or "kind" in rule:
-        if rule.get("apiVersion") != "monitoring.coreos.com/v1" or rule.get("kind") != "PrometheusRule":
-            errors.append(f"rule: apiVersion/kind is {rule.get('apiVersion')}/{rule.get('kind')}, "
-                          "expected monitoring.coreos.com/v1/PrometheusRule")
-        meta = rule.get("metadata") or {}
-        if not meta.get("name"):
-            errors.append("rule: metadata.name is missing")
-        spec = rule.get("spec") or {}
-    else:
-        spec = rule
+    errors, spec = _envelope(rule)
     groups = spec.get("groups") if isinstance(spec, Mapping) else None
     if not isinstance(groups, list) or not groups:
         return [*errors, "rule: spec.groups is missing or empty"]
 
-    records = {r.get("record") for g in groups if isinstance(g, Mapping)
-               for r in (g.get("rules") or []) if isinstance(r, Mapping) and r.get("record")}
+    records = {r["record"] for g in groups if isinstance(g, Mapping)
+               for r in (g.get("rules") or []) if isinstance(r, Mapping) and isinstance(r.get("record"), str)
+               and r["record"]}
     known = set(APP_METRICS | PROMETHEUS_METRICS if known_metrics is None else known_metrics) | records
-    group_names: set[str] = set()
-    recorded: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+    checks = _RuleChecks(severities=severities, known=known)
     for gi, group in enumerate(groups):
-        if not isinstance(group, Mapping):
-            errors.append(f"group #{gi}: not a mapping")
-            continue
-        gname = group.get("name")
-        gwhere = f"group {gname!r}" if gname else f"group #{gi}"
-        if not gname:
-            errors.append(f"{gwhere}: no name")
-        elif gname in group_names:
-            errors.append(f"{gwhere}: group name used twice")
-        group_names.add(str(gname))
-        if "interval" in group and not PROM_DURATION.match(str(group["interval"])):
-            errors.append(f"{gwhere}: interval {group['interval']!r} is not a Prometheus duration")
-        rules = group.get("rules")
-        if not isinstance(rules, list) or not rules:
-            errors.append(f"{gwhere}: no rules")
-            continue
-        for ri, item in enumerate(rules):
-            if not isinstance(item, Mapping):
-                errors.append(f"{gwhere} rule #{ri}: not a mapping")
-                continue
-            is_alert, is_record = "alert" in item, "record" in item
-            if is_alert == is_record:
-                errors.append(f"{gwhere} rule #{ri}: must have exactly one of alert or record")
-                continue
-            label = item.get("labels") or {}
-            if is_alert:
-                where = f"alert {item.get('alert')!r} ({label.get('severity', 'no severity')}) in {gwhere}"
-            else:
-                where = f"record {item.get('record')!r} in {gwhere}"
-            parsed = check_expr(item.get("expr"))
-            if not parsed.ok:
-                errors.append(f"{where}: expr does not parse as PromQL: {parsed.error}")
-            else:
-                for metric in sorted(parsed.metrics - known):
-                    errors.append(f"{where}: expr selects {metric!r}, which neither the application nor a "
-                                  "recording rule of this rule provides (misspelt metric?)")
-            if is_alert:
-                errors += _check_alert(where, item, severities)
-            else:
-                name = item.get("record")
-                if not isinstance(name, str) or not RECORD_NAME.match(name):
-                    errors.append(f"{where}: record name does not follow level:metric:operations")
-                errors += _check_string_map(where, "label", item.get("labels"))
-                if "for" in item or "annotations" in item:
-                    errors.append(f"{where}: a recording rule takes no for or annotations")
-                key = (str(name), tuple(sorted((label or {}).items())) if isinstance(label, Mapping) else ())
-                if key in recorded:
-                    errors.append(f"{where}: recorded twice with the same labels")
-                recorded.add(key)
+        errors += _group_errors(gi, group, checks)
     return errors

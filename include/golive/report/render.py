@@ -314,16 +314,21 @@ def _inputs_view(inputs: Any) -> dict[str, Any]:
             "raw": fmt_cell(rest, 4000) if rest else ""}
 
 
+def _try_number(phase: Mapping[str, Any]) -> int:
+    value = phase.get("try_number")
+    return value if isinstance(value, int) else 0
+
+
 def _phases_view(phases: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     last_try: dict[str, Any] = {}
     for p in phases:
         task = str(p.get("task_id", ""))
-        tn = p.get("try_number") if isinstance(p.get("try_number"), int) else 0
+        tn = _try_number(p)
         last_try[task] = max(last_try.get(task, tn), tn)
     rows = []
     for p in phases:
         task = str(p.get("task_id", ""))
-        tn = p.get("try_number") if isinstance(p.get("try_number"), int) else 0
+        tn = _try_number(p)
         status = str(p.get("status", ""))
         rows.append({
             "phase": str(p.get("phase", "")), "task_id": task, "try_number": p.get("try_number"),

@@ -16,7 +16,8 @@ from enum import Enum
 from pathlib import PurePath
 from typing import Any
 
-from golive.models import CriterionStatus, GoliveError
+from golive.errors import GoliveError
+from golive.models import CriterionStatus
 from golive.scoring import POINTS
 
 #: Severities from the most to the least severe (the order of tables and counts).

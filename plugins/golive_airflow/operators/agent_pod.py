@@ -11,7 +11,7 @@ from kubernetes.client import models as k8s
 
 from golive.results import travel_safe_result
 from golive.routing import PodProfile, profile_named
-from golive.settings import get_settings
+from golive.settings import EVIDENCE_ENV, get_settings
 from golive_airflow.context import require_phase_reached
 from golive_airflow.exceptions import NamespaceUnavailable
 
@@ -43,7 +43,7 @@ class AgentPodOperator(KubernetesPodOperator):
     :param kwargs: anything ``KubernetesPodOperator`` takes (overrides the defaults set here).
     """
 
-    EVIDENCE_ENV = "GOLIVE_EVIDENCE"
+    EVIDENCE_ENV = EVIDENCE_ENV
 
     def __init__(self, *, agent: str, action: str, agent_args: Sequence[str] = (), profile: str = "cpu",
                  evidence_task_ids: Sequence[str] = (), phase_task_id: str | None = None, **kwargs: Any) -> None:
@@ -100,6 +100,8 @@ class AgentPodOperator(KubernetesPodOperator):
         """Create the pod's namespace when it is missing (a fresh localkube or cluster has none)."""
         from golive.kube import KubeError, ensure_namespace
 
+        if not self.namespace:
+            return
         try:
             if ensure_namespace(self.hook.core_v1_client, self.namespace):
                 self.log.info("created namespace %s for the agent pods", self.namespace)

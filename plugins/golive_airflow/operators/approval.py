@@ -77,7 +77,7 @@ class GateApprovalOperator(ApprovalOperator):
         """Record ``not-required`` for a PASS; otherwise ask a human."""
         summary = self._summary(context)
         always = self.always_ask
-        if self.ask_in_environments:
+        if self.ask_in_environments and self.request_task_id:
             environment = pull_request(context, self.request_task_id)["environment"]
             always = always or environment in self.ask_in_environments
         if summary["status"] == "PASS" and not always:

@@ -1,0 +1,131 @@
+"""Running the external tools the analyzers (and a git checkout) need.
+
+``run_tool`` starts a subprocess from an argv list (never a shell), in its own process group, with
+a timeout that kills the whole group and the tool's stderr captured for the error message. How each
+tool is started is ``TOOL_COMMANDS`` (``GOLIVE_TOOL_<NAME>`` overrides an entry, see
+``golive.settings``); ``clean_env`` is the environment a tool gets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from golive.errors import GoliveError
+from golive.settings import get_settings
+
+_TAIL = 2000
+
+#: How each external tool is started. Tests (and unusual images) replace an entry, or set
+#: ``GOLIVE_TOOL_<NAME>`` (e.g. ``GOLIVE_TOOL_RUFF=/usr/local/bin/ruff``), split like a shell would.
+TOOL_COMMANDS: dict[str, list[str]] = {
+    "ruff": [sys.executable, "-m", "ruff"],
+    "radon": [sys.executable, "-m", "radon"],
+    "bandit": [sys.executable, "-m", "bandit"],
+    "coverage": [sys.executable, "-m", "coverage"],
+    "git": ["git"],
+}
+
+
+class ToolError(GoliveError):
+    """An analyzer's tool could not run, or its output could not be read; the message says why."""
+
+
+
+@dataclass(frozen=True)
+class ToolRun:
+    """A finished tool process."""
+
+    argv: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def tool_command(name: str) -> list[str]:
+    """The argv prefix that starts tool ``name`` (``GOLIVE_TOOL_<NAME>`` overrides ``TOOL_COMMANDS``)."""
+    override = get_settings().tool_overrides.get(name.upper().replace("-", "_"))
+    if override:
+        return shlex.split(override)
+    return list(TOOL_COMMANDS[name])
+
+
+def tool_version(distribution: str) -> str:
+    """Installed version of a Python distribution, or ``unknown``."""
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def tail(text: str, limit: int = _TAIL) -> str:
+    """The last ``limit`` characters of ``text``, stripped (where tools print their actual error)."""
+    text = text.strip()
+    return text if len(text) <= limit else "…" + text[-limit:]
+
+
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a tool: ours without pytest/coverage state that would leak into a child run."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PYTEST_", "COV_CORE_", "COVERAGE_", "LOCALKUBE_"))}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.update(extra or {})
+    return env
+
+
+def run_tool(argv: Sequence[str], *, cwd: Path, timeout: float, env: Mapping[str, str] | None = None,
+             ok_codes: Sequence[int] = (0,)) -> ToolRun:
+    """Run ``argv`` (a list; never a shell) in ``cwd``; raise ``ToolError`` if it cannot run or fails.
+
+    The process gets its own session, so a timeout kills it and everything it started.
+
+    :param argv: the command line.
+    :param cwd: working directory.
+    :param timeout: seconds before the process group is killed.
+    :param env: environment (default: ``clean_env()``).
+    :param ok_codes: exit codes that mean the tool ran (e.g. bandit exits 1 when it found issues).
+    :raises ToolError: the executable is missing, it timed out, or it exited with another code.
+    """
+    argv = [str(a) for a in argv]
+    name = Path(argv[0]).name if argv[0] != sys.executable else " ".join(argv[1:3])
+    try:
+        proc = subprocess.Popen(argv, cwd=cwd, env=dict(env) if env is not None else clean_env(),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, encoding="utf-8", errors="replace", start_new_session=True)
+    except OSError as exc:
+        raise ToolError(f"{name} could not be started ({argv[0]}): {exc.strerror or exc}") from exc
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        stdout, stderr = proc.communicate()
+        raise ToolError(f"{name} did not finish within {timeout:g} s and was stopped; "
+                        f"last output: {tail(stderr or stdout, 500)}") from None
+    if proc.returncode not in ok_codes:
+        raise ToolError(f"{name} exited with code {proc.returncode}: {tail(stderr or stdout) or 'no output'}")
+    return ToolRun(argv=argv, returncode=proc.returncode, stdout=stdout, stderr=stderr)
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
+
+
+def parse_json(run: ToolRun, what: str) -> Any:
+    """Parse a tool's JSON stdout; a tool that printed something else is a ``ToolError``."""
+    try:
+        return json.loads(run.stdout)
+    except json.JSONDecodeError as exc:
+        raise ToolError(f"{what} printed no JSON ({exc.msg}); stderr: {tail(run.stderr, 800) or 'empty'}; "
+                        f"stdout: {tail(run.stdout, 400) or 'empty'}") from exc
