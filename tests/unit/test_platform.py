@@ -17,7 +17,8 @@ def test_env_points_every_component_at_the_same_state_and_databases(tmp_path: Pa
                     extra_env={"GOLIVE_DEFERRABLE": "true"})
     env = plat.env()
     assert env["AIRFLOW_HOME"] == str(tmp_path / "airflow") and env["GOLIVE_HOME"] == str(tmp_path / "golive")
-    assert env["AIRFLOW__CORE__EXECUTOR"].endswith("PreloadedLocalExecutor") and env["AIRFLOW__CORE__PARALLELISM"] == "6"
+    assert env["AIRFLOW__CORE__EXECUTOR"].endswith("PreloadedLocalExecutor")
+    assert env["AIRFLOW__CORE__PARALLELISM"] == "6"
     assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:8123/execution/"
     assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == "postgresql+psycopg2://airflow@db/airflow"
     assert env["AIRFLOW_CONN_GOLIVE_LEDGER"] == "postgres://golive@db/golive"
