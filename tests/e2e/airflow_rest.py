@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -105,3 +106,34 @@ class AirflowREST:
             return None
 
         return self.wait(f"{task_id} asking for approval", pending, timeout, lambda: self.states_text(dag_id, run_id))
+
+    def _settled(self, dag_id: str, run_id: str, task_id: str, *, may_ask_again: bool) -> str | None:
+        state = self.task_states(dag_id, run_id)[task_id]
+        if state in ("success", "failed", "upstream_failed"):
+            return state
+        if may_ask_again and state == "awaiting_input" and any(
+                d["task_instance"]["task_id"] == task_id and d.get("responded_at") is None
+                for d in self.hitl_details(dag_id, run_id)):
+            return "asked-again"
+        return None
+
+    def decide(self, dag_id: str, run_id: str, task_id: str, option: str, *, timeout: float = 600,
+               settle: float = 3.0) -> dict[str, Any]:
+        """Answer ``task_id``'s approval as a person would (a few seconds after it asks), until it is settled.
+
+        Airflow 3.3 can lose an answer given while the asking task's own exit is still being reported
+        (apache/airflow#71580: "finished with state success, but the task instance's state attribute
+        is queued" → up_for_retry); the retry asks again and is answered again. Returns the last answer
+        with ``asked`` = how many times the task asked.
+        """
+        asked = 0
+        while True:
+            self.wait_for_approval(dag_id, run_id, task_id, timeout)
+            time.sleep(settle)
+            answered = self.answer(dag_id, run_id, task_id, option)
+            asked += 1
+            outcome = self.wait(f"{task_id} settling after {option}",
+                                functools.partial(self._settled, dag_id, run_id, task_id, may_ask_again=asked < 3),
+                                timeout, lambda: self.states_text(dag_id, run_id), interval=2.0)
+            if outcome != "asked-again":
+                return {**answered, "asked": asked, "state": outcome}

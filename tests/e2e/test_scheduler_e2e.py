@@ -150,11 +150,11 @@ def test_warning_band_and_prod_promotion_approved_over_rest_by_a_named_approver(
     asked = alice.wait_for_approval("golive", run_id, "preparation.quality.approval")
     assert "quality gate WARNING" in asked["subject"] and "score" in asked["body"]
     assert alice.task_states("golive", run_id)["preparation.quality.approval"] == "awaiting_input"  # in the triggerer
-    alice.answer("golive", run_id, "preparation.quality.approval", "Approve")
+    assert alice.decide("golive", run_id, "preparation.quality.approval", "Approve")["state"] == "success"
     asked = alice.wait_for_approval("golive", run_id, "promotion.approval")
     assert "promote shop-approve" in asked["subject"]
-    answered = alice.answer("golive", run_id, "promotion.approval", "Approve")
-    assert answered["responded_by"]["name"] == "alice"
+    answered = alice.decide("golive", run_id, "promotion.approval", "Approve")
+    assert answered["responded_by"]["name"] == "alice" and answered["state"] == "success"
     assert alice.wait_finished("golive", run_id) == "success", alice.states_text("golive", run_id)
     rep = report(platform, run_id)
     assert rep["run"]["status"] == "succeeded"
@@ -176,8 +176,7 @@ def test_warning_band_and_prod_promotion_approved_over_rest_by_a_named_approver(
 def test_prod_promotion_rejected_over_rest_is_rolled_back(platform, runs):
     run_id = runs["rejected-prod"]
     alice = rest(platform, "alice")
-    alice.wait_for_approval("golive", run_id, "promotion.approval")
-    alice.answer("golive", run_id, "promotion.approval", "Reject")
+    assert alice.decide("golive", run_id, "promotion.approval", "Reject")["state"] == "failed"
     assert alice.wait_finished("golive", run_id) == "failed"
     rep = report(platform, run_id)
     assert rep["run"]["status"] == "failed"
