@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ import pytest
 _SESSION_STATE = Path(tempfile.mkdtemp(prefix="golive-tests-"))
 os.environ.setdefault("GOLIVE_TEST_STATE", str(_SESSION_STATE))
 from golive_local.env import local_env  # noqa: E402 - must precede any airflow import
+from golive_local.platform import free_port  # noqa: E402
 
 for _key, _value in local_env(state_dir=Path(os.environ["GOLIVE_TEST_STATE"])).items():
     os.environ[_key] = _value
@@ -139,12 +139,6 @@ class SampleApp:
             self.proc.wait(timeout=5)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def sample_app_factory(tmp_path_factory) -> Iterator[Callable[..., SampleApp]]:
     """Start the sample app as a process: ``start(name, wait=True, **env) -> SampleApp``.
@@ -173,7 +167,7 @@ def sample_app_factory(tmp_path_factory) -> Iterator[Callable[..., SampleApp]]:
         pytest.fail(f"sample app {app.name} did not answer /health within {timeout:.0f} s:\n{app.log_text()[-3000:]}")
 
     def start(name: str = "app", *, wait: bool = True, **env: str) -> SampleApp:
-        port = _free_port()
+        port = free_port()
         base = {k: v for k, v in os.environ.items() if not k.startswith(("FAULT_", "APP_", "RATE_LIMIT"))}
         full_env = {**base, "HOST": "127.0.0.1", "PORT": str(port), "APP_VERSION": "1.0.0",
                     "RATE_LIMIT_PER_MINUTE": "100000", "ACCESS_LOG": "false", "PYTHONDONTWRITEBYTECODE": "1",

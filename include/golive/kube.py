@@ -645,7 +645,6 @@ def patch_service_selector(name: str, namespace: str, selector: Mapping[str, str
     return dict(result.to_dict())
 
 
-
 def ensure_namespace(core: Any, name: str, labels: Mapping[str, str] | None = None) -> bool:
     """Create namespace ``name`` through ``core`` (a ``CoreV1Api``) when it is missing; True if created.
 

@@ -7,8 +7,9 @@ any payload fit both: integers beyond 64 bits become strings, NaN and infinities
 and sets become lists, other objects their text, and strings and lists are cut to bounded sizes
 (halved until the whole document fits ``MAX_BYTES``). What was cut is listed, never hidden.
 
-The schemas here are what each agent's pod returns; ``write_result`` validates a payload against
-its schema before anything is written, so a malformed result fails in the pod that made it.
+The schemas here are what each agent's pod returns (``golive.models.AnalyzerResult`` for one
+analyzer); ``prepare`` (called by ``runtime.write_xcom``) validates a payload against its schema
+before anything is written, so a malformed result fails in the pod that made it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from golive.models import AnalyzerResult, Verdict
+from golive.models import Verdict
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 MAX_BYTES = 512 * 1024
@@ -128,10 +129,9 @@ def travel_safe_result(payload: Any, *, max_bytes: int = MAX_BYTES) -> Any:
 
 def validated(payload: Any, schema: type[BaseModel]) -> dict[str, Any]:
     """``payload`` checked against ``schema``; returns it as plain data (pydantic's ValidationError if not)."""
-    if isinstance(payload, schema):
-        return payload.model_dump(mode="json")
-    schema.model_validate(payload)
-    return payload if isinstance(payload, dict) else schema.model_validate(payload).model_dump(mode="json")
+    model = payload if isinstance(payload, schema) else schema.model_validate(payload)
+    # a dict is kept as given (what travel_safe then cuts is listed); anything else becomes its schema's data
+    return payload if isinstance(payload, dict) else model.model_dump(mode="json")
 
 
 def prepare(payload: Any, schema: type[BaseModel] | None) -> Any:
@@ -140,5 +140,5 @@ def prepare(payload: Any, schema: type[BaseModel] | None) -> Any:
     return travel_safe_result(data)
 
 
-__all__ = ["AnalyzerResult", "DeploymentResult", "GateOutcome", "MonitoringSummary", "PlanResult",
+__all__ = ["DeploymentResult", "GateOutcome", "MonitoringSummary", "PlanResult",
            "prepare", "travel_safe", "travel_safe_result", "validated"]
