@@ -5,7 +5,8 @@ from itertools import pairwise
 
 from airflow.sdk import DAG, TaskGroup
 
-from golive.agents.catalog import ANALYZERS, LATE
+from golive.gates.quality import QUALITY
+from golive.gates.security import SECURITY
 from golive.models import GoLiveRequest
 from golive.settings import get_settings
 from golive_airflow.dag_defaults import DEFAULT_ARGS, SAMPLE_REQUEST, START_DATE
@@ -66,9 +67,9 @@ bundled sample application live.
 ) as dag:
     start = start_phase(GoLiveRequest)
     with TaskGroup("preparation", tooltip="Phase 1: security hardening and quality verification") as preparation:
-        agent_gate_phase("security", agent="security", analyzers=ANALYZERS["security"], late=LATE["security"],
+        agent_gate_phase("security", agent="security", analyzers=SECURITY.analyzers, late=SECURITY.late,
                          scoring=SecurityHardeningOperator)
-        agent_gate_phase("quality", agent="quality", analyzers=ANALYZERS["quality"],
+        agent_gate_phase("quality", agent="quality", analyzers=QUALITY.analyzers,
                          scoring=QualityVerificationOperator)
     delivery = [infrastructure_phase(), monitoring_phase(), deployment_phase(), verification_phase(),
                 testing_phase(), canary_phase(get_settings().canary_steps), promotion_phase()]

@@ -2,7 +2,7 @@
 
 from airflow.sdk import DAG
 
-from golive.agents.catalog import ANALYZERS
+from golive.gates.quality import QUALITY
 from golive.models import QualitySubmission
 from golive_airflow.dag_defaults import DEFAULT_ARGS, SAMPLE_REQUEST, START_DATE
 from golive_airflow.operators.verification import QualityVerificationOperator
@@ -30,7 +30,7 @@ asks for approval on WARNING, and writes the report.
     tags=["golive", "quality", "submission"],
 ) as dag:
     start_phase(QualitySubmission, with_plan=False) >> agent_gate_phase(
-        "quality", agent="quality", analyzers=ANALYZERS["quality"], scoring=QualityVerificationOperator,
+        "quality", agent="quality", analyzers=QUALITY.analyzers, scoring=QualityVerificationOperator,
     ) >> finish_phase()
 
 attach_params(dag, QualitySubmission, {k: SAMPLE_REQUEST[k] for k in ("application", "source")})

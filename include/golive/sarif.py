@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from golive.models import Finding, Severity
+from golive.models import AnalyzerResult, Finding, Severity
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -90,3 +90,10 @@ def to_sarif(findings_by_tool: Mapping[str, Sequence[Finding]], tool_versions: M
             run["originalUriBaseIds"] = {"SRCROOT": {"uri": Path(source_root).resolve().as_uri() + "/"}}
         runs.append(run)
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": runs}
+
+
+def results_to_sarif(results: Sequence[AnalyzerResult], source_root: str | None = None) -> dict[str, Any]:
+    """Analyzer results as a SARIF 2.1.0 log (one run per analyzer; failed ones marked so)."""
+    return to_sarif({r.tool: r.findings for r in results},
+                    {r.tool: str(r.details.get("tool_version", "unknown")) for r in results},
+                    source_root=source_root, errors={r.tool: r.error for r in results if r.error})

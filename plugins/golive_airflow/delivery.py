@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 from airflow.sdk import TaskGroup, XComArg, get_current_context, task
 
-from golive.agents.catalog import ANALYZERS, LATE
+from golive.gates.testing import TESTING
+from golive.gates.verification import VERIFICATION
 from golive.settings import get_settings
 from golive_airflow import tasks
 from golive_airflow.operators.agent_pod import AgentPodOperator
@@ -88,7 +89,7 @@ def deployment_phase() -> TaskGroup:
 def verification_phase() -> TaskGroup:
     """Phase 5: the new version's rollout, pods, logs, health, version and live hardening, gated."""
     return agent_gate_phase(
-        "verification", agent="verification", analyzers=ANALYZERS["verification"], late=LATE["verification"],
+        "verification", agent="verification", analyzers=VERIFICATION.analyzers, late=VERIFICATION.late,
         scoring=DeploymentVerificationOperator,
         target_args=["--url", deploy_field("verify_url"), "--namespace", request_field("namespace"),
                      "--deployment", deploy_field("deployment"), "--expected-version", request_field("version"),
@@ -99,7 +100,7 @@ def verification_phase() -> TaskGroup:
 def testing_phase() -> TaskGroup:
     """Phase 6: smoke, E2E, fuzzing, load (Great Expectations), model evaluation for ML, gated."""
     return agent_gate_phase(
-        "testing", agent="testing", analyzers=ANALYZERS["testing"], scoring=TestingOperator,
+        "testing", agent="testing", analyzers=TESTING.analyzers, scoring=TestingOperator,
         target_args=["--url", deploy_field("verify_url"), "--source", request_field("source"),
                      "--expected-version", request_field("version"),
                      "--load-duration", str(get_settings().load_test_seconds),
@@ -124,7 +125,7 @@ def canary_phase(weights: Sequence[int]) -> TaskGroup:
             step = _deployment_pod(f"step_{weight}", "canary-step", "--weight", str(weight))
             record = _recorder(f"record_step_{weight}", step, f"canary-step-{weight}")
             analysis = agent_gate_phase(
-                f"analysis_{weight}", agent="canary", analyzers=ANALYZERS["canary"], scoring=CanaryAnalysisOperator,
+                f"analysis_{weight}", agent="canary", analyzers=("analysis",), scoring=CanaryAnalysisOperator,
                 gate=f"canary-{weight}",
                 target_args=[*APP_ARGS, "--weight", str(weight),
                              "--seconds", str(get_settings().canary_analysis_seconds)],

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from golive.agents import testing
-from golive.agents._cli import Context, guarded
+from golive.analyzers.base import Context, guarded
+from golive.gates.testing import TESTING
 from golive.models import AnalyzerResult, CriterionStatus, VerdictStatus
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,7 +66,7 @@ def test_smoke_detects_a_version_mismatch(good_app):
     assert values(result)["smoke_passed"] == 80.0
     assert [f.rule_id for f in result.findings] == ["smoke.version"]
     assert "'1.0.0', expected '2.0.0'" in result.findings[0].message
-    verdict = testing.score([result])
+    verdict = TESTING.score([result])
     smoke = next(c for c in verdict.criteria if c.name == "smoke")
     assert smoke.status is CriterionStatus.FAIL and "expected '2.0.0'" in smoke.reason
 
@@ -101,7 +102,7 @@ def test_fuzzing_finds_the_server_errors_of_the_erroring_app(erroring_app):
     assert measured["fuzz_server_errors"] > 0
     assert measured["fuzz_failures"] >= measured["fuzz_server_errors"]
     assert any(f.rule_id == "fuzz.ST101" and "/api/v1/items" in (f.path or "") for f in result.findings)
-    criterion = next(c for c in testing.score([result]).criteria if c.name == "fuzz_server_errors")
+    criterion = next(c for c in TESTING.score([result]).criteria if c.name == "fuzz_server_errors")
     assert criterion.status is CriterionStatus.FAIL and criterion.key
 
 
@@ -124,7 +125,7 @@ def test_load_on_the_slow_app_fails_the_gx_expectation_with_the_measured_p95(slo
     measured = values(result)
     assert measured["load_p95_ms"] > 2000, result.details
     assert measured["gx_expectations_failed"] >= 1
-    verdict = testing.score([result])
+    verdict = TESTING.score([result])
     by_name = {c.name: c for c in verdict.criteria}
     assert by_name["load_p95"].status is CriterionStatus.FAIL
     gx = by_name["load_expectations"]
@@ -147,7 +148,7 @@ def test_gate_action_run_gives_the_good_app_pass_and_records_it(good_app, tmp_pa
     payload = json.loads(captured.out)
     verdict = payload["verdict"]
     assert verdict["status"] == "PASS" and verdict["score"] == 100.0
-    assert [r["tool"] for r in payload["results"]] == list(testing.ANALYZERS)
+    assert [r["tool"] for r in payload["results"]] == list(TESTING.analyzers)
     statuses = {c["name"]: c["status"] for c in verdict["criteria"]}
     assert statuses.pop("model_accuracy") == "no-data"  # not an ML workload: optional, out of the score
     assert set(statuses.values()) == {"pass"}

@@ -21,11 +21,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from golive.agents import _cli, verification
-from golive.agents.verification_kube import count_error_lines
+from golive.agents import verification
+from golive.analyzers.base import Context, run_analyzers
+from golive.analyzers.cluster.workload import count_error_lines
+from golive.gates.verification import HTTP_ANALYZERS, VERIFICATION
 from golive.models import CriterionStatus, VerdictStatus
 
-HTTP = verification.HTTP_ANALYZERS
+HTTP = HTTP_ANALYZERS
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +35,12 @@ def sample_app(sample_app_factory):
     return sample_app_factory("verification", RATE_LIMIT_PER_MINUTE="600", ACCESS_LOG="true")
 
 
-def ctx(url: str, expected: str | None = "1.0.0", **options: object) -> _cli.Context:
-    return _cli.Context(agent="verification", url=url, expected_version=expected, timeout=20, options=options)
+def ctx(url: str, expected: str | None = "1.0.0", **options: object) -> Context:
+    return Context(agent="verification", url=url, expected_version=expected, timeout=20, options=options)
 
 
 def criteria(results):
-    return {c.name: c for c in verification.score(results).criteria}
+    return {c.name: c for c in VERIFICATION.score(results).criteria}
 
 
 # -- the sample app -----------------------------------------------------------------------------------
@@ -46,8 +48,8 @@ def criteria(results):
 def test_sample_app_passes_every_http_check_and_logs_no_errors(sample_app):
     spec_http = {name: verification.REGISTRY[name] for name in HTTP}
     context = ctx(sample_app.url)
-    first = _cli.run_analyzers(spec_http, context, [n for n in HTTP if n != "ratelimit"])
-    results = first + _cli.run_analyzers(spec_http, context, ["ratelimit"])  # last, as verify runs it
+    first = run_analyzers(spec_http, context, [n for n in HTTP if n != "ratelimit"])
+    results = first + run_analyzers(spec_http, context, ["ratelimit"])  # last, as verify runs it
     for result in results:
         assert result.error is None, f"{result.tool}: {result.error}"
     by_name = criteria(results)
@@ -213,13 +215,13 @@ def test_unreachable_url_is_no_data_never_a_pass():
     with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
         sock.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    results = _cli.run_analyzers(verification.REGISTRY, ctx(url, burst_max=50), list(HTTP))
+    results = run_analyzers(verification.REGISTRY, ctx(url, burst_max=50), list(HTTP))
     for result in results:
         assert result.error and "could not be reached" in result.error, (result.tool, result.error)
-    verdict = verification.score(results)
+    verdict = VERIFICATION.score(results)
     assert verdict.status is VerdictStatus.FAIL
     assert not any(c.status is CriterionStatus.PASS for c in verdict.criteria)
-    http_criteria = [c for c in verdict.criteria if verification.PRODUCERS[
-        next(r.measurement for r in verification.RULES if r.name == c.name)] in HTTP]
+    http_criteria = [c for c in verdict.criteria if VERIFICATION.producers[
+        next(r.measurement for r in VERIFICATION.rules if r.name == c.name)] in HTTP]
     assert len(http_criteria) == 6
     assert all(c.status is CriterionStatus.NO_DATA for c in http_criteria)

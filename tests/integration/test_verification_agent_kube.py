@@ -28,7 +28,9 @@ import httpx
 import pytest
 
 from golive import charts, kube
-from golive.agents import _cli, verification
+from golive.agents import verification
+from golive.analyzers.base import Context, guarded
+from golive.gates.verification import KUBERNETES_ANALYZERS, VERIFICATION
 from golive.models import CriterionStatus, VerdictStatus
 
 pytestmark = pytest.mark.localkube
@@ -63,8 +65,8 @@ def deploy(cluster: dict[str, Any], tag: str, replicas: int = 1) -> str:
 
 
 def ctx(cluster: dict[str, Any], deployment: str = DEPLOYMENT, timeout: float = 60, url: str | None = None,
-        expected: str | None = None) -> _cli.Context:
-    return _cli.Context(agent="verification", url=url, expected_version=expected, timeout=timeout,
+        expected: str | None = None) -> Context:
+    return Context(agent="verification", url=url, expected_version=expected, timeout=timeout,
                         options={"namespace": cluster["namespace"], "deployment": deployment})
 
 
@@ -115,7 +117,7 @@ def test_an_errors_build_rolls_out_healthy_but_its_logs_show_errors(cluster: dic
     assert logs.error is None, logs.error
     assert logs.value("error_log_lines") >= statuses.count(500)
     assert any("injected fault: answering 500" in f.message for f in logs.findings)
-    criterion = {c.name: c for c in verification.score([logs]).criteria}["error_log_lines"]
+    criterion = {c.name: c for c in VERIFICATION.score([logs]).criteria}["error_log_lines"]
     assert criterion.status in (CriterionStatus.WARNING, CriterionStatus.FAIL)
 
 
@@ -157,13 +159,13 @@ def test_a_crash_looping_deployment_fails_rollout_pods_and_logs(cluster: dict[st
     assert "Traceback (most recent call last):" in text
     assert "CRITICAL cannot connect, api_key=*** token=***" in text
     assert "sk-abcdef" not in text and "abc123abc123" not in text
-    verdict = verification.score([rollout, pods, logs])
+    verdict = VERIFICATION.score([rollout, pods, logs])
     assert verdict.status is VerdictStatus.FAIL
 
 
 def test_a_missing_deployment_is_no_data(cluster: dict[str, Any]) -> None:
-    for tool in verification.KUBERNETES_ANALYZERS:
-        result = _cli.guarded(tool, verification.REGISTRY[tool], ctx(cluster, "nope", timeout=1))
+    for tool in KUBERNETES_ANALYZERS:
+        result = guarded(tool, verification.REGISTRY[tool], ctx(cluster, "nope", timeout=1))
         assert result.error and "nope" in result.error, (tool, result.error)
-    verdict = verification.score([_cli.guarded("pods", verification.REGISTRY["pods"], ctx(cluster, "nope"))])
+    verdict = VERIFICATION.score([guarded("pods", verification.REGISTRY["pods"], ctx(cluster, "nope"))])
     assert {c.name: c.status for c in verdict.criteria}["pods_ready"] is CriterionStatus.NO_DATA

@@ -12,9 +12,13 @@ from pathlib import Path
 import pytest
 
 from golive import tools
-from golive.agents import _cli, quality
-from golive.agents._cli import Context, guarded, run_analyzers
-from golive.agents.codetools import count_annotations
+from golive.agents import quality
+from golive.analyzers.base import Context, guarded, run_analyzers
+from golive.analyzers.code.typehints import count_annotations
+from golive.cli.gate import AgentSpec
+from golive.cli.gate import main as gate_main
+from golive.gates.quality import QUALITY
+from golive.gates.spec import GateSpec
 from golive.ledger import Ledger
 from golive.models import AnalyzerResult, CriterionRule, CriterionStatus, Measurement, VerdictStatus
 
@@ -54,9 +58,9 @@ def _cli_run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = N
 # -- the fixture trees ------------------------------------------------------------------------------
 
 def test_good_tree_passes_every_criterion(good):
-    assert [r.tool for r in good] == list(quality.ANALYZERS)
+    assert [r.tool for r in good] == list(QUALITY.analyzers)
     assert all(r.error is None for r in good), [r.error for r in good]
-    verdict = quality.score(good)
+    verdict = QUALITY.score(good)
     assert verdict.status is VerdictStatus.PASS
     assert verdict.score == 100.0
     assert {c.status for c in verdict.criteria} == {CriterionStatus.PASS}
@@ -64,7 +68,7 @@ def test_good_tree_passes_every_criterion(good):
 
 
 def test_bad_tree_fails_on_coverage_key_criterion_with_raw_values(bad):
-    verdict = quality.score(bad)
+    verdict = QUALITY.score(bad)
     assert verdict.status is VerdictStatus.FAIL
     coverage = _criterion(verdict, "test_coverage")
     assert coverage.status is CriterionStatus.FAIL and coverage.key
@@ -86,7 +90,7 @@ def test_bad_tree_findings_never_carry_the_hard_coded_password(bad):
 
 
 def test_broken_suite_is_no_data_with_pytest_reason_and_fails(broken):
-    verdict = quality.score(broken)
+    verdict = QUALITY.score(broken)
     assert verdict.status is VerdictStatus.FAIL
     for name in ("test_coverage", "tests_failed"):
         criterion = _criterion(verdict, name)
@@ -98,19 +102,19 @@ def test_broken_suite_is_no_data_with_pytest_reason_and_fails(broken):
 # -- scoring --------------------------------------------------------------------------------------
 
 def test_rules_cover_every_measurement_with_documented_weights():
-    assert quality.ANALYZERS == ("ruff", "radon", "coverage", "interrogate", "typehints", "bandit")
-    assert {r.measurement for r in quality.RULES} == set(quality.PRODUCERS)
-    assert set(quality.PRODUCERS.values()) == set(quality.ANALYZERS)
-    keys = {r.measurement for r in quality.RULES if r.key}
+    assert QUALITY.analyzers == ("ruff", "radon", "coverage", "interrogate", "typehints", "bandit")
+    assert {r.measurement for r in QUALITY.rules} == set(QUALITY.producers)
+    assert set(QUALITY.producers.values()) == set(QUALITY.analyzers)
+    keys = {r.measurement for r in QUALITY.rules if r.key}
     assert keys == {"test_coverage", "tests_failed", "bandit_high"}
-    coverage = next(r for r in quality.RULES if r.measurement == "test_coverage")
+    coverage = next(r for r in QUALITY.rules if r.measurement == "test_coverage")
     assert (coverage.pass_at, coverage.warn_at) == (80, None)
-    assert all(r.description and r.weight > 0 for r in quality.RULES)
+    assert all(r.description and r.weight > 0 for r in QUALITY.rules)
 
 
 def test_a_missing_analyzer_result_is_no_data_never_pass(good):
     without_coverage = [r for r in good if r.tool != "coverage"]
-    verdict = quality.score(without_coverage)
+    verdict = QUALITY.score(without_coverage)
     assert verdict.status is VerdictStatus.FAIL
     criterion = _criterion(verdict, "test_coverage")
     assert criterion.status is CriterionStatus.NO_DATA
@@ -124,10 +128,10 @@ def test_score_threshold_moves_the_verdict(bad):
         AnalyzerResult(agent="quality", tool="bandit", measurements=[
             Measurement(name="bandit_high", value=0, unit=""), Measurement(name="bandit_medium", value=0, unit="")]),
     ]
-    verdict = quality.score(relaxed, threshold=10)
+    verdict = QUALITY.score(relaxed, threshold=10)
     assert verdict.threshold == 10
     assert verdict.status is VerdictStatus.PASS
-    assert quality.score(relaxed).status is not VerdictStatus.PASS
+    assert QUALITY.score(relaxed).status is not VerdictStatus.PASS
 
 
 # -- tool failures ----------------------------------------------------------------------------------
@@ -136,7 +140,7 @@ def test_missing_executable_is_a_tool_error_and_no_data(monkeypatch):
     monkeypatch.setitem(tools.TOOL_COMMANDS, "ruff", ["/nonexistent/bin/ruff"])
     result = guarded("ruff", quality.REGISTRY["ruff"], Context(agent="quality", source=TARGETS / "good"))
     assert result.error and "could not be started" in result.error and "/nonexistent/bin/ruff" in result.error
-    verdict = quality.score([result])
+    verdict = QUALITY.score([result])
     lint = _criterion(verdict, "lint_findings")
     assert lint.status is CriterionStatus.NO_DATA and "/nonexistent/bin/ruff" in lint.reason
     assert verdict.status is VerdictStatus.FAIL
@@ -147,7 +151,7 @@ def test_tool_stderr_becomes_the_no_data_reason(monkeypatch):
                         [sys.executable, "-c", "import sys; sys.stderr.write('radon exploded: bad ast'); sys.exit(3)"])
     result = guarded("radon", quality.REGISTRY["radon"], Context(agent="quality", source=TARGETS / "good"))
     assert "exited with code 3" in result.error and "radon exploded: bad ast" in result.error
-    criterion = _criterion(quality.score([result]), "complexity_average")
+    criterion = _criterion(QUALITY.score([result]), "complexity_average")
     assert criterion.status is CriterionStatus.NO_DATA and "radon exploded" in criterion.reason
 
 
@@ -181,7 +185,7 @@ def test_no_test_suite_is_a_measured_zero_not_no_data(tmp_path):
     assert result.error is None
     assert result.value("test_coverage") == 0.0
     assert "no test suite" in next(m.detail for m in result.measurements if m.name == "test_coverage")
-    assert _criterion(quality.score([result]), "test_coverage").status is CriterionStatus.FAIL
+    assert _criterion(QUALITY.score([result]), "test_coverage").status is CriterionStatus.FAIL
 
 
 def test_failing_tests_are_counted_and_reported(tmp_path):
@@ -299,11 +303,11 @@ def test_verify_records_submission_and_evaluation_and_exits_by_verdict(tmp_path)
     assert bad.returncode == 1, bad.stderr
     payload = json.loads(bad.stdout)
     assert payload["verdict"]["status"] == "FAIL"
-    assert [r["tool"] for r in payload["results"]] == list(quality.ANALYZERS)
+    assert [r["tool"] for r in payload["results"]] == list(QUALITY.analyzers)
     record = Ledger.from_url(url).latest_evaluation(gate="quality", application="shop", ref="HEAD")
     assert record is not None and record["run_id"] == "cli-test-bad" and record["task_id"] == "cli.quality.verify"
-    assert record["status"] == "FAIL" and len(record["criteria"]) == len(quality.RULES)
-    assert [r["tool"] for r in record["inputs"]] == list(quality.ANALYZERS)
+    assert record["status"] == "FAIL" and len(record["criteria"]) == len(QUALITY.rules)
+    assert [r["tool"] for r in record["inputs"]] == list(QUALITY.analyzers)
 
     good = _cli_run("verify", "--source", str(TARGETS / "good"), env={"GOLIVE_LEDGER_URL": url})
     assert good.returncode == 0, good.stderr
@@ -317,14 +321,12 @@ def test_verify_exit_code_is_3_for_a_warning(tmp_path, capsys):
         return AnalyzerResult(agent="demo", tool="demo", measurements=[Measurement(name="m", value=7, unit="")])
 
     rules = [CriterionRule(name="m", measurement="m", unit="", comparison=">=", pass_at=10, warn_at=5, weight=1)]
-    spec = _cli.AgentSpec(name="demo", registry={"demo": analyzer}, rules=rules, producers={"m": "demo"},
-                          gate_action="verify",
-                          score=lambda results, threshold: _cli.score_results("demo", rules, {"m": "demo"},
-                                                                              results, threshold))
-    code = _cli.main(spec, ["verify", "--source", str(tmp_path), "--threshold", "60"])
+    spec = AgentSpec(gate=GateSpec(name="demo", analyzers=("demo",), rules=tuple(rules), producers={"m": "demo"}),
+                     registry={"demo": analyzer}, gate_action="verify")
+    code = gate_main(spec, ["verify", "--source", str(tmp_path), "--threshold", "60"])
     assert code == 3
     assert json.loads(capsys.readouterr().out)["verdict"]["status"] == "WARNING"
-    assert _cli.main(spec, ["verify", "--source", str(tmp_path), "--threshold", "40"]) == 0
+    assert gate_main(spec, ["verify", "--source", str(tmp_path), "--threshold", "40"]) == 0
 
 
 def test_an_unreachable_ledger_exits_5_after_printing_the_verdict(tmp_path, capsys):
@@ -332,12 +334,10 @@ def test_an_unreachable_ledger_exits_5_after_printing_the_verdict(tmp_path, caps
         return AnalyzerResult(agent="demo", tool="demo", measurements=[Measurement(name="m", value=1, unit="")])
 
     rules = [CriterionRule(name="m", measurement="m", unit="", comparison=">=", pass_at=1, weight=1)]
-    spec = _cli.AgentSpec(name="demo", registry={"demo": analyzer}, rules=rules, producers={"m": "demo"},
-                          gate_action="verify",
-                          score=lambda results, threshold: _cli.score_results("demo", rules, {"m": "demo"},
-                                                                              results, threshold))
-    code = _cli.main(spec, ["verify", "--source", str(tmp_path),
-                            "--ledger-url", "postgresql://golive:hunter2@127.0.0.1:1/none"])
+    spec = AgentSpec(gate=GateSpec(name="demo", analyzers=("demo",), rules=tuple(rules), producers={"m": "demo"}),
+                     registry={"demo": analyzer}, gate_action="verify")
+    code = gate_main(spec, ["verify", "--source", str(tmp_path),
+                     "--ledger-url", "postgresql://golive:hunter2@127.0.0.1:1/none"])
     captured = capsys.readouterr()
     assert code == 5
     assert json.loads(captured.out)["verdict"]["status"] == "PASS"

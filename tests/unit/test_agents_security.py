@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from golive.agents import appsec, security
-from golive.agents._cli import Context, gate_results, guarded
-from golive.agents.checklist import CHECKS, load_checklist
-from golive.agents.dependencies import (
+from golive.agents import security
+from golive.analyzers.base import Context, guarded
+from golive.analyzers.security import appsec
+from golive.analyzers.security.checklist import CHECKS, load_checklist
+from golive.analyzers.security.dependencies import (
     affects,
     cvss3_base_score,
     declared_dependencies,
@@ -25,6 +26,8 @@ from golive.agents.dependencies import (
     match_offline,
     snapshot_info,
 )
+from golive.cli.gate import gate_results
+from golive.gates.security import SECURITY
 from golive.models import AnalyzerResult, CriterionStatus, Measurement, VerdictStatus
 from golive.settings import get_settings
 
@@ -61,15 +64,15 @@ def _run(name: str, root: Path, **env: str) -> AnalyzerResult:
 # -- the fixture trees ------------------------------------------------------------------------------
 
 def test_good_tree_passes(good):
-    assert [r.tool for r in good] == list(security.ANALYZERS)
+    assert [r.tool for r in good] == list(SECURITY.analyzers)
     assert all(r.error is None for r in good), [r.error for r in good]
-    verdict = security.score(good)
+    verdict = SECURITY.score(good)
     assert verdict.status is VerdictStatus.PASS and verdict.score == 100.0
     assert next(r for r in good if r.tool == "checklist").details["ran_analyzers"] == []
 
 
 def test_bad_tree_fails_on_secrets_sast_and_advisories(bad):
-    verdict = security.score(bad)
+    verdict = SECURITY.score(bad)
     assert verdict.status is VerdictStatus.FAIL
     secrets = _criterion(verdict, "secrets")
     assert secrets.status is CriterionStatus.FAIL and secrets.value == 3
@@ -240,7 +243,7 @@ def test_online_failure_is_no_data_never_a_pass(osv_server, monkeypatch):
     monkeypatch.setenv("GOLIVE_OSV_URL", f"http://127.0.0.1:{osv_server.server_address[1]}/v1/querybatch")
     result = _run("dependencies", TARGETS / "good")
     assert result.error and "HTTP 500" in result.error
-    verdict = security.score([result])
+    verdict = SECURITY.score([result])
     assert _criterion(verdict, "vulnerable_dependencies_high").status is CriterionStatus.NO_DATA
     assert verdict.status is VerdictStatus.FAIL
 
@@ -403,7 +406,7 @@ def test_checklist_items_name_their_evidence():
     items = load_checklist()
     assert len(items) >= 10
     tools = {i["evidence"].get("tool") for i in items} - {None}
-    assert tools <= set(security.ANALYZERS)
+    assert tools <= set(SECURITY.analyzers)
     assert {i["evidence"]["check"] for i in items if "check" in i["evidence"]} <= set(CHECKS)
     assert all(i["source"].startswith("seed") for i in items)
 
@@ -426,19 +429,19 @@ def test_checklist_item_with_failed_evidence_is_open_with_the_reason(good):
 
 
 def test_checklist_weighs_least_and_keys_are_as_specified():
-    weights = {r.measurement: r.weight for r in security.RULES}
+    weights = {r.measurement: r.weight for r in SECURITY.rules}
     assert weights["checklist_completion"] == min(weights.values())
-    assert {r.measurement for r in security.RULES if r.key} == {
+    assert {r.measurement for r in SECURITY.rules if r.key} == {
         "bandit_high", "secrets_found", "vulnerable_dependencies_high"}
-    assert {r.measurement for r in security.RULES} == set(security.PRODUCERS)
+    assert {r.measurement for r in SECURITY.rules} == set(SECURITY.producers)
 
 
 def test_a_missing_analyzer_makes_its_criteria_no_data(good):
-    verdict = security.score([r for r in good if r.tool != "hardening"])
+    verdict = SECURITY.score([r for r in good if r.tool != "hardening"])
     assert verdict.status is VerdictStatus.FAIL
     for name in ("password_policy", "rate_limiting", "cors_restricted", "security_headers"):
         assert _criterion(verdict, name).status is CriterionStatus.NO_DATA
-    verdict = security.score([*good, AnalyzerResult(agent="security", tool="secrets", measurements=[
+    verdict = SECURITY.score([*good, AnalyzerResult(agent="security", tool="secrets", measurements=[
         Measurement(name="secrets_found", value=None, unit="", detail="scanner stopped")])])
     assert "no data: scanner stopped" in _criterion(verdict, "secrets").reason
 
@@ -500,7 +503,7 @@ def test_scan_from_a_git_url_exits_1_writes_sarif_and_the_ledger(tmp_path):
     assert proc.returncode == 1, proc.stderr
     assert json.loads(proc.stdout)["verdict"]["status"] == "FAIL"
     log = json.loads(sarif.read_text())
-    assert log["version"] == "2.1.0" and {r["tool"]["driver"]["name"] for r in log["runs"]} == set(security.ANALYZERS)
+    assert log["version"] == "2.1.0" and {r["tool"]["driver"]["name"] for r in log["runs"]} == set(SECURITY.analyzers)
     from golive.ledger import Ledger
 
     record = Ledger.from_url(url).latest_evaluation(gate="security", application="origin", ref="v1")

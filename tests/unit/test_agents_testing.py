@@ -15,13 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from golive.agents import _cli, testing
-from golive.agents._cli import Context, guarded
-from golive.agents.testing_fuzz import summarize_report
-from golive.agents.testing_http import ensure_internal_target
-from golive.agents.testing_load import parse_stats_csv
-from golive.agents.testing_suites import find_e2e_suite, parse_junit
-from golive.gx_checks import GXInputError, GXValidationFailed, validate_load_stats
+from golive.agents import testing
+from golive.analyzers.base import Context, guarded
+from golive.analyzers.testing.expectations import GXInputError, GXValidationFailed, validate_load_stats
+from golive.analyzers.testing.fuzz import summarize_report
+from golive.analyzers.testing.load import parse_stats_csv
+from golive.analyzers.testing.smoke import ensure_internal_target
+from golive.analyzers.testing.suites import find_e2e_suite, parse_junit
+from golive.cli.gate import application_from_url
+from golive.gates.testing import TESTING
 from golive.models import AnalyzerResult, CriterionStatus, Measurement, VerdictStatus
 from golive.tools import ToolError
 
@@ -54,24 +56,24 @@ def ctx(url: str | None = "http://127.0.0.1:9", source: Path | None = None, **op
 # -- rules and scoring ------------------------------------------------------------------------------
 
 def test_rules_cover_every_produced_measurement_and_weights_are_documented():
-    assert testing.ANALYZERS == ("smoke", "e2e", "fuzz", "load", "model_eval")
-    assert {r.measurement for r in testing.RULES} == set(testing.PRODUCERS)
-    assert set(testing.PRODUCERS.values()) <= set(testing.ANALYZERS)
-    keys = {r.name for r in testing.RULES if r.key}
+    assert TESTING.analyzers == ("smoke", "e2e", "fuzz", "load", "model_eval")
+    assert {r.measurement for r in TESTING.rules} == set(TESTING.producers)
+    assert set(TESTING.producers.values()) <= set(TESTING.analyzers)
+    keys = {r.name for r in TESTING.rules if r.key}
     assert keys == {"smoke", "e2e", "fuzz_server_errors", "load_p95", "load_error_rate"}
-    assert [r.name for r in testing.RULES if r.optional] == ["model_accuracy"]
-    assert sum(r.weight for r in testing.RULES if not r.optional) == 18
+    assert [r.name for r in TESTING.rules if r.optional] == ["model_accuracy"]
+    assert sum(r.weight for r in TESTING.rules if not r.optional) == 18
 
 
 def test_all_good_results_pass_and_the_missing_model_eval_is_optional():
-    verdict = testing.score(GOOD)
+    verdict = TESTING.score(GOOD)
     assert verdict.status is VerdictStatus.PASS and verdict.score == 100
     model = next(c for c in verdict.criteria if c.name == "model_accuracy")
     assert model.status is CriterionStatus.NO_DATA and model.optional
 
 
 def test_a_low_model_accuracy_counts_against_the_score():
-    verdict = testing.score([*GOOD, result("model_eval", model_accuracy=85)])
+    verdict = TESTING.score([*GOOD, result("model_eval", model_accuracy=85)])
     model = next(c for c in verdict.criteria if c.name == "model_accuracy")
     assert model.status is CriterionStatus.WARNING
     assert verdict.score == pytest.approx(100 * 19 / 20, abs=0.01)
@@ -79,31 +81,31 @@ def test_a_low_model_accuracy_counts_against_the_score():
 
 def test_one_server_error_vetoes_the_gate_whatever_the_score():
     bad = [*GOOD[:2], result("fuzz", fuzz_server_errors=1, fuzz_failures=1, fuzz_operations=8), GOOD[3]]
-    verdict = testing.score(bad)
+    verdict = TESTING.score(bad)
     assert verdict.status is VerdictStatus.FAIL and verdict.score >= 70
     assert any("fuzz_server_errors" in r for r in verdict.reasons)
 
 
 def test_e2e_between_90_and_100_percent_is_a_warning_for_a_human():
-    verdict = testing.score([GOOD[0], result("e2e", e2e_passed_ratio=95, e2e_failed=1), *GOOD[2:]], threshold=85)
+    verdict = TESTING.score([GOOD[0], result("e2e", e2e_passed_ratio=95, e2e_failed=1), *GOOD[2:]], threshold=85)
     e2e = next(c for c in verdict.criteria if c.name == "e2e")
     assert e2e.status is CriterionStatus.WARNING
     assert verdict.status is VerdictStatus.WARNING  # one failed E2E test always goes to a human
     assert verdict.score == pytest.approx(100 * 15 / 18, abs=0.01)
-    worse = testing.score([GOOD[0], result("e2e", e2e_passed_ratio=80, e2e_failed=4), *GOOD[2:]])
+    worse = TESTING.score([GOOD[0], result("e2e", e2e_passed_ratio=80, e2e_failed=4), *GOOD[2:]])
     assert worse.status is VerdictStatus.FAIL
 
 
 def test_slow_load_fails_two_key_criteria():
     slow = result("load", load_p95_ms=2600, load_error_rate=0, load_rps=4, gx_expectations_failed=1)
-    verdict = testing.score([*GOOD[:3], slow])
+    verdict = TESTING.score([*GOOD[:3], slow])
     failed = {c.name for c in verdict.criteria if c.status is CriterionStatus.FAIL}
     assert failed == {"load_p95", "load_expectations"} and verdict.status is VerdictStatus.FAIL
 
 
 def test_an_analyzer_error_is_no_data_and_never_passes():
     broken = AnalyzerResult(agent="testing", tool="load", error="the application at X is not reachable")
-    verdict = testing.score([*GOOD[:3], broken])
+    verdict = TESTING.score([*GOOD[:3], broken])
     load = [c for c in verdict.criteria if c.name.startswith("load")]
     assert {c.status for c in load} == {CriterionStatus.NO_DATA}
     assert all("not reachable" in c.reason for c in load)
@@ -140,7 +142,7 @@ def test_a_source_without_a_suite_is_no_data_with_the_reason(tmp_path: Path):
     outcome = guarded("e2e", testing.REGISTRY["e2e"], ctx(source=tmp_path))
     assert outcome.value("e2e_passed_ratio") is None
     assert "no E2E suite" in outcome.measurements[0].detail and "tests_e2e" in outcome.measurements[0].detail
-    verdict = testing.score([*GOOD[:1], outcome, *GOOD[2:]])
+    verdict = TESTING.score([*GOOD[:1], outcome, *GOOD[2:]])
     e2e = next(c for c in verdict.criteria if c.name == "e2e")
     assert e2e.status is CriterionStatus.NO_DATA and verdict.status is VerdictStatus.FAIL
 
@@ -272,7 +274,7 @@ def test_model_eval_on_the_ml_fixture_reads_the_accuracy():
     assert gpu["device"] in ("cpu", "cuda") and "note" in gpu
     if shutil.which("nvidia-smi") is None:
         assert gpu["device"] == "cpu" and "CPU" in gpu["note"]
-    criterion = next(c for c in testing.score([*GOOD, outcome]).criteria if c.name == "model_accuracy")
+    criterion = next(c for c in TESTING.score([*GOOD, outcome]).criteria if c.name == "model_accuracy")
     assert criterion.status is CriterionStatus.PASS
 
 
@@ -285,7 +287,7 @@ def test_a_degraded_model_fails_its_criterion(tmp_path: Path):
     (tree / "model.json").write_text(json.dumps(model))
     outcome = guarded("model_eval", testing.REGISTRY["model_eval"], ctx(source=tree))
     assert outcome.value("model_accuracy") is not None and outcome.value("model_accuracy") < 20
-    verdict = testing.score([*GOOD, outcome])
+    verdict = TESTING.score([*GOOD, outcome])
     assert next(c for c in verdict.criteria if c.name == "model_accuracy").status is CriterionStatus.FAIL
 
 
@@ -387,5 +389,5 @@ def test_a_broken_locustfile_is_an_error_with_locusts_message(tmp_path: Path):
 def test_spec_is_a_url_agent_running_its_analyzers_one_by_one():
     assert testing.SPEC.target == "url" and testing.SPEC.max_workers == 1
     assert testing.SPEC.task_id == "cli.testing.run"
-    assert _cli.application_from_url("http://inventory.golive-apps.svc:8080") == "inventory"
-    assert _cli.application_from_url("http://127.0.0.1:8000") == "app"
+    assert application_from_url("http://inventory.golive-apps.svc:8080") == "inventory"
+    assert application_from_url("http://127.0.0.1:8000") == "app"

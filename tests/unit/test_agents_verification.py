@@ -9,8 +9,8 @@ import sys
 import httpx
 import pytest
 
-from golive.agents import verification
-from golive.agents.verification_http import (
+from golive.analyzers.cluster.workload import count_error_lines, current_revision, redact_line, rollout_verdict
+from golive.analyzers.live.http import (
     check_headers,
     cors_allows,
     find_register_endpoint,
@@ -18,7 +18,7 @@ from golive.agents.verification_http import (
     strong_password,
     weak_passwords,
 )
-from golive.agents.verification_kube import count_error_lines, current_revision, redact_line, rollout_verdict
+from golive.gates.verification import VERIFICATION
 from golive.kube import Revision, status_of
 from golive.models import AnalyzerResult, CriterionStatus, Measurement, VerdictStatus
 
@@ -39,20 +39,20 @@ GOOD = [
 
 
 def test_rules_cover_every_measurement_and_key_criteria_are_the_documented_ones():
-    assert {r.measurement for r in verification.RULES} == set(verification.PRODUCERS)
-    assert set(verification.PRODUCERS.values()) == set(verification.ANALYZERS)
-    assert {r.name for r in verification.RULES if r.key} == {"rollout_complete", "pods_ready", "health", "version",
+    assert {r.measurement for r in VERIFICATION.rules} == set(VERIFICATION.producers)
+    assert set(VERIFICATION.producers.values()) == set(VERIFICATION.analyzers)
+    assert {r.name for r in VERIFICATION.rules if r.key} == {"rollout_complete", "pods_ready", "health", "version",
                                                              "error_log_lines"}
-    assert sum(r.weight for r in verification.RULES) == 26
-    by_name = {r.measurement: r for r in verification.RULES}
+    assert sum(r.weight for r in VERIFICATION.rules) == 26
+    by_name = {r.measurement: r for r in VERIFICATION.rules}
     assert (by_name["pod_restarts"].pass_at, by_name["pod_restarts"].warn_at) == (0, 2)
     assert (by_name["error_log_lines"].pass_at, by_name["error_log_lines"].warn_at) == (0, 3)
     assert (by_name["security_headers_live"].pass_at, by_name["security_headers_live"].warn_at) == (4, 3)
-    assert verification.LATE == ("logs", "ratelimit")  # logs read after the HTTP checks exercised the app
+    assert VERIFICATION.late == ("logs", "ratelimit")  # logs read after the HTTP checks exercised the app
 
 
 def test_all_good_passes_with_100():
-    verdict = verification.score(GOOD)
+    verdict = VERIFICATION.score(GOOD)
     assert verdict.status is VerdictStatus.PASS
     assert verdict.score == 100
 
@@ -60,14 +60,14 @@ def test_all_good_passes_with_100():
 def test_warnings_lower_the_score_and_a_failed_key_criterion_vetoes():
     results = [*GOOD[:1], _result("pods", pods_ready_ratio=100, pod_restarts=2),
                _result("logs", error_log_lines=3), *GOOD[3:]]
-    verdict = verification.score(results)
+    verdict = VERIFICATION.score(results)
     assert verdict.status is VerdictStatus.PASS  # 24/26 = 92.3
     assert verdict.score == pytest.approx(92.31, abs=0.01)
     statuses = {c.name: c.status for c in verdict.criteria}
     assert statuses["pod_restarts"] is CriterionStatus.WARNING
     assert statuses["error_log_lines"] is CriterionStatus.WARNING
 
-    vetoed = verification.score([r if r.tool != "version" else _result("version", version_matches=0)
+    vetoed = VERIFICATION.score([r if r.tool != "version" else _result("version", version_matches=0)
                                  for r in GOOD])
     assert vetoed.status is VerdictStatus.FAIL
     assert any("key criterion version failed" in reason for reason in vetoed.reasons)
@@ -76,12 +76,12 @@ def test_warnings_lower_the_score_and_a_failed_key_criterion_vetoes():
 def test_missing_or_failed_analyzers_are_no_data_never_pass():
     results = [r for r in GOOD if r.tool != "cors"]
     results.append(AnalyzerResult(agent="verification", tool="cors", error="unreachable"))
-    verdict = verification.score(results)
+    verdict = VERIFICATION.score(results)
     assert verdict.status is VerdictStatus.FAIL
     cors = next(c for c in verdict.criteria if c.name == "cors_foreign_refused")
     assert cors.status is CriterionStatus.NO_DATA and "unreachable" in cors.reason
 
-    nothing = verification.score([])
+    nothing = VERIFICATION.score([])
     assert nothing.status is VerdictStatus.FAIL
     assert all(c.status is CriterionStatus.NO_DATA for c in nothing.criteria)
     assert nothing.score == 0

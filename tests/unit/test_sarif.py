@@ -9,9 +9,10 @@ import jsonschema
 import pytest
 
 from golive.agents import security
-from golive.agents._cli import Context, gate_results
+from golive.analyzers.base import Context
+from golive.cli.gate import gate_results
 from golive.models import Finding, Severity
-from golive.sarif import FINGERPRINT_KEY, to_sarif
+from golive.sarif import FINGERPRINT_KEY, results_to_sarif, to_sarif
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SCHEMA = json.loads((DATA / "sarif" / "sarif-schema-2.1.0.json").read_text())
@@ -85,7 +86,7 @@ def test_a_failed_tool_is_a_failed_invocation():
 def test_security_scan_results_as_sarif_validate(target):
     source = DATA / "targets" / target
     results = gate_results(security.SPEC, Context(agent="security", source=source))
-    log = security.sarif_for(results, source_root=str(source))
+    log = results_to_sarif(results, source_root=str(source))
     _validate(log)
     total = sum(len(run["results"]) for run in log["runs"])
     assert total == sum(len(r.findings) for r in results)

@@ -41,7 +41,6 @@ from typing import Any, NoReturn
 import httpx
 
 from golive import runtime
-from golive.agents import _cli
 from golive.canary import (
     CanaryError,
     MetricsSnapshot,
@@ -55,6 +54,9 @@ from golive.canary import (
     scrape,
     window,
 )
+from golive.cli.args import dns_label, target_url
+from golive.cli.output import VERDICT_EXIT, emit
+from golive.gates.spec import score_results
 from golive.models import AnalyzerResult, CriterionRule, Verdict
 from golive.results import GateOutcome
 
@@ -99,7 +101,7 @@ def score(results: Sequence[AnalyzerResult], threshold: float = 85.0) -> Verdict
     analysis makes every criterion no-data (the gate fails).
     """
     by_tool = {r.tool: r for r in results}
-    return _cli.score_results(GATE, rules_for(by_tool.get(TOOL)), PRODUCERS, list(results), threshold)
+    return score_results(GATE, rules_for(by_tool.get(TOOL)), PRODUCERS, list(results), threshold)
 
 
 # --- targets -----------------------------------------------------------------------------------------
@@ -364,8 +366,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("analyze", "gate"):
         p = sub.add_parser(name, help="measure one step" if name == "analyze" else "measure and score")
         p.add_argument("--tool", default=TOOL, choices=ANALYZERS, help="the analyzer (only 'analysis')")
-        p.add_argument("--application", required=True, type=_cli._application)
-        p.add_argument("--namespace", required=True, type=_cli._application)
+        p.add_argument("--application", required=True, type=dns_label("application"))
+        p.add_argument("--namespace", required=True, type=dns_label("application"))
         p.add_argument("--seconds", type=_number(0.5, 600), default=8.0, help="traffic window bound (8)")
         p.add_argument("--requests", type=_number(1, 100_000, int), default=200, help="requests to send (200)")
         p.add_argument("--max-error-rate", type=_number(0, 1), default=0.05)
@@ -374,7 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--p95-floor", type=_number(0, 60), default=0.05,
                        help="stable p95 below this (s) counts as this in the p95 ratio (noise floor)")
         p.add_argument("--weight", type=_number(0, 100), default=None, help="the step's weight (recorded)")
-        p.add_argument("--prometheus-url", type=_cli.target_url, default=None,
+        p.add_argument("--prometheus-url", type=target_url, default=None,
                        help="read the windows from this Prometheus instead of the pods")
         p.add_argument("--prometheus-range", default="2m", help="range of the Prometheus increase() (2m)")
         if name == "gate":
@@ -388,7 +390,7 @@ def main(argv: Sequence[str] | None = None, *, cluster: Any = None) -> int:
     try:
         args = parser.parse_args(argv)
     except _UsageError as exc:
-        _cli.emit({"agent": GATE, "error": str(exc), "usage": parser.format_usage().strip()})
+        emit({"agent": GATE, "error": str(exc), "usage": parser.format_usage().strip()})
         return EXIT_USAGE
     result: AnalyzerResult | None = None
     if cluster is None:
@@ -406,16 +408,16 @@ def main(argv: Sequence[str] | None = None, *, cluster: Any = None) -> int:
                          prometheus_range=args.prometheus_range)
     payload = result.model_dump(mode="json")
     if args.action == "analyze":
-        _cli.emit(payload)
+        emit(payload)
         runtime.write_xcom(payload, AnalyzerResult)
         return EXIT_PASS
     verdict = score([result], args.threshold)
     out = {"verdict": verdict.model_dump(mode="json"), "results": [payload]}
-    _cli.emit(out)
+    emit(out)
     runtime.write_xcom({"verdict": out["verdict"]}, GateOutcome)
     print(f"canary gate: {verdict.status.value} (score {verdict.score:g}, threshold {verdict.threshold:g})",
           file=sys.stderr)
-    return _cli.VERDICT_EXIT[verdict.status]
+    return VERDICT_EXIT[verdict.status]
 
 
 if __name__ == "__main__":

@@ -28,74 +28,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from golive import runtime
+from golive.cli import output
+from golive.cli.args import RaisingParser, UsageError, dns_label, number, whole
+from golive.cli.output import ExitCode
 from golive.results import DeploymentResult
 from golive.settings import get_settings
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 ACTIONS = ("deploy", "canary-step", "promote", "rollback", "status")
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-
-
-class _UsageError(Exception):
-    """Bad command-line input (exit 2)."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:  # JSON on stdout instead of usage text and exit 2
-        raise _UsageError(message)
-
-
-def _positive_int(text: str) -> int:
-    if not re.fullmatch(r"[0-9]{1,4}", text):
-        raise argparse.ArgumentTypeError(f"expected a whole number 0-9999, got {text!r}")
-    return int(text)
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if not 0 < value <= 86400:
-        raise argparse.ArgumentTypeError(f"expected seconds in (0, 86400], got {text!r}")
-    return value
-
-
-def _weight(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"weight must be a percentage, got {text!r}") from None
-    if not 0 < value <= 100:
-        raise argparse.ArgumentTypeError(f"weight must be in (0, 100] percent, got {text!r}")
-    return value
-
-
-def _label(what: str, limit: int):
-    def check(text: str) -> str:
-        if not _DNS_LABEL.match(text) or len(text) > limit:
-            raise argparse.ArgumentTypeError(f"{what} {text!r} must be a DNS-1123 label of at most {limit} "
-                                             "characters (lowercase letters, digits and '-')")
-        return text
-    return check
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The agent's argument parser (one sub-command per action)."""
     from golive.deploy.common import MAX_APP_LENGTH
 
-    common = _Parser(add_help=False)
-    common.add_argument("--application", required=True, type=_label("application", MAX_APP_LENGTH),
+    common = RaisingParser(add_help=False)
+    common.add_argument("--application", required=True, type=dns_label("application", MAX_APP_LENGTH),
                         help="application name (DNS-1123 label, at most 40 characters)")
-    common.add_argument("--namespace", required=True, type=_label("namespace", 63), help="its namespace")
+    common.add_argument("--namespace", required=True, type=dns_label("namespace"), help="its namespace")
     common.add_argument("--version", default=None,
                         help="version (image tag) of this go-live; required by deploy; for rollback the version "
                              "being rolled back (makes it idempotent)")
@@ -108,27 +62,30 @@ def build_parser() -> argparse.ArgumentParser:
                         help="values file (repeatable, later wins)")
     common.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                         help="a chart value (repeatable), e.g. config.rateLimitPerMinute=100000")
-    common.add_argument("--replicas", type=_positive_int, default=None, help="API replicas of the release")
-    common.add_argument("--timeout", type=_seconds, default=300.0, help="seconds to wait for a rollout (300)")
+    common.add_argument("--replicas", type=whole("--replicas", 0, 9999), default=None,
+                        help="API replicas of the release")
+    common.add_argument("--timeout", type=number("--timeout seconds", 0, 86400, above=True), default=300.0,
+                        help="seconds to wait for a rollout (300)")
 
-    parser = _Parser(prog="python -m golive.agents.deployment",
+    parser = RaisingParser(prog="python -m golive.agents.deployment",
                      description="golive deployment agent: deploy, canary-step, promote, rollback, status",
                      epilog="exit codes: 0 done, 1 the action failed (see 'error'), 2 bad input (nothing changed)")
-    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=RaisingParser)
     deploy = sub.add_parser("deploy", parents=[common], help="deploy --version with --strategy")
-    deploy.add_argument("--weight", type=_weight, default=None,
+    deploy.add_argument("--weight", type=number("--weight", 0, 100, above=True), default=None,
                         help="canary: traffic weight of the first step in percent (default: the first of "
                              "$GOLIVE_CANARY_WEIGHTS, 25)")
     step = sub.add_parser("canary-step", parents=[common], help="scale the canary to --weight percent")
-    step.add_argument("--weight", type=_weight, required=True, help="traffic weight in percent (100 = as stable)")
+    step.add_argument("--weight", type=number("--weight", 0, 100, above=True), required=True,
+                      help="traffic weight in percent (100 = as stable)")
     promote = sub.add_parser("promote", parents=[common], help="make the new version the only live one")
     promote.add_argument("--cleanup", action="store_true",
                          help="blue-green: also delete the old colour (no fast rollback afterwards)")
     rollback = sub.add_parser("rollback", parents=[common], help="restore the previous version and verify it")
     rollback.add_argument("--reason", default="", help="why (recorded in the output)")
-    rollback.add_argument("--to-revision", type=_positive_int, default=None,
+    rollback.add_argument("--to-revision", type=whole("--to-revision", 0, 9999), default=None,
                           help="rolling: the revision to restore (the deploy output's previous_revision)")
-    rollback.add_argument("--settle", type=_seconds, default=20.0,
+    rollback.add_argument("--settle", type=number("--settle seconds", 0, 86400, above=True), default=20.0,
                           help="seconds the verification retries while endpoints settle (20)")
     sub.add_parser("status", parents=[common], help="revisions, live colour/track, URLs and versions")
     return parser
@@ -206,8 +163,7 @@ def make_request(args: argparse.Namespace) -> Any:
 
 def emit(payload: dict[str, Any]) -> None:
     """Print ``payload`` as one JSON document and write it as the pod's XCom return value."""
-    sys.stdout.write(json.dumps(payload, default=str) + "\n")
-    sys.stdout.flush()
+    output.emit(payload)
     runtime.write_xcom(json.loads(json.dumps(payload, default=str)), DeploymentResult)
 
 
@@ -227,9 +183,9 @@ def main(argv: Sequence[str] | None = None, *, cluster: Any = None) -> int:
         head.update(action=args.action, application=args.application, namespace=args.namespace,
                     strategy=args.strategy)
         req = make_request(args)
-    except (_UsageError, DeployInputError) as exc:
+    except (UsageError, DeployInputError) as exc:
         emit({**head, "ok": False, "error": str(exc), "usage": parser.format_usage().strip()})
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
     try:
@@ -240,16 +196,16 @@ def main(argv: Sequence[str] | None = None, *, cluster: Any = None) -> int:
         result = run(cluster, args.action, req)
     except DeployInputError as exc:
         emit({**head, "ok": False, "error": str(exc)})
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except GoliveError as exc:  # DeployError, KubeError (API refused or unreachable)…: the message says it
         emit({**head, "ok": False, "error": f"{type(exc).__name__}: {exc}"})
-        return EXIT_FAILED
+        return ExitCode.FAIL
     except Exception as exc:  # the cluster or the network failed: report it, exit 1
         traceback.print_exc(file=sys.stderr)
         emit({**head, "ok": False, "error": f"{type(exc).__name__}: {exc}"})
-        return EXIT_FAILED
+        return ExitCode.FAIL
     emit({**head, "ok": result.ok, **result.payload})
-    return EXIT_OK if result.ok else EXIT_FAILED
+    return ExitCode.OK if result.ok else ExitCode.FAIL
 
 
 if __name__ == "__main__":

@@ -10,12 +10,13 @@ applied then — and 2 on bad input.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from golive.cli.args import dns_label
+from golive.cli.output import ExitCode, emit
 from golive.monitoring import ServiceSLOs, render_all
 from golive.results import MonitoringSummary
 from golive.runtime import write_xcom
@@ -34,13 +35,13 @@ def setup(slos: ServiceSLOs, *, apply: bool = True) -> tuple[int, dict]:
         "applied": [],
     }
     if not bundle.ok:
-        return 1, summary
+        return ExitCode.FAIL, summary
     if apply:
         from golive import kube
 
         applied = kube.apply(bundle.configmaps, slos.namespace, kube.load_client())
         summary["applied"] = [f"{o['kind']}/{o['metadata']['name']}" for o in applied]
-    return 0, summary
+    return ExitCode.OK, summary
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -48,8 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m golive.agents.monitoring", description=__doc__)
     sub = parser.add_subparsers(dest="action", required=True)
     p = sub.add_parser("setup", help="render, validate and apply the monitoring ConfigMaps")
-    p.add_argument("--application", required=True)
-    p.add_argument("--namespace", required=True)
+    p.add_argument("--application", required=True, type=dns_label("application"))
+    p.add_argument("--namespace", required=True, type=dns_label("namespace"))
     p.add_argument("--latency-p95", type=float, default=None, help="p95 latency objective in seconds")
     p.add_argument("--error-rate", type=float, default=None, help="maximum error ratio (0-1)")
     p.add_argument("--availability", type=float, default=None, help="availability target in %%")
@@ -63,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
     code, summary = setup(slos, apply=not args.dry_run)
     write_xcom(summary, MonitoringSummary)
-    print(json.dumps(summary, indent=2 if sys.stdout.isatty() else None))
+    emit(summary)
     return code
 
 

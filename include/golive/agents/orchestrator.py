@@ -8,11 +8,12 @@ the routing decision as JSON (also to the pod's XCom file when run by ``AgentPod
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from pathlib import Path
 
+from golive.cli import args as args_
+from golive.cli.output import ExitCode, emit
 from golive.results import PlanResult
 from golive.routing import route_source
 from golive.runtime import write_xcom
@@ -35,17 +36,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m golive.agents.orchestrator", description=__doc__)
     sub = parser.add_subparsers(dest="action", required=True)
     p_plan = sub.add_parser("plan", help="plan a go-live: route the workload to the cpu or gpu profile")
-    p_plan.add_argument("--source", required=True, help="local path or git URL of the application")
-    p_plan.add_argument("--ref", default="HEAD", help="git ref (default HEAD)")
+    p_plan.add_argument("--source", required=True, type=args_.source,
+                        help="local path or git URL of the application")
+    p_plan.add_argument("--ref", default="HEAD", type=args_.ref, help="git ref (default HEAD)")
     args = parser.parse_args(argv)
     try:
         result = plan(args.source, args.ref)
     except Exception as exc:
         print(f"orchestrator plan failed: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     write_xcom(result, PlanResult)
-    print(json.dumps(result, indent=2))
-    return 0
+    emit(result)
+    return ExitCode.OK
 
 
 if __name__ == "__main__":

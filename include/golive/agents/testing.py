@@ -2,7 +2,7 @@
 
 The seed's Phase 6 (smoke tests, E2E tests, security and performance tests against the running
 environment) as analyzers — one pod each in the DAG — and a scoring step. It is a URL agent
-(``AgentSpec(target="url")``, see ``golive.agents._cli``)::
+(``AgentSpec(target="url")``, see :mod:`golive.cli.gate`)::
 
     python -m golive.agents.testing analyze --tool smoke --url URL [--expected-version V]
     python -m golive.agents.testing analyze --tool e2e --url URL --source PATH [--e2e-dir DIR]
@@ -34,7 +34,8 @@ input, 4 source not fetched, 5 ledger not written); with a ledger URL it records
 under task id ``cli.testing.run``. Deploy the target with a rate limit high enough for fuzzing and
 load (the sample app: ``RATE_LIMIT_PER_MINUTE=100000``), or the 429s count as failures.
 
-The Airflow operators use ``ANALYZERS``, ``RULES`` and ``score`` directly.
+Its gate (analyzers, criteria, scoring) is :data:`golive.gates.testing.TESTING`, which the Airflow
+operators use.
 """
 
 from __future__ import annotations
@@ -43,144 +44,60 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from golive.agents import _cli
-from golive.agents.testing_fuzz import DEFAULT_CHECKS, DEFAULT_MAX_EXAMPLES, DEFAULT_PHASES, run_fuzz
-from golive.agents.testing_http import run_smoke
-from golive.agents.testing_load import DEFAULT_DURATION, DEFAULT_USERS, run_load
-from golive.agents.testing_suites import DEFAULT_URL_ENVS, MODEL_EVAL_CONFIG, run_e2e, run_model_eval
-from golive.gx_checks import DEFAULT_MAX_FAILURE_RATIO, DEFAULT_MAX_P95_MS
-from golive.models import AnalyzerResult, CriterionRule, Verdict
+from golive.analyzers.base import Analyzer
+from golive.analyzers.testing.fuzz import DEFAULT_CHECKS, DEFAULT_MAX_EXAMPLES, DEFAULT_PHASES, run_fuzz
+from golive.analyzers.testing.load import DEFAULT_DURATION, DEFAULT_USERS, run_load
+from golive.analyzers.testing.smoke import run_smoke
+from golive.analyzers.testing.suites import DEFAULT_URL_ENVS, MODEL_EVAL_CONFIG, run_e2e, run_model_eval
+from golive.cli.args import env_name, number, relative_path, whole
+from golive.cli.gate import AgentSpec
+from golive.cli.gate import main as gate_main
+from golive.gates.testing import DEFAULT_MAX_FAILURE_RATIO, DEFAULT_MAX_P95_MS, TESTING
 
-GATE = "testing"
-REGISTRY: dict[str, _cli.Analyzer] = {
+REGISTRY: dict[str, Analyzer] = {
     "smoke": run_smoke,
     "e2e": run_e2e,
     "fuzz": run_fuzz,
     "load": run_load,
     "model_eval": run_model_eval,
 }
-ANALYZERS: tuple[str, ...] = tuple(REGISTRY)
-#: Analyzers the DAG runs only for ML workloads (in a GPU-profile pod).
-ML_ANALYZERS: tuple[str, ...] = ("model_eval",)
-
-#: measurement → the analyzer that produces it.
-PRODUCERS: dict[str, str] = {
-    "smoke_passed": "smoke",
-    "e2e_passed_ratio": "e2e",
-    "fuzz_server_errors": "fuzz",
-    "fuzz_failures": "fuzz",
-    "load_p95_ms": "load",
-    "load_error_rate": "load",
-    "gx_expectations_failed": "load",
-    "model_accuracy": "model_eval",
-}
-
-#: The testing criteria. Weights (total 18, 20 with the optional model criterion): the E2E suite
-#: weighs most (6, key): all tests must pass; 90–99.9 % passed is a warning that, at weight 6, takes
-#: the score below 85 (15/18 = 83.3), so a single failed E2E test always goes to a human, and below
-#: 90 % the gate fails. The smoke checks and fuzzing's server errors are key (3 each: a deployment
-#: whose /health, version or metrics are wrong, or that answers 5xx to generated requests, must not
-#: go live); the load test's p95 and error rate are key (2 each); fuzzing's other check failures
-#: (status code, content type or schema conformance; warning up to 3) and the Great Expectations check
-#: of the per-endpoint load statistics are signals (1 each); the model's held-out accuracy is
-#: optional (2; no-data when the application declares no evaluation, e.g. not an ML workload).
-RULES: list[CriterionRule] = [
-    CriterionRule(name="smoke", measurement="smoke_passed", unit="%", comparison=">=", pass_at=100, weight=3,
-                  key=True, description="smoke checks passed (health, version, OpenAPI, metrics, 404)"),
-    CriterionRule(name="e2e", measurement="e2e_passed_ratio", unit="%", comparison=">=", pass_at=100, warn_at=90,
-                  weight=6, key=True, description="E2E tests passed against the deployed application"),
-    CriterionRule(name="fuzz_server_errors", measurement="fuzz_server_errors", unit="failures", comparison="<=",
-                  pass_at=0, weight=3, key=True, description="5xx answers found by API fuzzing (Schemathesis)"),
-    CriterionRule(name="fuzz_failures", measurement="fuzz_failures", unit="failures", comparison="<=", pass_at=0,
-                  warn_at=3, weight=1, description="API fuzzing check failures (Schemathesis)"),
-    CriterionRule(name="load_p95", measurement="load_p95_ms", unit="ms", comparison="<=",
-                  pass_at=DEFAULT_MAX_P95_MS, weight=2, key=True,
-                  description="95th percentile response time under load (Locust)"),
-    CriterionRule(name="load_error_rate", measurement="load_error_rate", unit="ratio", comparison="<=",
-                  pass_at=DEFAULT_MAX_FAILURE_RATIO, weight=2, key=True,
-                  description="failed share of requests under load (Locust)"),
-    CriterionRule(name="load_expectations", measurement="gx_expectations_failed", unit="expectations",
-                  comparison="<=", pass_at=0, weight=1,
-                  description="Great Expectations checks of the per-endpoint load statistics failed"),
-    CriterionRule(name="model_accuracy", measurement="model_accuracy", unit="%", comparison=">=", pass_at=90,
-                  warn_at=80, weight=2, optional=True,
-                  description="model accuracy on the application's held-out data"),
-]
-
-
-def score(results: Sequence[AnalyzerResult], threshold: float = 85.0) -> Verdict:
-    """The testing verdict of ``results``: a missing or failed analyzer makes its criteria no-data."""
-    return _cli.score_results(GATE, RULES, PRODUCERS, list(results), threshold)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
-    return value
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"expected a ratio in (0, 1], got {value:g}")
-    return value
-
-
-def _env_name(text: str) -> str:
-    if not text.isidentifier() or not text.isupper():
-        raise argparse.ArgumentTypeError(f"{text!r} is not an environment variable name (UPPER_CASE)")
-    return text
-
-
-def _relative(text: str) -> str:
-    if text.startswith(("/", "-")) or ".." in text.split("/") or "\x00" in text:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a path relative to --source, without '..'")
-    return text
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The testing agent's own options (they reach the analyzers as ``ctx.options``)."""
     g = parser.add_argument_group("testing options")
-    g.add_argument("--e2e-dir", type=_relative, default=None,
+    g.add_argument("--e2e-dir", type=relative_path, default=None,
                    help="E2E suite directory in --source (default: tests_e2e, tests/e2e or e2e)")
-    g.add_argument("--e2e-url-env", type=_env_name, action="append", default=None, metavar="NAME",
+    g.add_argument("--e2e-url-env", type=env_name, action="append", default=None, metavar="NAME",
                    help=f"environment variable that carries the URL to the suite (repeatable; default "
                         f"{', '.join(DEFAULT_URL_ENVS)})")
     g.add_argument("--openapi-path", default="/openapi.json", help="path of the OpenAPI document (/openapi.json)")
-    g.add_argument("--fuzz-max-examples", type=_positive_int, default=DEFAULT_MAX_EXAMPLES,
+    g.add_argument("--fuzz-max-examples", type=whole("--fuzz-max-examples", 1), default=DEFAULT_MAX_EXAMPLES,
                    help=f"Schemathesis examples per operation ({DEFAULT_MAX_EXAMPLES}, at most 200)")
     g.add_argument("--fuzz-phases", default=DEFAULT_PHASES, help=f"Schemathesis phases ({DEFAULT_PHASES})")
     g.add_argument("--fuzz-checks", default=DEFAULT_CHECKS, help=f"Schemathesis checks ({DEFAULT_CHECKS})")
-    g.add_argument("--fuzz-max-time", type=_positive_int, default=None,
+    g.add_argument("--fuzz-max-time", type=whole("--fuzz-max-time", 1), default=None,
                    help="fixed fuzzing time budget in seconds (Schemathesis fuzzes until it is spent)")
     g.add_argument("--fuzz-seed", type=int, default=None, help="Schemathesis seed, for a reproducible run")
-    g.add_argument("--load-users", type=_positive_int, default=DEFAULT_USERS,
+    g.add_argument("--load-users", type=whole("--load-users", 1), default=DEFAULT_USERS,
                    help=f"Locust users ({DEFAULT_USERS}, at most 50)")
-    g.add_argument("--load-spawn-rate", type=_positive_int, default=None, help="users started per second (all)")
-    g.add_argument("--load-duration", type=_positive_int, default=DEFAULT_DURATION,
+    g.add_argument("--load-spawn-rate", type=whole("--load-spawn-rate", 1), default=None,
+                   help="users started per second (all)")
+    g.add_argument("--load-duration", type=whole("--load-duration", 1), default=DEFAULT_DURATION,
                    help=f"load test seconds ({DEFAULT_DURATION}, at most 120)")
-    g.add_argument("--load-locustfile", type=_relative, default=None,
+    g.add_argument("--load-locustfile", type=relative_path, default=None,
                    help="locustfile in --source (default: its locustfile.py, else golive's generic profile)")
     g.add_argument("--load-max-p95-ms", type=float, default=DEFAULT_MAX_P95_MS,
                    help=f"Great Expectations: largest per-endpoint p95 in ms ({DEFAULT_MAX_P95_MS:g})")
-    g.add_argument("--load-max-error-rate", type=_fraction, default=DEFAULT_MAX_FAILURE_RATIO,
+    g.add_argument("--load-max-error-rate", type=number("--load-max-error-rate", 0, 1, above=True),
+                   default=DEFAULT_MAX_FAILURE_RATIO,
                    help=f"Great Expectations: per-endpoint failure ratio below ({DEFAULT_MAX_FAILURE_RATIO:g})")
-    g.add_argument("--model-eval-config", type=_relative, default=MODEL_EVAL_CONFIG,
+    g.add_argument("--model-eval-config", type=relative_path, default=MODEL_EVAL_CONFIG,
                    help=f"model evaluation declaration in --source ({MODEL_EVAL_CONFIG})")
     g.add_argument("--allow-external-target", action="store_true",
                    help="allow fuzzing and load against a public address (only for endpoints you own)")
 
 
-SPEC = _cli.AgentSpec(
-    name=GATE, registry=REGISTRY, rules=RULES, producers=PRODUCERS, gate_action="run", score=score,
-    target="url", add_arguments=add_arguments, max_workers=1,
+SPEC = AgentSpec(
+    gate=TESTING, registry=REGISTRY, gate_action="run", target="url", add_arguments=add_arguments, max_workers=1,
     description="golive Testing agent: smoke checks, the application's E2E suite, Schemathesis fuzzing, "
                 "a Locust load test checked by Great Expectations and (ML) model evaluation against the "
                 "deployed application; verdict by weighted criteria (threshold 85).")
@@ -188,7 +105,7 @@ SPEC = _cli.AgentSpec(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m golive.agents.testing``; returns the exit code."""
-    return _cli.main(SPEC, argv)
+    return gate_main(SPEC, argv)
 
 
 if __name__ == "__main__":

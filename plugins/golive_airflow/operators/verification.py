@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowSkipException
 
+from golive.gates.quality import QUALITY
+from golive.gates.security import SECURITY
+from golive.gates.spec import GateSpec
+from golive.gates.testing import TESTING
+from golive.gates.verification import VERIFICATION
 from golive.models import AnalyzerResult, Verdict
+from golive.sarif import results_to_sarif
 from golive.settings import get_settings
 from golive_airflow.context import pull_request, record_key, require_phase_reached
 from golive_airflow.hooks.ledger import LedgerHook
@@ -33,7 +39,8 @@ class GateScoringOperator(BaseOperator):
         reached and the step skips itself instead of scoring nothing.
     """
 
-    agent: str = ""
+    #: The gate scored here (its criteria, producers and scoring): one of :mod:`golive.gates`.
+    spec: ClassVar[GateSpec]
     gate: str = ""
     #: The request field the verdict is about: the git ref before deployment, the version after.
     subject_field: str = "ref"
@@ -53,11 +60,13 @@ class GateScoringOperator(BaseOperator):
         self.ledger_conn_id = ledger_conn_id or get_settings().ledger_conn_id
 
     def score(self, results: list[AnalyzerResult], threshold: float) -> Verdict:
-        """Turn analyzer results into a verdict (the agent module's ``score``, renamed to this gate)."""
-        import importlib
+        """Turn analyzer results into a verdict (the gate spec's ``score``, renamed to this gate)."""
+        return self.spec.score(results, threshold).model_copy(update={"gate": self.gate})
 
-        verdict = importlib.import_module(f"golive.agents.{self.agent}").score(results, threshold)
-        return verdict.model_copy(update={"gate": self.gate})
+    @property
+    def agent(self) -> str:
+        """The agent whose analyzers are scored (the gate spec's name)."""
+        return self.spec.name
 
     def collect(self, context: Any) -> list[AnalyzerResult]:
         """Pull every analyzer's result; a missing or malformed one becomes an error result.
@@ -122,10 +131,10 @@ class QualityVerificationOperator(GateScoringOperator):
     """Quality verification: ruff, radon, coverage, interrogate, type hints and bandit → 0–100 score.
 
     Coverage ≥ 80 % and a passing test suite are key criteria; the acceptance threshold is the
-    request's ``quality_threshold`` (85 by default). See ``golive.agents.quality.RULES``.
+    request's ``quality_threshold`` (85 by default). See :data:`golive.gates.quality.QUALITY`.
     """
 
-    agent = "quality"
+    spec = QUALITY
     gate = "quality"
 
 
@@ -134,16 +143,14 @@ class SecurityHardeningOperator(GateScoringOperator):
     checks and the security checklist → 0–100 score; also writes the findings as SARIF 2.1.0.
     """
 
-    agent = "security"
+    spec = SECURITY
     gate = "security"
 
     def after_verdict(self, context: Any, verdict: Verdict, results: list[AnalyzerResult]) -> dict[str, Any]:
         """Write ``<reports>/<run_id>/security.sarif`` for code-scanning tools."""
-        from golive.agents import security
-
         out = get_settings().run_report_dir(context["ti"].run_id) / "security.sarif"
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(security.sarif_for(results), indent=2), encoding="utf-8")
+        out.write_text(json.dumps(results_to_sarif(results), indent=2), encoding="utf-8")
         self.log.info("SARIF written to %s", out)
         return {"sarif": str(out)}
 
@@ -151,10 +158,10 @@ class SecurityHardeningOperator(GateScoringOperator):
 class DeploymentVerificationOperator(GateScoringOperator):
     """Verification of a deployment: rollout, pods, logs, health, version and the live hardening
     checks (security headers, foreign CORS preflight refused, burst rate-limited, weak password
-    refused) → 0–100 score. See ``golive.agents.verification.RULES``.
+    refused) → 0–100 score. See :data:`golive.gates.verification.VERIFICATION`.
     """
 
-    agent = "verification"
+    spec = VERIFICATION
     gate = "verification"
     subject_field = "version"
 
@@ -164,7 +171,7 @@ class TestingOperator(GateScoringOperator):
     Expectations expectations, model evaluation for ML workloads → 0–100 score.
     """
 
-    agent = "testing"
+    spec = TESTING
     gate = "testing"
     subject_field = "version"
 
@@ -172,6 +179,16 @@ class TestingOperator(GateScoringOperator):
 class CanaryAnalysisOperator(GateScoringOperator):
     """Canary analysis of one traffic step: canary against stable error rate and latency → score."""
 
-    agent = "canary"
     gate = "canary"
     subject_field = "version"
+
+    def score(self, results: list[AnalyzerResult], threshold: float) -> Verdict:
+        """The canary gate's verdict, by the thresholds recorded in the analysis result."""
+        from golive.agents import canary
+
+        return canary.score(results, threshold).model_copy(update={"gate": self.gate})
+
+    @property
+    def agent(self) -> str:
+        """The canary agent."""
+        return "canary"

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from golive.agents._files import python_files
+from golive.analyzers.files import python_files
 
 SECURITY_HEADERS = ("Strict-Transport-Security", "Content-Security-Policy", "X-Content-Type-Options",
                     "X-Frame-Options", "Referrer-Policy")

@@ -33,8 +33,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from golive.agents._cli import Context
-from golive.agents.testing_http import ensure_reachable, require_url
+from golive.analyzers.base import Context
+from golive.analyzers.testing.smoke import ensure_reachable, require_url
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 from golive.settings import APP_URL_ENV, DEVICE_ENV, METRICS_PATH_ENV
 from golive.tools import TOOL_COMMANDS, ToolError, clean_env, run_tool, tail, tool_command

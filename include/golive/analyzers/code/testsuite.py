@@ -23,8 +23,8 @@ import tempfile
 import xml.etree.ElementTree as ET  # parses only the JUnit file our own pytest run wrote
 from pathlib import Path
 
-from golive.agents._cli import Context
-from golive.agents._files import find_test_modules, source_roots
+from golive.analyzers.base import Context
+from golive.analyzers.files import find_test_modules, source_roots
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 from golive.settings import get_settings
 from golive.tools import ToolError, clean_env, run_tool, tail, tool_command, tool_version

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from golive import kube
-from golive.agents._cli import Context
+from golive.analyzers.base import Context
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 from golive.tools import ToolError
 

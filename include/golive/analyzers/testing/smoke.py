@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from golive.agents._cli import Context
+from golive.analyzers.base import Context
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 from golive.tools import ToolError
 

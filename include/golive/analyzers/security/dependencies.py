@@ -39,13 +39,13 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from golive.agents._cli import Context
-from golive.agents._files import walk_files
+from golive.analyzers.base import Context
+from golive.analyzers.files import walk_files
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 from golive.settings import get_settings
 from golive.tools import ToolError, tool_version
 
-OSV_DIR = Path(__file__).resolve().parent.parent / "data" / "osv"
+OSV_DIR = Path(__file__).resolve().parents[2] / "data" / "osv"
 HIGH_LEVELS = ("HIGH", "CRITICAL")
 _ORDER = {"LOW": 1, "MODERATE": 2, "MEDIUM": 2, "HIGH": 3, "CRITICAL": 4}
 _TO_SEVERITY = {"LOW": Severity.LOW, "MODERATE": Severity.MEDIUM, "MEDIUM": Severity.MEDIUM,

@@ -8,7 +8,8 @@ else the application's own ``locustfile.py``, else golive's generic profile
 
 The stats CSV gives the measurements — ``load_p95_ms`` (the Aggregated row's 95th percentile),
 ``load_error_rate`` (failed / all requests), ``load_rps`` — and its per-endpoint rows are validated
-with GX Core (``golive.gx_checks.validate_load_stats``: every endpoint's p95 ≤ ``--load-max-p95-ms``,
+with GX Core (``golive.analyzers.testing.expectations.validate_load_stats``: every endpoint's p95 ≤
+``--load-max-p95-ms``,
 failure ratio < ``--load-max-error-rate``) → ``gx_expectations_failed``, whose detail names what
 was observed.
 """
@@ -25,16 +26,16 @@ from typing import Any
 
 import httpx
 
-from golive.agents._cli import Context
-from golive.agents.testing_http import client, ensure_internal_target, ensure_reachable, require_url
-from golive.gx_checks import DEFAULT_MAX_FAILURE_RATIO, DEFAULT_MAX_P95_MS
+from golive.analyzers.base import Context
+from golive.analyzers.testing.smoke import client, ensure_internal_target, ensure_reachable, require_url
+from golive.gates.testing import DEFAULT_MAX_FAILURE_RATIO, DEFAULT_MAX_P95_MS
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 from golive.settings import LOAD_OPERATIONS_ENV
 from golive.tools import TOOL_COMMANDS, ToolError, clean_env, run_tool, tail, tool_command
 
 TOOL_COMMANDS.setdefault("locust", [sys.executable, "-m", "locust"])
 
-GENERIC_LOCUSTFILE = Path(__file__).with_name("testing_locustfile.py")
+GENERIC_LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 DEFAULT_USERS = 5
 DEFAULT_DURATION = 15
 MAX_USERS = 50
@@ -169,7 +170,7 @@ def run_load(ctx: Context) -> AnalyzerResult:
     p95, error_rate, rps = aggregated["p95_ms"], aggregated["failure_ratio"], aggregated["rps"]
     gx_value: float | None
     try:
-        from golive.gx_checks import validate_load_stats
+        from golive.analyzers.testing.expectations import validate_load_stats
 
         outcome = validate_load_stats(rows, max_p95_ms=max_p95, max_failure_ratio=max_error_rate)
         gx_value = float(len(outcome.failed))

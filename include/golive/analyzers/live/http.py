@@ -37,7 +37,7 @@ from typing import Any
 
 import httpx
 
-from golive.agents._cli import Context
+from golive.analyzers.base import Context
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 from golive.tools import ToolError
 

@@ -29,9 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from golive.errors import GoliveError
+from golive.gates.testing import DEFAULT_MAX_FAILURE_RATIO, DEFAULT_MAX_P95_MS
 
-DEFAULT_MAX_P95_MS = 2000.0
-DEFAULT_MAX_FAILURE_RATIO = 0.05
 #: Columns every stats row must carry.
 STATS_COLUMNS: tuple[str, ...] = ("name", "requests", "failures", "failure_ratio", "p95_ms", "rps")
 

@@ -1,14 +1,14 @@
 """The hardening analyzer: static checks of password policy, rate limiting, CORS and security headers.
 
-These checks read the source (see ``golive.agents.appsec`` for what each one recognises); they are
+These checks read the source (see ``golive.analyzers.security.appsec`` for what each one recognises); they are
 static. The live HTTP versions — the headers on real responses, a 429 under a burst, a CORS
 preflight from a foreign origin — come with the deployment's verification phase.
 """
 
 from __future__ import annotations
 
-from golive.agents._cli import Context
-from golive.agents.appsec import Check, SourceIndex, cors, password_policy, rate_limiting, security_headers
+from golive.analyzers.base import Context
+from golive.analyzers.security.appsec import Check, SourceIndex, cors, password_policy, rate_limiting, security_headers
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 
 _UNITS = {"password_policy": "", "rate_limiting": "", "cors_restricted": "", "security_headers": "headers"}

@@ -1,7 +1,7 @@
 """The checklist analyzer: the go-live security checklist (``golive/data/security_checklist.yaml``).
 
 Each item is ticked by evidence: a measurement of another security analyzer (secrets, dependencies,
-bandit, hardening) or a static check of its own (``golive.agents.appsec``). With ``Context.evidence``
+bandit, hardening) or a static check of its own (``golive.analyzers.security.appsec``). With ``Context.evidence``
 (the other analyzers' results, as ``scan`` passes them) nothing runs twice; without it — one pod of
 its own — the analyzers it needs run here first.
 
@@ -19,15 +19,15 @@ from typing import Any
 
 import yaml
 
-from golive.agents import appsec
-from golive.agents._cli import Analyzer, Context, run_analyzers
-from golive.agents.codetools import run_bandit
-from golive.agents.dependencies import run_dependencies
-from golive.agents.hardening import run_hardening
-from golive.agents.secretscan import run_secrets
+from golive.analyzers.base import Analyzer, Context, run_analyzers
+from golive.analyzers.security import appsec
+from golive.analyzers.security.bandit import run_bandit
+from golive.analyzers.security.dependencies import run_dependencies
+from golive.analyzers.security.hardening import run_hardening
+from golive.analyzers.security.secrets import run_secrets
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 
-CHECKLIST_PATH = Path(__file__).resolve().parent.parent / "data" / "security_checklist.yaml"
+CHECKLIST_PATH = Path(__file__).resolve().parents[2] / "data" / "security_checklist.yaml"
 
 #: The security analyzers whose measurements the items use (the security agent runs them too).
 EVIDENCE_ANALYZERS: dict[str, Analyzer] = {

@@ -21,8 +21,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from golive.agents._cli import Context
-from golive.agents.testing_http import ensure_internal_target, ensure_reachable, require_url
+from golive.analyzers.base import Context
+from golive.analyzers.testing.smoke import ensure_internal_target, ensure_reachable, require_url
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 from golive.tools import TOOL_COMMANDS, ToolError, clean_env, run_tool, tail, tool_command
 

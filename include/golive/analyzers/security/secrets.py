@@ -1,7 +1,7 @@
 """The secrets analyzer: detect-secrets (its Python API, default plugins and filters) over the whole tree.
 
 Every file of the tree is scanned except ``.git``, virtual environments and the other excluded
-directories (``golive.agents._files``). A finding never carries the secret: only its type, file, line
+directories (``golive.analyzers.files``). A finding never carries the secret: only its type, file, line
 and a fingerprint derived from detect-secrets' hash (not the bare hash of the value, which a
 dictionary attack could reverse for a weak password). ``# pragma: allowlist secret`` is honoured.
 
@@ -20,8 +20,8 @@ import hashlib
 import threading
 from pathlib import Path
 
-from golive.agents._cli import Context
-from golive.agents._files import is_test_path, walk_files
+from golive.analyzers.base import Context
+from golive.analyzers.files import is_test_path, walk_files
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 from golive.tools import ToolError, tool_version
 

@@ -1,0 +1,137 @@
+"""The argument toolkit of the agents' CLIs: one validator per kind of value, and a raising parser.
+
+Every validator is an ``argparse`` ``type=``: it returns the parsed value or raises
+``argparse.ArgumentTypeError`` with a message that names the option and the rule.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+from collections.abc import Callable
+from typing import NoReturn
+from urllib.parse import urlsplit
+
+from pydantic import TypeAdapter, ValidationError
+
+from golive.models import DNS1123_LABEL, SourceStr
+
+DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
+_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,127}")
+_REF = re.compile(r"[A-Za-z0-9._/@+][A-Za-z0-9._/@+-]{0,199}")
+_URL_PATH = re.compile(r"/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,500}")
+
+
+class UsageError(Exception):
+    """Bad command-line input (exit 2), raised by :class:`RaisingParser` instead of printing usage."""
+
+
+class RaisingParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors raise :class:`UsageError`, for agents that answer in JSON."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def number(what: str, low: float, high: float | None = None, *, integer: bool = False,
+           above: bool = False) -> Callable[[str], float]:
+    """A number within ``[low, high]`` (``(low, high]`` with ``above``); whole with ``integer``."""
+    kind = "a whole number" if integer else "a number"
+    if high is None:
+        span = f"above {low:g}" if above else f"at least {low:g}"
+    else:
+        span = f"({low:g}, {high:g}]" if above else f"{low:g}-{high:g}"
+
+    def parse(text: str) -> float:
+        try:
+            value: float = int(text) if integer else float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be {kind}, got {text!r}") from None
+        too_low = value <= low if above else value < low
+        if too_low or (high is not None and value > high) or math.isnan(value):
+            raise argparse.ArgumentTypeError(f"{what} must be within {span}, got {value:g}")
+        return value
+
+    return parse
+
+
+def whole(what: str, low: int, high: int | None = None) -> Callable[[str], int]:
+    """A whole number within ``[low, high]``."""
+    check = number(what, low, high, integer=True)
+    return lambda text: int(check(text))
+
+
+def dns_label(what: str, limit: int = 63, pattern: str = DNS1123_LABEL) -> Callable[[str], str]:
+    """A DNS-1123 label of at most ``limit`` characters (``pattern``: a DNS-1123 subdomain instead)."""
+    def parse(text: str) -> str:
+        if len(text) > limit or not re.fullmatch(pattern, text):
+            raise argparse.ArgumentTypeError(f"{what} {text!r} must be a DNS-1123 label (lowercase letters, "
+                                             f"digits and '-', at most {limit})")
+        return text
+
+    return parse
+
+
+def source(text: str) -> str:
+    """A local path or a git URL (the ``SourceStr`` rules of the request model)."""
+    try:
+        return TypeAdapter(SourceStr).validate_python(text)
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(exc.errors()[0]["msg"]) from None
+
+
+def target_url(text: str) -> str:
+    """The URL of a deployed application: http(s), a host, no credentials, no fragment.
+
+    Returns it without a trailing '/'. Raises ``argparse.ArgumentTypeError`` (a ``ValueError``).
+    """
+    if len(text) > 2048 or any(c.isspace() or ord(c) < 32 for c in text):
+        raise argparse.ArgumentTypeError("url must be a single http(s) URL without spaces")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018  (raises ValueError on a bad port)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"url {text!r} is not a valid URL: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"url {text!r} must be http:// or https:// with a host")
+    if parts.username is not None or parts.password is not None:
+        raise argparse.ArgumentTypeError("url must not carry user:password@ (credentials would be logged)")
+    if parts.fragment:
+        raise argparse.ArgumentTypeError(f"url {text!r} must not have a #fragment")
+    return text.rstrip("/")
+
+
+def version(text: str) -> str:
+    """A version (image tag): letters, digits and ``._+-``."""
+    if not _VERSION.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"expected version {text!r} is not a version (letters, digits, ._+-)")
+    return text
+
+
+def ref(text: str) -> str:
+    """A git branch, tag or commit name."""
+    if not _REF.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"ref {text!r} is not a branch, tag or commit name")
+    return text
+
+
+def url_path(text: str) -> str:
+    """A URL path starting with '/'."""
+    if not _URL_PATH.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"api path {text!r} must be a URL path starting with '/'")
+    return text
+
+
+def env_name(text: str) -> str:
+    """An environment variable name (UPPER_CASE identifier)."""
+    if not text.isidentifier() or not text.isupper():
+        raise argparse.ArgumentTypeError(f"{text!r} is not an environment variable name (UPPER_CASE)")
+    return text
+
+
+def relative_path(text: str) -> str:
+    """A path relative to the source tree, without '..'."""
+    if text.startswith(("/", "-")) or ".." in text.split("/") or "\x00" in text:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a path relative to --source, without '..'")
+    return text

@@ -1,0 +1,101 @@
+"""What a gate is: its analyzers, its criteria, which analyzer measures what, and how it scores.
+
+A :class:`GateSpec` is declarative and parse-time safe (it imports only the models and the scoring
+rules, never an analyzer): the DAGs read its analyzer names to lay out one pod per analyzer, the
+scoring operator and the agents' CLIs call :meth:`GateSpec.score`. Each gate has one module in
+:mod:`golive.gates` holding its spec.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from golive.models import AnalyzerResult, CriterionRule, Verdict
+from golive.scoring import apply_rules, evaluate
+
+DEFAULT_THRESHOLD = 85.0
+
+
+@dataclass(frozen=True)
+class GateSpec:
+    """One gate, declared.
+
+    :param name: the gate's name (recorded with the verdict; the agent under ``golive.agents``).
+    :param analyzers: the analyzers, in the order the gate runs them (one pod each in the DAG).
+    :param rules: the gate's criteria.
+    :param producers: measurement → the analyzer that measures it.
+    :param late: analyzers that run after the others, with their results as evidence.
+    :param ml_only: analyzers that run only for ML workloads (in a GPU-profile pod).
+    :param rules_for: for a gate whose criteria depend on what was measured (the canary's thresholds
+        are recorded in its result): results → criteria; ``rules`` is then the default set.
+    """
+
+    name: str
+    analyzers: tuple[str, ...]
+    rules: tuple[CriterionRule, ...]
+    producers: Mapping[str, str]
+    late: tuple[str, ...] = ()
+    ml_only: tuple[str, ...] = ()
+    rules_for: Callable[[Sequence[AnalyzerResult]], Sequence[CriterionRule]] | None = field(default=None,
+                                                                                           compare=False)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.producers.values()) - set(self.analyzers)
+        missing = {r.measurement for r in self.rules} - set(self.producers)
+        if unknown or missing or not set(self.late) <= set(self.analyzers):
+            raise ValueError(f"gate {self.name}: producers name unknown analyzers {sorted(unknown)} or rules "
+                             f"measure what no analyzer produces {sorted(missing)}")
+
+    def score(self, results: Sequence[AnalyzerResult], threshold: float = DEFAULT_THRESHOLD) -> Verdict:
+        """The verdict of ``results``: a missing or failed analyzer makes its criteria no-data."""
+        rules = self.rules_for(results) if self.rules_for is not None else self.rules
+        return score_results(self.name, rules, self.producers, list(results), threshold)
+
+
+def score_results(gate: str, rules: Sequence[CriterionRule], producers: Mapping[str, str],
+                  results: Sequence[AnalyzerResult], threshold: float) -> Verdict:
+    """Score ``results`` with ``rules``: each criterion's value comes from the analyzer that produces it.
+
+    A missing analyzer result, an analyzer ``error`` or an unmeasured value make that criterion
+    no-data with the reason; the measurement's detail (e.g. the worst function) is added to the reason.
+
+    :param gate: ``quality`` or ``security``.
+    :param rules: the criteria.
+    :param producers: measurement name → the analyzer (tool) that measures it.
+    :param results: the analyzers' results (a later result of the same tool replaces an earlier one).
+    :param threshold: acceptance threshold 0–100.
+    """
+    by_tool = {r.tool: r for r in results}
+    values: dict[str, float | None] = {}
+    errors: dict[str, str] = {}
+    details: dict[str, str] = {}
+    for rule in rules:
+        name = rule.measurement
+        tool = producers[name]
+        result = by_tool.get(tool)
+        if result is None:
+            errors[name] = f"the {tool} analyzer produced no result"
+            continue
+        if result.error:
+            errors[name] = f"{tool} could not run: {result.error}"
+            continue
+        measurement = next((m for m in result.measurements if m.name == name), None)
+        if measurement is None:
+            errors[name] = f"{tool} did not report {name}"
+        elif measurement.value is None:
+            errors[name] = measurement.detail or f"{tool} could not measure {name}"
+        else:
+            values[name] = measurement.value
+            details[name] = measurement.detail
+    criteria = apply_rules(rules, values, errors)
+    enriched = []
+    for rule, criterion in zip(rules, criteria, strict=True):
+        detail = details.get(rule.measurement)
+        if detail and criterion.value is not None:
+            enriched.append(criterion.model_copy(update={"reason": f"{criterion.reason} ({detail})"}))
+        else:
+            enriched.append(criterion)
+    return evaluate(gate, enriched, threshold)
+
+
