@@ -19,7 +19,7 @@ from golive.agents.verification_http import (
     weak_passwords,
 )
 from golive.agents.verification_kube import count_error_lines, current_revision, redact_line, rollout_verdict
-from golive.kube import Revision, status_of
+from golive.kube.workloads import Revision, status_of
 from golive.models import AnalyzerResult, CriterionStatus, Measurement, VerdictStatus
 
 # -- rules and scoring --------------------------------------------------------------------------------
