@@ -80,7 +80,7 @@ What localkube honours
     ``{mountPath: localDir}``) which :func:`golive.runtime.resolve` applies.
   * API access from pods: every container gets ``KUBECONFIG`` pointing at a kubeconfig for this
     server whose context namespace is the pod's, so ``kubernetes.config.load_config()`` and
-    :func:`golive.kube.load_client` work inside pods as in-cluster configuration does on a cluster
+    :func:`golive.kube.client.load_client` work inside pods as in-cluster configuration does on a cluster
     (``KUBERNETES_SERVICE_HOST``/``PORT`` are set too, but there is no service-account token).
   * Scheduling: the node advertises ``nvidia.com/gpu`` (``gpus=``, default 0); a pod asking for
     more stays Pending, ``PodScheduled=False``/``Unschedulable``, with a ``FailedScheduling`` event

@@ -19,7 +19,10 @@ import httpx
 import pytest
 from golive_local.env import airflow_executable, kubernetes_connection
 
-from golive import kube
+from golive.kube.client import load_client
+from golive.kube.objects import get
+from golive.kube.services import service_url
+from golive.kube.workloads import revisions
 from golive.ledger import Ledger
 from golive_airflow.dag_defaults import SAMPLE_APP_SOURCE
 
@@ -37,7 +40,7 @@ def env(airflow_db, localkube) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def client(localkube):
-    return kube.load_client(localkube.kubeconfig)
+    return load_client(localkube.kubeconfig)
 
 
 def go_live(env: dict[str, str], application: str, version: str, strategy: str) -> tuple[int, str, dict]:
@@ -85,7 +88,7 @@ def namespace(client):
 
 def test_blue_green_switches_only_after_verification_and_testing(env, client):
     seed(env, "bg-app", "1.0.0", "blue-green")
-    live = kube.service_url("bg-app", NAMESPACE, client)
+    live = service_url("bg-app", NAMESPACE, client)
     assert versions(live) == {"1.0.0"}
     rc, log, report = go_live(env, "bg-app", "1.1.0", "blue-green")
     assert rc == 0, log[-8000:]
@@ -95,14 +98,14 @@ def test_blue_green_switches_only_after_verification_and_testing(env, client):
     deploy = report["revisions"][0]["detail"]
     assert deploy["live_colour"] != deploy["new_colour"]
     assert versions(live) == {"1.1.0"}  # the Service switched to the new colour
-    old = kube.get("Deployment", f"bg-app-{deploy['live_colour']}-api", NAMESPACE, client)
+    old = get("Deployment", f"bg-app-{deploy['live_colour']}-api", NAMESPACE, client)
     assert old is not None  # the old colour stays until cleaned up: a fast way back
 
 
 def test_bad_canary_is_rolled_back_while_stable_serves_then_a_fixed_version_passes(env, client):
     seed(env, "canary-app", "1.0.0", "canary")
-    live = kube.service_url("canary-app", NAMESPACE, client)
-    stable_before = [r.revision for r in kube.revisions("canary-app-stable-api", NAMESPACE, client)]
+    live = service_url("canary-app", NAMESPACE, client)
+    stable_before = [r.revision for r in revisions("canary-app-stable-api", NAMESPACE, client)]
     answers: list[str] = []
     stop = threading.Event()
 
@@ -134,7 +137,7 @@ def test_bad_canary_is_rolled_back_while_stable_serves_then_a_fixed_version_pass
     assert not any(a.startswith("error") for a in answers), [a for a in answers if a.startswith("error")][:3]
     assert "1.0.0" in answers  # stable answered throughout
     assert versions(live) == {"1.0.0"}
-    assert [r.revision for r in kube.revisions("canary-app-stable-api", NAMESPACE, client)] == stable_before
+    assert [r.revision for r in revisions("canary-app-stable-api", NAMESPACE, client)] == stable_before
 
     rc, log, report = go_live(env, "canary-app", "1.1.1", "canary")
     assert rc == 0, log[-8000:]

@@ -18,7 +18,7 @@ from golive_local.env import REPO_ROOT
 from golive_local.platform import Platform, alive, free_port
 from kubernetes.client import CoreV1Api
 
-from golive import kube
+from golive.kube.client import load_client
 from golive.ledger import Ledger
 from golive.settings import GoliveSettings
 
@@ -42,7 +42,7 @@ def assert_default_go_live_report(platform: Platform, report: dict) -> None:
     assert monitoring["summary"]["valid"] and len(monitoring["summary"]["applied"]) == 3
     plan = next(p for p in report["phases"] if p["phase"] == "plan")
     assert plan["summary"]["routing"]["profile"] == "cpu"
-    core = CoreV1Api(kube.load_client(str(platform.kubeconfig)))
+    core = CoreV1Api(load_client(str(platform.kubeconfig)))
     assert core.read_namespaced_config_map("sample-app-prometheus-rules", "golive-apps").data
     assert core.read_namespaced_secret("sample-app-secrets", "golive-apps").data["APP_SECRET_KEY"]
     out = GoliveSettings(home=platform.state_dir / "golive").run_report_dir(report["run"]["run_id"])

@@ -31,7 +31,9 @@ from golive_local.env import airflow_executable
 from golive_local.platform import Platform, free_port
 from kubernetes.client import CoreV1Api
 
-from golive import kube
+from golive.kube.client import load_client
+from golive.kube.namespaces import ensure_namespace
+from golive.kube.services import service_url
 from golive.ledger import Ledger
 from golive_airflow.dag_defaults import SAMPLE_APP_SOURCE
 
@@ -74,7 +76,7 @@ def ledger(platform: Platform) -> Ledger:
 def seed_previous_version(platform: Platform, application: str, version: str) -> None:
     """Put ``version`` live with the deployment agent, as an earlier go-live would have."""
     env = {**platform.env(), "KUBECONFIG": str(platform.kubeconfig)}
-    kube.ensure_namespace(CoreV1Api(kube.load_client(str(platform.kubeconfig))), NAMESPACE)
+    ensure_namespace(CoreV1Api(load_client(str(platform.kubeconfig))), NAMESPACE)
     for action in ("deploy", "promote"):
         out = subprocess.run([sys.executable, "-m", "golive.agents.deployment", action, "--application", application,
                               "--namespace", NAMESPACE, "--version", version, "--strategy", "rolling"],
@@ -197,7 +199,7 @@ def test_bad_build_triggered_from_the_cli_fails_its_gate_and_the_previous_versio
     assert failed and all(c["reason"] for e in failed for c in e["criteria"] if c["status"] != "pass")
     rollback = rep["rollbacks"][0]
     assert rollback["verified"] and rollback["from_version"] == "1.1.0-errors" and rollback["to_version"] == "1.0.0"
-    url = kube.service_url("bad-build", NAMESPACE, kube.load_client(str(platform.kubeconfig)))
+    url = service_url("bad-build", NAMESPACE, load_client(str(platform.kubeconfig)))
     assert httpx.get(f"{url}/version", timeout=10).json()["version"] == "1.0.0"
 
 

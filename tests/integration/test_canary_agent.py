@@ -14,7 +14,7 @@ import pytest
 from test_deploy_support import APP, Env, Poller, namespace_env, versions
 
 from golive.agents import canary as canary_agent
-from golive.deploy.common import deployment_name, preview_service_name
+from golive.deploy.naming import deployment_name, preview_service_name
 from golive.models import AnalyzerResult, CriterionStatus, VerdictStatus
 
 pytestmark = pytest.mark.localkube

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pytest
 from test_deploy_support import APP, Env, Poller, namespace_env, versions
 
-from golive import kube
-from golive.deploy.common import deployment_name, preview_service_name
+from golive.deploy.naming import deployment_name, preview_service_name
+from golive.kube.objects import get
 
 pytestmark = pytest.mark.localkube
 
@@ -32,7 +32,7 @@ def test_rolling_deploy_update_fail_and_rollback(env: Env) -> None:
     assert first["ok"] and first["first_deploy"] and first["revision"] == 1
     assert first["previous_revision"] is None
     assert "Secret/shop-secrets" in first["objects"]  # no Secret yet: the first release creates it
-    secret = kube.get("Secret", "shop-secrets", env.namespace, env.client)
+    secret = get("Secret", "shop-secrets", env.namespace, env.client)
     encoded = secret["data"]["APP_SECRET_KEY"]
     assert encoded not in json.dumps(first) and base64.b64decode(encoded).decode() not in json.dumps(first)
     assert versions(first["service_url"]) == {"1.0.0"}

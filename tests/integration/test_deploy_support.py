@@ -18,10 +18,12 @@ from typing import Any
 import httpx
 import pytest
 
-from golive import kube
 from golive.agents import canary as canary_agent
 from golive.agents import deployment
-from golive.deploy.common import deployment_name, preview_service_name, service_name
+from golive.deploy.naming import deployment_name, preview_service_name, service_name
+from golive.kube.client import load_client
+from golive.kube.objects import apply, delete, get
+from golive.kube.services import service_url
 
 REPO = Path(__file__).resolve().parents[2]
 DEV_VALUES = REPO / "charts" / "sample-app" / "values-dev.yaml"
@@ -66,17 +68,17 @@ class Env:
 
     def url(self, service: str | None = None) -> str:
         """The URL of the live (or another) Service."""
-        return kube.service_url(service or service_name(APP), self.namespace, self.client)
+        return service_url(service or service_name(APP), self.namespace, self.client)
 
     def revision(self, variant: str) -> int:
         """The current revision of one variant's Deployment."""
-        obj = kube.get("Deployment", deployment_name(APP, variant), self.namespace, self.client)
+        obj = get("Deployment", deployment_name(APP, variant), self.namespace, self.client)
         assert obj is not None, f"{variant} Deployment missing"
         return int(obj["metadata"]["annotations"]["deployment.kubernetes.io/revision"])
 
     def exists(self, kind: str, name: str) -> bool:
         """Whether an object exists."""
-        return kube.get(kind, name, self.namespace, self.client) is not None
+        return get(kind, name, self.namespace, self.client) is not None
 
 
 def _one_json(text: str) -> dict[str, Any]:
@@ -104,16 +106,16 @@ def namespace_env(localkube: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytes
     monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
     monkeypatch.delenv("GOLIVE_EVIDENCE", raising=False)
     monkeypatch.delenv("GOLIVE_CHART_DIR", raising=False)
-    client = kube.load_client(kubeconfig)
+    client = load_client(kubeconfig)
     name = f"{prefix}-{uuid.uuid4().hex[:6]}"
-    kube.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}], "default", client)
+    apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}], "default", client)
     try:
         yield Env(namespace=name, kubeconfig=kubeconfig, client=client, capsys=capsys)
     finally:
         for variant in ("stable", "canary", "blue", "green"):
-            kube.delete("Deployment", deployment_name(APP, variant), name, client)
+            delete("Deployment", deployment_name(APP, variant), name, client)
         for svc in (service_name(APP), preview_service_name(APP)):
-            kube.delete("Service", svc, name, client)
+            delete("Service", svc, name, client)
 
 
 @dataclass

@@ -19,8 +19,13 @@ from typing import Any
 import httpx
 import pytest
 
-from golive import kube
 from golive.charts import merge_values, render_chart
+from golive.kube.client import KubeError
+from golive.kube.objects import apply, delete
+from golive.kube.objects import get as get_object
+from golive.kube.pods import pod_logs, pods_for
+from golive.kube.services import patch_service_selector, service_url
+from golive.kube.workloads import RolloutStatus, revisions, rollout_status, undo
 from localkube import LocalKube
 from localkube.store import PODS
 
@@ -50,22 +55,22 @@ class App:
         merged = merge_values(merge_values(FAST, {"image": {"tag": tag}}), values)
         return render_chart(CHART, release, self.namespace, merged)
 
-    def deploy(self, tag: str, release: str = "web", deployment: str = DEPLOYMENT, **values: Any) -> kube.RolloutStatus:
-        kube.apply(self.render(tag, release, **values), self.namespace, self.client)
-        return kube.rollout_status(deployment, self.namespace, self.client, timeout=60)
+    def deploy(self, tag: str, release: str = "web", deployment: str = DEPLOYMENT, **values: Any) -> RolloutStatus:
+        apply(self.render(tag, release, **values), self.namespace, self.client)
+        return rollout_status(deployment, self.namespace, self.client, timeout=60)
 
     def url(self, service: str = SERVICE) -> str:
-        return kube.service_url(service, self.namespace, self.client)
+        return service_url(service, self.namespace, self.client)
 
 
 @pytest.fixture
 def app(localkube: LocalKube) -> Iterator[App]:
     namespace = f"deploy-{uuid.uuid4().hex[:6]}"
-    applied = kube.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}], "",
+    applied = apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}], "",
                          localkube.api_client())
     assert applied[0]["status"]["phase"] == "Active"
     yield App(localkube, namespace)
-    kube.delete("Namespace", namespace, None, localkube.api_client())
+    delete("Namespace", namespace, None, localkube.api_client())
 
 
 def get(url: str) -> httpx.Response:
@@ -135,16 +140,16 @@ def test_chart_rolls_out_and_both_replicas_answer(app: App) -> None:
     assert health["status"] == "ok" and health["version"] == "1.0.0"
     for _ in range(12):
         assert get(url + "/version").json() == {"name": "inventory-service", "version": "1.0.0"}
-    pods = kube.pods_for(DEPLOYMENT, app.namespace, app.client)
+    pods = pods_for(DEPLOYMENT, app.namespace, app.client)
     ips = {p["status"]["podIP"] for p in pods}
     assert len(pods) == 2 and len(ips) == 2  # two replicas, both on port 8000, each on its own address
     assert all(metrics_count(ip, "/version") >= 1 for ip in ips)  # the proxy balanced over both
     endpoints = app.cluster.core_v1().read_namespaced_endpoints(SERVICE, app.namespace)
     assert {a.ip for a in endpoints.subsets[0].addresses} == ips
     assert endpoints.subsets[0].ports[0].port == 8000  # targetPort "http" resolved by name
-    logs = kube.pod_logs(pods[0]["metadata"]["name"], app.namespace, app.client)
+    logs = pod_logs(pods[0]["metadata"]["name"], app.namespace, app.client)
     assert "Uvicorn running on" in logs or "Application startup complete" in logs
-    (revision,) = kube.revisions(DEPLOYMENT, app.namespace, app.client)
+    (revision,) = revisions(DEPLOYMENT, app.namespace, app.client)
     assert (revision.revision, revision.version, revision.images) == (1, "1.0.0", ["golive-sample-app:1.0.0"])
     assert revision.replicaset.startswith(f"{DEPLOYMENT}-")
     pod_hash = pods[0]["metadata"]["labels"]["pod-template-hash"]
@@ -153,15 +158,15 @@ def test_chart_rolls_out_and_both_replicas_answer(app: App) -> None:
 
 def test_rolling_update_without_failed_requests_then_undo(app: App) -> None:
     assert app.deploy("1.0.0").done
-    first_rs = kube.revisions(DEPLOYMENT, app.namespace, app.client)[0].replicaset
+    first_rs = revisions(DEPLOYMENT, app.namespace, app.client)[0].replicaset
     with Poller(app.url()) as poller:
-        kube.apply(app.render("1.1.0"), app.namespace, app.client)
-        waiting = kube.rollout_status(DEPLOYMENT, app.namespace, app.client, timeout=0)
+        apply(app.render("1.1.0"), app.namespace, app.client)
+        waiting = rollout_status(DEPLOYMENT, app.namespace, app.client, timeout=0)
         assert not waiting.done and waiting.message.startswith("Waiting for")
-        updated = kube.rollout_status(DEPLOYMENT, app.namespace, app.client, timeout=60)
+        updated = rollout_status(DEPLOYMENT, app.namespace, app.client, timeout=60)
         wait_for(lambda: poller.seen["1.1.0"] >= 5, what="answers from 1.1.0")
-        rolled_back = kube.undo(DEPLOYMENT, app.namespace, client=app.client)
-        undone = kube.rollout_status(DEPLOYMENT, app.namespace, app.client, timeout=60)
+        rolled_back = undo(DEPLOYMENT, app.namespace, client=app.client)
+        undone = rollout_status(DEPLOYMENT, app.namespace, app.client, timeout=60)
         seen_before_undo = poller.seen["1.0.0"]
         wait_for(lambda: poller.seen["1.0.0"] >= seen_before_undo + 5, what="answers from 1.0.0 again")
     assert updated.done and updated.revision == 2, updated.message
@@ -170,14 +175,14 @@ def test_rolling_update_without_failed_requests_then_undo(app: App) -> None:
     assert rolled_back["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/version"] == "1.0.0"
     assert undone.done and undone.revision == 3, undone.message
     assert get(app.url() + "/version").json()["version"] == "1.0.0"
-    history = kube.revisions(DEPLOYMENT, app.namespace, app.client)
+    history = revisions(DEPLOYMENT, app.namespace, app.client)
     assert [(r.revision, r.version) for r in history] == [(2, "1.1.0"), (3, "1.0.0")]
     assert history[1].replicaset == first_rs  # the old ReplicaSet came back under a new revision
     assert [r.replicas for r in history] == [0, 2]
-    rs = kube.get("ReplicaSet", first_rs, app.namespace, app.client)
+    rs = get_object("ReplicaSet", first_rs, app.namespace, app.client)
     assert rs["metadata"]["annotations"]["deployment.kubernetes.io/revision-history"] == "1"
-    with pytest.raises(kube.KubeError, match="unable to find specified revision 7"):
-        kube.undo(DEPLOYMENT, app.namespace, to_revision=7, client=app.client)
+    with pytest.raises(KubeError, match="unable to find specified revision 7"):
+        undo(DEPLOYMENT, app.namespace, to_revision=7, client=app.client)
 
 
 def test_bad_build_answers_500_while_health_stays_ready(app: App) -> None:
@@ -187,8 +192,8 @@ def test_bad_build_answers_500_while_health_stays_ready(app: App) -> None:
     assert get(url + "/health").json()["version"] == "1.2.0-errors"
     codes = collections.Counter(get(url + "/api/v1/items").status_code for _ in range(6))
     assert codes == {500: 6}, codes
-    pod = kube.pods_for(DEPLOYMENT, app.namespace, app.client)[0]
-    assert "injected fault" in kube.pod_logs(pod["metadata"]["name"], app.namespace, app.client, since_seconds=60)
+    pod = pods_for(DEPLOYMENT, app.namespace, app.client)[0]
+    assert "injected fault" in pod_logs(pod["metadata"]["name"], app.namespace, app.client, since_seconds=60)
     healthy = app.deploy("1.2.1", api={"replicas": 1}, config={"extra": {"FAULT_ERROR_RATE": "1.0"}})
     assert healthy.done and healthy.revision == 2
     assert get(url + "/api/v1/items").status_code == 401  # the good build answers (no token)
@@ -199,15 +204,15 @@ def test_readiness_never_passing_exceeds_the_progress_deadline(app: App) -> None
     for obj in objs:
         if obj["kind"] == "Deployment":
             obj["spec"]["progressDeadlineSeconds"] = 3
-    kube.apply(objs, app.namespace, app.client)
-    waiting = kube.rollout_status(DEPLOYMENT, app.namespace, app.client, timeout=1)
+    apply(objs, app.namespace, app.client)
+    waiting = rollout_status(DEPLOYMENT, app.namespace, app.client, timeout=1)
     assert waiting.timed_out and not waiting.done and not waiting.failed
     assert waiting.message.startswith(f'Waiting for deployment "{DEPLOYMENT}" rollout to finish')
-    failed = kube.rollout_status(DEPLOYMENT, app.namespace, app.client, timeout=30)
+    failed = rollout_status(DEPLOYMENT, app.namespace, app.client, timeout=30)
     assert failed.failed and failed.reason == "ProgressDeadlineExceeded", failed.message
     assert failed.message == f'deployment "{DEPLOYMENT}" exceeded its progress deadline'
     assert failed.ready_replicas == 0 and failed.unavailable_replicas == 1
-    (pod,) = kube.pods_for(DEPLOYMENT, app.namespace, app.client)
+    (pod,) = pods_for(DEPLOYMENT, app.namespace, app.client)
     assert pod["status"]["phase"] == "Running"
     ready = next(c for c in pod["status"]["conditions"] if c["type"] == "Ready")
     assert ready["status"] == "False" and pod["status"]["containerStatuses"][0]["ready"] is False
@@ -226,35 +231,35 @@ def test_blue_green_switch_by_patching_the_selector(app: App) -> None:
     green_objs = [o for o in app.render("2.1.0", release="shop-green", colour="green",
                                          secrets={"existingSecret": "shop-secrets"}, **common)
                   if o["kind"] != "Service"]  # the Service keeps pointing at blue until the switch
-    kube.apply(green_objs, app.namespace, app.client)
-    assert kube.rollout_status("shop-green-api", app.namespace, app.client, timeout=60).done
+    apply(green_objs, app.namespace, app.client)
+    assert rollout_status("shop-green-api", app.namespace, app.client, timeout=60).done
     assert {get(url + "/version").json()["version"] for _ in range(4)} == {"2.0.0"}
-    service = kube.patch_service_selector("shop", app.namespace, {"app": "shop", "app.kubernetes.io/component": "api",
+    service = patch_service_selector("shop", app.namespace, {"app": "shop", "app.kubernetes.io/component": "api",
                                                                   "colour": "green"}, app.client)
     assert service["spec"]["selector"]["colour"] == "green"
     assert {get(url + "/version").json()["version"] for _ in range(4)} == {"2.1.0"}  # at once
-    assert kube.service_url("shop", app.namespace, app.client) == url  # same address after the switch
+    assert service_url("shop", app.namespace, app.client) == url  # same address after the switch
 
 
 def test_delete_cascades_to_replicasets_and_pods(app: App) -> None:
     assert app.deploy("1.0.0", api={"replicas": 1}).done
-    rs_name = kube.revisions(DEPLOYMENT, app.namespace, app.client)[0].replicaset
-    (pod,) = kube.pods_for(DEPLOYMENT, app.namespace, app.client)
-    assert kube.delete("Deployment", DEPLOYMENT, app.namespace, app.client, propagation="Foreground")
-    marked = kube.get("Deployment", DEPLOYMENT, app.namespace, app.client)
+    rs_name = revisions(DEPLOYMENT, app.namespace, app.client)[0].replicaset
+    (pod,) = pods_for(DEPLOYMENT, app.namespace, app.client)
+    assert delete("Deployment", DEPLOYMENT, app.namespace, app.client, propagation="Foreground")
+    marked = get_object("Deployment", DEPLOYMENT, app.namespace, app.client)
     assert marked is None or marked["metadata"].get("deletionTimestamp")  # foreground: visible until pods go
-    wait_for(lambda: kube.get("Deployment", DEPLOYMENT, app.namespace, app.client) is None, what="deployment gone")
-    assert kube.get("ReplicaSet", rs_name, app.namespace, app.client) is None
+    wait_for(lambda: get_object("Deployment", DEPLOYMENT, app.namespace, app.client) is None, what="deployment gone")
+    assert get_object("ReplicaSet", rs_name, app.namespace, app.client) is None
     assert app.cluster.pod(pod["metadata"]["name"], app.namespace) is None
-    assert not kube.delete("Deployment", DEPLOYMENT, app.namespace, app.client)  # already gone
-    kube.apply(app.render("1.0.0", api={"replicas": 1}), app.namespace, app.client)
-    assert kube.rollout_status(DEPLOYMENT, app.namespace, app.client, timeout=60).done
-    kube.delete("Deployment", DEPLOYMENT, app.namespace, app.client)  # background
+    assert not delete("Deployment", DEPLOYMENT, app.namespace, app.client)  # already gone
+    apply(app.render("1.0.0", api={"replicas": 1}), app.namespace, app.client)
+    assert rollout_status(DEPLOYMENT, app.namespace, app.client, timeout=60).done
+    delete("Deployment", DEPLOYMENT, app.namespace, app.client)  # background
     wait_for(lambda: not app.cluster.call(app.cluster.store.list, PODS, app.namespace), what="pods gone")
-    assert kube.get("ReplicaSet", rs_name, app.namespace, app.client) is None
+    assert get_object("ReplicaSet", rs_name, app.namespace, app.client) is None
     url = app.url()
-    assert kube.get("Service", SERVICE, app.namespace, app.client) is not None  # not owned: stays
-    assert kube.delete("Service", SERVICE, app.namespace, app.client, wait=True)
-    assert kube.get("Endpoints", SERVICE, app.namespace, app.client) is None
+    assert get_object("Service", SERVICE, app.namespace, app.client) is not None  # not owned: stays
+    assert delete("Service", SERVICE, app.namespace, app.client, wait=True)
+    assert get_object("Endpoints", SERVICE, app.namespace, app.client) is None
     with pytest.raises(httpx.HTTPError):  # the proxy is gone with the Service
         get(url + "/health")

@@ -1,7 +1,7 @@
 """The verification agent against real Deployments on localkube.
 
 The sample app's chart (charts/sample-app, values-dev) is rendered with golive.charts and applied with
-golive.kube.apply; localkube runs its pods as processes and serves its Service on a loopback port.
+golive.kube.objects.apply; localkube runs its pods as processes and serves its Service on a loopback port.
 
 * version 1.0.0: ``verify`` (the CLI, every analyzer) passes with exit code 0;
 * an upgrade to the ``-errors`` build (FAULT_MODE=errors) with two replicas: the rollout completes and
@@ -27,10 +27,14 @@ from typing import Any
 import httpx
 import pytest
 
-from golive import charts, kube
+from golive import charts
 from golive.agents import verification
 from golive.analyzers.base import Context, guarded
 from golive.gates.verification import KUBERNETES_ANALYZERS, VERIFICATION
+from golive.kube.client import load_client
+from golive.kube.objects import apply, delete
+from golive.kube.services import service_url
+from golive.kube.workloads import revisions, rollout_status
 from golive.models import CriterionStatus, VerdictStatus
 
 pytestmark = pytest.mark.localkube
@@ -48,20 +52,20 @@ def cluster(localkube) -> Iterator[dict[str, Any]]:
     namespace = f"verify-{uuid.uuid4().hex[:6]}"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("KUBECONFIG", str(localkube.kubeconfig))
-        client = kube.load_client()
-        kube.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}], namespace, client)
+        client = load_client()
+        apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}], namespace, client)
         try:
             yield {"namespace": namespace, "client": client, "kubeconfig": str(localkube.kubeconfig)}
         finally:
-            kube.delete("Namespace", namespace, None, client)
+            delete("Namespace", namespace, None, client)
 
 
 def deploy(cluster: dict[str, Any], tag: str, replicas: int = 1) -> str:
     objs = charts.render_chart(str(CHART), RELEASE, cluster["namespace"],
                                {"image": {"tag": tag}, "api": {"replicas": replicas}},
                                [str(CHART / "values-dev.yaml")])
-    kube.apply(objs, cluster["namespace"], cluster["client"])
-    return kube.service_url(SERVICE, cluster["namespace"], cluster["client"])
+    apply(objs, cluster["namespace"], cluster["client"])
+    return service_url(SERVICE, cluster["namespace"], cluster["client"])
 
 
 def ctx(cluster: dict[str, Any], deployment: str = DEPLOYMENT, timeout: float = 60, url: str | None = None,
@@ -73,7 +77,7 @@ def ctx(cluster: dict[str, Any], deployment: str = DEPLOYMENT, timeout: float = 
 def test_the_sample_app_chart_passes_verify(cluster: dict[str, Any]) -> None:
     url = deploy(cluster, "1.0.0")
     # the deployment phase waits for the rollout before verification starts
-    assert kube.rollout_status(DEPLOYMENT, cluster["namespace"], cluster["client"], timeout=60).done
+    assert rollout_status(DEPLOYMENT, cluster["namespace"], cluster["client"], timeout=60).done
     env = {**os.environ, "KUBECONFIG": cluster["kubeconfig"]}
     out = subprocess.run([sys.executable, "-m", "golive.agents.verification", "verify", "--url", url,
                           "--namespace", cluster["namespace"], "--deployment", DEPLOYMENT,
@@ -93,7 +97,7 @@ def test_the_sample_app_chart_passes_verify(cluster: dict[str, Any]) -> None:
 
 def test_an_errors_build_rolls_out_healthy_but_its_logs_show_errors(cluster: dict[str, Any]) -> None:
     deploy(cluster, "1.0.0")
-    assert kube.rollout_status(DEPLOYMENT, cluster["namespace"], cluster["client"], timeout=60).done
+    assert rollout_status(DEPLOYMENT, cluster["namespace"], cluster["client"], timeout=60).done
     url = deploy(cluster, "1.1.0-errors", replicas=2)
 
     rollout = verification.REGISTRY["rollout"](ctx(cluster))
@@ -111,7 +115,7 @@ def test_an_errors_build_rolls_out_healthy_but_its_logs_show_errors(cluster: dic
     pods = verification.REGISTRY["pods"](ctx(cluster))
     assert pods.value("pods_ready_ratio") == 100
     assert len(pods.details["pods"]) == 2  # only the current ReplicaSet's pods
-    history = kube.revisions(DEPLOYMENT, cluster["namespace"], cluster["client"])
+    history = revisions(DEPLOYMENT, cluster["namespace"], cluster["client"])
     assert pods.details["replicaset"] == history[-1].replicaset
     logs = verification.REGISTRY["logs"](ctx(cluster))
     assert logs.error is None, logs.error
@@ -135,7 +139,7 @@ def test_a_crash_looping_deployment_fails_rollout_pods_and_logs(cluster: dict[st
                  "template": {"metadata": {"labels": {"app": name}},
                               "spec": {"containers": [{"name": "main", "image": "python:3.11",
                                                        "command": ["python", "-c", CRASH]}]}}}}
-    kube.apply([deployment], cluster["namespace"], cluster["client"])
+    apply([deployment], cluster["namespace"], cluster["client"])
     rollout = verification.REGISTRY["rollout"](ctx(cluster, name, timeout=3))
     assert rollout.value("rollout_complete") == 0
     assert "0 of 1 updated replicas are available" in rollout.measurements[0].detail, rollout.measurements[0].detail

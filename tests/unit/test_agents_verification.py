@@ -19,7 +19,7 @@ from golive.analyzers.live.http import (
     weak_passwords,
 )
 from golive.gates.verification import VERIFICATION
-from golive.kube import Revision, status_of
+from golive.kube.workloads import Revision, status_of
 from golive.models import AnalyzerResult, CriterionStatus, Measurement, VerdictStatus
 
 # -- rules and scoring --------------------------------------------------------------------------------

@@ -7,28 +7,24 @@ from pathlib import Path
 
 import pytest
 
-from golive.deploy import bluegreen, canary, rolling
-from golive.deploy.cluster import Revision, deployment_info, pod_ready
-from golive.deploy.common import (
-    DeployInputError,
-    ReleaseSpec,
-    Request,
-    build_values,
-    canary_replicas,
+from golive.deploy.actions import Request
+from golive.deploy.cluster import deployment_info
+from golive.deploy.errors import DeployInputError
+from golive.deploy.naming import (
     check_application,
     check_version,
     configmap_name,
-    default_chart_dir,
     deployment_name,
-    effective_weight,
-    find,
-    parse_set,
-    render_release,
     service_name,
-    verify_service,
     version_of_image,
 )
 from golive.deploy.ops import own_objects, split_preview
+from golive.deploy.release import ReleaseSpec, build_values, default_chart_dir, find, parse_set, render_release
+from golive.deploy.replicas import canary_replicas, effective_weight
+from golive.deploy.strategies import bluegreen, canary, rolling
+from golive.deploy.verify import verify_service
+from golive.kube.pods import pod_ready
+from golive.kube.workloads import Revision
 from golive.settings import get_settings
 
 CHART = Path(__file__).resolve().parents[2] / "charts" / "sample-app"

@@ -6,7 +6,7 @@ The graph is built from the source with ``ast``: the imports a module runs when 
 and ``from a.b import c`` count as importing ``a.b.c`` (when ``c`` is a module; else ``a.b``) and the
 ``__init__`` of each of its parent packages that is ours, except the importer's own parent packages:
 Python starts those before the importer, so ``from golive.deploy.cluster import X`` inside
-``golive.deploy.rolling`` does not depend on ``golive.deploy``'s ``__init__`` (an explicit
+``golive.deploy.strategies.rolling`` does not depend on ``golive.deploy``'s ``__init__`` (an explicit
 ``from golive.deploy import name`` of something the ``__init__`` defines does). Every strongly
 connected component of more than one module is a cycle. A second check counts the imports inside
 functions too: a cycle is broken by moving the shared piece, not by deferring one of its imports.

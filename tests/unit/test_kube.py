@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
-from golive import kube
+from golive.kube.client import KubeError, load_client
+from golive.kube.objects import _keep_server_fields, apply, delete, get
+from golive.kube.pods import pod_logs
+from golive.kube.workloads import _version, rollout_status, selector_string, status_of, undo
 from localkube import LocalKube
 
 
@@ -35,7 +38,7 @@ def deployment(generation: int = 2, observed: int = 2, desired: int = 3, **statu
 ])
 def test_status_of_answers_like_kubectl_rollout_status(obj: dict[str, Any], done: bool, failed: bool, reason: str,
                                                        message: str) -> None:
-    status = kube.status_of(obj)
+    status = status_of(obj)
     assert (status.done, status.failed, status.reason, status.message) == (done, failed, reason, message)
     assert status.revision == 4 and status.desired_replicas == 3 and not status.timed_out
 
@@ -46,23 +49,23 @@ def test_replace_keeps_what_the_server_owns() -> None:
     current = {"metadata": {"finalizers": ["x"], "annotations": {"deployment.kubernetes.io/revision": "3"}},
                "spec": {"clusterIP": "127.255.0.9", "clusterIPs": ["127.255.0.9"],
                         "ports": [{"port": 80, "protocol": "TCP", "nodePort": 30080}]}}
-    kept = kube._keep_server_fields("Service", service, current)
+    kept = _keep_server_fields("Service", service, current)
     assert kept["spec"]["clusterIP"] == "127.255.0.9" and kept["spec"]["ports"][0]["nodePort"] == 30080
     assert kept["metadata"]["finalizers"] == ["x"]
-    workload = kube._keep_server_fields("Deployment", {"metadata": {}, "spec": {"template": {}}},
+    workload = _keep_server_fields("Deployment", {"metadata": {}, "spec": {"template": {}}},
                                         {"metadata": current["metadata"], "spec": {"replicas": 5}})
     assert workload["spec"]["replicas"] == 5  # the manifest leaves replicas to an autoscaler or `scale`
     assert workload["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "3"
-    job = kube._keep_server_fields("Job", {"metadata": {}, "spec": {"template": {"metadata": {"labels": {"a": "1"}}}}},
+    job = _keep_server_fields("Job", {"metadata": {}, "spec": {"template": {"metadata": {"labels": {"a": "1"}}}}},
                                    {"spec": {"selector": {"matchLabels": {"controller-uid": "u"}}, "template": {
                                        "metadata": {"labels": {"a": "1", "controller-uid": "u", "job-name": "j"}}}}})
     assert job["spec"]["selector"] == {"matchLabels": {"controller-uid": "u"}}
     assert job["spec"]["template"]["metadata"]["labels"] == {"a": "1", "controller-uid": "u", "job-name": "j"}
     generated = {"metadata": {"annotations": {"golive.io/generated-keys": "true"}},
                  "data": {"APP_SECRET_KEY": "bmV3", "EXTRA": "eA=="}}
-    secret = kube._keep_server_fields("Secret", generated, {"data": {"APP_SECRET_KEY": "b2xk"}})
+    secret = _keep_server_fields("Secret", generated, {"data": {"APP_SECRET_KEY": "b2xk"}})
     assert secret["data"] == {"APP_SECRET_KEY": "b2xk", "EXTRA": "eA=="}  # like Helm's lookup on upgrade
-    plain = kube._keep_server_fields("Secret", {"metadata": {}, "data": {"K": "bmV3"}}, {"data": {"K": "b2xk"}})
+    plain = _keep_server_fields("Secret", {"metadata": {}, "data": {"K": "bmV3"}}, {"data": {"K": "b2xk"}})
     assert plain["data"] == {"K": "bmV3"}
 
 
@@ -70,27 +73,27 @@ def test_selector_strings_and_versions() -> None:
     selector = {"matchLabels": {"b": "2", "a": "1"},
                 "matchExpressions": [{"key": "t", "operator": "In", "values": ["x", "y"]},
                                      {"key": "gone", "operator": "DoesNotExist"}]}
-    assert kube._selector_string(selector) == "a=1,b=2,t in (x,y),!gone"
-    assert kube._version({"metadata": {"labels": {"app.kubernetes.io/version": "1.2.3"}}}, ["x:9"]) == "1.2.3"
-    assert kube._version({}, ["registry:5000/app:2.0.1"]) == "2.0.1"
-    assert kube._version({}, ["registry:5000/app"]) is None
+    assert selector_string(selector) == "a=1,b=2,t in (x,y),!gone"
+    assert _version({"metadata": {"labels": {"app.kubernetes.io/version": "1.2.3"}}}, ["x:9"]) == "1.2.3"
+    assert _version({}, ["registry:5000/app:2.0.1"]) == "2.0.1"
+    assert _version({}, ["registry:5000/app"]) is None
 
 
 def test_load_client_reads_kubeconfig_then_fails_clearly(localkube: LocalKube, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     assert localkube.kubeconfig is not None
     monkeypatch.setenv("KUBECONFIG", str(localkube.kubeconfig))
-    client = kube.load_client()
+    client = load_client()
     assert client.configuration.host == localkube.url
-    assert kube.get("Namespace", "default", None, client)["status"]["phase"] == "Active"
+    assert get("Namespace", "default", None, client)["status"]["phase"] == "Active"
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "absent"))
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
-    with pytest.raises(kube.KubeError, match="no Kubernetes configuration"):
-        kube.load_client()
+    with pytest.raises(KubeError, match="no Kubernetes configuration"):
+        load_client()
     broken = tmp_path / "broken"
     broken.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\ncurrent-context: nowhere\n")
-    with pytest.raises(kube.KubeError, match="not usable"):
-        kube.load_client(broken)
+    with pytest.raises(KubeError, match="not usable"):
+        load_client(broken)
 
 
 def test_errors_carry_the_api_message(localkube: LocalKube) -> None:
@@ -99,16 +102,16 @@ def test_errors_carry_the_api_message(localkube: LocalKube) -> None:
            "spec": {"selector": {"matchLabels": {"app": "x"}},
                     "template": {"metadata": {"labels": {"app": "y"}},
                                  "spec": {"containers": [{"name": "c", "image": "i"}]}}}}
-    with pytest.raises(kube.KubeError) as invalid:
-        kube.apply([bad], "default", client)
+    with pytest.raises(KubeError) as invalid:
+        apply([bad], "default", client)
     assert invalid.value.status == 422 and invalid.value.reason == "Invalid"
     assert "`selector` does not match template `labels`" in str(invalid.value)
-    assert not kube.delete("ConfigMap", "never-created", "default", client)
-    assert kube.get("Deployment", "never-created", "default", client) is None
-    with pytest.raises(kube.KubeError, match="404"):
-        kube.rollout_status("never-created", "default", client, timeout=0)
-    with pytest.raises(kube.KubeError, match=r"404"):
-        kube.undo("never-created", "default", client=client)
+    assert not delete("ConfigMap", "never-created", "default", client)
+    assert get("Deployment", "never-created", "default", client) is None
+    with pytest.raises(KubeError, match="404"):
+        rollout_status("never-created", "default", client, timeout=0)
+    with pytest.raises(KubeError, match=r"404"):
+        undo("never-created", "default", client=client)
 
 
 def test_unreachable_api_is_a_kube_error() -> None:
@@ -120,5 +123,5 @@ def test_unreachable_api_is_a_kube_error() -> None:
     configuration = k8s.Configuration()
     configuration.host = f"http://127.0.0.1:{port}"
     configuration.retries = 0
-    with pytest.raises(kube.KubeError, match="unreachable"):
-        kube.pod_logs("p", "default", k8s.ApiClient(configuration))
+    with pytest.raises(KubeError, match="unreachable"):
+        pod_logs("p", "default", k8s.ApiClient(configuration))

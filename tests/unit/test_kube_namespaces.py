@@ -6,7 +6,8 @@ import pytest
 from kubernetes.client import CoreV1Api
 from kubernetes.client.exceptions import ApiException
 
-from golive import kube
+from golive.kube.client import KubeError
+from golive.kube.namespaces import ensure_namespace
 
 
 class Refusing:
@@ -25,16 +26,16 @@ class Refusing:
 @pytest.mark.localkube
 def test_a_missing_namespace_is_created_once(localkube):
     core = CoreV1Api(localkube.api_client())
-    assert kube.ensure_namespace(core, "fresh-agents") is True
+    assert ensure_namespace(core, "fresh-agents") is True
     assert core.read_namespace("fresh-agents").metadata.labels["app.kubernetes.io/part-of"] == "golive"
-    assert kube.ensure_namespace(core, "fresh-agents") is False
+    assert ensure_namespace(core, "fresh-agents") is False
 
 
 def test_no_create_permission_names_the_namespace_and_the_permission():
-    with pytest.raises(kube.KubeError, match=r"namespace 'golive' does not exist.*'create' on resource 'namespaces'"):
-        kube.ensure_namespace(Refusing(404, 403), "golive")
+    with pytest.raises(KubeError, match=r"namespace 'golive' does not exist.*'create' on resource 'namespaces'"):
+        ensure_namespace(Refusing(404, 403), "golive")
 
 
 def test_no_read_permission_goes_on_and_a_concurrent_create_is_fine():
-    assert kube.ensure_namespace(Refusing(403, 403), "golive") is False
-    assert kube.ensure_namespace(Refusing(404, 409), "golive") is False
+    assert ensure_namespace(Refusing(403, 403), "golive") is False
+    assert ensure_namespace(Refusing(404, 409), "golive") is False

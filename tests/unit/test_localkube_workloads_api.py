@@ -21,7 +21,11 @@ from kubernetes import client as k8s
 from kubernetes import watch
 from kubernetes.client.exceptions import ApiException
 
-from golive import kube
+from golive.kube.client import KubeError
+from golive.kube.objects import apply, delete, get
+from golive.kube.pods import pod_logs
+from golive.kube.services import patch_service_selector, service_url
+from golive.kube.workloads import RolloutStatus, revisions, rollout_status, scale, undo
 from localkube import LocalKube
 
 pytestmark = pytest.mark.localkube
@@ -85,8 +89,8 @@ def pods(localkube: LocalKube, namespace: str, selector: str = "") -> list[Any]:
     return localkube.core_v1().list_namespaced_pod(namespace, label_selector=selector).items
 
 
-def rolled_out(name: str, namespace: str, api: Any) -> kube.RolloutStatus:
-    status = kube.rollout_status(name, namespace, api, timeout=30)
+def rolled_out(name: str, namespace: str, api: Any) -> RolloutStatus:
+    status = rollout_status(name, namespace, api, timeout=30)
     assert status.done, status.message
     return status
 
@@ -116,7 +120,7 @@ def test_generic_kinds_apply_through_the_dynamic_client(localkube: LocalKube, ns
         {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": f"pc-{suffix}"},
          "value": 1000},
     ]
-    applied = kube.apply(objs, ns, api)
+    applied = apply(objs, ns, api)
     assert [o["kind"] for o in applied] == [o["kind"] for o in objs]
     assert all(o["metadata"]["uid"] and o["metadata"]["resourceVersion"] for o in applied)
     assert applied[1]["data"] == {"token": base64.b64encode(b"secret").decode()} and "stringData" not in applied[1]
@@ -130,18 +134,18 @@ def test_generic_kinds_apply_through_the_dynamic_client(localkube: LocalKube, ns
     assert [c.metadata.name for c in localkube.core_v1().list_namespaced_config_map(ns, label_selector="set=x").items
             ] == ["cfg"]
     objs[0]["data"] = {"k": "2"}
-    again = kube.apply(objs[:1], ns, api)[0]
+    again = apply(objs[:1], ns, api)[0]
     assert again["metadata"]["uid"] == applied[0]["metadata"]["uid"] and again["data"] == {"k": "2"}
     stale = localkube.core_v1().read_namespaced_config_map("cfg", ns)
     stale.metadata.resource_version = applied[0]["metadata"]["resourceVersion"]
     with pytest.raises(ApiException) as conflict:
         localkube.core_v1().replace_namespaced_config_map("cfg", ns, stale)
     assert conflict.value.status == 409 and json.loads(conflict.value.body)["reason"] == "Conflict"
-    with pytest.raises(kube.KubeError, match="does not serve kind Gadget"):
-        kube.apply([{"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "g"}}], ns, api)
-    assert kube.delete("ClusterRole", f"cr-{suffix}", None, api)
-    assert kube.delete("PriorityClass", f"pc-{suffix}", None, api)
-    assert kube.get("ClusterRole", f"cr-{suffix}", None, api) is None
+    with pytest.raises(KubeError, match="does not serve kind Gadget"):
+        apply([{"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "g"}}], ns, api)
+    assert delete("ClusterRole", f"cr-{suffix}", None, api)
+    assert delete("PriorityClass", f"pc-{suffix}", None, api)
+    assert get("ClusterRole", f"cr-{suffix}", None, api) is None
 
 
 def test_revisions_reuse_old_replicasets_and_history_is_limited(localkube: LocalKube, ns: str, api: Any) -> None:
@@ -159,9 +163,9 @@ def test_revisions_reuse_old_replicasets_and_history_is_limited(localkube: Local
     watcher = threading.Thread(target=watch_deployments, daemon=True)
     watcher.start()
     for version, revision in (("a", 1), ("b", 2), ("a", 3), ("c", 4)):
-        kube.apply([deployment("rev", version, revisionHistoryLimit=1)], ns, api)
+        apply([deployment("rev", version, revisionHistoryLimit=1)], ns, api)
         assert rolled_out("rev", ns, api).revision == revision
-    history = kube.revisions("rev", ns, api)
+    history = revisions("rev", ns, api)
     assert [r.revision for r in history] == [3, 4]  # revision 2 went: one old ReplicaSet is kept
     first = wait_for(lambda: [rs for rs in apps.list_namespaced_replica_set(ns).items
                               if rs.metadata.annotations.get("deployment.kubernetes.io/revision") == "3"],
@@ -179,7 +183,7 @@ def test_revisions_reuse_old_replicasets_and_history_is_limited(localkube: Local
 
 
 def test_recreate_removes_old_pods_before_new_ones_exist(localkube: LocalKube, ns: str, api: Any) -> None:
-    kube.apply([deployment("re", "a", replicas=2, strategy={"type": "Recreate"})], ns, api)
+    apply([deployment("re", "a", replicas=2, strategy={"type": "Recreate"})], ns, api)
     rolled_out("re", ns, api)
     core = localkube.core_v1()
     live: dict[str, str] = {}
@@ -203,7 +207,7 @@ def test_recreate_removes_old_pods_before_new_ones_exist(localkube: LocalKube, n
     done = threading.Event()
     follower = threading.Thread(target=follow, daemon=True)
     follower.start()
-    kube.apply([deployment("re", "b", replicas=2, strategy={"type": "Recreate"})], ns, api)
+    apply([deployment("re", "b", replicas=2, strategy={"type": "Recreate"})], ns, api)
     status = rolled_out("re", ns, api)
     done.set()
     follower.join(20)
@@ -213,26 +217,26 @@ def test_recreate_removes_old_pods_before_new_ones_exist(localkube: LocalKube, n
 
 
 def test_paused_deployment_holds_template_changes(ns: str, api: Any) -> None:
-    kube.apply([deployment("hold", "a")], ns, api)
+    apply([deployment("hold", "a")], ns, api)
     rolled_out("hold", ns, api)
-    kube.apply([deployment("hold", "b", paused=True)], ns, api)
+    apply([deployment("hold", "b", paused=True)], ns, api)
     time.sleep(0.5)
-    status = kube.rollout_status("hold", ns, api, timeout=0)
+    status = rollout_status("hold", ns, api, timeout=0)
     assert not status.done and status.revision == 1 and status.updated_replicas == 0
     progressing = next(c for c in status.conditions if c["type"] == "Progressing")
     assert progressing["reason"] == "DeploymentPaused" and progressing["status"] == "Unknown"
-    assert [r.revision for r in kube.revisions("hold", ns, api)] == [1]
-    kube.apply([deployment("hold", "b", paused=False)], ns, api)
+    assert [r.revision for r in revisions("hold", ns, api)] == [1]
+    apply([deployment("hold", "b", paused=False)], ns, api)
     assert rolled_out("hold", ns, api).revision == 2
-    kube.apply([deployment("hold", "b", paused=True)], ns, api)
-    with pytest.raises(kube.KubeError, match="cannot rollback a paused deployment"):
-        kube.undo("hold", ns, client=api)
+    apply([deployment("hold", "b", paused=True)], ns, api)
+    with pytest.raises(KubeError, match="cannot rollback a paused deployment"):
+        undo("hold", ns, client=api)
 
 
 def test_scale_subresource_and_replacing_deleted_pods(localkube: LocalKube, ns: str, api: Any) -> None:
-    kube.apply([deployment("sc", "a")], ns, api)
+    apply([deployment("sc", "a")], ns, api)
     rolled_out("sc", ns, api)
-    scaled = kube.scale("sc", ns, 3, api)
+    scaled = scale("sc", ns, 3, api)
     assert scaled["kind"] == "Scale" and scaled["spec"]["replicas"] == 3
     assert rolled_out("sc", ns, api).ready_replicas == 3
     read = k8s.AppsV1Api(api).read_namespaced_deployment_scale("sc", ns)
@@ -245,7 +249,7 @@ def test_scale_subresource_and_replacing_deleted_pods(localkube: LocalKube, ns: 
     wait_for(lambda: len({p.metadata.name for p in pods(localkube, ns, "app=sc")} - names - {victim}) == 1,
              what="a replacement pod")
     assert rolled_out("sc", ns, api).available_replicas == 3
-    kube.scale("sc", ns, 1, api)
+    scale("sc", ns, 1, api)
     wait_for(lambda: len(pods(localkube, ns, "app=sc")) == 1, what="scaled down to one pod")
     with pytest.raises(ApiException) as invalid:
         k8s.AppsV1Api(api).patch_namespaced_deployment_scale("sc", ns, {"spec": {"replicas": -1}})
@@ -316,8 +320,8 @@ def test_jobs_complete_and_fail_after_their_backoff_limit(localkube: LocalKube, 
     assert failed.type == "Failed" and failed.reason == "BackoffLimitExceeded" and bad.failed == 2
     done = pods(localkube, ns, "job-name=ok")
     assert len(done) == 2 and {p.status.phase for p in done} == {"Succeeded"}
-    assert kube.pod_logs(done[0].metadata.name, ns, api) == "done\n"
-    kube.delete("Job", "bad", ns, api, propagation="Background", wait=True)
+    assert pod_logs(done[0].metadata.name, ns, api) == "done\n"
+    delete("Job", "bad", ns, api, propagation="Background", wait=True)
     wait_for(lambda: not pods(localkube, ns, "job-name=bad"), what="the failed job's pods to go")
 
 
@@ -328,7 +332,7 @@ def test_statefulset_pods_have_stable_names_claims_and_order(localkube: LocalKub
                     "template": {"metadata": {"labels": labels}, "spec": {"containers": [container()]}},
                     "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {
                         "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]}}
-    kube.apply([sts], ns, api)
+    apply([sts], ns, api)
     apps = k8s.AppsV1Api(api)
     wait_for(lambda: apps.read_namespaced_stateful_set("db", ns).status.ready_replicas == 2, what="2 ready")
     found = sorted(pods(localkube, ns, "app=db"), key=lambda p: p.metadata.name)
@@ -338,7 +342,7 @@ def test_statefulset_pods_have_stable_names_claims_and_order(localkube: LocalKub
     assert found[1].spec.volumes[-1].persistent_volume_claim.claim_name == "data-db-1"
     assert localkube.core_v1().read_namespaced_persistent_volume_claim("data-db-0", ns).status.phase == "Bound"
     assert httpx.get(f"http://{found[0].status.pod_ip}:8080/").text == "db-0 a"
-    kube.scale("db", ns, 1, api, kind="StatefulSet")
+    scale("db", ns, 1, api, kind="StatefulSet")
     wait_for(lambda: [p.metadata.name for p in pods(localkube, ns, "app=db")] == ["db-0"], what="db-1 gone")
     assert localkube.core_v1().read_namespaced_persistent_volume_claim("data-db-1", ns)  # claims outlive pods
 
@@ -361,29 +365,29 @@ def test_services_balance_switch_selectors_and_use_manual_endpoints(localkube: L
          "spec": {"clusterIP": "None", "selector": {"colour": "green"}, "ports": [{"port": 8080}]}},
         {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "manual"}, "spec": {"ports": [{"port": 83}]}},
     ]
-    web, node_port, lb, headless, _ = kube.apply(services, ns, api)
-    url = kube.service_url("web", ns, api)
+    web, node_port, lb, headless, _ = apply(services, ns, api)
+    url = service_url("web", ns, api)
     assert url == web["metadata"]["annotations"]["localkube.io/url"]
     assert {httpx.get(url).text for _ in range(3)} == {"blue blue"}
-    kube.patch_service_selector("web", ns, {"colour": "green"}, api)
+    patch_service_selector("web", ns, {"colour": "green"}, api)
     assert httpx.get(url).text == "green green"  # the next connection goes to the new selection
     assert 30000 <= node_port["spec"]["ports"][0]["nodePort"] <= 32767
     assert lb["status"]["loadBalancer"]["ingress"][0]["ip"] == lb["spec"]["clusterIP"]
-    assert httpx.get(kube.service_url("lb", ns, api)).text == "green green"
+    assert httpx.get(service_url("lb", ns, api)).text == "green green"
     assert headless["spec"]["clusterIP"] == "None"
-    assert kube.service_url("headless", ns, api) == f"http://headless.{ns}.svc.cluster.local:8080"
+    assert service_url("headless", ns, api) == f"http://headless.{ns}.svc.cluster.local:8080"
     blue_ip = localkube.pod("blue", ns)["status"]["podIP"]
     localkube.core_v1().create_namespaced_endpoints(ns, {"metadata": {"name": "manual"}, "subsets": [
         {"addresses": [{"ip": blue_ip}], "ports": [{"port": 8080}]}]})
-    manual_url = kube.service_url("manual", ns, api)
+    manual_url = service_url("manual", ns, api)
     assert wait_for(lambda: _text(manual_url), what="the manual endpoint") == "blue blue"
     endpoints = localkube.core_v1().read_namespaced_endpoints("web", ns)
     assert [a.target_ref.name for a in endpoints.subsets[0].addresses] == ["green"]
     web["spec"]["ports"][0]["port"] = 8081  # a replace keeps the ClusterIP and moves the listener
     web["spec"]["selector"] = {"colour": "green"}
-    moved = kube.apply([{k: v for k, v in web.items() if k != "status"}], ns, api)[0]
+    moved = apply([{k: v for k, v in web.items() if k != "status"}], ns, api)[0]
     assert moved["spec"]["clusterIP"] == web["spec"]["clusterIP"]
-    assert httpx.get(kube.service_url("web", ns, api)).text == "green green"
+    assert httpx.get(service_url("web", ns, api)).text == "green green"
 
 
 def _text(url: str) -> str:
@@ -395,15 +399,15 @@ def _text(url: str) -> str:
 
 def test_pods_reach_the_api_through_their_kubeconfig(localkube: LocalKube, ns: str, api: Any) -> None:
     localkube.core_v1().create_namespaced_config_map(ns, {"metadata": {"name": "cfg"}, "data": {"k": "from-api"}})
-    code = ("import os; from golive import kube; c = kube.load_client(); "
-            f"print(kube.get('ConfigMap', 'cfg', '{ns}', c)['data']['k'], "
+    code = ("import os; from golive.kube.client import load_client; from golive.kube.objects import get; "
+            f"c = load_client(); print(get('ConfigMap', 'cfg', '{ns}', c)['data']['k'], "
             f"os.environ['KUBECONFIG'].endswith('{ns}.yaml'))")
     localkube.core_v1().create_namespaced_pod(ns, {"metadata": {"name": "agent"}, "spec": {
         "restartPolicy": "Never", "containers": [{"name": "c", "image": "golive-agents:test",
                                                   "command": ["python", "-c", code]}]}})
     wait_for(lambda: (localkube.pod("agent", ns) or {}).get("status", {}).get("phase") in ("Succeeded", "Failed"),
              what="the agent pod to finish")
-    log = kube.pod_logs("agent", ns, api)
+    log = pod_logs("agent", ns, api)
     assert localkube.pod("agent", ns)["status"]["phase"] == "Succeeded", log
     assert log.strip() == "from-api True"
 
@@ -413,14 +417,14 @@ def test_orphan_delete_keeps_pods_and_background_delete_removes_them(localkube: 
     rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "rs"},
           "spec": {"replicas": 1, "selector": {"matchLabels": labels},
                    "template": {"metadata": {"labels": labels}, "spec": {"containers": [container()]}}}}
-    kube.apply([rs], ns, api)
+    apply([rs], ns, api)
     (pod,) = wait_for(lambda: pods(localkube, ns, "app=rs"), what="the ReplicaSet's pod")
     assert pod.metadata.owner_references[0].kind == "ReplicaSet" and pod.metadata.generate_name == "rs-"
-    assert kube.delete("ReplicaSet", "rs", ns, api, propagation="Orphan", wait=True)
+    assert delete("ReplicaSet", "rs", ns, api, propagation="Orphan", wait=True)
     kept = localkube.core_v1().read_namespaced_pod(pod.metadata.name, ns)
     assert not kept.metadata.owner_references and kept.metadata.deletion_timestamp is None
-    kube.apply([rs], ns, api)  # the new ReplicaSet does not adopt pods: it makes its own
+    apply([rs], ns, api)  # the new ReplicaSet does not adopt pods: it makes its own
     wait_for(lambda: len(pods(localkube, ns, "app=rs")) == 2, what="a second pod")
-    kube.delete("ReplicaSet", "rs", ns, api)
+    delete("ReplicaSet", "rs", ns, api)
     wait_for(lambda: [p.metadata.name for p in pods(localkube, ns, "app=rs")] == [pod.metadata.name],
              what="only the orphan left")

@@ -137,7 +137,7 @@ def _port(pod: Mapping[str, Any]) -> int | None:
 
 def pod_target(pod: Mapping[str, Any], track: str) -> PodTarget | None:
     """The :class:`PodTarget` of a pod, or None when it is not ready or has no IP or port."""
-    from golive.deploy.cluster import pod_ready
+    from golive.kube.pods import pod_ready
 
     ip = (pod.get("status") or {}).get("podIP")
     port = _port(pod)
@@ -287,7 +287,7 @@ def analyze(cluster: Any, app: str, namespace: str, *, seconds: float = 8.0, req
     def failed(message: str, **extra: Any) -> AnalyzerResult:
         return AnalyzerResult(agent=GATE, tool=TOOL, error=message, details={**base, **extra})
 
-    from golive.deploy.common import service_name
+    from golive.deploy.naming import service_name
 
     try:
         targets = discover(cluster, app)

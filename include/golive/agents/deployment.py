@@ -44,7 +44,7 @@ from golive.settings import get_settings
 ACTIONS = ("deploy", "canary-step", "promote", "rollback", "status")
 def build_parser() -> argparse.ArgumentParser:
     """The agent's argument parser (one sub-command per action)."""
-    from golive.deploy.common import MAX_APP_LENGTH
+    from golive.deploy.naming import MAX_APP_LENGTH
 
     common = RaisingParser(add_help=False)
     common.add_argument("--application", required=True, type=dns_label("application", MAX_APP_LENGTH),
@@ -109,7 +109,7 @@ def _default_weight() -> float:
 
         return float(get_settings().canary_steps[0])
     except Exception:  # settings unusable in this pod: the strategy's own default
-        from golive.deploy.canary import DEFAULT_WEIGHT
+        from golive.deploy.strategies.canary import DEFAULT_WEIGHT
 
         return DEFAULT_WEIGHT
 
@@ -119,13 +119,10 @@ def make_request(args: argparse.Namespace) -> Any:
 
     :raises golive.deploy.DeployInputError: an unusable chart, values file, ``--set`` or version.
     """
-    from golive.deploy.common import (
-        DeployInputError,
-        Request,
-        check_version,
-        default_chart_dir,
-        parse_set,
-    )
+    from golive.deploy.actions import Request
+    from golive.deploy.errors import DeployInputError
+    from golive.deploy.naming import check_version
+    from golive.deploy.release import default_chart_dir, parse_set
 
     if args.action == "deploy" and not args.version:
         raise DeployInputError("deploy needs --version (the image tag to take live)")

@@ -37,9 +37,10 @@ def setup(slos: ServiceSLOs, *, apply: bool = True) -> tuple[int, dict]:
     if not bundle.ok:
         return ExitCode.FAIL, summary
     if apply:
-        from golive import kube
+        from golive.kube.client import load_client
+        from golive.kube.objects import apply as apply_objects
 
-        applied = kube.apply(bundle.configmaps, slos.namespace, kube.load_client())
+        applied = apply_objects(bundle.configmaps, slos.namespace, load_client())
         summary["applied"] = [f"{o['kind']}/{o['metadata']['name']}" for o in applied]
     return ExitCode.OK, summary
 

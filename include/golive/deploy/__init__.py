@@ -1,19 +1,39 @@
 """Deployment strategies of the sample-app chart: rolling, blue-green and canary.
 
-``common`` holds the pure parts (names, values, replica math, rendering, HTTP checks), ``cluster``
-the Kubernetes view the strategies act through, and ``rolling`` / ``bluegreen`` / ``canary`` the
-actions (deploy, promote, rollback, canary step). ``ACTIONS`` maps (strategy, action) to them; the
-deployment agent (``python -m golive.agents.deployment``) is their command line.
+=======================================  ===================================================================
+module                                   what it holds
+=======================================  ===================================================================
+:mod:`golive.deploy.naming`              release and object names (``deployment_name``, ``service_name`` …),
+                                         ``COMPONENT``, ``MAX_APP_LENGTH``, application / version checks
+:mod:`golive.deploy.release`             ``ReleaseSpec``, values (``build_values``, ``--set`` parsing,
+                                         ``MANAGED_KEYS``), ``render_release``, ``default_chart_dir``, ``find``
+:mod:`golive.deploy.replicas`            canary replica math (``canary_replicas``, ``effective_weight``)
+:mod:`golive.deploy.verify`              the HTTP checks (``Check``, ``verify_service``)
+:mod:`golive.deploy.actions`             an action's input and outcome (``Request``, ``Result``)
+:mod:`golive.deploy.errors`              ``DeployError``, ``DeployInputError``
+:mod:`golive.deploy.cluster`             the Kubernetes view the strategies act through (``Cluster``,
+                                         ``KubeCluster`` on :mod:`golive.kube`, ``DeploymentInfo``, ``Rollout``)
+:mod:`golive.deploy.ops`                 cluster steps every strategy takes (render, apply and wait, delete
+                                         a release, verify a rollback)
+:mod:`golive.deploy.status`              the ``status`` action: what is deployed
+:mod:`golive.deploy.strategies`          ``rolling`` / ``bluegreen`` / ``canary``: the actions (deploy,
+                                         promote, rollback, canary step)
+=======================================  ===================================================================
+
+``ACTIONS`` maps (strategy, action) to them and :func:`run` dispatches; the deployment agent
+(``python -m golive.agents.deployment``) is their command line. A revision of a Deployment is
+:class:`golive.kube.workloads.Revision`, a pod's readiness :func:`golive.kube.pods.pod_ready`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from golive.deploy import bluegreen, canary, rolling
+from golive.deploy.actions import Request, Result
 from golive.deploy.cluster import Cluster
-from golive.deploy.common import DeployError, DeployInputError, Request, Result
+from golive.deploy.errors import DeployError, DeployInputError
 from golive.deploy.status import status
+from golive.deploy.strategies import bluegreen, canary, rolling
 
 __all__ = ["ACTIONS", "STRATEGIES", "Cluster", "DeployError", "DeployInputError", "Request", "Result", "run"]
 

@@ -9,42 +9,29 @@ status`` semantics, revisions, undo), so the same code runs against localkube an
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from golive.deploy.common import COMPONENT, DeployError, version_of_image
+from golive.deploy.errors import DeployError
+from golive.deploy.naming import COMPONENT, version_of_image
+from golive.kube import objects as kube_objects
+from golive.kube import services as kube_services
+from golive.kube import workloads as kube_workloads
+from golive.kube.client import KubeError, load_client
+from golive.kube.workloads import REVISION_ANNOTATION, Revision
 
 __all__ = [
-    "REVISION_ANNOTATION",
     "Cluster",
     "DeploymentInfo",
     "KubeCluster",
-    "Revision",
     "Rollout",
     "deployment_info",
-    "pod_ready",
+    "ensure",
+    "wait_pods_gone",
 ]
-
-REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
-
-
-@dataclass(frozen=True)
-class Revision:
-    """One revision of a Deployment (one of its ReplicaSets)."""
-
-    revision: int
-    version: str | None
-    image: str | None = None
-    replicaset: str = ""
-    replicas: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return {"revision": self.revision, "version": self.version, "image": self.image,
-                "replicaset": self.replicaset, "replicas": self.replicas}
-
 
 @dataclass(frozen=True)
 class Rollout:
@@ -104,16 +91,6 @@ def deployment_info(obj: Mapping[str, Any]) -> DeploymentInfo:
     )
 
 
-def pod_ready(pod: Mapping[str, Any]) -> bool:
-    """True when a pod is Running, not being deleted, and its Ready condition is True."""
-    if (pod.get("metadata") or {}).get("deletionTimestamp"):
-        return False
-    status = pod.get("status") or {}
-    if status.get("phase") != "Running":
-        return False
-    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
-
-
 class Cluster(Protocol):
     """The namespace-scoped operations a strategy uses."""
 
@@ -160,51 +137,43 @@ class KubeCluster:
     """:class:`Cluster` on a real API server (or localkube) through :mod:`golive.kube`.
 
     :param namespace: the application's namespace.
-    :param client: a ``kubernetes.client.ApiClient``; ``golive.kube.load_client()`` when None.
-    :raises golive.kube.KubeError: no usable kubeconfig or in-cluster configuration.
+    :param client: a ``kubernetes.client.ApiClient``; ``golive.kube.client.load_client()`` when None.
+    :raises golive.kube.client.KubeError: no usable kubeconfig or in-cluster configuration.
     """
 
     def __init__(self, namespace: str, client: Any = None) -> None:
-        from golive import kube
-
-        self._kube = kube
         self.namespace = namespace
-        self.client = client if client is not None else kube.load_client()
+        self.client = client if client is not None else load_client()
 
     # -- reads --------------------------------------------------------------------------------------
     def deployment(self, name: str) -> DeploymentInfo | None:
         """The Deployment ``name``, or None when it does not exist."""
-        obj = self._kube.get("Deployment", name, self.namespace, self.client)
+        obj = kube_objects.get("Deployment", name, self.namespace, self.client)
         return deployment_info(obj) if obj is not None else None
 
     def service(self, name: str) -> dict[str, Any] | None:
         """The Service ``name`` as a dict, or None."""
-        return self._kube.get("Service", name, self.namespace, self.client)
+        return kube_objects.get("Service", name, self.namespace, self.client)
 
     def secret_exists(self, name: str) -> bool:
         """Whether the Secret ``name`` exists; the object is dropped at once, never logged or returned."""
-        return self._kube.get("Secret", name, self.namespace, self.client) is not None
+        return kube_objects.get("Secret", name, self.namespace, self.client) is not None
 
     def revisions(self, name: str) -> list[Revision]:
         """The Deployment's revisions, oldest first (empty when it does not exist)."""
         try:
-            history = self._kube.revisions(name, self.namespace, self.client)
-        except self._kube.KubeError as exc:
+            history = kube_workloads.revisions(name, self.namespace, self.client)
+        except KubeError as exc:
             if exc.status == 404:
                 return []
             raise
-        revisions = []
-        for r in history:
-            image = r.images[0] if r.images else None
-            revisions.append(Revision(revision=int(r.revision), version=r.version or version_of_image(image),
-                                      image=image, replicaset=r.replicaset, replicas=int(r.replicas)))
-        return revisions
+        return [dataclasses.replace(r, version=r.version or version_of_image(r.image)) for r in history]
 
     def service_url(self, name: str) -> str | None:
         """The URL of the Service from here (localkube: its loopback proxy; a cluster: its DNS name)."""
         try:
-            return self._kube.service_url(name, self.namespace, self.client)
-        except self._kube.KubeError as exc:
+            return kube_services.service_url(name, self.namespace, self.client)
+        except KubeError as exc:
             if exc.status == 404 or "has no ports" in str(exc):
                 return None
             raise
@@ -222,38 +191,38 @@ class KubeCluster:
             response = k8s.CoreV1Api(self.client).list_namespaced_pod(self.namespace, label_selector=text,
                                                                        _preload_content=False)
         except (ApiException, HTTPError) as exc:
-            raise self._kube.KubeError(f"Kubernetes API: list pods {self.namespace}/{text}: {exc}",
-                                       status=int(getattr(exc, "status", 0) or 0)) from exc
+            raise KubeError(f"Kubernetes API: list pods {self.namespace}/{text}: {exc}",
+                            status=int(getattr(exc, "status", 0) or 0)) from exc
         items = json.loads(response.data or b"{}").get("items") or []
         return sorted(items, key=lambda p: p["metadata"]["name"])
 
     # -- writes -------------------------------------------------------------------------------------
     def apply(self, objects: Sequence[Mapping[str, Any]]) -> list[str]:
         """Create or replace ``objects``; return ``Kind/name`` of each (never their content)."""
-        applied = self._kube.apply([dict(o) for o in objects], self.namespace, self.client)
+        applied = kube_objects.apply([dict(o) for o in objects], self.namespace, self.client)
         return [f"{o.get('kind')}/{(o.get('metadata') or {}).get('name')}" for o in applied]
 
     def rollout(self, name: str, timeout: float) -> Rollout:
         """Wait for the rollout like ``kubectl rollout status --timeout``."""
-        status = self._kube.rollout_status(name, self.namespace, self.client, timeout)
+        status = kube_workloads.rollout_status(name, self.namespace, self.client, timeout)
         message = status.message + (f" (gave up after {timeout:g} s)" if status.timed_out else "")
         return Rollout(done=bool(status.done), message=message, reason=status.reason)
 
     def undo(self, name: str, to_revision: int | None) -> None:
         """``kubectl rollout undo [--to-revision]``."""
-        self._kube.undo(name, self.namespace, to_revision, self.client)
+        kube_workloads.undo(name, self.namespace, to_revision, self.client)
 
     def scale(self, name: str, replicas: int) -> None:
         """Set the Deployment's replicas."""
-        self._kube.scale(name, self.namespace, replicas, self.client)
+        kube_workloads.scale(name, self.namespace, replicas, self.client)
 
     def set_selector(self, service: str, selector: Mapping[str, str]) -> None:
         """Replace the Service's selector."""
-        self._kube.patch_service_selector(service, self.namespace, dict(selector), self.client)
+        kube_services.patch_service_selector(service, self.namespace, dict(selector), self.client)
 
     def delete(self, kind: str, name: str) -> bool:
         """Delete an object (its dependents follow in the background); False when it did not exist."""
-        return bool(self._kube.delete(kind, name, self.namespace, self.client))
+        return bool(kube_objects.delete(kind, name, self.namespace, self.client))
 
 
 def wait_pods_gone(cluster: Cluster, selector: Mapping[str, str], timeout: float,

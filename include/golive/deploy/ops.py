@@ -6,18 +6,11 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from golive.deploy.actions import Request
 from golive.deploy.cluster import Cluster, Rollout
-from golive.deploy.common import (
-    COMPONENT,
-    Check,
-    ReleaseSpec,
-    Request,
-    preview_service_name,
-    release_base,
-    render_release,
-    secret_name,
-    verify_service,
-)
+from golive.deploy.naming import COMPONENT, preview_service_name, release_base, secret_name
+from golive.deploy.release import ReleaseSpec, render_release
+from golive.deploy.verify import Check, verify_service
 
 __all__ = [
     "PREVIEW_LABEL",
@@ -65,7 +58,7 @@ def split_preview(objects: Sequence[Mapping[str, Any]], app: str) -> tuple[list[
         else:
             rest.append(dict(obj))
     if preview is None:
-        from golive.deploy.common import DeployInputError
+        from golive.deploy.errors import DeployInputError
 
         raise DeployInputError("the chart rendered no Service; service.enabled must stay true for the "
                                "blue-green and canary strategies")

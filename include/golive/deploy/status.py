@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from golive.deploy.bluegreen import live_colour
+from golive.deploy.actions import Request, Result
 from golive.deploy.cluster import Cluster
-from golive.deploy.common import Request, Result, deployment_name, preview_service_name, service_name
+from golive.deploy.naming import deployment_name, preview_service_name, service_name
+from golive.deploy.strategies.bluegreen import live_colour
 
 __all__ = ["VARIANTS", "status"]
 

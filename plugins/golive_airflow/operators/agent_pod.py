@@ -98,7 +98,8 @@ class AgentPodOperator(KubernetesPodOperator):
 
     def _ensure_namespace(self) -> None:
         """Create the pod's namespace when it is missing (a fresh localkube or cluster has none)."""
-        from golive.kube import KubeError, ensure_namespace
+        from golive.kube.client import KubeError
+        from golive.kube.namespaces import ensure_namespace
 
         if not self.namespace:
             return

@@ -44,7 +44,7 @@ class KubernetesSecretStore:
 
     def ensure_namespace(self) -> None:
         """Create the namespace when it does not exist."""
-        from golive.kube import ensure_namespace
+        from golive.kube.namespaces import ensure_namespace
 
         ensure_namespace(self.core, self.namespace)
 

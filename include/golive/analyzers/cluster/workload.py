@@ -22,8 +22,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from golive import kube
 from golive.analyzers.base import Context
+from golive.kube.client import KubeError, load_client
+from golive.kube.objects import get
+from golive.kube.pods import pod_logs, pod_ready, pods_for
+from golive.kube.workloads import Revision, RolloutStatus, revisions, rollout_status
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 from golive.tools import ToolError
 
@@ -83,10 +86,10 @@ def count_error_lines(text: str, keep: int = MAX_LOG_FINDINGS, pattern: re.Patte
 
 @contextmanager
 def _kube_errors() -> Iterator[None]:
-    """``golive.kube.KubeError`` → ``ToolError`` (the analyzer's criteria become no-data with the reason)."""
+    """``golive.kube.client.KubeError`` → ``ToolError`` (the analyzer's criteria become no-data with the reason)."""
     try:
         yield
-    except kube.KubeError as exc:
+    except KubeError as exc:
         hint = " (the service account needs get/list on deployments, replicasets, pods and pods/log)" \
             if exc.status == 403 else ""
         raise ToolError(f"{exc}{hint}") from exc
@@ -101,32 +104,32 @@ class Kube:
     def deployment(self, namespace: str, name: str) -> dict[str, Any]:
         """The Deployment ``namespace/name``; a missing one is a ``ToolError``."""
         with _kube_errors():
-            found = kube.get("Deployment", name, namespace, self.api_client, api_version="apps/v1")
+            found = get("Deployment", name, namespace, self.api_client, api_version="apps/v1")
         if found is None:
             raise ToolError(f"deployment {namespace}/{name} not found: check --namespace and --deployment")
         return found
 
-    def rollout(self, namespace: str, name: str) -> kube.RolloutStatus:
+    def rollout(self, namespace: str, name: str) -> RolloutStatus:
         """One look at the rollout, as ``kubectl rollout status`` judges it."""
         with _kube_errors():
-            return kube.rollout_status(name, namespace, self.api_client, timeout=0)
+            return rollout_status(name, namespace, self.api_client, timeout=0)
 
-    def revisions(self, namespace: str, name: str) -> list[kube.Revision]:
+    def revisions(self, namespace: str, name: str) -> list[Revision]:
         """The Deployment's ReplicaSets, oldest revision first."""
         with _kube_errors():
-            return kube.revisions(name, namespace, self.api_client)
+            return revisions(name, namespace, self.api_client)
 
     def pods(self, namespace: str, name: str, revision: int | None) -> list[dict[str, Any]]:
         """The Deployment's pods (of one revision when given)."""
         with _kube_errors():
-            return kube.pods_for(name, namespace, self.api_client, revision=revision)
+            return pods_for(name, namespace, self.api_client, revision=revision)
 
     def log(self, namespace: str, pod: str, container: str, tail_lines: int, *, previous: bool = False) -> str:
         """The last ``tail_lines`` lines of ``container``'s log (of its previous instance with ``previous``)."""
         if not previous:
             with _kube_errors():
-                return kube.pod_logs(pod, namespace, self.api_client, container, tail_lines=tail_lines)
-        # golive.kube.pod_logs has no `previous`: the same raw read (_preload_content=False), with it
+                return pod_logs(pod, namespace, self.api_client, container, tail_lines=tail_lines)
+        # golive.kube.pods.pod_logs has no `previous`: the same raw read (_preload_content=False), with it
         from kubernetes import client
         from kubernetes.client.exceptions import ApiException
         from urllib3.exceptions import HTTPError
@@ -144,14 +147,14 @@ class Kube:
 
 
 def connect() -> Kube:
-    """The Kubernetes access the analyzers use: ``golive.kube.load_client()`` ($KUBECONFIG, else in-cluster)."""
+    """The Kubernetes access the analyzers use: ``golive.kube.client.load_client()`` ($KUBECONFIG, else in-cluster)."""
     with _kube_errors():
-        return Kube(kube.load_client())
+        return Kube(load_client())
 
 
 # -- Deployment logic ---------------------------------------------------------------------------------
 
-def rollout_verdict(status: kube.RolloutStatus) -> tuple[bool, bool, str]:
+def rollout_verdict(status: RolloutStatus) -> tuple[bool, bool, str]:
     """(complete, hopeless, reason): ``kubectl rollout status`` done *and* the ``Available`` condition True.
 
     ``hopeless`` is True when waiting longer cannot help (the progress deadline was exceeded).
@@ -177,7 +180,7 @@ def desired_replicas(deployment: dict[str, Any]) -> int:
     return 1 if value is None else int(value)
 
 
-def current_revision(deployment: dict[str, Any], history: Sequence[kube.Revision]) -> kube.Revision | None:
+def current_revision(deployment: dict[str, Any], history: Sequence[Revision]) -> Revision | None:
     """The Revision (ReplicaSet) carrying the Deployment's own revision annotation, else the newest one."""
     wanted = ((deployment.get("metadata") or {}).get("annotations") or {}).get(REVISION)
     same = [r for r in history if wanted is not None and str(r.revision) == str(wanted)]
@@ -186,7 +189,7 @@ def current_revision(deployment: dict[str, Any], history: Sequence[kube.Revision
     return max(history, key=lambda r: r.revision) if history else None
 
 
-def current_pods(access: Kube, namespace: str, name: str) -> tuple[dict[str, Any], kube.Revision | None,
+def current_pods(access: Kube, namespace: str, name: str) -> tuple[dict[str, Any], Revision | None,
                                                                      list[dict[str, Any]]]:
     """(deployment, current revision or None, its live pods — not terminating)."""
     deployment = access.deployment(namespace, name)
@@ -197,11 +200,6 @@ def current_pods(access: Kube, namespace: str, name: str) -> tuple[dict[str, Any
 
 def _conditions(obj: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {c.get("type", ""): c for c in (obj.get("status") or {}).get("conditions") or []}
-
-
-def pod_ready(pod: dict[str, Any]) -> bool:
-    """The pod's Ready condition is True."""
-    return str(_conditions(pod).get("Ready", {}).get("status")) == "True"
 
 
 def _statuses(pod: dict[str, Any]) -> list[dict[str, Any]]:

@@ -15,15 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from golive.deploy.actions import Request, Result
 from golive.deploy.cluster import Cluster, DeploymentInfo
-from golive.deploy.common import (
-    ReleaseSpec,
-    Request,
-    Result,
-    deployment_name,
-    preview_service_name,
-    service_name,
-)
+from golive.deploy.naming import deployment_name, preview_service_name, service_name
 from golive.deploy.ops import (
     app_selector,
     apply_and_wait,
@@ -34,6 +28,7 @@ from golive.deploy.ops import (
     split_preview,
     verify_live,
 )
+from golive.deploy.release import ReleaseSpec
 
 __all__ = ["COLOURS", "STRATEGY", "colour_spec", "deploy", "live_colour", "other", "promote", "rollback"]
 

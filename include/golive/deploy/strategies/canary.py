@@ -2,7 +2,7 @@
 
 * deploy: the stable release must exist (none yet → this version is deployed as stable directly,
   ``first_deploy``). A canary release of the new version is deployed with the replicas that give it
-  the first step's weight next to the stable replicas (:func:`golive.deploy.common.canary_replicas`);
+  the first step's weight next to the stable replicas (:func:`golive.deploy.replicas.canary_replicas`);
   the live Service selects the whole application (every track), and a preview Service
   ``<app>-preview`` selects only the canary (what verification checks).
 * canary-step: scale the canary to the replicas of the next weight (100 → as many as stable).
@@ -16,19 +16,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from golive.deploy import rolling
+from golive.deploy.actions import Request, Result
 from golive.deploy.cluster import Cluster, wait_pods_gone
-from golive.deploy.common import (
-    DeployInputError,
-    ReleaseSpec,
-    Request,
-    Result,
-    canary_replicas,
-    deployment_name,
-    effective_weight,
-    preview_service_name,
-    service_name,
-)
+from golive.deploy.errors import DeployInputError
+from golive.deploy.naming import deployment_name, preview_service_name, service_name
 from golive.deploy.ops import (
     app_selector,
     apply_and_wait,
@@ -39,6 +30,9 @@ from golive.deploy.ops import (
     split_preview,
     verify_live,
 )
+from golive.deploy.release import ReleaseSpec
+from golive.deploy.replicas import canary_replicas, effective_weight
+from golive.deploy.strategies import rolling
 
 __all__ = ["DEFAULT_WEIGHT", "STRATEGY", "canary_spec", "deploy", "promote", "rollback", "step"]
 

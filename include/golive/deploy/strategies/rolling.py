@@ -12,16 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from golive.deploy.cluster import Cluster, Revision
-from golive.deploy.common import (
-    ReleaseSpec,
-    Request,
-    Result,
-    deployment_name,
-    object_ref,
-    service_name,
-)
+from golive.deploy.actions import Request, Result
+from golive.deploy.cluster import Cluster
+from golive.deploy.naming import deployment_name, object_ref, service_name
 from golive.deploy.ops import apply_and_wait, delete_release, existing_secret, render, verify_live
+from golive.deploy.release import ReleaseSpec
+from golive.kube.workloads import Revision
 
 __all__ = ["STRATEGY", "deploy", "promote", "rollback", "rollback_target", "stable_spec"]
 

@@ -1,0 +1,64 @@
+"""What a deployment action takes (:class:`Request`, validated by the CLI) and gives back (:class:`Result`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Request", "Result"]
+
+
+@dataclass(frozen=True)
+class Request:
+    """One deployment-agent action's input, validated by the CLI.
+
+    :param app: application name.
+    :param namespace: its namespace.
+    :param version: the version this go-live takes live (the image tag); None where an action
+        does not need it (status, and rollback/promote where it is read from the cluster).
+    :param strategy: ``rolling``, ``blue-green`` or ``canary``.
+    :param chart_dir: the sample-app chart.
+    :param values_files: values files in order (the environment's first, then ``--values-file``).
+    :param user_values: values from ``--set``.
+    :param replicas: API replicas (None: keep the values' or the running count).
+    :param timeout: seconds to wait for a rollout.
+    :param weight: canary traffic weight in percent (deploy and canary-step).
+    :param to_revision: rollback target revision (rolling), when known.
+    :param reason: why the rollback happens (recorded in its output).
+    :param cleanup: promote: delete the old colour's Deployment too (blue-green).
+    :param settle: seconds the post-rollback verification may retry while endpoints settle.
+    """
+
+    app: str
+    namespace: str
+    version: str | None = None
+    strategy: str = "rolling"
+    chart_dir: Path = field(default_factory=lambda: Path("charts/sample-app"))
+    values_files: tuple[Path, ...] = ()
+    user_values: Mapping[str, Any] = field(default_factory=dict)
+    replicas: int | None = None
+    timeout: float = 300.0
+    weight: float | None = None
+    to_revision: int | None = None
+    reason: str = ""
+    cleanup: bool = False
+    settle: float = 20.0
+
+
+@dataclass
+class Result:
+    """An action's outcome: ``ok`` (exit 0) or not (exit 1, ``payload['error']`` says why)."""
+
+    ok: bool
+    payload: dict[str, Any]
+
+    @classmethod
+    def failed(cls, payload: dict[str, Any], reason: str) -> Result:
+        """A failed outcome: ``error`` says why; so does ``reason`` unless the payload has its own
+        (a rollback's ``reason`` is why it was asked for)."""
+        payload = dict(payload)
+        payload["error"] = reason
+        payload.setdefault("reason", reason)
+        return cls(False, payload)
