@@ -168,7 +168,7 @@ def main(argv: Sequence[str] | None = None, *, cluster: Any = None) -> int:
     """Entry point of ``python -m golive.agents.deployment``; returns the exit code.
 
     :param cluster: a :class:`golive.deploy.Cluster` to act on (tests); by default one on the
-        Kubernetes API of ``golive.kube.load_client()``.
+        Kubernetes API of ``golive.kube.client.load_client()``.
     """
     from golive.deploy import DeployInputError, run
     from golive.errors import GoliveError

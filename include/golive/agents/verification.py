@@ -9,7 +9,7 @@ functionality and the security measures) as analyzers — one pod each in the DA
         --expected-version V [--burst-max 1000] [--probes 5] [--api-path /api/v1/items]
         [--application NAME] [--threshold 85] [--ledger-url URL] [--run-id ID]
 
-Kubernetes side (``--namespace`` and ``--deployment``; access through ``golive.kube.load_client`` or
+Kubernetes side (``--namespace`` and ``--deployment``; access through ``golive.kube.client.load_client`` or
 the kubeconfig / in-cluster service account): ``rollout``, ``pods``, ``logs``
 (see ``golive.analyzers.cluster.workload``). HTTP side (``--url``): ``health``, ``version``, and the live
 versions of the static hardening checks — ``headers``, ``cors``, ``ratelimit``, ``password``

@@ -26,14 +26,13 @@ from golive.analyzers.base import Context
 from golive.kube.client import KubeError, load_client
 from golive.kube.objects import get
 from golive.kube.pods import pod_logs, pod_ready, pods_for
-from golive.kube.workloads import Revision, RolloutStatus, revisions, rollout_status
+from golive.kube.workloads import REVISION_ANNOTATION, Revision, RolloutStatus, revisions, rollout_status
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 from golive.tools import ToolError
 
 DEFAULT_ROLLOUT_WAIT = 60.0
 DEFAULT_LOG_LINES = 2000
 MAX_LOG_FINDINGS = 10
-REVISION = "deployment.kubernetes.io/revision"
 ERROR_LINE = re.compile(r"\bERROR\b|Traceback|CRITICAL")
 
 
@@ -182,7 +181,7 @@ def desired_replicas(deployment: dict[str, Any]) -> int:
 
 def current_revision(deployment: dict[str, Any], history: Sequence[Revision]) -> Revision | None:
     """The Revision (ReplicaSet) carrying the Deployment's own revision annotation, else the newest one."""
-    wanted = ((deployment.get("metadata") or {}).get("annotations") or {}).get(REVISION)
+    wanted = ((deployment.get("metadata") or {}).get("annotations") or {}).get(REVISION_ANNOTATION)
     same = [r for r in history if wanted is not None and str(r.revision) == str(wanted)]
     if same:
         return same[0]
