@@ -18,20 +18,13 @@ import promql_parser
 import pytest
 from prometheus_client import CollectorRegistry, Counter, Histogram, Info, generate_latest
 
-from golive.canary import (
-    CANARY_RULES,
-    CanaryError,
-    TrafficWindow,
-    analyze,
-    analyzer_result,
-    combine,
-    generate_traffic,
-    histogram_quantile,
-    parse_exposition,
-    prometheus_window,
-    scrape,
-    window,
-)
+from golive.canary.analysis import CANARY_RULES, analyze, analyzer_result
+from golive.canary.metrics import CanaryError, TrafficWindow, combine, histogram_quantile, window
+from golive.canary.providers import PROVIDERS, provider_for
+from golive.canary.providers.prometheus import PrometheusProvider, prometheus_window
+from golive.canary.providers.scrape import ScrapeProvider, parse_exposition, scrape
+from golive.canary.targets import PodTarget
+from golive.canary.traffic import generate_traffic
 from golive.models import CriterionStatus, VerdictStatus
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -456,3 +449,59 @@ def test_generate_traffic_refuses_unbounded_or_remote_load() -> None:
         generate_traffic("http://127.0.0.1:1", requests=1, paths=["api"])
     down = generate_traffic("http://127.0.0.1:9", requests=3, concurrency=1, timeout=2.0)
     assert down.sent == 3 and down.transport_errors == 3 and "ConnectError" in down.last_error
+
+
+# -- metric providers ----------------------------------------------------------------------------------
+
+
+def test_provider_factory_builds_each_backend() -> None:
+    with httpx.Client() as http:
+        pods = provider_for("pods", client=http)
+        assert isinstance(pods, ScrapeProvider) and pods.name == "pods" and pods.client is http
+    prom = provider_for("prometheus", url="http://prom:9090", application="shop", namespace="apps", range="1m")
+    assert isinstance(prom, PrometheusProvider) and prom.name == "prometheus"
+    assert (prom.url, prom.application, prom.namespace, prom.range) == ("http://prom:9090", "shop", "apps", "1m")
+    assert sorted(PROVIDERS) == ["pods", "prometheus"]
+
+
+def test_provider_factory_refuses_unknown_kinds_and_bad_config() -> None:
+    with pytest.raises(CanaryError, match="unknown metric provider 'datadog'; use one of pods, prometheus"):
+        provider_for("datadog")
+    with pytest.raises(CanaryError, match="bad configuration for the prometheus metric provider"):
+        provider_for("prometheus", client=None)
+
+
+def test_scrape_provider_windows_a_track_and_notes_pods_left_out() -> None:
+    a, b = FakePod(), FakePod()
+    pods = {"http://a/metrics": a, "http://b/metrics": b}
+    down = {"http://b/metrics"}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        url = str(request.url)
+        return httpx.Response(503) if url in down else httpx.Response(200, text=pods[url].text())
+
+    targets = [PodTarget(name=n, track="canary", base_url=f"http://{n}", metrics_url=f"http://{n}/metrics",
+                         version="1.0.0") for n in ("a", "b")]
+    with httpx.Client(transport=httpx.MockTransport(handler)) as http:
+        provider = provider_for("pods", client=http)
+        before = provider.reading(targets)
+        a.serve(30, 0.02)
+        b.serve(10, 0.02)
+        down.clear()
+        after = provider.reading(targets)
+    assert set(before.pods) == {"a", "b"} and isinstance(before.pods["b"], str)
+    track, notes = provider.window("canary", targets, before, after)
+    assert track is not None and track.requests == 30 and track.sources == ["http://a/metrics"]
+    assert len(notes) == 1
+    assert notes[0].startswith("pod b (canary) left out: scraping http://b/metrics answered HTTP 503")
+    assert provider.window("canary", targets[1:], before, after)[0] is None
+
+
+def test_prometheus_provider_reads_no_pods_and_asks_after_the_traffic(fake_prometheus: str) -> None:
+    provider = provider_for("prometheus", url=fake_prometheus, application="inventory", namespace="apps",
+                            range="5m")
+    before = provider.reading([])
+    assert before.pods == {}
+    track, notes = provider.window("canary", [], before, provider.reading([]))
+    assert track is not None and notes == []
+    assert track == prometheus_window(fake_prometheus, "inventory", "canary", "apps", "5m")

@@ -12,7 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from golive.canary import TrafficWindow, analyze, combine, generate_traffic, scrape, window
+from golive.canary.analysis import analyze
+from golive.canary.metrics import TrafficWindow, combine, window
+from golive.canary.providers.scrape import scrape
+from golive.canary.traffic import generate_traffic
 from golive.models import CriterionStatus, VerdictStatus
 
 SAMPLE_APP = Path(__file__).resolve().parents[2] / "include" / "sample_app"

@@ -260,6 +260,24 @@ def test_verify_service_over_http() -> None:
     assert "1.0.0, 1.1.0" in checks[1].detail
 
 
+def test_verify_service_uses_the_one_health_and_version_rule() -> None:
+    """golive.http decides: a named unhealthy status fails /health, a leading v matches, no version fails."""
+    import httpx
+
+    def app(health: dict[str, str], version: dict[str, str]) -> httpx.Client:
+        def handler(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(200, json=health if request.url.path == "/health" else version)
+        return httpx.Client(transport=httpx.MockTransport(handler))
+
+    with app({"status": "degraded"}, {"version": "v1.0.0"}) as http:
+        health, version = verify_service("http://svc", "1.0.0", attempts=2, client=http, sleep=lambda s: None)
+    assert not health.ok and "degraded" in health.detail
+    assert version.ok and version.detail == "2 answers, all version 1.0.0"
+    with app({"status": "UP"}, {"name": "shop"}) as http:
+        health, version = verify_service("http://svc", None, attempts=1, client=http, sleep=lambda s: None)
+    assert health.ok and not version.ok and "no version in" in version.detail
+
+
 def test_second_release_applies_only_its_own_objects() -> None:
     prod = CHART / "values-prod.yaml"
     objs = render_release(canary.canary_spec(_req(values_files=(prod,)), 1, existing="shop-secrets"),

@@ -11,10 +11,11 @@ from typing import Any, ClassVar
 
 import pytest
 
-from golive import canary as canary_lib
 from golive.agents import canary as canary_agent
 from golive.agents import deployment
-from golive.canary import TrafficWindow
+from golive.canary.analysis import analyze, analyzer_result
+from golive.canary.metrics import TrafficWindow
+from golive.canary.targets import pod_target
 from golive.models import AnalyzerResult, CriterionStatus, VerdictStatus
 
 CHART = Path(__file__).resolve().parents[2] / "charts" / "sample-app"
@@ -118,11 +119,11 @@ def _window(requests: int, errors: int, fast: int, *, seconds: float = 8.0) -> T
     (_window(100, 0, 100), _window(3, 0, 3)),          # stable barely served
 ])
 def test_score_equals_golive_canary_analyze(canary: TrafficWindow, stable: TrafficWindow | None) -> None:
-    result = canary_lib.analyzer_result(canary, stable, tool="analysis")
+    result = analyzer_result(canary, stable, tool="analysis")
     result = result.model_copy(update={"details": {**result.details, "thresholds": {
         "max_error_rate": 0.05, "max_p95_seconds": 2.0, "min_requests": 20}}})
     mine = canary_agent.score([result], 85.0)
-    reference = canary_lib.analyze(canary, stable, threshold=85.0)
+    reference = analyze(canary, stable, threshold=85.0)
     assert mine.status == reference.status
     assert mine.score == pytest.approx(reference.score)
     assert [(c.name, c.status, c.value) for c in mine.criteria] == [
@@ -131,7 +132,7 @@ def test_score_equals_golive_canary_analyze(canary: TrafficWindow, stable: Traff
 
 def test_score_uses_recorded_thresholds() -> None:
     canary, stable = _window(100, 8, 100), _window(100, 0, 100)
-    result = canary_lib.analyzer_result(canary, stable, tool="analysis")
+    result = analyzer_result(canary, stable, tool="analysis")
     loose = result.model_copy(update={"details": {**result.details, "thresholds": {"max_error_rate": 0.1}}})
     assert next(c for c in canary_agent.score([loose]).criteria
                 if c.name == "canary error rate").status == CriterionStatus.PASS
@@ -153,14 +154,14 @@ def test_pod_target() -> None:
                         "annotations": {"prometheus.io/port": "8000", "prometheus.io/path": "/metrics"}},
            "spec": {"containers": [{"name": "api", "ports": [{"name": "http", "containerPort": 9000}]}]},
            "status": {"phase": "Running", "podIP": "127.0.1.7", "conditions": [{"type": "Ready", "status": "True"}]}}
-    target = canary_agent.pod_target(pod, "canary")
+    target = pod_target(pod, "canary")
     assert target is not None
     assert (target.base_url, target.metrics_url, target.version) == (
         "http://127.0.1.7:8000", "http://127.0.1.7:8000/metrics", "1.1.0")
     pod["metadata"]["annotations"] = {}
-    assert canary_agent.pod_target(pod, "canary").base_url == "http://127.0.1.7:9000"
+    assert pod_target(pod, "canary").base_url == "http://127.0.1.7:9000"
     pod["status"]["conditions"] = [{"type": "Ready", "status": "False"}]
-    assert canary_agent.pod_target(pod, "canary") is None
+    assert pod_target(pod, "canary") is None
 
 
 def test_canary_cli_bad_input(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,4 +1,4 @@
-"""HTTP checks of a deployed Service: ``/health`` answers 200 and ``/version`` the expected version."""
+"""HTTP checks of a deployed Service: healthy by :mod:`golive.http`, and ``/version`` the expected version."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from golive import http as app_http
 
 __all__ = ["Check", "verify_service"]
 
@@ -26,7 +28,8 @@ class Check:
 def verify_service(url: str | None, expected_version: str | None, *, attempts: int = 5,
                    timeout: float = 5.0, client: httpx.Client | None = None,
                    sleep: Any = None) -> list[Check]:
-    """Check that ``url`` answers ``/health`` with 200 and that ``/version`` reports ``expected_version``.
+    """Check that ``url`` is healthy (:func:`golive.http.is_healthy`) and that ``/version`` reports
+    ``expected_version`` (:func:`golive.http.version_of`, :func:`golive.http.versions_match`).
 
     Several replicas may sit behind the URL, so ``/version`` is asked ``attempts`` times, each over a
     new connection (Services balance connections, not requests), and every answer must carry the
@@ -40,30 +43,29 @@ def verify_service(url: str | None, expected_version: str | None, *, attempts: i
         return [Check("service url", False, "the Service has no URL (is it created, and does it have a port?)")]
     own = client is None
     # No keep-alive: a Service balances connections, so each answer must come over a new one.
-    http = client or httpx.Client(timeout=timeout, limits=httpx.Limits(max_keepalive_connections=0))
+    http = client or app_http.client(timeout=timeout, keepalive=0)
     checks: list[Check] = []
     try:
         health = _get(http, f"{url}/health", attempts, pause)
-        checks.append(Check("health", health[0] == 200,
-                            f"GET {url}/health answered {health[0]}" + (f" ({health[1]})" if health[0] != 200 else "")))
+        healthy = app_http.is_healthy(httpx.Response(health[0], text=health[1]))
+        checks.append(Check("health", healthy,
+                            f"GET {url}/health answered {health[0]}" + ("" if healthy else f" ({health[1]})")))
         seen: list[str] = []
         problems: list[str] = []
         for _ in range(max(1, attempts)):
             status, body = _get(http, f"{url}/version", 1, pause)
-            if status != 200:
-                problems.append(f"HTTP {status} {body[:200]}")
+            version = app_http.version_of(httpx.Response(status, text=body))
+            if version is None:
+                problems.append(f"HTTP {status} {body[:200]}" if status != 200 else f"no version in {body[:200]}")
                 continue
-            try:
-                seen.append(str(httpx.Response(200, content=body).json().get("version")))
-            except ValueError:
-                problems.append(f"not JSON: {body[:200]}")
+            seen.append(version)
         versions = sorted(set(seen))
         if problems:
             ok, detail = False, f"GET {url}/version failed: {'; '.join(problems[:3])}"
         elif expected_version is None:
             ok, detail = bool(seen), f"running version(s) {', '.join(versions)}"
         else:
-            ok = versions == [expected_version]
+            ok = bool(seen) and all(app_http.versions_match(v, expected_version) for v in seen)
             detail = (f"{len(seen)} answers, all version {expected_version}" if ok
                       else f"expected version {expected_version}, got {', '.join(versions) or 'nothing'}")
         checks.append(Check("version", ok, detail))

@@ -1,10 +1,12 @@
 """The verification agent's HTTP analyzers: health, version and the live hardening checks.
 
 Each analyzer talks to the running application at ``ctx.url`` (a loopback or in-cluster address)
-with real requests, bounded in number and time:
+with real requests, bounded in number and time, through :mod:`golive.http` (its client, health rule,
+version lookup and OpenAPI discovery):
 
 * ``health``: ``GET /health`` N times (``--probes``, default 5) → ``health_ok`` (1 when every probe
-  answered 200 with ``status: ok``), latencies in the detail;
+  is healthy by :func:`golive.http.is_healthy`: 200, and a healthy ``status`` word if any), latencies
+  in the detail;
 * ``version``: ``/version`` JSON, else the ``app_info{version=…}`` metric, else ``/health`` JSON →
   ``version_matches`` against ``--expected-version``;
 * ``headers``: HSTS, CSP, ``X-Content-Type-Options: nosniff``, ``X-Frame-Options``, ``Referrer-Policy``
@@ -23,7 +25,6 @@ never a pass. Nothing here logs a password or a token.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import secrets
 import statistics
@@ -37,6 +38,7 @@ from typing import Any
 
 import httpx
 
+from golive import http as app_http
 from golive.analyzers.base import Context
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 from golive.tools import ToolError
@@ -74,9 +76,8 @@ def _option(ctx: Context, name: str, default: Any) -> Any:
 
 @contextmanager
 def http_client(ctx: Context) -> Iterator[httpx.Client]:
-    """An ``httpx.Client`` for ``ctx.url``: no redirects followed, no proxies from the environment."""
-    with httpx.Client(base_url=_require_url(ctx), timeout=request_timeout(ctx), follow_redirects=False,
-                      trust_env=False, headers={"User-Agent": AGENT_UA}) as client:
+    """The application client (:func:`golive.http.client`) for ``ctx.url``."""
+    with app_http.client(_require_url(ctx), timeout=request_timeout(ctx), user_agent=AGENT_UA) as client:
         yield client
 
 
@@ -109,13 +110,6 @@ def _retry_after(response: httpx.Response) -> float:
         return 1.0
 
 
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-
-
 def _short(text: str, limit: int = 160) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "…"
@@ -134,17 +128,10 @@ def _finding(tool: str, rule_id: str, message: str, severity: Severity = Severit
 
 # -- OpenAPI discovery --------------------------------------------------------------------------------
 
-OPENAPI_PATHS = ("/openapi.json", "/swagger.json", "/api/openapi.json", "/v3/api-docs")
-
-
 def fetch_openapi(client: httpx.Client) -> dict[str, Any] | None:
-    """The application's OpenAPI document (first of ``OPENAPI_PATHS`` that answers JSON), or None."""
-    for path in OPENAPI_PATHS:
-        response = send(client, "GET", path)
-        doc = _json(response) if response.status_code == 200 else None
-        if isinstance(doc, dict) and isinstance(doc.get("paths"), dict):
-            return doc
-    return None
+    """The application's OpenAPI document (:func:`golive.http.find_openapi`), or None."""
+    found = app_http.find_openapi(lambda path: send(client, "GET", path))
+    return found[1] if found else None
 
 
 def api_path(doc: Mapping[str, Any] | None, override: str | None = None) -> str | None:
@@ -245,9 +232,6 @@ def registration_body(endpoint: RegisterEndpoint, username: str, password: str) 
 
 # -- health -------------------------------------------------------------------------------------------
 
-_HEALTHY = {"ok", "up", "pass", "healthy", "green"}
-
-
 def run_health(ctx: Context) -> AnalyzerResult:
     """``GET /health`` ``--probes`` times: ``health_ok`` is 1 when every probe answered 200 and ok."""
     probes = max(1, int(_option(ctx, "probes", DEFAULT_PROBES)))
@@ -264,12 +248,10 @@ def run_health(ctx: Context) -> AnalyzerResult:
                 continue
             connected += 1
             latencies.append((time.perf_counter() - started) * 1000)
-            body = _json(response)
-            status = body.get("status") if isinstance(body, dict) else None
             if response.status_code != 200:
                 failures.append(f"probe {i + 1}: HTTP {response.status_code} {_short(response.text, 80)}")
-            elif status is not None and str(status).lower() not in _HEALTHY:
-                failures.append(f"probe {i + 1}: status {status!r}")
+            elif not app_http.is_healthy(response):
+                failures.append(f"probe {i + 1}: status {app_http.health_status(response)!r}")
             if i + 1 < probes:
                 time.sleep(0.1)
     if connected == 0:
@@ -295,9 +277,9 @@ def running_version(client: httpx.Client) -> tuple[str | None, str, list[str]]:
     """The version the application reports, where it came from, and what was tried."""
     tried: list[str] = []
     response = send(client, "GET", "/version")
-    body = _json(response)
-    if response.status_code == 200 and isinstance(body, dict) and body.get("version"):
-        return str(body["version"]), "/version", tried
+    version = app_http.version_of(response)
+    if version is not None:
+        return version, "/version", tried
     tried.append(f"/version: HTTP {response.status_code}")
     response = send(client, "GET", "/metrics")
     if response.status_code == 200:
@@ -309,16 +291,11 @@ def running_version(client: httpx.Client) -> tuple[str | None, str, list[str]]:
     else:
         tried.append(f"/metrics: HTTP {response.status_code}")
     response = send(client, "GET", "/health")
-    body = _json(response)
-    if response.status_code == 200 and isinstance(body, dict) and body.get("version"):
-        return str(body["version"]), "/health", tried
+    version = app_http.version_of(response)
+    if version is not None:
+        return version, "/health", tried
     tried.append(f"/health: HTTP {response.status_code}, no version field")
     return None, "", tried
-
-
-def _norm_version(text: str) -> str:
-    text = text.strip()
-    return text[1:] if text[:1] in ("v", "V") and text[1:2].isdigit() else text
 
 
 def run_version(ctx: Context) -> AnalyzerResult:
@@ -333,7 +310,7 @@ def run_version(ctx: Context) -> AnalyzerResult:
         detail = f"no --expected-version given (running version {running!r} from {origin})"
         return _result(ctx, "version", [Measurement(name="version_matches", value=None, unit="", detail=detail)],
                        running=running, source=origin)
-    matches = _norm_version(running) == _norm_version(expected)
+    matches = app_http.versions_match(running, expected)
     detail = f"running {running!r} (from {origin}), expected {expected!r}"
     findings = [] if matches else [_finding("version", "version-mismatch", f"version mismatch: {detail}",
                                             Severity.CRITICAL)]
@@ -446,10 +423,8 @@ async def _burst(base_url: str, path: str, *, maximum: int, concurrency: int, bu
     burst = Burst()
     done = asyncio.Event()
     deadline = time.monotonic() + budget
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-
-    async with httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits, trust_env=False,
-                                 follow_redirects=False, headers={"User-Agent": AGENT_UA}) as client:
+    async with app_http.async_client(base_url, timeout=timeout, user_agent=AGENT_UA, max_connections=concurrency,
+                                     keepalive=concurrency) as client:
         async def worker() -> None:
             while not done.is_set():
                 if burst.sent >= maximum:
@@ -558,7 +533,7 @@ def run_password(ctx: Context) -> AnalyzerResult:
     with http_client(ctx) as client:
         doc = fetch_openapi(client)
         if doc is None:
-            return _no_password_data(ctx, f"no OpenAPI document at {ctx.url} ({', '.join(OPENAPI_PATHS)}): "
+            return _no_password_data(ctx, f"no OpenAPI document at {ctx.url} ({', '.join(app_http.OPENAPI_PATHS)}): "
                                           "the register endpoint cannot be discovered")
         endpoint = find_register_endpoint(doc)
         if endpoint is None:

@@ -1,6 +1,7 @@
 """The testing agent's API fuzzing: Schemathesis against the deployed application's OpenAPI document.
 
-``schemathesis run <url>/openapi.json`` (``python -m schemathesis.cli``, Schemathesis 4.x) with its
+``schemathesis run <url>/openapi.json`` (``python -m schemathesis.cli``, Schemathesis 4.x; the schema
+path is ``--openapi-path``, else the one :func:`golive.http.find_openapi` discovers) with its
 JSON run report, bounded: ``--max-examples`` (25, at most 200) per operation, one worker, the phases
 ``examples,coverage,fuzzing`` (``--fuzz-phases``; ``stateful`` on request), an optional fixed time
 budget ``--fuzz-max-time`` (Schemathesis then fuzzes until the budget is spent), and the agent's
@@ -21,8 +22,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from golive.analyzers.base import Context
-from golive.analyzers.testing.smoke import ensure_internal_target, ensure_reachable, require_url
+from golive.analyzers.testing.smoke import discover_openapi, ensure_internal_target, ensure_reachable, require_url
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 from golive.tools import TOOL_COMMANDS, ToolError, clean_env, run_tool, tail, tool_command
 
@@ -83,13 +86,25 @@ def _max_examples(ctx: Context) -> int:
     return value
 
 
+def _schema_path(base: str, override: str | None) -> str:
+    """``--openapi-path``, else where the application serves its OpenAPI document (discovered), else
+    ``/openapi.json`` (Schemathesis then reports the missing schema)."""
+    if override:
+        return override
+    try:
+        found = discover_openapi(base)
+    except httpx.HTTPError:
+        found = None
+    return found[0] if found else DEFAULT_OPENAPI_PATH
+
+
 def run_fuzz(ctx: Context) -> AnalyzerResult:
     """Fuzz the deployed API from its OpenAPI document with Schemathesis; count 5xx and failed checks."""
     base = require_url(ctx)
     max_examples = _max_examples(ctx)
     allowed = ensure_internal_target(base, ctx)
     ensure_reachable(base)
-    schema_url = base + (ctx.options.get("openapi_path") or DEFAULT_OPENAPI_PATH)
+    schema_url = base + _schema_path(base, ctx.options.get("openapi_path"))
     phases = ctx.options.get("fuzz_phases") or DEFAULT_PHASES
     checks = ctx.options.get("fuzz_checks") or DEFAULT_CHECKS
     config = None

@@ -27,8 +27,9 @@ from typing import Any
 import httpx
 
 from golive.analyzers.base import Context
-from golive.analyzers.testing.smoke import client, ensure_internal_target, ensure_reachable, require_url
+from golive.analyzers.testing.smoke import discover_openapi, ensure_internal_target, ensure_reachable, require_url
 from golive.gates.testing import DEFAULT_MAX_FAILURE_RATIO, DEFAULT_MAX_P95_MS
+from golive.http import OPENAPI_PATHS
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 from golive.settings import LOAD_OPERATIONS_ENV
 from golive.tools import TOOL_COMMANDS, ToolError, clean_env, run_tool, tail, tool_command
@@ -119,17 +120,17 @@ def load_operations(spec: Any) -> list[dict[str, Any]]:
     return operations
 
 
-def _discover(base: str, openapi_path: str) -> tuple[list[dict[str, Any]], str]:
+def _discover(base: str, openapi_path: str | None) -> tuple[list[dict[str, Any]], str]:
+    where = openapi_path or ", ".join(OPENAPI_PATHS)
     try:
-        with client(base) as http:
-            response = http.get(openapi_path)
-        spec = response.json() if response.status_code == 200 else None
-    except (httpx.HTTPError, ValueError) as exc:
-        return [], f"no OpenAPI document at {openapi_path} ({type(exc).__name__}): /health only"
-    if spec is None:
-        return [], f"no OpenAPI document at {openapi_path} (HTTP {response.status_code}): /health only"
+        found = discover_openapi(base, openapi_path)
+    except httpx.HTTPError as exc:
+        return [], f"no OpenAPI document at {where} ({type(exc).__name__}): /health only"
+    if found is None:
+        return [], f"no OpenAPI document at {where}: /health only"
+    path, spec = found
     operations = load_operations(spec)
-    return operations, f"{len(operations)} parameterless GET operation(s) from {openapi_path}"
+    return operations, f"{len(operations)} parameterless GET operation(s) from {path}"
 
 
 def _bounded(ctx: Context, name: str, default: int, limit: int) -> int:
@@ -156,8 +157,7 @@ def run_load(ctx: Context) -> AnalyzerResult:
                 "-t", f"{duration}s", "--host", base, "--csv", str(prefix), "--only-summary",
                 "--loglevel", "WARNING", "--stop-timeout", "5"]
         cwd = locustfile.parent if locustfile != GENERIC_LOCUSTFILE else Path(tmp)
-        openapi_path = ctx.options.get("openapi_path") or "/openapi.json"
-        operations, discovered = _discover(base, openapi_path)
+        operations, discovered = _discover(base, ctx.options.get("openapi_path"))
         env = clean_env({LOAD_OPERATIONS_ENV: json.dumps(operations)})
         run = run_tool(argv, cwd=cwd, timeout=max(ctx.timeout or 0, duration + _GRACE), env=env, ok_codes=(0, 1))
         stats = Path(f"{prefix}_stats.csv")

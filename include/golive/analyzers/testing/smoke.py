@@ -1,7 +1,8 @@
 """The testing agent's HTTP side: reaching the deployed application, target policy, the smoke test.
 
 * ``require_url`` / ``ensure_reachable``: every analyzer first checks that the application answers
-  HTTP at all; an unreachable URL is a ``ToolError`` (no-data, never a pass).
+  HTTP at all; an unreachable URL is a ``ToolError`` (no-data, never a pass). The client, the health
+  rule, the version lookup and the OpenAPI discovery are :mod:`golive.http`'s (``discover_openapi``).
 * ``ensure_internal_target``: the active analyzers (fuzzing, load) only aim at loopback, private
   (cluster) addresses or cluster DNS names, unless ``--allow-external-target`` says the operator owns
   the target.
@@ -12,7 +13,6 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 import secrets
 import socket
 from collections.abc import Callable
@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from golive import http as app_http
 from golive.analyzers.base import Context
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 from golive.tools import ToolError
@@ -30,7 +31,6 @@ USER_AGENT = "golive-testing-agent"
 HTTP_TIMEOUT = 10.0
 #: Host suffixes that name something inside a Kubernetes cluster.
 CLUSTER_SUFFIXES = (".svc", ".svc.cluster.local", ".cluster.local")
-HEALTHY_STATUSES = frozenset({"ok", "pass", "up", "healthy"})
 
 
 def require_url(ctx: Context) -> str:
@@ -41,9 +41,18 @@ def require_url(ctx: Context) -> str:
 
 
 def client(base_url: str, timeout: float = HTTP_TIMEOUT) -> httpx.Client:
-    """An HTTP client for the application (no redirects followed, TLS verified for https)."""
-    return httpx.Client(base_url=base_url, timeout=timeout, follow_redirects=False,
-                        headers={"User-Agent": USER_AGENT})
+    """The application client (:func:`golive.http.client`) with the testing agent's User-Agent."""
+    return app_http.client(base_url, timeout=timeout, user_agent=USER_AGENT)
+
+
+def discover_openapi(base_url: str, path: str | None = None) -> tuple[str, dict[str, Any]] | None:
+    """The application's OpenAPI document as (path, document): at ``path`` when given (``--openapi-path``),
+    else the first of :data:`golive.http.OPENAPI_PATHS` that serves one; None when none does.
+
+    :raises httpx.HTTPError: the application could not be asked.
+    """
+    with client(base_url) as http:
+        return app_http.find_openapi(http.get, (path,) if path else app_http.OPENAPI_PATHS)
 
 
 def ensure_reachable(base_url: str, timeout: float = 5.0) -> int:
@@ -103,29 +112,21 @@ class Check:
     path: str
 
 
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-
-
 def _check_health(http: httpx.Client, ctx: Context) -> Check:
     r = http.get("/health")
-    body = _json(r)
-    status = str(body.get("status", "")).lower() if isinstance(body, dict) else ""
-    ok = r.status_code == 200 and status in HEALTHY_STATUSES
+    status = app_http.health_status(r)
+    ok = app_http.is_healthy(r)
     return Check("health", ok, f"GET /health answered {r.status_code} with status {status or 'missing'!r}"
-                 + ("" if ok else " (expected 200 and status ok)"), "/health")
+                 + ("" if ok else f" (expected 200 and, if given, a status of "
+                                  f"{', '.join(sorted(app_http.HEALTHY_STATUSES))})"), "/health")
 
 
 def _check_version(http: httpx.Client, ctx: Context) -> Check:
     r = http.get("/version")
-    body = _json(r)
-    version = str(body.get("version", "")) if isinstance(body, dict) else ""
-    if r.status_code != 200 or not version:
+    version = app_http.version_of(r)
+    if version is None:
         return Check("version", False, f"GET /version answered {r.status_code} without a version", "/version")
-    if ctx.expected_version and version != ctx.expected_version:
+    if ctx.expected_version and not app_http.versions_match(version, ctx.expected_version):
         return Check("version", False, f"deployed version is {version!r}, expected {ctx.expected_version!r}",
                      "/version")
     expected = f" (expected {ctx.expected_version})" if ctx.expected_version else ""
@@ -133,14 +134,14 @@ def _check_version(http: httpx.Client, ctx: Context) -> Check:
 
 
 def _check_openapi(http: httpx.Client, ctx: Context) -> Check:
-    r = http.get("/openapi.json")
-    body = _json(r)
-    paths = body.get("paths") if isinstance(body, dict) else None
-    ok = r.status_code == 200 and isinstance(body, dict) and "openapi" in body and bool(paths)
-    detail = (f"GET /openapi.json: OpenAPI {body.get('openapi')} with {len(paths or ())} paths" if ok else
-              f"GET /openapi.json answered {r.status_code}"
-              + (" without a non-empty 'paths'" if r.status_code == 200 else ""))
-    return Check("openapi", ok, detail, "/openapi.json")
+    override = ctx.options.get("openapi_path")
+    paths: tuple[str, ...] = (str(override),) if override else app_http.OPENAPI_PATHS
+    found = app_http.find_openapi(http.get, paths)
+    if found is None:
+        return Check("openapi", False, f"no OpenAPI document with paths at {', '.join(paths)}", paths[0])
+    path, doc = found
+    version = doc.get("openapi") or f"(Swagger {doc.get('swagger')})"
+    return Check("openapi", True, f"GET {path}: OpenAPI {version} with {len(doc['paths'])} paths", path)
 
 
 def _check_metrics(http: httpx.Client, ctx: Context) -> Check:
