@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from airflow.sdk import TaskGroup, XComArg, get_current_context, task
 
+from golive.gates.canary import CANARY
 from golive.gates.testing import TESTING
 from golive.gates.verification import VERIFICATION
 from golive.settings import get_settings
@@ -125,7 +126,7 @@ def canary_phase(weights: Sequence[int]) -> TaskGroup:
             step = _deployment_pod(f"step_{weight}", "canary-step", "--weight", str(weight))
             record = _recorder(f"record_step_{weight}", step, f"canary-step-{weight}")
             analysis = agent_gate_phase(
-                f"analysis_{weight}", agent="canary", analyzers=("analysis",), scoring=CanaryAnalysisOperator,
+                f"analysis_{weight}", agent="canary", analyzers=CANARY.analyzers, scoring=CanaryAnalysisOperator,
                 gate=f"canary-{weight}",
                 target_args=[*APP_ARGS, "--weight", str(weight),
                              "--seconds", str(get_settings().canary_analysis_seconds)],

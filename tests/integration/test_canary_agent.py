@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pytest
 from test_deploy_support import APP, Env, Poller, namespace_env, versions
 
-from golive.agents import canary as canary_agent
 from golive.deploy.naming import deployment_name, preview_service_name
+from golive.gates.canary import CANARY
 from golive.models import AnalyzerResult, CriterionStatus, VerdictStatus
 
 pytestmark = pytest.mark.localkube
@@ -56,7 +56,7 @@ def test_canary_bad_build_rolled_back_then_good_build_promoted(env: Env) -> None
         assert result.error is None, result.error
         assert result.details["traffic"][0]["sent"] > 0 and result.details["traffic"][1]["authenticated"]
         assert result.details["versions"] == {"canary": "1.1.0-errors", "stable": "1.0.0"}
-        verdict = canary_agent.score([result], 85.0)
+        verdict = CANARY.score([result], 85.0)
         assert verdict.status is VerdictStatus.FAIL
         error_rate = _criterion(verdict, "canary error rate")
         assert error_rate.status is CriterionStatus.FAIL and error_rate.key
@@ -87,7 +87,7 @@ def test_canary_bad_build_rolled_back_then_good_build_promoted(env: Env) -> None
     assert step["weight"] == 50.0 and step["canary_replicas"] == 1
 
     code, gate = env.canary("gate", *ANALYSIS, "--threshold", "85")
-    verdict = canary_agent.score([AnalyzerResult.model_validate(gate["results"][0])], 85.0)
+    verdict = CANARY.score([AnalyzerResult.model_validate(gate["results"][0])], 85.0)
     assert code == 0, gate["verdict"]
     assert verdict.status is VerdictStatus.PASS
     assert _criterion(verdict, "canary error rate").value == 0

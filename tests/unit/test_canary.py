@@ -18,13 +18,14 @@ import promql_parser
 import pytest
 from prometheus_client import CollectorRegistry, Counter, Histogram, Info, generate_latest
 
-from golive.canary.analysis import CANARY_RULES, analyze, analyzer_result
+from golive.canary.analysis import analyze, analyzer_result
 from golive.canary.metrics import CanaryError, TrafficWindow, combine, histogram_quantile, window
 from golive.canary.providers import PROVIDERS, provider_for
 from golive.canary.providers.prometheus import PrometheusProvider, prometheus_window
 from golive.canary.providers.scrape import ScrapeProvider, parse_exposition, scrape
 from golive.canary.targets import PodTarget
 from golive.canary.traffic import generate_traffic
+from golive.gates.canary import CANARY_RULES
 from golive.models import CriterionStatus, VerdictStatus
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)

@@ -16,6 +16,7 @@ from golive.agents import deployment
 from golive.canary.analysis import analyze, analyzer_result
 from golive.canary.metrics import TrafficWindow
 from golive.canary.targets import pod_target
+from golive.gates.canary import CANARY
 from golive.models import AnalyzerResult, CriterionStatus, VerdictStatus
 
 CHART = Path(__file__).resolve().parents[2] / "charts" / "sample-app"
@@ -122,7 +123,7 @@ def test_score_equals_golive_canary_analyze(canary: TrafficWindow, stable: Traff
     result = analyzer_result(canary, stable, tool="analysis")
     result = result.model_copy(update={"details": {**result.details, "thresholds": {
         "max_error_rate": 0.05, "max_p95_seconds": 2.0, "min_requests": 20}}})
-    mine = canary_agent.score([result], 85.0)
+    mine = CANARY.score([result], 85.0)
     reference = analyze(canary, stable, threshold=85.0)
     assert mine.status == reference.status
     assert mine.score == pytest.approx(reference.score)
@@ -134,19 +135,19 @@ def test_score_uses_recorded_thresholds() -> None:
     canary, stable = _window(100, 8, 100), _window(100, 0, 100)
     result = analyzer_result(canary, stable, tool="analysis")
     loose = result.model_copy(update={"details": {**result.details, "thresholds": {"max_error_rate": 0.1}}})
-    assert next(c for c in canary_agent.score([loose]).criteria
+    assert next(c for c in CANARY.score([loose]).criteria
                 if c.name == "canary error rate").status == CriterionStatus.PASS
-    assert canary_agent.score([result]).status == VerdictStatus.FAIL
+    assert CANARY.score([result]).status == VerdictStatus.FAIL
 
 
 def test_score_of_a_failed_or_missing_analysis_fails() -> None:
     failed = AnalyzerResult(agent="canary", tool="analysis", error="no ready pod of the canary track")
     for results in ([failed], []):
-        verdict = canary_agent.score(results, 85.0)
+        verdict = CANARY.score(results, 85.0)
         assert verdict.status == VerdictStatus.FAIL
         key = [c for c in verdict.criteria if c.key]
         assert key and all(c.status == CriterionStatus.NO_DATA for c in key)
-    assert canary_agent.ANALYZERS == ("analysis",)
+    assert CANARY.analyzers == ("analysis",)
 
 
 def test_pod_target() -> None:
@@ -186,7 +187,7 @@ def test_canary_analysis_without_canary_pods_is_an_error_result(capsys: pytest.C
     assert code == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["tool"] == "analysis" and "no ready pod of the canary track" in doc["error"]
-    assert canary_agent.score([AnalyzerResult.model_validate(doc)]).status == VerdictStatus.FAIL
+    assert CANARY.score([AnalyzerResult.model_validate(doc)]).status == VerdictStatus.FAIL
 
 
 class _FakeApp(http.server.BaseHTTPRequestHandler):

@@ -22,8 +22,8 @@ The windows come from a metric provider (:func:`golive.canary.providers.provider
 (:mod:`golive.canary.providers.scrape`), or with ``--prometheus-url`` ``prometheus``, the Prometheus
 HTTP API (:mod:`golive.canary.providers.prometheus`, over ``--prometheus-range``), after the same traffic.
 
-The Airflow scoring step calls :func:`score` (the canary gate's rules from :mod:`golive.canary.analysis`,
-with the thresholds recorded in the result). ``gate`` runs both here and exits 0 PASS, 1 FAIL,
+The Airflow scoring step scores the result with :data:`golive.gates.canary.CANARY` (the canary gate's
+rules with the thresholds recorded in the result). ``gate`` runs both here and exits 0 PASS, 1 FAIL,
 3 WARNING.
 """
 
@@ -31,61 +31,23 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
+from collections.abc import Sequence
+from typing import Any
 
 from golive import http as app_http
 from golive import runtime
-from golive.canary.analysis import analyzer_result, canary_rules
+from golive.canary.analysis import analyzer_result
 from golive.canary.metrics import CanaryError, TrafficWindow
 from golive.canary.providers import provider_for
 from golive.canary.targets import discover
 from golive.canary.traffic import drive, sign_in
-from golive.cli.args import dns_label, target_url
-from golive.cli.output import VERDICT_EXIT, emit
-from golive.gates.spec import score_results
-from golive.models import AnalyzerResult, CriterionRule, Verdict
+from golive.cli.args import RaisingParser, UsageError, dns_label, number, target_url, whole
+from golive.cli.output import VERDICT_EXIT, ExitCode, emit
+from golive.gates.canary import CANARY, DEFAULTS, TOOL
+from golive.models import AnalyzerResult
 from golive.results import GateOutcome
 
-__all__ = ["ANALYZERS", "GATE", "PRODUCERS", "analyze", "main", "rules_for", "score"]
-
-GATE = "canary"
-TOOL = "analysis"
-#: The canary agent has one analyzer: the whole canary-vs-stable analysis of one traffic step.
-ANALYZERS: tuple[str, ...] = (TOOL,)
-#: Every canary measurement comes from the ``analysis`` analyzer.
-PRODUCERS: dict[str, str] = {r.measurement: TOOL for r in canary_rules()}
-DEFAULTS: dict[str, float] = {"max_error_rate": 0.05, "max_p95_seconds": 2.0, "min_requests": 20,
-                              "max_error_rate_delta": 0.02, "max_p95_ratio": 1.5}
-EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_WARNING = 0, 1, 2, 3
-
-
-# --- scoring -----------------------------------------------------------------------------------------
-
-
-def rules_for(result: AnalyzerResult | None) -> list[CriterionRule]:
-    """The canary gate's criteria for ``result``: the thresholds it was measured against (its
-    ``details['thresholds']``, defaults otherwise) and, like :func:`golive.canary.analysis.analyze`, the
-    relative criteria optional when there was no stable baseline."""
-    details = result.details if result is not None else {}
-    given = details.get("thresholds") or {}
-    t = {k: float(given.get(k, v)) for k, v in DEFAULTS.items()}
-    baseline = result is None or result.error is not None or details.get("stable") is not None
-    return canary_rules(max_error_rate=t["max_error_rate"], max_p95_seconds=t["max_p95_seconds"],
-                        min_requests=max(1, int(t["min_requests"])),
-                        max_error_rate_delta=t["max_error_rate_delta"], max_p95_ratio=t["max_p95_ratio"],
-                        baseline=baseline)
-
-
-def score(results: Sequence[AnalyzerResult], threshold: float = 85.0) -> Verdict:
-    """The canary gate's verdict of ``results`` (the ``analysis`` result of one step).
-
-    The rules are :func:`golive.canary.analysis.canary_rules` with the thresholds recorded in the result,
-    so the verdict equals :func:`golive.canary.analysis.analyze` on the same windows; a missing or failed
-    analysis makes every criterion no-data (the gate fails).
-    """
-    by_tool = {r.tool: r for r in results}
-    return score_results(GATE, rules_for(by_tool.get(TOOL)), PRODUCERS, list(results), threshold)
+__all__ = ["analyze", "main"]
 
 
 # --- the analysis ------------------------------------------------------------------------------------
@@ -105,7 +67,7 @@ def analyze(cluster: Any, app: str, namespace: str, *, seconds: float = 8.0, req
                             "weight": weight, "source": kind}
 
     def failed(message: str, **extra: Any) -> AnalyzerResult:
-        return AnalyzerResult(agent=GATE, tool=TOOL, error=message, details={**base, **extra})
+        return AnalyzerResult(agent=CANARY.name, tool=TOOL, error=message, details={**base, **extra})
 
     from golive.deploy.naming import service_name
 
@@ -154,52 +116,31 @@ def analyze(cluster: Any, app: str, namespace: str, *, seconds: float = 8.0, req
 # --- CLI -----------------------------------------------------------------------------------------------
 
 
-class _UsageError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise _UsageError(message)
-
-
-def _number(lo: float, hi: float, kind: Callable[[str], float] = float) -> Callable[[str], Any]:
-    def check(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if not lo <= value <= hi:
-            raise argparse.ArgumentTypeError(f"expected a value in [{lo:g}, {hi:g}], got {text!r}")
-        return value
-    return check
-
-
 def build_parser() -> argparse.ArgumentParser:
     """``analyze`` and ``gate``, with the same options."""
-    parser = _Parser(prog="python -m golive.agents.canary",
+    parser = RaisingParser(prog="python -m golive.agents.canary",
                      description="golive canary agent: canary vs stable from the pods' metrics under traffic",
                      epilog="exit codes: analyze 0 (result printed, problems inside it); gate 0 PASS, 1 FAIL, "
                             "3 WARNING; 2 bad input")
-    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=RaisingParser)
     for name in ("analyze", "gate"):
         p = sub.add_parser(name, help="measure one step" if name == "analyze" else "measure and score")
-        p.add_argument("--tool", default=TOOL, choices=ANALYZERS, help="the analyzer (only 'analysis')")
+        p.add_argument("--tool", default=TOOL, choices=CANARY.analyzers, help="the analyzer (only 'analysis')")
         p.add_argument("--application", required=True, type=dns_label("application"))
-        p.add_argument("--namespace", required=True, type=dns_label("application"))
-        p.add_argument("--seconds", type=_number(0.5, 600), default=8.0, help="traffic window bound (8)")
-        p.add_argument("--requests", type=_number(1, 100_000, int), default=200, help="requests to send (200)")
-        p.add_argument("--max-error-rate", type=_number(0, 1), default=0.05)
-        p.add_argument("--max-p95", type=_number(0.001, 600), default=2.0, help="seconds")
-        p.add_argument("--min-requests", type=_number(1, 100_000, int), default=20)
-        p.add_argument("--p95-floor", type=_number(0, 60), default=0.05,
+        p.add_argument("--namespace", required=True, type=dns_label("namespace"))
+        p.add_argument("--seconds", type=number("--seconds", 0.5, 600), default=8.0, help="traffic window bound (8)")
+        p.add_argument("--requests", type=whole("--requests", 1, 100_000), default=200, help="requests to send (200)")
+        p.add_argument("--max-error-rate", type=number("--max-error-rate", 0, 1), default=0.05)
+        p.add_argument("--max-p95", type=number("--max-p95", 0.001, 600), default=2.0, help="seconds")
+        p.add_argument("--min-requests", type=whole("--min-requests", 1, 100_000), default=20)
+        p.add_argument("--p95-floor", type=number("--p95-floor", 0, 60), default=0.05,
                        help="stable p95 below this (s) counts as this in the p95 ratio (noise floor)")
-        p.add_argument("--weight", type=_number(0, 100), default=None, help="the step's weight (recorded)")
+        p.add_argument("--weight", type=number("--weight", 0, 100), default=None, help="the step's weight (recorded)")
         p.add_argument("--prometheus-url", type=target_url, default=None,
                        help="read the windows from this Prometheus instead of the pods")
         p.add_argument("--prometheus-range", default="2m", help="range of the Prometheus increase() (2m)")
         if name == "gate":
-            p.add_argument("--threshold", type=_number(0, 100), default=85.0)
+            p.add_argument("--threshold", type=number("--threshold", 0, 100), default=85.0)
     return parser
 
 
@@ -208,9 +149,9 @@ def main(argv: Sequence[str] | None = None, *, cluster: Any = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except _UsageError as exc:
-        emit({"agent": GATE, "error": str(exc), "usage": parser.format_usage().strip()})
-        return EXIT_USAGE
+    except UsageError as exc:
+        emit({"agent": CANARY.name, "error": str(exc), "usage": parser.format_usage().strip()})
+        return ExitCode.USAGE
     result: AnalyzerResult | None = None
     if cluster is None:
         try:
@@ -218,7 +159,7 @@ def main(argv: Sequence[str] | None = None, *, cluster: Any = None) -> int:
 
             cluster = KubeCluster(args.namespace)
         except Exception as exc:  # no kubeconfig / service account: a result with the error (no-data)
-            result = AnalyzerResult(agent=GATE, tool=TOOL,
+            result = AnalyzerResult(agent=CANARY.name, tool=TOOL,
                                     error=f"cannot connect to the Kubernetes API: {type(exc).__name__}: {exc}")
     if result is None:
         result = analyze(cluster, args.application, args.namespace, seconds=args.seconds, requests=args.requests,
@@ -229,8 +170,8 @@ def main(argv: Sequence[str] | None = None, *, cluster: Any = None) -> int:
     if args.action == "analyze":
         emit(payload)
         runtime.write_xcom(payload, AnalyzerResult)
-        return EXIT_PASS
-    verdict = score([result], args.threshold)
+        return ExitCode.OK
+    verdict = CANARY.score([result], args.threshold)
     out = {"verdict": verdict.model_dump(mode="json"), "results": [payload]}
     emit(out)
     runtime.write_xcom({"verdict": out["verdict"]}, GateOutcome)

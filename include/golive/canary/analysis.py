@@ -10,53 +10,11 @@ records the same measurements for the ledger.
 from __future__ import annotations
 
 from golive.canary.metrics import LATENCY_HISTOGRAM, CanaryError, TrafficWindow
-from golive.models import AnalyzerResult, CriterionRule, Measurement, Verdict
+from golive.gates.canary import CANARY_RULES, canary_rules
+from golive.models import AnalyzerResult, Measurement, Verdict
 from golive.scoring import apply_rules, evaluate
 
-__all__ = ["CANARY_RULES", "analyze", "analyzer_result", "canary_measurements", "canary_rules"]
-
-
-def canary_rules(
-    *,
-    max_error_rate: float = 0.05,
-    max_p95_seconds: float = 2.0,
-    min_requests: int = 20,
-    max_error_rate_delta: float = 0.02,
-    warn_error_rate_delta: float | None = None,
-    max_p95_ratio: float = 1.5,
-    warn_p95_ratio: float | None = None,
-    baseline: bool = True,
-) -> list[CriterionRule]:
-    """The canary gate's criteria. Without a stable ``baseline`` the relative criteria are optional.
-
-    The warning levels default to 0.05 more 5xx ratio than stable and 2× stable's p95, or the pass
-    level when that is looser.
-    """
-    if warn_error_rate_delta is None:
-        warn_error_rate_delta = max(0.05, max_error_rate_delta)
-    if warn_p95_ratio is None:
-        warn_p95_ratio = max(2.0, max_p95_ratio)
-    return [
-        CriterionRule(name="canary error rate", measurement="canary_error_rate", unit="ratio", comparison="<=",
-                      pass_at=max_error_rate, weight=3, key=True,
-                      description="share of the canary's requests answered with 5xx"),
-        CriterionRule(name="canary p95 latency", measurement="canary_p95_seconds", unit="s", comparison="<=",
-                      pass_at=max_p95_seconds, weight=3, key=True,
-                      description="95th-percentile latency of the canary"),
-        CriterionRule(name="error rate vs stable", measurement="error_rate_delta", unit="ratio", comparison="<=",
-                      pass_at=max_error_rate_delta, warn_at=warn_error_rate_delta, weight=2, optional=not baseline,
-                      description="canary 5xx ratio minus stable 5xx ratio"),
-        CriterionRule(name="p95 latency vs stable", measurement="p95_ratio", unit="x", comparison="<=",
-                      pass_at=max_p95_ratio, warn_at=warn_p95_ratio, weight=2, optional=not baseline,
-                      description="canary p95 latency over stable p95 latency"),
-        CriterionRule(name="canary request volume", measurement="canary_requests", unit="requests",
-                      comparison=">=", pass_at=float(min_requests), weight=1,
-                      description="requests the canary served in the window"),
-    ]
-
-
-#: The canary gate's criteria with their default thresholds (a stable baseline present).
-CANARY_RULES: list[CriterionRule] = canary_rules()
+__all__ = ["analyze", "analyzer_result", "canary_measurements"]
 
 
 def canary_measurements(

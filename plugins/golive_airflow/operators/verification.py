@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowSkipException
 
+from golive.gates.canary import CANARY
 from golive.gates.quality import QUALITY
 from golive.gates.security import SECURITY
 from golive.gates.spec import GateSpec
@@ -179,16 +180,6 @@ class TestingOperator(GateScoringOperator):
 class CanaryAnalysisOperator(GateScoringOperator):
     """Canary analysis of one traffic step: canary against stable error rate and latency → score."""
 
+    spec = CANARY
     gate = "canary"
     subject_field = "version"
-
-    def score(self, results: list[AnalyzerResult], threshold: float) -> Verdict:
-        """The canary gate's verdict, by the thresholds recorded in the analysis result."""
-        from golive.agents import canary
-
-        return canary.score(results, threshold).model_copy(update={"gate": self.gate})
-
-    @property
-    def agent(self) -> str:
-        """The canary agent."""
-        return "canary"
