@@ -10,14 +10,10 @@ import httpx
 import pytest
 
 from golive.analyzers.cluster.workload import count_error_lines, current_revision, redact_line, rollout_verdict
-from golive.analyzers.live.http import (
-    check_headers,
-    cors_allows,
-    find_register_endpoint,
-    registration_body,
-    strong_password,
-    weak_passwords,
-)
+from golive.analyzers.live.cors import cors_allows
+from golive.analyzers.live.headers import check_headers
+from golive.analyzers.live.openapi import find_register_endpoint, registration_body
+from golive.analyzers.live.password import strong_password, weak_passwords
 from golive.gates.verification import VERIFICATION
 from golive.kube.workloads import Revision, status_of
 from golive.models import AnalyzerResult, CriterionStatus, Measurement, VerdictStatus

@@ -13,7 +13,7 @@ Kubernetes side (``--namespace`` and ``--deployment``; access through ``golive.k
 the kubeconfig / in-cluster service account): ``rollout``, ``pods``, ``logs``
 (see ``golive.analyzers.cluster.workload``). HTTP side (``--url``): ``health``, ``version``, and the live
 versions of the static hardening checks — ``headers``, ``cors``, ``ratelimit``, ``password``
-(see ``golive.analyzers.live.http``). An analyzer whose input was not given (no ``--deployment``,
+(see ``golive.analyzers.live``). An analyzer whose input was not given (no ``--deployment``,
 no ``--expected-version``) reports no-data with that reason; an unreachable application or API server
 is no-data too — never a pass.
 
@@ -33,17 +33,12 @@ from collections.abc import Sequence
 
 from golive.analyzers.base import Analyzer
 from golive.analyzers.cluster.workload import DEFAULT_LOG_LINES, run_logs, run_pods, run_rollout
-from golive.analyzers.live.http import (
-    DEFAULT_BURST_CONCURRENCY,
-    DEFAULT_BURST_MAX,
-    DEFAULT_PROBES,
-    run_cors,
-    run_headers,
-    run_health,
-    run_password,
-    run_ratelimit,
-    run_version,
-)
+from golive.analyzers.live.cors import run_cors
+from golive.analyzers.live.headers import run_headers
+from golive.analyzers.live.health import DEFAULT_PROBES, run_health
+from golive.analyzers.live.password import run_password
+from golive.analyzers.live.ratelimit import DEFAULT_BURST_CONCURRENCY, DEFAULT_BURST_MAX, run_ratelimit
+from golive.analyzers.live.version import run_version
 from golive.cli.args import DNS1123_SUBDOMAIN, dns_label, url_path, whole
 from golive.cli.gate import AgentSpec
 from golive.cli.gate import main as gate_main
