@@ -1,25 +1,14 @@
 """The golive DAG — take an application live (see its doc_md). Not named golive.py: the dags folder
 is on sys.path and a golive.py there would shadow the golive package."""
 
-from itertools import pairwise
-
-from airflow.sdk import DAG, TaskGroup
+from airflow.sdk import DAG, TaskGroup, chain
 
 from golive.gates.quality import QUALITY
 from golive.gates.security import SECURITY
 from golive.models import GoLiveRequest
 from golive.settings import get_settings
 from golive_airflow.dag_defaults import DEFAULT_ARGS, SAMPLE_REQUEST, START_DATE
-from golive_airflow.delivery import (
-    canary_phase,
-    deployment_phase,
-    infrastructure_phase,
-    monitoring_phase,
-    promotion_phase,
-    rollback_phase,
-    testing_phase,
-    verification_phase,
-)
+from golive_airflow.delivery import delivery_phases, rollback_phase
 from golive_airflow.operators.verification import QualityVerificationOperator, SecurityHardeningOperator
 from golive_airflow.params import attach_params
 from golive_airflow.phases import agent_gate_phase, finish_phase, start_phase
@@ -71,14 +60,10 @@ bundled sample application live.
                          scoring=SecurityHardeningOperator)
         agent_gate_phase("quality", agent="quality", analyzers=QUALITY.analyzers,
                          scoring=QualityVerificationOperator)
-    delivery = [infrastructure_phase(), monitoring_phase(), deployment_phase(), verification_phase(),
-                testing_phase(), canary_phase(get_settings().canary_steps), promotion_phase()]
-    start >> preparation >> delivery[0]
-    for before, after in pairwise(delivery):
-        before >> after
-    testing, promotion = delivery[4], delivery[6]
-    testing >> promotion  # promotion also follows testing directly: the canary steps may be skipped
-    rollback = rollback_phase([delivery[-1]])
-    [delivery[-1], rollback] >> finish_phase()
+    delivery = delivery_phases(canary_steps=get_settings().canary_steps)
+    chain(start, preparation, *delivery)
+    delivery.testing >> delivery.promotion  # promotion also follows testing directly: the canary steps may be skipped
+    rollback = rollback_phase([delivery.promotion])
+    [delivery.promotion, rollback] >> finish_phase()
 
 attach_params(dag, GoLiveRequest, SAMPLE_REQUEST)

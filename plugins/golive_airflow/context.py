@@ -6,6 +6,9 @@ from typing import Any
 
 from golive.ledger import RecordKey
 
+#: The run's validation task (``start_phase``): every later step reads the validated request from its XCom.
+REQUEST_TASK_ID = "start.validate_request"
+
 
 def record_key(context: Any) -> RecordKey:
     """The ledger's idempotency key of the running task: run id, task id and try number."""

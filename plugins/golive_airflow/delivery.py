@@ -9,6 +9,7 @@ a small task right after it (pods hold no database credentials).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from airflow.sdk import TaskGroup, XComArg, get_current_context, task
 
@@ -17,6 +18,7 @@ from golive.gates.testing import TESTING
 from golive.gates.verification import VERIFICATION
 from golive.settings import get_settings
 from golive_airflow import tasks
+from golive_airflow.context import REQUEST_TASK_ID
 from golive_airflow.operators.agent_pod import AgentPodOperator
 from golive_airflow.operators.approval import GateApprovalOperator
 from golive_airflow.operators.infrastructure import SecretsProvisionOperator
@@ -25,10 +27,9 @@ from golive_airflow.operators.verification import (
     DeploymentVerificationOperator,
     TestingOperator,
 )
-from golive_airflow.phases import REQUEST_TASK_ID, agent_gate_phase, request_field, xcom_field
+from golive_airflow.phases import PLAN_TASK_ID, agent_gate_phase, request_field, xcom_field
 
 DEPLOY_TASK_ID = "deployment.deploy"
-PLAN_TASK_ID = "start.plan"
 
 
 def deploy_field(name: str) -> str:
@@ -54,7 +55,7 @@ def monitoring_phase() -> TaskGroup:
                                  service_account_name=get_settings().deployer_service_account)
 
         @task(task_id="record")
-        def record() -> dict:
+        def record() -> dict[str, Any]:
             """Record what the monitoring agent applied."""
             return tasks.record_pod_phase(get_current_context(), pod_task_id=setup.task_id, phase="monitoring")
 
@@ -62,7 +63,7 @@ def monitoring_phase() -> TaskGroup:
     return group
 
 
-def _deployment_pod(task_id: str, action: str, *extra: str, **kwargs) -> AgentPodOperator:
+def _deployment_pod(task_id: str, action: str, *extra: str, **kwargs: Any) -> AgentPodOperator:
     return AgentPodOperator(
         task_id=task_id, agent="deployment", action=action,
         agent_args=[*APP_ARGS, "--version", request_field("version"), "--strategy", request_field("strategy"),
@@ -70,9 +71,9 @@ def _deployment_pod(task_id: str, action: str, *extra: str, **kwargs) -> AgentPo
         service_account_name=get_settings().deployer_service_account, **kwargs)
 
 
-def _recorder(task_id: str, pod: AgentPodOperator, action: str):
+def _recorder(task_id: str, pod: AgentPodOperator, action: str) -> XComArg:
     @task(task_id=task_id)
-    def record() -> dict:
+    def record() -> dict[str, Any]:
         """Record the revision this deployment action produced."""
         return tasks.record_revision(get_current_context(), pod_task_id=pod.task_id, action=action)
 
@@ -119,7 +120,7 @@ def canary_phase(weights: Sequence[int]) -> TaskGroup:
         @task.short_circuit(task_id="is_canary", ignore_downstream_trigger_rules=False)
         def is_canary() -> bool:
             """Only the canary strategy has traffic steps."""
-            return tasks.pull_request_field(get_current_context(), "strategy") == "canary"
+            return bool(tasks.pull_request_field(get_current_context(), "strategy") == "canary")
 
         previous: XComArg | TaskGroup = is_canary()
         for weight in weights:
@@ -148,7 +149,7 @@ def promotion_phase() -> TaskGroup:
     return group
 
 
-def rollback_phase(watched: Sequence) -> TaskGroup:
+def rollback_phase(watched: Sequence[TaskGroup]) -> TaskGroup:
     """Roll back when any step failed and this run deployed; verify and record it.
 
     ``decide`` waits for the delivery chain to settle (``all_done``) and reads the run's task
@@ -157,7 +158,7 @@ def rollback_phase(watched: Sequence) -> TaskGroup:
     with TaskGroup("rollback", tooltip="Rollback: restore the previous revision, verify, record") as group:
 
         @task(task_id="decide", trigger_rule="all_done")
-        def decide() -> dict:
+        def decide() -> dict[str, Any]:
             """Skip when this run deployed nothing or nothing failed; otherwise name the failed steps."""
             return tasks.rollback_reason(get_current_context(), deploy_task_id=DEPLOY_TASK_ID)
 
@@ -166,9 +167,29 @@ def rollback_phase(watched: Sequence) -> TaskGroup:
                                    evidence_task_ids=[DEPLOY_TASK_ID])
 
         @task(task_id="record")
-        def record() -> dict:
+        def record() -> dict[str, Any]:
             """Record the rollback, its reason and whether it was verified."""
             return tasks.record_rollback(get_current_context(), pod_task_id=rollback.task_id)
 
         list(watched) >> decision >> rollback >> record()
     return group
+
+
+class DeliveryPhases(NamedTuple):
+    """The delivery phases in the order they run (iterating gives that order, for ``chain``)."""
+
+    infrastructure: TaskGroup
+    monitoring: TaskGroup
+    deployment: TaskGroup
+    verification: TaskGroup
+    testing: TaskGroup
+    canary: TaskGroup
+    promotion: TaskGroup
+
+
+def delivery_phases(canary_steps: Sequence[int]) -> DeliveryPhases:
+    """Build the delivery phases (not yet wired to each other: the DAG file chains them)."""
+    return DeliveryPhases(
+        infrastructure=infrastructure_phase(), monitoring=monitoring_phase(), deployment=deployment_phase(),
+        verification=verification_phase(), testing=testing_phase(), canary=canary_phase(canary_steps),
+        promotion=promotion_phase())

@@ -15,7 +15,7 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import select
 
-from golive.ledger import LedgerError
+from golive.ledger import Ledger, LedgerError
 from golive.ledger import schema as t
 from golive_airflow.hooks.ledger import LedgerHook
 
@@ -24,7 +24,7 @@ def create_app() -> FastAPI:
     """The FastAPI app (no connection is opened until a request arrives)."""
     app = FastAPI(title="golive ledger", description="Go-live runs, verdicts and reports.")
 
-    def ledger():
+    def ledger() -> Ledger:
         return LedgerHook().get_conn()
 
     @app.get("/runs", response_class=HTMLResponse)

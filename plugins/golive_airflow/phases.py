@@ -8,18 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import pairwise
+from typing import Any
 
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import TaskGroup, TriggerRule, get_current_context, task
 from pydantic import BaseModel
 
 from golive_airflow import tasks
+from golive_airflow.context import REQUEST_TASK_ID
 from golive_airflow.operators.agent_pod import AgentPodOperator
 from golive_airflow.operators.approval import GateApprovalOperator
 from golive_airflow.operators.verification import GateScoringOperator
 from golive_airflow.sensors.gate import VerificationGateSensor
 
-REQUEST_TASK_ID = "start.validate_request"
+#: The orchestrator's plan (``start_phase``): its routing decision gates the ML-only analyzers.
+PLAN_TASK_ID = "start.plan"
 
 
 def xcom_field(task_id: str, name: str) -> str:
@@ -38,10 +41,11 @@ def request_field(name: str, request_task_id: str = REQUEST_TASK_ID) -> str:
 
 def start_phase(model: type[BaseModel], *, with_plan: bool = True) -> TaskGroup:
     """Validate the conf with ``model`` and record the run; then (optionally) plan it in a pod."""
-    with TaskGroup("start", tooltip="Orchestrator: validate the request, record the run, plan") as group:
+    group_id, validate_id = REQUEST_TASK_ID.split(".")
+    with TaskGroup(group_id, tooltip="Orchestrator: validate the request, record the run, plan") as group:
 
-        @task(task_id="validate_request")
-        def validate_request() -> dict:
+        @task(task_id=validate_id)
+        def validate_request() -> dict[str, Any]:
             """Second validation of the conf (pydantic) and the run's first ledger record."""
             return tasks.validate_request(model, get_current_context())
 
@@ -52,7 +56,7 @@ def start_phase(model: type[BaseModel], *, with_plan: bool = True) -> TaskGroup:
                                                 "--ref", request_field("ref")])
 
             @task(task_id="record_plan")
-            def record_plan() -> dict:
+            def record_plan() -> dict[str, Any]:
                 """Record the routing decision (ML score → cpu/gpu profile) in the ledger."""
                 return tasks.record_plan(get_current_context(), plan_task_id=plan.task_id)
 
@@ -68,7 +72,7 @@ def agent_gate_phase(group_id: str, *, agent: str, analyzers: Sequence[str],
                      target_args: Sequence[str] = SOURCE_ARGS, gate: str | None = None,
                      profiles: dict[str, str] | None = None, only_for_ml: Sequence[str] = (),
                      one_at_a_time: Sequence[str] = (),
-                     plan_task_id: str = "start.plan", tooltip: str = "") -> TaskGroup:
+                     plan_task_id: str = PLAN_TASK_ID, tooltip: str = "") -> TaskGroup:
     """One agent behind its gate: analyzer pods → scoring → gate sensor → approval.
 
     :param target_args: what the analyzers analyze (templated argv): the source tree by default,
@@ -90,7 +94,7 @@ def agent_gate_phase(group_id: str, *, agent: str, analyzers: Sequence[str],
         # so a phase that was never reached records nothing.
         begin = EmptyOperator(task_id="begin")
 
-        def pod(tool: str, **kwargs) -> AgentPodOperator:
+        def pod(tool: str, **kwargs: Any) -> AgentPodOperator:
             analyzer = AgentPodOperator(task_id=tool, agent=agent, action="analyze",
                                         agent_args=["--tool", tool, *target_args],
                                         profile=(profiles or {}).get(tool, "cpu"), **kwargs)
@@ -109,7 +113,7 @@ def agent_gate_phase(group_id: str, *, agent: str, analyzers: Sequence[str],
             def is_ml_workload() -> bool:
                 """True when the plan routed the application to the gpu profile."""
                 plan = get_current_context()["ti"].xcom_pull(task_ids=plan_task_id) or {}
-                return plan.get("routing", {}).get("profile") == "gpu"
+                return bool(plan.get("routing", {}).get("profile") == "gpu")
 
             check = is_ml_workload()
             begin >> check
@@ -136,7 +140,7 @@ def finish_phase() -> TaskGroup:
     with TaskGroup("finish", tooltip="Orchestrator: final report and run status") as group:
 
         @task(task_id="final_report", trigger_rule="all_done")
-        def final_report() -> dict:
+        def final_report() -> dict[str, Any]:
             """Render the report from the ledger; fail the run if any task failed."""
             return tasks.final_report(get_current_context())
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.plugins_manager import AirflowPlugin
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
-def _ledger_app():
+
+def _ledger_app() -> FastAPI:
     from golive_airflow.ledger_app import create_app
 
     return create_app()
@@ -18,8 +21,8 @@ class GolivePlugin(AirflowPlugin):
 
     name = "golive"
     # AirflowPlugin declares these class-level lists as instance variables (mypy: misc)
-    fastapi_apps: ClassVar[list[dict]] = [  # type: ignore[misc]
+    fastapi_apps: ClassVar[list[dict[str, Any]]] = [  # type: ignore[misc]
         {"app": _ledger_app(), "url_prefix": "/golive", "name": "golive ledger"}]
-    external_views: ClassVar[list[dict]] = [  # type: ignore[misc]
+    external_views: ClassVar[list[dict[str, Any]]] = [  # type: ignore[misc]
         {"name": "golive ledger", "href": "/golive/runs", "destination": "nav", "category": "browse",
          "url_route": "golive"}]

@@ -8,15 +8,23 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
 from golive.models import QualitySubmission, is_git_source
 from golive.settings import get_settings
-from golive_airflow.context import record_key
+from golive_airflow.context import REQUEST_TASK_ID, record_key
 from golive_airflow.exceptions import GoLiveConfError, GoLiveFailed
 from golive_airflow.hooks.ledger import LedgerHook
+
+if TYPE_CHECKING:
+    from golive.ledger import Ledger
+
+
+def _ledger(ledger_conn_id: str | None) -> Ledger:
+    """The ledger behind ``ledger_conn_id`` (default: the configured ``golive_ledger`` connection)."""
+    return LedgerHook(ledger_conn_id or get_settings().ledger_conn_id).get_conn()
 
 
 def format_validation_error(error: ValidationError) -> str:
@@ -48,7 +56,7 @@ def validate_request(model: type[BaseModel], context: Any, ledger_conn_id: str |
     """
     ti = context["ti"]
     raw = {k: v for k, v in dict(context["params"]).items()}
-    ledger = LedgerHook(ledger_conn_id or get_settings().ledger_conn_id).get_conn()
+    ledger = _ledger(ledger_conn_id)
     try:
         request = _resolve_source(model.model_validate(raw))
     except (ValidationError, ValueError) as exc:
@@ -70,12 +78,12 @@ def record_plan(context: Any, plan_task_id: str, ledger_conn_id: str | None = No
     plan = context["ti"].xcom_pull(task_ids=plan_task_id)
     if not isinstance(plan, dict) or "routing" not in plan:
         raise ValueError(f"task {plan_task_id!r} pushed no plan")
-    LedgerHook(ledger_conn_id or get_settings().ledger_conn_id).get_conn().record_phase(
-        record_key(context), phase="plan", status="success", summary=plan)
-    return plan["routing"]
+    _ledger(ledger_conn_id).record_phase(record_key(context), phase="plan", status="success", summary=plan)
+    routing: dict[str, Any] = plan["routing"]
+    return routing
 
 
-def pull_request_field(context: Any, name: str, request_task_id: str = "start.validate_request") -> Any:
+def pull_request_field(context: Any, name: str, request_task_id: str = REQUEST_TASK_ID) -> Any:
     """One field of the validated request."""
     return context["ti"].xcom_pull(task_ids=request_task_id)[name]
 
@@ -87,20 +95,21 @@ def _pod_result(context: Any, pod_task_id: str) -> dict[str, Any]:
     return result
 
 
-def record_pod_phase(context: Any, pod_task_id: str, phase: str, ledger_conn_id: str | None = None) -> dict:
+def record_pod_phase(context: Any, pod_task_id: str, phase: str,
+                     ledger_conn_id: str | None = None) -> dict[str, Any]:
     """Record a pod's JSON result as the summary of ``phase``."""
     result = _pod_result(context, pod_task_id)
-    LedgerHook(ledger_conn_id or get_settings().ledger_conn_id).get_conn().record_phase(
-        record_key(context), phase=phase, status="success", summary=result)
+    _ledger(ledger_conn_id).record_phase(record_key(context), phase=phase, status="success", summary=result)
     return {"phase": phase, "recorded": True}
 
 
-def record_revision(context: Any, pod_task_id: str, action: str, ledger_conn_id: str | None = None) -> dict:
+def record_revision(context: Any, pod_task_id: str, action: str,
+                    ledger_conn_id: str | None = None) -> dict[str, Any]:
     """Record the revision a deployment action (deploy, canary step, promote) produced."""
     result = _pod_result(context, pod_task_id)
-    request = context["ti"].xcom_pull(task_ids="start.validate_request")
+    request = context["ti"].xcom_pull(task_ids=REQUEST_TASK_ID)
     revision = result.get("revision")
-    LedgerHook(ledger_conn_id or get_settings().ledger_conn_id).get_conn().record_revision(
+    _ledger(ledger_conn_id).record_revision(
         record_key(context), application=request["application"], namespace=request["namespace"],
         deployment=str(result.get("deployment") or result.get("stable_deployment") or request["application"]),
         revision=int(revision) if isinstance(revision, int | str) and str(revision).isdigit() else None,
@@ -109,7 +118,7 @@ def record_revision(context: Any, pod_task_id: str, action: str, ledger_conn_id:
     return {"action": action, "revision": revision}
 
 
-def rollback_reason(context: Any, deploy_task_id: str) -> dict:
+def rollback_reason(context: Any, deploy_task_id: str) -> dict[str, Any]:
     """Why the run rolls back (the failed tasks); skip when this run deployed nothing or nothing failed."""
     from airflow.sdk.exceptions import AirflowSkipException
 
@@ -124,11 +133,11 @@ def rollback_reason(context: Any, deploy_task_id: str) -> dict:
     return {"reason": f"failed: {', '.join(failed) or 'unknown'}", "failed_tasks": failed}
 
 
-def record_rollback(context: Any, pod_task_id: str, ledger_conn_id: str | None = None) -> dict:
+def record_rollback(context: Any, pod_task_id: str, ledger_conn_id: str | None = None) -> dict[str, Any]:
     """Record the rollback the deployment agent performed and whether it verified it."""
     result = _pod_result(context, pod_task_id)
-    request = context["ti"].xcom_pull(task_ids="start.validate_request")
-    LedgerHook(ledger_conn_id or get_settings().ledger_conn_id).get_conn().record_rollback(
+    request = context["ti"].xcom_pull(task_ids=REQUEST_TASK_ID)
+    _ledger(ledger_conn_id).record_rollback(
         record_key(context), application=request["application"], from_version=result.get("from_version"),
         to_version=result.get("to_version"), from_revision=result.get("from_revision"),
         to_revision=result.get("to_revision"), reason=str(result.get("reason", "")),
@@ -144,7 +153,7 @@ def final_report(context: Any, ledger_conn_id: str | None = None) -> dict[str, A
     from golive.report import format_summary, render_report, summarize
 
     ti = context["ti"]
-    ledger = LedgerHook(ledger_conn_id or get_settings().ledger_conn_id).get_conn()
+    ledger = _ledger(ledger_conn_id)
     states = ti.get_task_states(dag_id=ti.dag_id, run_ids=[ti.run_id]).get(ti.run_id, {})
     failed = sorted(t for t, s in states.items() if t != ti.task_id and s in ("failed", "upstream_failed"))
     run = ledger.run_record(ti.run_id)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+from kubernetes.client import Configuration
 from kubernetes.client import models as k8s
 
 from golive.results import travel_safe_result
@@ -16,12 +18,24 @@ from golive_airflow.context import require_phase_reached
 from golive_airflow.exceptions import NamespaceUnavailable
 
 
+@cache
+def _model_configuration() -> Configuration:
+    """One client configuration for the model objects the DAG file builds.
+
+    A kubernetes model built without one copies the default configuration (and resets its loggers'
+    levels), which made up most of an agent pod's construction: once per pod, at every DAG parse.
+    The models only read it for client-side validation.
+    """
+    return Configuration.get_default_copy()
+
+
 def _resources(profile: PodProfile) -> k8s.V1ResourceRequirements:
-    return k8s.V1ResourceRequirements(requests=dict(profile.requests), limits=dict(profile.limits))
+    return k8s.V1ResourceRequirements(requests=dict(profile.requests), limits=dict(profile.limits),
+                                      local_vars_configuration=_model_configuration())
 
 
 def _tolerations(profile: PodProfile) -> list[k8s.V1Toleration]:
-    return [k8s.V1Toleration(**t) for t in profile.tolerations]
+    return [k8s.V1Toleration(**t, local_vars_configuration=_model_configuration()) for t in profile.tolerations]
 
 
 class AgentPodOperator(KubernetesPodOperator):

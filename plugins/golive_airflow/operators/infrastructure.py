@@ -2,20 +2,12 @@
 
 ``SecretsProvisionOperator`` reads what the backend already holds, keeps valid values, generates the
 missing ones (``golive.infrastructure``), writes them back and records only the key names in the
-ledger. Values never reach XCom or a log line.
-
-Backends (each through its provider's hook):
-
-* ``kubernetes`` (default; localkube and any cluster) — a ``<application>-secrets`` Secret in the
-  application's namespace, via ``KubernetesHook``; the chart mounts it with ``secrets.existingSecret``;
-* ``gcp-secret-manager`` (production on GCP) — one Secret Manager secret per key, named
-  ``<prefix>-<application>-<environment>-<key>``, via ``GoogleCloudSecretManagerHook``.
+ledger. Values never reach XCom or a log line. The backends are hooks in ``golive_airflow.hooks.secrets``
+(``kubernetes``: a Kubernetes Secret; ``gcp-secret-manager``: GCP Secret Manager).
 """
 
 from __future__ import annotations
 
-import base64
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,97 +18,9 @@ from golive.models import Environment
 from golive.settings import get_settings
 from golive_airflow.context import pull_request
 from golive_airflow.hooks.ledger import LedgerHook
+from golive_airflow.hooks.secrets import GcpSecretManagerStoreHook, KubernetesSecretStoreHook, SecretStoreHook
 
-BACKENDS = ("kubernetes", "gcp-secret-manager")
-
-
-class KubernetesSecretStore:
-    """A Kubernetes Secret as the backend (``KubernetesHook`` owns the connection)."""
-
-    backend = "kubernetes"
-
-    def __init__(self, conn_id: str, namespace: str, name: str) -> None:
-        from airflow.providers.cncf.kubernetes.hooks.kubernetes import KubernetesHook
-
-        self.core = KubernetesHook(conn_id=conn_id).core_v1_client
-        self.namespace, self.name = namespace, name
-        self.location = f"{namespace}/{name}"
-
-    def ensure_namespace(self) -> None:
-        """Create the namespace when it does not exist."""
-        from golive.kube.namespaces import ensure_namespace
-
-        ensure_namespace(self.core, self.namespace)
-
-    def read(self) -> dict[str, str]:
-        """The Secret's current values (empty when it does not exist)."""
-        from kubernetes.client.exceptions import ApiException
-
-        try:
-            secret = self.core.read_namespaced_secret(self.name, self.namespace)
-        except ApiException as exc:
-            if exc.status == 404:
-                return {}
-            raise
-        return {k: base64.b64decode(v).decode() for k, v in (secret.data or {}).items()}
-
-    def write(self, values: Mapping[str, str], labels: Mapping[str, str]) -> None:
-        """Create or replace the Secret."""
-        from kubernetes.client import V1ObjectMeta, V1Secret
-        from kubernetes.client.exceptions import ApiException
-
-        body = V1Secret(metadata=V1ObjectMeta(name=self.name, namespace=self.namespace, labels=dict(labels),
-                                              annotations={"golive.io/managed-keys": ",".join(sorted(values))}),
-                        type="Opaque",
-                        data={k: base64.b64encode(v.encode()).decode() for k, v in values.items()})
-        try:
-            self.core.replace_namespaced_secret(self.name, self.namespace, body)
-        except ApiException as exc:
-            if exc.status != 404:
-                raise
-            self.core.create_namespaced_secret(self.namespace, body)
-
-
-class GcpSecretManagerStore:
-    """GCP Secret Manager as the backend (``GoogleCloudSecretManagerHook`` owns the connection)."""
-
-    backend = "gcp-secret-manager"
-
-    def __init__(self, conn_id: str, project_id: str | None, prefix: str, keys: Sequence[str]) -> None:
-        from airflow.providers.google.cloud.hooks.secret_manager import GoogleCloudSecretManagerHook
-
-        self.hook = GoogleCloudSecretManagerHook(gcp_conn_id=conn_id)
-        self.project_id = project_id or self.hook.project_id
-        self.prefix, self.keys = prefix, list(keys)
-        self.location = f"projects/{self.project_id}/secrets/{prefix}-*"
-
-    def secret_id(self, key: str) -> str:
-        """Secret Manager ids allow letters, digits, '-' and '_'."""
-        return re.sub(r"[^A-Za-z0-9_-]", "-", f"{self.prefix}-{key}".lower())
-
-    def ensure_namespace(self) -> None:
-        """Nothing to prepare in Secret Manager."""
-
-    def read(self) -> dict[str, str]:
-        """The latest version of each key's secret that exists."""
-        values = {}
-        for key in self.keys:
-            if self.hook.secret_exists(project_id=self.project_id, secret_id=self.secret_id(key)):
-                response = self.hook.access_secret(project_id=self.project_id, secret_id=self.secret_id(key))
-                values[key] = response.payload.data.decode()
-        return values
-
-    def write(self, values: Mapping[str, str], labels: Mapping[str, str]) -> None:
-        """Create missing secrets and add a version where the value changed."""
-        current = self.read()
-        for key, value in values.items():
-            sid = self.secret_id(key)
-            if key not in current:
-                self.hook.create_secret(project_id=self.project_id, secret_id=sid, secret={
-                    "replication": {"automatic": {}}, "labels": dict(labels)})
-            if current.get(key) != value:
-                self.hook.add_secret_version(project_id=self.project_id, secret_id=sid,
-                                             secret_payload={"data": value.encode()})
+BACKENDS = (KubernetesSecretStoreHook.backend, GcpSecretManagerStoreHook.backend)
 
 
 class SecretsProvisionOperator(BaseOperator):
@@ -145,18 +49,18 @@ class SecretsProvisionOperator(BaseOperator):
         self.gcp_conn_id, self.gcp_project_id, self.secret_prefix = gcp_conn_id, gcp_project_id, secret_prefix
         self.ledger_conn_id = ledger_conn_id or settings.ledger_conn_id
 
-    def store_for(self, request: Mapping[str, Any]) -> KubernetesSecretStore | GcpSecretManagerStore:
+    def store_for(self, request: Mapping[str, Any]) -> SecretStoreHook:
         """The backend named by ``backend``."""
-        if self.backend == "kubernetes":
-            return KubernetesSecretStore(self.kubernetes_conn_id, request["namespace"],
-                                         f"{request['application']}-secrets")
-        if self.backend == "gcp-secret-manager":
+        if self.backend == KubernetesSecretStoreHook.backend:
+            return KubernetesSecretStoreHook(self.kubernetes_conn_id, namespace=request["namespace"],
+                                             name=f"{request['application']}-secrets")
+        if self.backend == GcpSecretManagerStoreHook.backend:
             from golive.infrastructure import KEYS_BY_ENVIRONMENT
 
             keys = KEYS_BY_ENVIRONMENT[Environment(request["environment"])]
-            return GcpSecretManagerStore(self.gcp_conn_id, self.gcp_project_id,
-                                         f"{self.secret_prefix}-{request['application']}-{request['environment']}",
-                                         keys)
+            return GcpSecretManagerStoreHook(
+                self.gcp_conn_id, project_id=self.gcp_project_id,
+                prefix=f"{self.secret_prefix}-{request['application']}-{request['environment']}", keys=keys)
         raise ValueError(f"unknown secrets backend {self.backend!r}: use one of {', '.join(BACKENDS)}")
 
     def execute(self, context: Any) -> dict[str, Any]:
