@@ -16,16 +16,22 @@ import pytest
 
 from golive.agents import security
 from golive.analyzers.base import Context, guarded
-from golive.analyzers.security import appsec
-from golive.analyzers.security.checklist import CHECKS, load_checklist
-from golive.analyzers.security.dependencies import (
+from golive.analyzers.security.advisories import (
     affects,
     cvss3_base_score,
-    declared_dependencies,
     load_snapshot,
     match_offline,
     snapshot_info,
 )
+from golive.analyzers.security.appsec.cors import cors
+from golive.analyzers.security.appsec.endpoints import auth_on_mutations, input_validation
+from golive.analyzers.security.appsec.exposure import no_debug_mode, no_secret_logging
+from golive.analyzers.security.appsec.headers import security_headers
+from golive.analyzers.security.appsec.index import SourceIndex
+from golive.analyzers.security.appsec.password import password_policy
+from golive.analyzers.security.appsec.ratelimit import rate_limiting
+from golive.analyzers.security.checklist import CHECKS, load_checklist
+from golive.analyzers.security.requirements import declared_dependencies
 from golive.cli.gate import gate_results
 from golive.gates.security import SECURITY
 from golive.models import AnalyzerResult, CriterionStatus, Measurement, VerdictStatus
@@ -278,8 +284,8 @@ def test_secrets_in_tests_count_only_when_provider_specific(tmp_path):
 
 # -- static hardening checks ------------------------------------------------------------------------
 
-def _index(tmp_path: Path, files: dict[str, str]) -> appsec.SourceIndex:
-    return appsec.SourceIndex(_tree(tmp_path, files))
+def _index(tmp_path: Path, files: dict[str, str]) -> SourceIndex:
+    return SourceIndex(_tree(tmp_path, files))
 
 
 def test_cors_wildcards_are_found_through_settings(tmp_path):
@@ -288,7 +294,7 @@ def test_cors_wildcards_are_found_through_settings(tmp_path):
         "main.py": "app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, "
                    "allow_credentials=True)\n",
     })
-    check = appsec.cors(index)
+    check = cors(index)
     assert not check.passed and "allows any origin with credentials" in check.missing
 
 
@@ -302,7 +308,7 @@ def test_cors_wildcards_are_found_through_settings(tmp_path):
     ("x = 1\n", False),
 ])
 def test_cors_variants(tmp_path, code, passed):
-    assert appsec.cors(_index(tmp_path, {"main.py": code})).passed is passed
+    assert cors(_index(tmp_path, {"main.py": code})).passed is passed
 
 
 def test_password_policy_needs_length_12_and_classes(tmp_path):
@@ -312,7 +318,7 @@ def test_password_policy_needs_length_12_and_classes(tmp_path):
             if len(password) < 8 or not re.search(r"[A-Z]", password) or not re.search(r"\\d", password):
                 raise ValueError("weak")
     """})
-    check = appsec.password_policy(weak)
+    check = password_policy(weak)
     assert not check.passed and "longest found: 8" in check.missing
     strong = _index(tmp_path / "b", {"auth.py": """
         MIN_LEN = 12
@@ -321,7 +327,7 @@ def test_password_policy_needs_length_12_and_classes(tmp_path):
                     or not any(c.isdigit() for c in password):
                 raise ValueError("weak")
     """})
-    assert appsec.password_policy(strong).passed
+    assert password_policy(strong).passed
     django = _index(tmp_path / "c", {"settings.py": """
         AUTH_PASSWORD_VALIDATORS = [
             {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
@@ -329,7 +335,7 @@ def test_password_policy_needs_length_12_and_classes(tmp_path):
             {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
         ]
     """})
-    assert appsec.password_policy(django).passed
+    assert password_policy(django).passed
     helper = _index(tmp_path / "d", {"policy.py": """
         MIN_PASSWORD_LENGTH = 12
         def _kind(char: str) -> str:
@@ -339,7 +345,7 @@ def test_password_policy_needs_length_12_and_classes(tmp_path):
             checks = [(len(password) >= MIN_PASSWORD_LENGTH, "length"), ("upper" in kinds, "upper")]
             return [what for ok, what in checks if not ok]
     """})
-    check = appsec.password_policy(helper)
+    check = password_policy(helper)
     assert check.passed and "upper check at policy.py:5" in check.evidence
 
 
@@ -349,11 +355,11 @@ def test_rate_limiting_and_headers(tmp_path):
         limiter = Limiter(key_func=lambda r: r.client.host)
         HEADERS = {"X-Frame-Options": "DENY", "x-content-type-options": "nosniff", "Referrer-Policy": "no-referrer"}
     """})
-    assert appsec.rate_limiting(index).passed
-    headers = appsec.security_headers(index)
+    assert rate_limiting(index).passed
+    headers = security_headers(index)
     assert headers.value == 3 and "Strict-Transport-Security" in headers.missing
     unused = _index(tmp_path / "b", {"mw.py": "import slowapi\n"})
-    assert not appsec.rate_limiting(unused).passed
+    assert not rate_limiting(unused).passed
 
 
 def test_endpoint_checks_auth_input_logging_debug(tmp_path):
@@ -388,16 +394,16 @@ def test_endpoint_checks_auth_input_logging_debug(tmp_path):
             logger.info("patched with token %s", request.headers["x"], extra={"api_key": data})
             return data
     """})
-    auth = appsec.auth_on_mutations(index)
+    auth = auth_on_mutations(index)
     assert not auth.passed and "PUT /items/{item_id}" in auth.missing
     assert "DELETE" not in auth.missing and "/raw" not in auth.missing and "login" not in auth.missing
-    validation = appsec.input_validation(index)
+    validation = input_validation(index)
     assert not validation.passed
     assert "/login: parameter body is an untyped dict" in validation.missing
     assert "/raw: reads the raw request body" in validation.missing
-    logging = appsec.no_secret_logging(index)
+    logging = no_secret_logging(index)
     assert not logging.passed and "logs field api_key" in logging.missing
-    assert not appsec.no_debug_mode(index).passed
+    assert not no_debug_mode(index).passed
 
 
 # -- checklist --------------------------------------------------------------------------------------

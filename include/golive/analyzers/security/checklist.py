@@ -20,7 +20,10 @@ from typing import Any
 import yaml
 
 from golive.analyzers.base import Analyzer, Context, run_analyzers
-from golive.analyzers.security import appsec
+from golive.analyzers.security.appsec.endpoints import auth_on_mutations, input_validation
+from golive.analyzers.security.appsec.exposure import no_debug_mode, no_secret_logging
+from golive.analyzers.security.appsec.headers import security_headers
+from golive.analyzers.security.appsec.index import Check, SourceIndex
 from golive.analyzers.security.bandit import run_bandit
 from golive.analyzers.security.dependencies import run_dependencies
 from golive.analyzers.security.hardening import run_hardening
@@ -38,19 +41,19 @@ EVIDENCE_ANALYZERS: dict[str, Analyzer] = {
 }
 
 
-def _hsts(index: appsec.SourceIndex) -> appsec.Check:
-    headers = appsec.security_headers(index)
+def _hsts(index: SourceIndex) -> Check:
+    headers = security_headers(index)
     hit = [e for e in headers.evidence if e.startswith("Strict-Transport-Security")]
-    return appsec.Check("hsts", bool(hit), 1.0 if hit else 0.0, hit,
-                        "" if hit else "Strict-Transport-Security is not set in the code")
+    return Check("hsts", bool(hit), 1.0 if hit else 0.0, hit,
+                 "" if hit else "Strict-Transport-Security is not set in the code")
 
 
-CHECKS: dict[str, Callable[[appsec.SourceIndex], appsec.Check]] = {
+CHECKS: dict[str, Callable[[SourceIndex], Check]] = {
     "hsts": _hsts,
-    "input_validation": appsec.input_validation,
-    "auth_on_mutations": appsec.auth_on_mutations,
-    "no_secret_logging": appsec.no_secret_logging,
-    "no_debug_mode": appsec.no_debug_mode,
+    "input_validation": input_validation,
+    "auth_on_mutations": auth_on_mutations,
+    "no_secret_logging": no_secret_logging,
+    "no_debug_mode": no_debug_mode,
 }
 
 
@@ -80,8 +83,8 @@ def run_checklist(ctx: Context) -> AnalyzerResult:
     if missing_tools:
         for result in run_analyzers(EVIDENCE_ANALYZERS, ctx, missing_tools):
             evidence[result.tool] = result
-    index = appsec.SourceIndex(ctx.tree)
-    check_cache: dict[str, appsec.Check] = {}
+    index = SourceIndex(ctx.tree)
+    check_cache: dict[str, Check] = {}
     ticked = 0
     findings: list[Finding] = []
     lines: list[dict[str, Any]] = []

@@ -1,14 +1,18 @@
 """The hardening analyzer: static checks of password policy, rate limiting, CORS and security headers.
 
-These checks read the source (see ``golive.analyzers.security.appsec`` for what each one recognises); they are
-static. The live HTTP versions — the headers on real responses, a 429 under a burst, a CORS
-preflight from a foreign origin — come with the deployment's verification phase.
+These checks read the source (the modules of ``golive.analyzers.security.appsec`` say what each one
+recognises); they are static. The live HTTP versions — the headers on real responses, a 429 under a
+burst, a CORS preflight from a foreign origin — come with the deployment's verification phase.
 """
 
 from __future__ import annotations
 
 from golive.analyzers.base import Context
-from golive.analyzers.security.appsec import Check, SourceIndex, cors, password_policy, rate_limiting, security_headers
+from golive.analyzers.security.appsec.cors import cors
+from golive.analyzers.security.appsec.headers import security_headers
+from golive.analyzers.security.appsec.index import Check, SourceIndex
+from golive.analyzers.security.appsec.password import password_policy
+from golive.analyzers.security.appsec.ratelimit import rate_limiting
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 
 _UNITS = {"password_policy": "", "rate_limiting": "", "cors_restricted": "", "security_headers": "headers"}

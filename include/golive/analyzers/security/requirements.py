@@ -1,0 +1,147 @@
+"""The target's dependency declarations: what it requires, pinned or not, and where it says so.
+
+Declarations read: every ``requirements*.txt`` / ``constraints*.txt`` (and ``requirements/*.txt``)
+of the tree, following ``-r``/``-c`` includes inside the tree, ``[project] dependencies`` and
+``optional-dependencies`` of the root ``pyproject.toml``, and a literal ``install_requires`` list in
+``setup.py``. Environment markers are evaluated (a requirement for another platform is dropped) and
+``--hash`` options are ignored. A requirement pinned with ``==`` has a ``version``; anything else
+cannot be audited (the version that gets installed is unknown).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from golive.analyzers.files import walk_files
+
+_REQ_FILE = re.compile(r"^(requirements|constraints)[\w.-]*\.(txt|in)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """One declared requirement: normalized name, pinned version (or None) and where it is declared."""
+
+    name: str
+    version: str | None
+    spec: str
+    path: str
+    line: int | None
+
+
+def _requirement(text: str, path: str, line: int | None, notes: list[str]) -> Dependency | None:
+    try:
+        req = Requirement(text)
+    except InvalidRequirement as exc:
+        notes.append(f"{path}:{line}: unreadable requirement {text!r}: {exc}")
+        return None
+    if req.marker is not None:
+        try:
+            if not req.marker.evaluate():
+                return None
+        except Exception:  # an unknown marker variable: keep the requirement
+            pass
+    version = None
+    specs = list(req.specifier)
+    if req.url is None and len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version:
+        version = specs[0].version
+    return Dependency(name=canonicalize_name(req.name), version=version, spec=str(req), path=path, line=line)
+
+
+def _requirements_file(root: Path, rel: str, seen: set[str], notes: list[str]) -> Iterator[Dependency]:
+    if rel in seen:
+        return
+    seen.add(rel)
+    path = (root / rel).resolve()
+    if not path.is_file() or not path.is_relative_to(root.resolve()):
+        notes.append(f"{rel}: included requirements file not found inside the tree")
+        return
+    logical: list[tuple[int, str]] = []
+    buffer, start = "", 0
+    for number, raw in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+        text = re.sub(r"(^|\s)#.*$", "", raw).rstrip()
+        if not buffer:
+            start = number
+        if text.endswith("\\"):
+            buffer += text[:-1] + " "
+            continue
+        buffer += text
+        if buffer.strip():
+            logical.append((start, buffer.strip()))
+        buffer = ""
+    for number, text in logical:
+        if text.startswith(("-r ", "-c ", "--requirement", "--constraint")):
+            target = re.split(r"[\s=]+", text, maxsplit=1)[1].strip()
+            yield from _requirements_file(root, (Path(rel).parent / target).as_posix(), seen, notes)
+            continue
+        if text.startswith("-"):
+            if text.startswith(("-e", "--editable")):
+                notes.append(f"{rel}:{number}: editable requirement not audited: {text}")
+            continue
+        requirement = re.split(r"\s+--?\w", text, maxsplit=1)[0].strip()  # drop --hash=… options
+        dep = _requirement(requirement, rel, number, notes)
+        if dep is not None:
+            yield dep
+
+
+def _pyproject(root: Path, notes: list[str]) -> Iterator[Dependency]:
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        notes.append(f"pyproject.toml unreadable: {exc}")
+        return
+    project = data.get("project", {})
+    declared = list(project.get("dependencies", []))
+    for extra in project.get("optional-dependencies", {}).values():
+        declared += list(extra)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for spec in declared:
+        line = next((i for i, text in enumerate(lines, start=1) if spec in text), None)
+        dep = _requirement(spec, "pyproject.toml", line, notes)
+        if dep is not None:
+            yield dep
+
+
+def _setup_py(root: Path, notes: list[str]) -> Iterator[Dependency]:
+    path = root / "setup.py"
+    if not path.is_file():
+        return
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+    except SyntaxError as exc:
+        notes.append(f"setup.py unparsable: {exc}")
+        return
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == "install_requires" and isinstance(node.value, ast.List):
+            for element in node.value.elts:
+                if isinstance(element, ast.Constant) and isinstance(element.value, str):
+                    dep = _requirement(element.value, "setup.py", element.lineno, notes)
+                    if dep is not None:
+                        yield dep
+
+
+def declared_dependencies(root: Path) -> tuple[list[Dependency], list[str]]:
+    """All requirements declared in the tree (first declaration of each name+version) and notes."""
+    notes: list[str] = []
+    seen_files: set[str] = set()
+    found: list[Dependency] = []
+    for rel in walk_files(root, (".txt", ".in")):
+        p = Path(rel)
+        if _REQ_FILE.match(p.name) or (p.parent.name == "requirements" and p.suffix in (".txt", ".in")):
+            found += list(_requirements_file(root, rel, seen_files, notes))
+    found += list(_pyproject(root, notes))
+    found += list(_setup_py(root, notes))
+    unique: dict[tuple[str, str | None], Dependency] = {}
+    for dep in found:
+        unique.setdefault((dep.name, dep.version), dep)
+    return list(unique.values()), notes
