@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from repo_paths import REPO
 
-DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
+DAGS_DIR = REPO / "dags"
 DAG_FILES = sorted(p for p in DAGS_DIR.glob("*.py") if not p.name.startswith("_"))
 HEAVY = ("great_expectations", "pandas", "matplotlib", "bandit", "radon", "locust", "schemathesis",
          "detect_secrets", "ruff", "interrogate", "coverage", "torch", "sklearn")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonschema
 import pytest
+from repo_paths import TEST_DATA
 
 from golive.agents import security
 from golive.analyzers.base import Context
@@ -14,7 +14,7 @@ from golive.cli.gate import gate_results
 from golive.models import Finding, Severity
 from golive.sarif import FINGERPRINT_KEY, results_to_sarif, to_sarif
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = TEST_DATA
 SCHEMA = json.loads((DATA / "sarif" / "sarif-schema-2.1.0.json").read_text())
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from pydantic import ValidationError
+from repo_paths import REPO as ROOT
 
 from golive.charts import validate_manifests
 from golive.monitoring import (
@@ -38,7 +39,6 @@ from golive.monitoring import (
 from golive.monitoring.__main__ import main as cli_main
 from golive.monitoring.dashboard import iter_panels
 
-ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "monitoring"
 DEFAULT = ServiceSLOs(application="inventory", namespace="golive-apps")
 CUSTOM = ServiceSLOs(application="payments-api", namespace="prod-payments", availability_target=99.9,

@@ -12,13 +12,13 @@ import json
 from pathlib import Path
 
 import pytest
+from repo_paths import REPO as ROOT
 
 from golive.agents import testing
 from golive.analyzers.base import Context, guarded
 from golive.gates.testing import TESTING
 from golive.models import AnalyzerResult, CriterionStatus, VerdictStatus
 
-ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_APP = ROOT / "include" / "sample_app"
 ML_APP = ROOT / "tests" / "data" / "targets" / "ml_app"
 #: Short, small runs: the point is that each tool runs for real and discriminates, not a benchmark.

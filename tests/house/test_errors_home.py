@@ -6,7 +6,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-LOCALKUBE = Path(__file__).resolve().parents[2] / "include" / "localkube"
+from repo_paths import REPO
+
+LOCALKUBE = REPO / "include" / "localkube"
 
 
 def _golive_imports(path: Path) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from test_deploy_support import APP, Env, Poller, namespace_env, versions
+from deploy_support import APP, Env, Poller, namespace_env, versions
 
 from golive.deploy.naming import deployment_name, preview_service_name
 from golive.gates.canary import CANARY

@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from repo_paths import TEST_DATA
 
 from golive import tools
 from golive.agents import quality
@@ -22,7 +23,7 @@ from golive.gates.spec import GateSpec
 from golive.ledger import Ledger
 from golive.models import AnalyzerResult, CriterionRule, CriterionStatus, Measurement, VerdictStatus
 
-TARGETS = Path(__file__).resolve().parents[1] / "data" / "targets"
+TARGETS = TEST_DATA / "targets"
 
 
 def _results(name: str) -> list[AnalyzerResult]:

@@ -7,10 +7,9 @@ healthy canary are started with ``python -m app``; ``generate_traffic`` drives e
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 import pytest
+from repo_paths import REPO
 
 from golive.canary.analysis import analyze
 from golive.canary.metrics import TrafficWindow, combine, window
@@ -18,7 +17,7 @@ from golive.canary.providers.scrape import scrape
 from golive.canary.traffic import generate_traffic
 from golive.models import CriterionStatus, VerdictStatus
 
-SAMPLE_APP = Path(__file__).resolve().parents[2] / "include" / "sample_app"
+SAMPLE_APP = REPO / "include" / "sample_app"
 REQUESTS = 300  # binomial sd of a 0.5 error rate over 300 requests ≈ 0.029
 # Three servers and the load share two cores here: latency differences below 250 ms are scheduling
 # noise, not a regression, so the p95 ratio compares against at least 250 ms.

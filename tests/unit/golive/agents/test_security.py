@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from repo_paths import TEST_DATA
 
 from golive.agents import security
 from golive.analyzers.base import Context, guarded
@@ -37,7 +38,7 @@ from golive.gates.security import SECURITY
 from golive.models import AnalyzerResult, CriterionStatus, Measurement, VerdictStatus
 from golive.settings import get_settings
 
-TARGETS = Path(__file__).resolve().parents[1] / "data" / "targets"
+TARGETS = TEST_DATA / "targets"
 SECRETS_IN_BAD = ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI", "Sup3rS3cretPassw0rd")
 
 

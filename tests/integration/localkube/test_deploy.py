@@ -13,11 +13,11 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from repo_paths import REPO
 
 from golive.charts import merge_values, render_chart
 from golive.kube.client import KubeError
@@ -31,7 +31,7 @@ from localkube.store import PODS
 
 pytestmark = pytest.mark.localkube
 
-CHART = Path(__file__).resolve().parents[2] / "charts" / "sample-app"
+CHART = REPO / "charts" / "sample-app"
 PROBE = {"path": "/health", "initialDelaySeconds": 0, "periodSeconds": 1, "timeoutSeconds": 2, "failureThreshold": 2}
 FAST = {
     "api": {"replicas": 2, "readinessProbe": PROBE, "livenessProbe": {**PROBE, "initialDelaySeconds": 5,

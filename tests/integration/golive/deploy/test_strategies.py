@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from test_deploy_support import APP, Env, Poller, namespace_env, versions
+from deploy_support import APP, Env, Poller, namespace_env, versions
 
 from golive.deploy.naming import deployment_name, preview_service_name
 from golive.kube.objects import get

@@ -7,9 +7,9 @@ Anything else that reads ``os.environ[...]``, ``os.environ.get(...)`` or ``os.ge
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from repo_paths import REPO as ROOT
+
 PACKAGES = (ROOT / "include" / "golive", ROOT / "plugins" / "golive_airflow")
 SETTINGS = ROOT / "include" / "golive" / "settings.py"
 PREFIX = "GOLIVE_"

@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import pytest
+from repo_paths import REPO
 
 from golive.deploy.actions import Request
 from golive.deploy.cluster import deployment_info
@@ -27,7 +28,7 @@ from golive.kube.pods import pod_ready
 from golive.kube.workloads import Revision
 from golive.settings import get_settings
 
-CHART = Path(__file__).resolve().parents[2] / "charts" / "sample-app"
+CHART = REPO / "charts" / "sample-app"
 DEV = CHART / "values-dev.yaml"
 
 

@@ -6,10 +6,10 @@ import http.server
 import json
 import threading
 import urllib.parse
-from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from repo_paths import REPO
 
 from golive.agents import canary as canary_agent
 from golive.agents import deployment
@@ -19,7 +19,7 @@ from golive.canary.targets import pod_target
 from golive.gates.canary import CANARY
 from golive.models import AnalyzerResult, CriterionStatus, VerdictStatus
 
-CHART = Path(__file__).resolve().parents[2] / "charts" / "sample-app"
+CHART = REPO / "charts" / "sample-app"
 BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]
 
 

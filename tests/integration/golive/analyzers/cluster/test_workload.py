@@ -21,11 +21,11 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from repo_paths import REPO
 
 from golive import charts
 from golive.agents import verification
@@ -39,7 +39,6 @@ from golive.models import CriterionStatus, VerdictStatus
 
 pytestmark = pytest.mark.localkube
 
-REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "charts" / "sample-app"
 RELEASE = "shop"
 DEPLOYMENT = "shop-sample-app-stable-api"

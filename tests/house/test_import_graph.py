@@ -18,7 +18,8 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from repo_paths import REPO as ROOT
+
 #: Directories whose sub-directories with an ``__init__.py`` are our top-level packages.
 SEARCH_ROOTS = (ROOT / "include", ROOT / "plugins", ROOT / "include" / "sample_app")
 

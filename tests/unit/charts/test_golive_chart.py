@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
+from repo_paths import REPO as ROOT
 
 from golive.charts import (
     ChartValuesError,
@@ -27,7 +28,6 @@ from golive.charts import (
 )
 from golive.errors import GoliveError
 
-ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "golive"
 SAMPLE_APP = ROOT / "charts" / "sample-app"
 AIRFLOW_VALUES = ROOT / "charts" / "airflow-values.yaml"

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from repo_paths import REPO
 
 from golive.agents import canary as canary_agent
 from golive.agents import deployment
@@ -25,7 +26,6 @@ from golive.kube.client import load_client
 from golive.kube.objects import apply, delete, get
 from golive.kube.services import service_url
 
-REPO = Path(__file__).resolve().parents[2]
 DEV_VALUES = REPO / "charts" / "sample-app" / "values-dev.yaml"
 APP = "shop"
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
+from repo_paths import REPO as ROOT
 
 from golive.charts import (
     ChartRenderError,
@@ -25,7 +26,6 @@ from golive.charts import (
     validate_manifests,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "sample-app"
 DEV = str(CHART / "values-dev.yaml")
 PROD = str(CHART / "values-prod.yaml")

@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from repo_paths import REPO as ROOT
 
 from golive.agents import testing
 from golive.analyzers.base import Context, guarded
@@ -27,7 +28,6 @@ from golive.gates.testing import TESTING
 from golive.models import AnalyzerResult, CriterionStatus, Measurement, VerdictStatus
 from golive.tools import ToolError
 
-ROOT = Path(__file__).resolve().parents[2]
 ML_APP = ROOT / "tests" / "data" / "targets" / "ml_app"
 SAMPLE_APP = ROOT / "include" / "sample_app"
 
