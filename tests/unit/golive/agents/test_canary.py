@@ -1,4 +1,4 @@
-"""The deployment and canary agents' command lines and the canary gate's scoring, without a cluster."""
+"""The canary agent's command line and the canary gate's scoring of its results, without a cluster."""
 
 from __future__ import annotations
 
@@ -9,17 +9,14 @@ import urllib.parse
 from typing import Any, ClassVar
 
 import pytest
-from repo_paths import REPO
 
 from golive.agents import canary as canary_agent
-from golive.agents import deployment
 from golive.canary.analysis import analyze, analyzer_result
 from golive.canary.metrics import TrafficWindow
 from golive.canary.targets import pod_target
 from golive.gates.canary import CANARY
 from golive.models import AnalyzerResult, CriterionStatus, VerdictStatus
 
-CHART = REPO / "charts" / "sample-app"
 BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]
 
 
@@ -30,73 +27,6 @@ class NoCluster:
 
     def __getattr__(self, name: str) -> Any:
         pytest.fail(f"the agent touched the cluster ({name}) on bad input")
-
-
-def _run(capsys: pytest.CaptureFixture[str], argv: list[str], cluster: Any = None) -> tuple[int, dict]:
-    code = deployment.main(argv, cluster=cluster or NoCluster())
-    out = capsys.readouterr().out.strip().splitlines()
-    assert len(out) == 1, out
-    return code, json.loads(out[0])
-
-
-BASE = ["--application", "shop", "--namespace", "apps"]
-
-
-@pytest.mark.parametrize(("argv", "message"), [
-    (["deploy", *BASE], "needs --version"),
-    (["deploy", *BASE, "--version", "1.0 0"], "not a valid image tag"),
-    (["deploy", "--application", "Shop", "--namespace", "apps", "--version", "1"], "DNS-1123"),
-    (["deploy", *BASE, "--version", "1", "--strategy", "wild"], "invalid choice"),
-    (["deploy", *BASE, "--version", "1", "--set", "image.tag=2"], "managed by the deployment agent"),
-    (["deploy", *BASE, "--version", "1", "--set", "secrets.values.APP_SECRET_KEY=x"], "never travel"),
-    (["deploy", *BASE, "--version", "1", "--values-file", "/nonexistent.yaml"], "no such file"),
-    (["deploy", *BASE, "--version", "1", "--chart", "/tmp"], "no Chart.yaml"),
-    (["deploy", *BASE, "--version", "1", "--replicas", "0"], "--replicas 0"),
-    (["deploy", *BASE, "--version", "1", "--timeout", "-3"], "seconds"),
-    (["canary-step", *BASE, "--strategy", "canary"], "--weight"),
-    (["canary-step", *BASE, "--strategy", "canary", "--weight", "0"], "weight"),
-    (["canary-step", *BASE, "--weight", "50"], "no 'canary-step' action"),
-    (["explode", *BASE], "invalid choice"),
-])
-def test_bad_input_exits_2_without_touching_the_cluster(capsys: pytest.CaptureFixture[str], argv: list[str],
-                                                        message: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GOLIVE_CHART_DIR", str(CHART))
-    code, doc = _run(capsys, argv)
-    assert code == 2
-    assert doc["ok"] is False
-    assert message in doc["error"]
-
-
-def test_request_from_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GOLIVE_CHART_DIR", str(CHART))
-    monkeypatch.setenv("GOLIVE_EVIDENCE", json.dumps([{"strategy": "rolling", "previous_revision": 4,
-                                                        "version": "1.1.0"}]))
-    args = deployment.build_parser().parse_args(
-        ["rollback", *BASE, "--version", "1.1.0", "--environment", "dev", "--set", "config.rateLimitPerMinute=9",
-         "--reason", "verification failed"])
-    req = deployment.make_request(args)
-    assert req.values_files == (CHART / "values-dev.yaml",)
-    assert req.user_values == {"config": {"rateLimitPerMinute": 9}}
-    assert req.to_revision == 4  # from the deploy step's result
-    assert req.reason == "verification failed"
-    args = deployment.build_parser().parse_args(["deploy", *BASE, "--version", "2", "--strategy", "canary",
-                                                 "--environment", "staging"])
-    req = deployment.make_request(args)
-    assert req.weight == 25.0 and req.values_files == ()
-
-
-def test_action_failure_exits_1(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GOLIVE_CHART_DIR", str(CHART))
-
-    class Unreachable:
-        namespace = "apps"
-
-        def deployment(self, name: str) -> None:
-            raise ConnectionError("the API server refused the connection")
-
-    code, doc = _run(capsys, ["status", *BASE], cluster=Unreachable())
-    assert code == 1
-    assert "refused" in doc["error"]
 
 
 # --- canary gate -----------------------------------------------------------------------------------
