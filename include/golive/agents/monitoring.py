@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -22,7 +23,7 @@ from golive.results import MonitoringSummary
 from golive.runtime import write_xcom
 
 
-def setup(slos: ServiceSLOs, *, apply: bool = True) -> tuple[int, dict]:
+def setup(slos: ServiceSLOs, *, apply: bool = True) -> tuple[int, dict[str, Any]]:
     """Render, validate and (unless ``apply`` is False) apply; returns (exit code, summary)."""
     bundle = render_all(slos)
     summary = {

@@ -11,6 +11,7 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from golive.cli import args as args_
 from golive.cli.output import ExitCode, emit
@@ -19,7 +20,7 @@ from golive.routing import route_source
 from golive.runtime import write_xcom
 
 
-def plan(source: str, ref: str = "HEAD") -> dict:
+def plan(source: str, ref: str = "HEAD") -> dict[str, Any]:
     """The go-live plan of the application at ``source``: its routing decision (cpu or gpu)."""
     from golive.sources import checkout
 

@@ -6,6 +6,8 @@ duplicates them; a new try (``try_number``) of a gate is a new evaluation and th
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -30,7 +32,7 @@ metadata = MetaData(naming_convention={
 })
 
 
-def _recorded_at() -> Column:
+def _recorded_at() -> Column[Any]:
     return Column("recorded_at", DateTime(timezone=True), server_default=func.current_timestamp(),
                   nullable=False)
 

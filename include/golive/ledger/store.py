@@ -182,7 +182,7 @@ class Ledger:
                 conn.execute(t.findings.insert().values(
                     evaluation_id=eval_id, tool=f.tool, rule_id=f.rule_id, severity=f.severity.value,
                     message=f.message, path=f.path, line=f.line, fingerprint=f.fingerprint))
-        return eval_id
+        return int(eval_id)
 
     def latest_evaluation(self, *, gate: str, application: str, ref: str,
                           run_id: str | None = None) -> dict[str, Any] | None:

@@ -38,7 +38,7 @@ FILES = {
 
 def _yaml(obj: Any) -> str:
     """YAML text of ``obj``, keys in their given order, long expressions unfolded."""
-    return yaml.safe_dump(obj, sort_keys=False, allow_unicode=True, width=4096)
+    return str(yaml.safe_dump(obj, sort_keys=False, allow_unicode=True, width=4096))
 
 
 def _configmap(slos: ServiceSLOs, name: str, kind: str, data: dict[str, str], *,

@@ -81,7 +81,7 @@ def render_report(report: Mapping[str, Any], out_dir: Path | str, *, plots: bool
 
 def report_json(report: Mapping[str, Any], summary: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The full report as JSON-safe data with its ``summary`` (write it with ``sort_keys=True``)."""
-    data = to_jsonable(report)
+    data: dict[str, Any] = to_jsonable(report)
     data["summary"] = to_jsonable(summary if summary is not None else summarize(report))
     return data
 
@@ -90,7 +90,7 @@ def render_html(report: Mapping[str, Any], summary: Mapping[str, Any], *, plots:
                 max_findings: int = MAX_FINDINGS) -> str:
     """The report as one self-contained HTML page."""
     context = build_context(report, summary, plots=plots, max_findings=max_findings)
-    return _environment().get_template(TEMPLATE).render(**context)
+    return str(_environment().get_template(TEMPLATE).render(**context))
 
 
 # -- view model -----------------------------------------------------------------------------------

@@ -210,7 +210,7 @@ def summarize(report: Mapping[str, Any]) -> dict[str, Any]:
 
     outcome, reason = _outcome(report, run, gate_results)
     findings = count_findings(current)
-    return to_jsonable({
+    summary: dict[str, Any] = to_jsonable({
         "run_id": run.get("run_id"), "application": run.get("application"),
         "version": run.get("version"), "environment": run.get("environment"),
         "strategy": run.get("strategy"), "run_status": run.get("status"),
@@ -222,6 +222,7 @@ def summarize(report: Mapping[str, Any]) -> dict[str, Any]:
         "phases": len(report.get("phases") or []),
         "rollbacks": len(report.get("rollbacks") or []),
     })
+    return summary
 
 
 def _outcome(report: Mapping[str, Any], run: Mapping[str, Any],
