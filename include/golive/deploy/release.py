@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from golive.charts import ChartRenderError, merge_values, render_chart
 from golive.deploy.errors import DeployInputError
 from golive.deploy.naming import deployment_name, release_name
 from golive.settings import get_settings
@@ -84,16 +85,6 @@ def parse_set(items: Iterable[str]) -> dict[str, Any]:
     return out
 
 
-def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = dict(base)
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
 @dataclass(frozen=True)
 class ReleaseSpec:
     """One release of the application as a strategy wants it rendered.
@@ -157,7 +148,7 @@ def build_values(spec: ReleaseSpec) -> dict[str, Any]:
     }
     if spec.replicas is not None:
         forced["api"] = {"replicas": spec.replicas}
-    return _merge(dict(spec.user_values), forced)
+    return merge_values(dict(spec.user_values), forced)
 
 
 def default_chart_dir() -> Path:
@@ -182,8 +173,6 @@ def render_release(spec: ReleaseSpec, namespace: str, chart_dir: str | os.PathLi
 
     :raises DeployInputError: the chart or the values are unusable (the chart's own message).
     """
-    from golive.charts import ChartRenderError, render_chart
-
     try:
         objects = render_chart(chart_dir, spec.release, namespace, build_values(spec), list(values_files))
     except ChartRenderError as exc:

@@ -13,13 +13,13 @@ import json
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
+from local_http import serving
 
 from golive.agents import verification
 from golive.analyzers.base import Context, run_analyzers
@@ -168,15 +168,8 @@ class _Insecure(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def insecure_app() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Insecure)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Insecure) as url:
+        yield url
 
 
 def test_insecure_app_fails_every_live_hardening_check(insecure_app: str):

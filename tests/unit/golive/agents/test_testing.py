@@ -10,10 +10,10 @@ import socket
 import subprocess
 import sys
 import textwrap
-import threading
 from pathlib import Path
 
 import pytest
+from local_http import serving
 from repo_paths import REPO as ROOT
 
 from golive.agents import testing
@@ -373,15 +373,9 @@ def test_a_broken_locustfile_is_an_error_with_locusts_message(tmp_path: Path):
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotFound)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     (tmp_path / "locustfile.py").write_text("raise RuntimeError('broken load profile')\n")
-    try:
-        outcome = guarded("load", testing.REGISTRY["load"],
-                          ctx(f"http://127.0.0.1:{server.server_address[1]}", source=tmp_path, load_duration=2))
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(NotFound) as url:
+        outcome = guarded("load", testing.REGISTRY["load"], ctx(url, source=tmp_path, load_duration=2))
     assert outcome.error is not None and "without statistics" in outcome.error
     assert "broken load profile" in outcome.error
 

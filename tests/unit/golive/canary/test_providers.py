@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,6 +12,7 @@ import httpx
 import promql_parser
 import pytest
 from canary_fakes import FakePod
+from local_http import serving
 
 from golive.canary.analysis import analyze
 from golive.canary.metrics import CanaryError
@@ -93,14 +93,8 @@ class _FakePrometheus(BaseHTTPRequestHandler):
 def fake_prometheus() -> Iterator[str]:
     _FakePrometheus.queries = []
     _FakePrometheus.refuse = False
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakePrometheus)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_FakePrometheus) as url:
+        yield url
 
 
 def test_prometheus_window_queries_the_http_api(fake_prometheus: str) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+from local_http import serving
 
 from golive.canary.metrics import CanaryError
 from golive.canary.traffic import generate_traffic
@@ -29,15 +29,8 @@ class _Ok(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def tiny_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Ok) as url:
+        yield url
 
 
 def test_generate_traffic_is_bounded_by_count(tiny_server: str) -> None:
