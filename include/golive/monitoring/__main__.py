@@ -23,13 +23,12 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from golive.cli.output import ExitCode, emit
 from golive.monitoring.alerting import validate_alert_routing
 from golive.monitoring.bundle import FILES, render_all, write_bundle
 from golive.monitoring.dashboard import validate_dashboard
 from golive.monitoring.models import AlertReceivers, MonitoringError, ServiceSLOs, WebhookReceiver
 from golive.monitoring.rules import validate_prometheus_rule
-
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -97,8 +96,8 @@ def _render(args: argparse.Namespace) -> int:
         "configmaps": [f"{c['metadata']['namespace']}/{c['metadata']['name']}" for c in bundle.configmaps],
         "validation_errors": bundle.all_errors(),
     }
-    print(json.dumps(summary, indent=2))
-    return EXIT_OK if bundle.ok else EXIT_INVALID
+    emit(summary)
+    return ExitCode.OK if bundle.ok else ExitCode.FAIL
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -117,16 +116,16 @@ def _validate(args: argparse.Namespace) -> int:
     errors = [f"prometheus-rule: {e}" for e in validate_prometheus_rule(loaded["rule"])]
     errors += [f"dashboard: {e}" for e in validate_dashboard(loaded["dashboard"])]
     errors += [f"alert-routing: {e}" for e in validate_alert_routing(loaded["routing"])]
-    print(json.dumps({"directory": str(base), "validation_errors": errors}, indent=2))
-    return EXIT_INVALID if errors else EXIT_OK
+    emit({"directory": str(base), "validation_errors": errors})
+    return ExitCode.FAIL if errors else ExitCode.OK
 
 
 def _bad_input(messages: list[str]) -> int:
     """Report bad input on stderr and as JSON on stdout; return the usage exit status."""
     for message in messages:
         print(f"error: {message}", file=sys.stderr)
-    print(json.dumps({"status": "bad-input", "errors": messages}, indent=2))
-    return EXIT_USAGE
+    emit({"status": "bad-input", "errors": messages})
+    return ExitCode.USAGE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
