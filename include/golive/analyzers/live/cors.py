@@ -12,10 +12,7 @@ from golive.analyzers.live.client import (
     option,
     send,
 )
-from golive.analyzers.live.openapi import (
-    api_path,
-    fetch_openapi,
-)
+from golive.analyzers.live.openapi import api_path, fetch_openapi
 from golive.models import AnalyzerResult, Measurement
 
 FOREIGN_ORIGIN = "https://evil.example"

@@ -16,10 +16,7 @@ from golive.analyzers.live.client import (
     option,
     send,
 )
-from golive.analyzers.live.openapi import (
-    api_path,
-    fetch_openapi,
-)
+from golive.analyzers.live.openapi import api_path, fetch_openapi
 from golive.models import AnalyzerResult, Measurement, Severity
 
 

@@ -10,9 +10,7 @@ from typing import Any
 import httpx
 
 from golive import http as app_http
-from golive.analyzers.live.client import (
-    send,
-)
+from golive.analyzers.live.client import send
 
 #: Paths that are never an API path to hammer (probes, metrics, documentation).
 NOT_API = re.compile(r"^/(health|healthz|livez|readyz|ready|metrics|version|openapi|docs|redoc|swagger)",

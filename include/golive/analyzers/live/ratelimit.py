@@ -21,10 +21,7 @@ from golive.analyzers.live.client import (
     require_url,
     shorten,
 )
-from golive.analyzers.live.openapi import (
-    api_path,
-    fetch_openapi,
-)
+from golive.analyzers.live.openapi import api_path, fetch_openapi
 from golive.models import AnalyzerResult, Measurement, Severity
 from golive.tools import ToolError
 
