@@ -55,6 +55,7 @@ class CriterionStatus(StrEnum):
     WARNING = "warning"
     FAIL = "fail"
     NO_DATA = "no-data"
+    NOT_APPLICABLE = "not-applicable"
 
 
 class VerdictStatus(StrEnum):
@@ -151,12 +152,25 @@ class Finding(_Strict):
 
 
 class Measurement(_Strict):
-    """One raw value an analyzer measured; ``value`` is None when the tool could not measure it."""
+    """One raw value an analyzer measured; ``value`` is None when the tool could not measure it.
+
+    ``applicable=False`` says the measurement does not apply to this application (a library has no
+    HTTP surface): ``value`` is then None and ``detail`` is the reason; the criterion is recorded as
+    not-applicable, never as a pass, a fail or no data.
+    """
 
     name: str
     value: float | None
     unit: str
     detail: str = ""
+    applicable: bool = True
+
+    @model_validator(mode="after")
+    def _not_applicable_has_no_value(self) -> Measurement:
+        if not self.applicable and (self.value is not None or not self.detail):
+            raise ValueError(f"measurement {self.name}: a not-applicable measurement has no value and "
+                             "says why in detail")
+        return self
 
 
 class AnalyzerResult(_Strict):

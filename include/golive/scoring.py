@@ -3,7 +3,10 @@
 * pass = 1 point, warning = 0.5, fail = 0, times the criterion's weight, over the maximum.
 * no-data is never a pass: it scores 0 and fails the gate, unless the criterion is optional,
   in which case it leaves the score's maximum and is reported.
-* zero criteria is an error, not 100.
+* not-applicable (the criterion does not apply to this kind of application, with the reason) is
+  neither pass nor fail nor no-data: it leaves the score's maximum and never vetoes.
+* zero criteria is an error, not 100; a gate whose every criterion is not-applicable (or optional
+  without data) measured nothing, which is never a pass: it FAILs with score 0 and says so.
 * a failed (or no-data) key criterion vetoes the gate whatever the score.
 * PASS at or above the threshold, WARNING in [warning_floor, threshold), FAIL below.
 """
@@ -18,7 +21,7 @@ from golive.models import Criterion, CriterionRule, CriterionStatus, Verdict, Ve
 DEFAULT_THRESHOLD = 85.0
 DEFAULT_WARNING_BAND = 15.0
 POINTS = {CriterionStatus.PASS: 1.0, CriterionStatus.WARNING: 0.5, CriterionStatus.FAIL: 0.0,
-          CriterionStatus.NO_DATA: 0.0}
+          CriterionStatus.NO_DATA: 0.0, CriterionStatus.NOT_APPLICABLE: 0.0}
 
 
 class ScoringError(GoliveError):
@@ -64,11 +67,29 @@ def apply_rule(rule: CriterionRule, value: float | None, missing_reason: str = "
                      status=status, weight=rule.weight, key=rule.key, optional=rule.optional, reason=reason)
 
 
+def not_applicable(rule: CriterionRule, reason: str) -> Criterion:
+    """The criterion of ``rule`` recorded as not applicable to this application, with ``reason``."""
+    return Criterion(name=rule.name, value=None, unit=rule.unit, threshold=rule.threshold_text(),
+                     status=CriterionStatus.NOT_APPLICABLE, weight=rule.weight, key=rule.key,
+                     optional=rule.optional, reason=f"not applicable: {reason or 'does not apply'}")
+
+
+def is_counted(criterion: Criterion) -> bool:
+    """True when ``criterion`` counts in the score's maximum (not n/a, not optional without data)."""
+    if criterion.status is CriterionStatus.NOT_APPLICABLE:
+        return False
+    return not (criterion.optional and criterion.status is CriterionStatus.NO_DATA)
+
+
 def apply_rules(rules: Iterable[CriterionRule], values: Mapping[str, float | None],
-                errors: Mapping[str, str] | None = None) -> list[Criterion]:
-    """Apply each rule to ``values[rule.measurement]``; ``errors`` explains missing measurements."""
+                errors: Mapping[str, str] | None = None,
+                inapplicable: Mapping[str, str] | None = None) -> list[Criterion]:
+    """Apply each rule to ``values[rule.measurement]``; ``errors`` explains missing measurements and
+    ``inapplicable`` (measurement → reason) names those that do not apply to the application."""
     errors = errors or {}
-    return [apply_rule(r, values.get(r.measurement), errors.get(r.measurement, "")) for r in rules]
+    inapplicable = inapplicable or {}
+    return [not_applicable(r, inapplicable[r.measurement]) if r.measurement in inapplicable
+            else apply_rule(r, values.get(r.measurement), errors.get(r.measurement, "")) for r in rules]
 
 
 def evaluate(gate: str, criteria: list[Criterion], threshold: float = DEFAULT_THRESHOLD,
@@ -87,10 +108,13 @@ def evaluate(gate: str, criteria: list[Criterion], threshold: float = DEFAULT_TH
     if not 0 <= threshold <= 100:
         raise ScoringError(f"gate {gate!r}: threshold {threshold} is outside 0-100")
     floor = warning_floor_for(threshold) if warning_floor is None else warning_floor
-    counted = [c for c in criteria if not (c.optional and c.status is CriterionStatus.NO_DATA)]
+    counted = [c for c in criteria if is_counted(c)]
     maximum = sum(c.weight for c in counted)
     if maximum <= 0:
-        raise ScoringError(f"gate {gate!r}: every criterion is optional and has no data")
+        inapplicable = [c for c in criteria if c.status is CriterionStatus.NOT_APPLICABLE]
+        if not inapplicable:
+            raise ScoringError(f"gate {gate!r}: every criterion is optional and has no data")
+        return _nothing_measured(gate, criteria, inapplicable, threshold, floor)
     score = round(100.0 * sum(c.weight * POINTS[c.status] for c in counted) / maximum, 2)
 
     reasons: list[str] = []
@@ -115,8 +139,31 @@ def evaluate(gate: str, criteria: list[Criterion], threshold: float = DEFAULT_TH
         reasons.append(f"score {score:g} is below the warning band floor {floor:g}")
     if status is VerdictStatus.PASS:
         reasons.append(f"score {score:g} meets the threshold {threshold:g} and no key criterion failed")
+    reasons += _criterion_reasons(criteria)
+    return Verdict(gate=gate, status=status, score=score, threshold=threshold, warning_floor=floor,
+                   reasons=reasons, criteria=criteria)
+
+
+def _criterion_reasons(criteria: list[Criterion]) -> list[str]:
+    """One reason per non-key failed or warned criterion and per not-applicable one."""
+    reasons = []
     for c in criteria:
         if c.status in (CriterionStatus.FAIL, CriterionStatus.WARNING) and not c.key:
             reasons.append(f"{c.name} {c.status.value}: {c.reason}")
-    return Verdict(gate=gate, status=status, score=score, threshold=threshold, warning_floor=floor,
+        elif c.status is CriterionStatus.NOT_APPLICABLE:
+            reasons.append(f"{c.name} {c.reason} (not counted)")
+    return reasons
+
+
+def _nothing_measured(gate: str, criteria: list[Criterion], inapplicable: list[Criterion], threshold: float,
+                      floor: float) -> Verdict:
+    """The verdict of a gate that has nothing to score: every criterion is n/a or optional without data.
+
+    Nothing measured is never a pass: FAIL with score 0, saying which criteria did not apply and why
+    (a gate that does not apply to this kind of application should not run at all).
+    """
+    reasons = [(f"nothing was measured: every criterion of gate {gate} is not applicable or optional "
+                "without data, and nothing measured is never a pass")]
+    reasons += [f"{c.name} {c.reason}" for c in inapplicable]
+    return Verdict(gate=gate, status=VerdictStatus.FAIL, score=0.0, threshold=threshold, warning_floor=floor,
                    reasons=reasons, criteria=criteria)

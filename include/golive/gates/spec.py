@@ -58,7 +58,9 @@ def score_results(gate: str, rules: Sequence[CriterionRule], producers: Mapping[
     """Score ``results`` with ``rules``: each criterion's value comes from the analyzer that produces it.
 
     A missing analyzer result, an analyzer ``error`` or an unmeasured value make that criterion
-    no-data with the reason; the measurement's detail (e.g. the worst function) is added to the reason.
+    no-data with the reason; a measurement the analyzer reports as not applicable
+    (``applicable=False``) makes it not-applicable with the analyzer's reason; the measurement's
+    detail (e.g. the worst function) is added to the reason.
 
     :param gate: ``quality`` or ``security``.
     :param rules: the criteria.
@@ -69,6 +71,7 @@ def score_results(gate: str, rules: Sequence[CriterionRule], producers: Mapping[
     by_tool = {r.tool: r for r in results}
     values: dict[str, float | None] = {}
     errors: dict[str, str] = {}
+    inapplicable: dict[str, str] = {}
     details: dict[str, str] = {}
     for rule in rules:
         name = rule.measurement
@@ -83,12 +86,14 @@ def score_results(gate: str, rules: Sequence[CriterionRule], producers: Mapping[
         measurement = next((m for m in result.measurements if m.name == name), None)
         if measurement is None:
             errors[name] = f"{tool} did not report {name}"
+        elif not measurement.applicable:
+            inapplicable[name] = measurement.detail
         elif measurement.value is None:
             errors[name] = measurement.detail or f"{tool} could not measure {name}"
         else:
             values[name] = measurement.value
             details[name] = measurement.detail
-    criteria = apply_rules(rules, values, errors)
+    criteria = apply_rules(rules, values, errors, inapplicable)
     enriched = []
     for rule, criterion in zip(rules, criteria, strict=True):
         detail = details.get(rule.measurement)

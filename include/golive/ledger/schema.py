@@ -111,7 +111,7 @@ criteria = Table(
     Column("value", Float),
     Column("unit", String(32), nullable=False),
     Column("threshold", String(128), nullable=False),
-    Column("status", String(8), nullable=False),
+    Column("status", String(16), nullable=False),  # pass | warning | fail | no-data | not-applicable
     Column("weight", Float, nullable=False),
     Column("key", Boolean, nullable=False),
     Column("optional", Boolean, nullable=False),

@@ -12,9 +12,10 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from golive.report.summary import criterion_points
+from golive.report.summary import criterion_points, excluded_why
 
-STATUS_COLOURS = {"pass": "#2e7d32", "warning": "#f9a825", "fail": "#c62828", "no-data": "#757575"}
+STATUS_COLOURS = {"pass": "#2e7d32", "warning": "#f9a825", "fail": "#c62828", "no-data": "#757575",
+                  "not-applicable": "#bdbdbd"}
 BAND_COLOURS = ("#f4c7c3", "#fce8b2", "#b7e1cd")  # fail, warning band, pass
 DPI = 90
 
@@ -61,7 +62,8 @@ def evaluation_chart(ev: Mapping[str, Any]) -> str:
     """One PNG per evaluation: the score-vs-threshold gauge above a horizontal bar per criterion
     of the points it earned (weight × 1 / 0.5 / 0) against its maximum (its weight).
 
-    An optional criterion without data is drawn hatched: it leaves the maximum, as in scoring.
+    An optional criterion without data, or a not-applicable one, is drawn hatched: it leaves the
+    maximum, as in scoring.
     """
     from matplotlib.figure import Figure
 
@@ -85,13 +87,13 @@ def evaluation_chart(ev: Mapping[str, Any]) -> str:
     for c in criteria:
         status = str(c.get("status", ""))
         weight = _number(c.get("weight"))
-        excluded = bool(c.get("optional")) and status == "no-data"
+        excluded = excluded_why(c)
         labels.append(("★ " if c.get("key") else "") + str(c.get("name", "?"))[:40])
         maxima.append(weight)
         earned.append(0.0 if excluded else weight * criterion_points(status))
         colours.append(STATUS_COLOURS.get(status, STATUS_COLOURS["fail"]))
         hatches.append("//" if excluded else "")
-        notes.append("not counted (optional, no data)" if excluded
+        notes.append(f"not counted ({excluded})" if excluded
                      else f"{earned[-1]:g}/{weight:g} {status}")
     ys = list(range(len(criteria)))[::-1]
     ax.barh(ys, maxima, height=0.7, color="#eeeeee", edgecolor="#9e9e9e", hatch=None)

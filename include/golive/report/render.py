@@ -21,8 +21,10 @@ from golive.report.summary import (
     EXTRA_SECTIONS,
     SEVERITIES,
     check_report,
+    criteria_counts,
     criterion_points,
     effective_status,
+    excluded_why,
     group_evaluations,
     summarize,
     to_jsonable,
@@ -216,7 +218,7 @@ def _evaluation_view(ev: Mapping[str, Any], index: int, max_findings: int) -> di
     for c in ev.get("criteria") or []:
         cstatus = str(c.get("status", ""))
         weight = float(c.get("weight") or 0.0)
-        excluded = bool(c.get("optional")) and cstatus == "no-data"
+        excluded = excluded_why(c)
         points = 0.0 if excluded else weight * criterion_points(cstatus)
         if not excluded:
             earned += points
@@ -225,7 +227,7 @@ def _evaluation_view(ev: Mapping[str, Any], index: int, max_findings: int) -> di
             "name": str(c.get("name", "")), "value": fmt_value(c.get("value")),
             "unit": str(c.get("unit") or ""), "threshold": str(c.get("threshold") or ""),
             "status": cstatus, "css": _css(cstatus), "weight": fmt_value(weight),
-            "points": "not counted" if excluded else f"{points:g} / {weight:g}",
+            "points": f"not counted ({excluded})" if excluded else f"{points:g} / {weight:g}",
             "key": bool(c.get("key")), "optional": bool(c.get("optional")),
             "reason": str(c.get("reason") or ""),
         })
@@ -254,6 +256,7 @@ def _evaluation_view(ev: Mapping[str, Any], index: int, max_findings: int) -> di
         })
     approval = ev.get("approval")
     gate = str(ev.get("gate", "?"))
+    counts = criteria_counts(ev)
     return {
         "index": index, "anchor": _anchor(ev, index), "gate": gate,
         "label": f"{gate} #{ev.get('try_number', '?')}",
@@ -276,6 +279,7 @@ def _evaluation_view(ev: Mapping[str, Any], index: int, max_findings: int) -> di
                       "css": _css(approval.get("decision"))}
                      if approval else None),
         "criteria": criteria, "points_text": f"{earned:g} / {maximum:g}",
+        "not_applicable": counts["not-applicable"], "no_data": counts["no-data"],
         "findings": groups, "findings_total": len(findings),
         "findings_hidden": len(findings) - len(shown),
         "finding_counts": [{"severity": s, "count": n, "css": "sev-" + s} for s, n in totals.items()],

@@ -76,6 +76,26 @@ def criterion_points(status: str) -> float:
         return 0.0
 
 
+def excluded_why(criterion: Mapping[str, Any]) -> str | None:
+    """Why a recorded criterion leaves the score's maximum, as scored: ``not applicable`` or
+    ``optional, no data``; None when it counts."""
+    status = str(criterion.get("status", ""))
+    if status == CriterionStatus.NOT_APPLICABLE.value:
+        return "not applicable"
+    if bool(criterion.get("optional")) and status == CriterionStatus.NO_DATA.value:
+        return "optional, no data"
+    return None
+
+
+def criteria_counts(ev: Mapping[str, Any]) -> dict[str, int]:
+    """Criteria of an evaluation per status (every known status present; not-applicable apart from no-data)."""
+    counts = dict.fromkeys((s.value for s in CriterionStatus), 0)
+    for c in ev.get("criteria") or []:
+        status = str(c.get("status", "") if isinstance(c, Mapping) else "")
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
 def check_report(report: Any) -> None:
     """Raise ``ReportError`` unless ``report`` has the shape of ``Ledger.run_report``'s result."""
     if not isinstance(report, Mapping):
@@ -157,6 +177,9 @@ def gate_line(ev: Mapping[str, Any], tries: int = 1, qualify: bool = False) -> s
         notes.append(f"{approval.get('decision', '?')} by {approval.get('approver', '?')}")
     elif effective_status(ev) == "PENDING":
         notes.append("awaiting approval")
+    inapplicable = criteria_counts(ev)[CriterionStatus.NOT_APPLICABLE.value]
+    if inapplicable:
+        notes.append(f"{inapplicable} not applicable")
     if tries > 1:
         notes.append(f"{tries} evaluations")
     if notes:
@@ -204,6 +227,7 @@ def summarize(report: Mapping[str, Any]) -> dict[str, Any]:
             "score": ev.get("score"), "threshold": ev.get("threshold"),
             "warning_floor": ev.get("warning_floor"), "evaluation_id": ev.get("id"),
             "try_number": ev.get("try_number"), "evaluations": len(g["indexes"]),
+            "criteria": criteria_counts(ev),
             "approval": ({"decision": approval.get("decision"), "approver": approval.get("approver")}
                          if approval else None),
         })

@@ -99,3 +99,66 @@ def test_missing_value_is_no_data_with_the_tool_error_as_reason():
     assert c.status is N
     assert "ModuleNotFoundError" in c.reason
     assert evaluate("q", [c]).status is VerdictStatus.FAIL
+
+
+# -- not-applicable ---------------------------------------------------------------------------------
+NA = CriterionStatus.NOT_APPLICABLE
+
+
+def test_not_applicable_leaves_the_maximum_and_is_reported():
+    v = evaluate("s", [crit("a", P, weight=2), crit("b", NA, weight=5, value=None), crit("c", F, weight=2)])
+    assert v.score == 50.0  # 2 of 4: b's weight is not in the maximum
+    assert any(r.startswith("b ") and "(not counted)" in r for r in v.reasons)
+
+
+def test_not_applicable_key_criterion_never_vetoes():
+    v = evaluate("s", [crit("a", P), crit("k", NA, weight=4, key=True, value=None)])
+    assert (v.status, v.score) == (VerdictStatus.PASS, 100.0)
+
+
+def test_not_applicable_is_not_no_data():
+    v = evaluate("s", [crit("a", P), crit("b", N)])
+    assert v.status is VerdictStatus.FAIL
+    v = evaluate("s", [crit("a", P), crit("b", NA, value=None)])
+    assert v.status is VerdictStatus.PASS
+
+
+def test_all_not_applicable_is_not_a_pass():
+    v = evaluate("s", [crit("a", NA, value=None), crit("b", NA, value=None)])
+    assert (v.status, v.score) == (VerdictStatus.FAIL, 0.0)
+    assert "nothing was measured" in v.reasons[0]
+    v = evaluate("s", [crit("a", NA, value=None), crit("b", N, optional=True)])
+    assert v.status is VerdictStatus.FAIL
+    # not-applicable with a required no-data criterion: the no-data fails the gate as always
+    v = evaluate("s", [crit("a", NA, value=None), crit("b", N)])
+    assert v.status is VerdictStatus.FAIL and any("has no data" in r for r in v.reasons)
+    with pytest.raises(ScoringError):
+        evaluate("s", [crit("b", N, optional=True)])
+
+
+def test_score_results_turns_an_inapplicable_measurement_into_not_applicable():
+    from golive.gates.spec import score_results
+    from golive.models import AnalyzerResult, Measurement
+    from golive.scoring import apply_rules
+
+    rules = [CriterionRule(name="cors", measurement="cors", unit="", comparison=">=", pass_at=1, weight=2),
+             CriterionRule(name="lint", measurement="lint", unit="", comparison="<=", pass_at=0, weight=1)]
+    results = [AnalyzerResult(agent="a", tool="t", measurements=[
+        Measurement(name="cors", value=None, unit="", applicable=False, detail="a library has no HTTP surface"),
+        Measurement(name="lint", value=0, unit="")])]
+    v = score_results("g", rules, {"cors": "t", "lint": "t"}, results, 85)
+    cors = next(c for c in v.criteria if c.name == "cors")
+    assert cors.status is NA and cors.reason == "not applicable: a library has no HTTP surface"
+    assert (v.status, v.score) == (VerdictStatus.PASS, 100.0)
+    assert apply_rules(rules, {"lint": 0}, inapplicable={"cors": "why"})[0].status is NA
+
+
+def test_an_inapplicable_measurement_has_no_value_and_a_reason():
+    from pydantic import ValidationError
+
+    from golive.models import Measurement
+
+    with pytest.raises(ValidationError, match="not-applicable"):
+        Measurement(name="x", value=1, unit="", applicable=False, detail="why")
+    with pytest.raises(ValidationError, match="not-applicable"):
+        Measurement(name="x", value=None, unit="", applicable=False)

@@ -5,7 +5,10 @@ bandit, hardening) or a static check of its own (``golive.analyzers.security.app
 (the other analyzers' results, as ``scan`` passes them) nothing runs twice; without it — one pod of
 its own — the analyzers it needs run here first.
 
-``checklist_completion`` is the share of ticked items. Its items overlap the other criteria on
+``checklist_completion`` is the share of ticked items among the applicable ones: an item whose kinds
+(``applies_to``) exclude the application's (``golive.profile``), or whose evidence measurement is
+reported not applicable, is listed as not applicable with the reason and not counted. With no
+applicable item at all, ``checklist_completion`` is itself not applicable. Its items overlap the other criteria on
 purpose (the checklist is the plan's deliverable); the security rules give it a small weight so the
 overlap does not count twice in the score.
 """
@@ -26,10 +29,15 @@ from golive.analyzers.security.appsec.headers import security_headers
 from golive.analyzers.security.appsec.index import Check, SourceIndex
 from golive.analyzers.security.bandit import run_bandit
 from golive.analyzers.security.dependencies import run_dependencies
-from golive.analyzers.security.hardening import run_hardening
+from golive.analyzers.security.hardening import run_hardening, tree_profile
 from golive.analyzers.security.secrets import run_secrets
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
+from golive.profile import ResolvedProfile
+from golive.profile.model import Kind
 
+KINDS: tuple[Kind, ...] = ("service", "worker", "library", "ml-service")
+#: An item's state: ticked, open, or not applicable to this application.
+DONE, OPEN, NOT_APPLICABLE = "done", "open", "not-applicable"
 CHECKLIST_PATH = Path(__file__).resolve().parents[2] / "data" / "security_checklist.yaml"
 
 #: The security analyzers whose measurements the items use (the security agent runs them too).
@@ -68,6 +76,9 @@ def load_checklist(path: Path = CHECKLIST_PATH) -> tuple[dict[str, Any], ...]:
             raise ValueError(f"checklist item {item['id']}: unknown check {evidence['check']!r}")
         if "check" not in evidence and not {"measurement", "tool", "comparison", "value"} <= set(evidence):
             raise ValueError(f"checklist item {item['id']}: evidence needs measurement, tool, comparison, value")
+        unknown = set(item.get("applies_to", KINDS)) - set(KINDS)
+        if unknown:
+            raise ValueError(f"checklist item {item['id']}: applies_to names unknown kinds {sorted(unknown)}")
     return items
 
 
@@ -78,6 +89,7 @@ def _needed_tools(items: tuple[dict[str, Any], ...]) -> list[str]:
 def run_checklist(ctx: Context) -> AnalyzerResult:
     """Tick each checklist item from its evidence: ``checklist_completion`` (%) and a finding per open item."""
     items = load_checklist()
+    resolved = tree_profile(ctx)
     evidence = {r.tool: r for r in (ctx.evidence or ())}
     missing_tools = [t for t in _needed_tools(items) if t not in evidence]
     if missing_tools:
@@ -85,30 +97,56 @@ def run_checklist(ctx: Context) -> AnalyzerResult:
             evidence[result.tool] = result
     index = SourceIndex(ctx.tree)
     check_cache: dict[str, Check] = {}
-    ticked = 0
     findings: list[Finding] = []
     lines: list[dict[str, Any]] = []
     for item in items:
-        spec = item["evidence"]
-        if "check" in spec:
-            check = check_cache.setdefault(spec["check"], CHECKS[spec["check"]](index))
-            done, why = check.passed, check.detail()
-        else:
-            done, why = _from_measurement(evidence.get(spec["tool"]), spec)
-        ticked += done
-        lines.append({"id": item["id"], "title": item["title"], "done": done, "evidence": why})
-        if not done:
+        state, why = _item_state(item, resolved, evidence, index, check_cache)
+        lines.append({"id": item["id"], "title": item["title"], "done": state == DONE, "state": state,
+                      "evidence": why})
+        if state == OPEN:
             findings.append(Finding(tool="checklist", rule_id=item["id"], severity=Severity.MEDIUM,
                                     message=f"checklist item open: {item['title']} — {why}",
                                     fingerprint=f"checklist:{item['id']}"))
-    completion = round(100.0 * ticked / len(items), 2)
-    open_ids = [line["id"] for line in lines if not line["done"]]
-    return AnalyzerResult(
-        agent=ctx.agent, tool="checklist", findings=findings,
-        measurements=[Measurement(name="checklist_completion", value=completion, unit="%",
-                                  detail=f"{ticked} of {len(items)} items done"
-                                         + (f"; open: {', '.join(open_ids)}" if open_ids else ""))],
-        details={"tool_version": "static", "items": lines, "ran_analyzers": missing_tools})
+    return AnalyzerResult(agent=ctx.agent, tool="checklist", findings=findings,
+                          measurements=[_completion(lines, resolved)],
+                          details={"tool_version": "static", "items": lines, "ran_analyzers": missing_tools,
+                                   "profile": {"kind": resolved.profile.kind, "source": resolved.source}})
+
+
+def _item_state(item: dict[str, Any], resolved: ResolvedProfile, evidence: dict[str, AnalyzerResult],
+                index: SourceIndex, cache: dict[str, Check]) -> tuple[str, str]:
+    kind = resolved.profile.kind
+    if kind not in item.get("applies_to", KINDS):
+        return NOT_APPLICABLE, f"applies to {', '.join(item['applies_to'])}, not a {kind} ({resolved.why('kind')})"
+    spec = item["evidence"]
+    if "check" in spec:
+        check = cache.setdefault(spec["check"], CHECKS[spec["check"]](index))
+        return (DONE if check.passed else OPEN), check.detail()
+    result = evidence.get(spec["tool"])
+    measurement = None if result is None or result.error else next(
+        (m for m in result.measurements if m.name == spec["measurement"]), None)
+    if measurement is not None and not measurement.applicable:
+        return NOT_APPLICABLE, f"{spec['measurement']} not applicable: {measurement.detail}"[:400]
+    done, why = _from_measurement(result, spec)
+    return (DONE if done else OPEN), why
+
+
+def _completion(lines: list[dict[str, Any]], resolved: ResolvedProfile) -> Measurement:
+    applicable = [line for line in lines if line["state"] != NOT_APPLICABLE]
+    skipped = [line["id"] for line in lines if line["state"] == NOT_APPLICABLE]
+    if not applicable:
+        return Measurement(name="checklist_completion", value=None, unit="%", applicable=False,
+                           detail=f"no checklist item applies to a {resolved.profile.kind} "
+                                  f"({resolved.why('kind')})")
+    ticked = sum(1 for line in applicable if line["state"] == DONE)
+    open_ids = [line["id"] for line in applicable if line["state"] == OPEN]
+    detail = f"{ticked} of {len(applicable)} items done"
+    if open_ids:
+        detail += f"; open: {', '.join(open_ids)}"
+    if skipped:
+        detail += f"; not applicable: {', '.join(skipped)}"
+    return Measurement(name="checklist_completion", value=round(100.0 * ticked / len(applicable), 2), unit="%",
+                       detail=detail)
 
 
 def _from_measurement(result: AnalyzerResult | None, spec: dict[str, Any]) -> tuple[bool, str]:

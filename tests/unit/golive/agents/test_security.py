@@ -515,3 +515,73 @@ def test_scan_from_a_git_url_exits_1_writes_sarif_and_the_ledger(tmp_path):
 
     record = Ledger.from_url(url).latest_evaluation(gate="security", application="origin", ref="v1")
     assert record is not None and record["task_id"] == "cli.security.scan" and record["status"] == "FAIL"
+
+
+# -- the application profile: HTTP hardening does not apply to a library ----------------------------
+HARDENING = ("password_policy", "rate_limiting", "cors_restricted", "security_headers")
+HTTP_ITEMS = {"password-policy", "rate-limiting", "cors-restricted", "security-headers", "https-hsts",
+              "input-validation", "auth-on-mutations"}
+
+
+def _library(root: Path) -> Path:
+    return _tree(root, {
+        "pyproject.toml": '[project]\nname = "lib"\nversion = "1.0"\ndependencies = []\n',
+        "lib/__init__.py": '"""A library."""\n\n\ndef add(a: int, b: int) -> int:\n    """Add."""\n    return a + b\n',
+    })
+
+
+def test_hardening_on_a_library_is_not_applicable(tmp_path):
+    result = _run("hardening", _library(tmp_path))
+    assert result.error is None and result.findings == []
+    assert [m.name for m in result.measurements] == list(HARDENING)
+    for m in result.measurements:
+        assert (m.applicable, m.value) == (False, None)
+        assert m.detail.startswith("a library has no HTTP surface (kind library: ")
+    assert result.details["profile"] == {"kind": "library", "source": "detected",
+                                         "basis": result.measurements[0].detail.split("(", 1)[1][:-1]}
+
+
+def test_hardening_on_the_good_service_is_unchanged(good):
+    result = next(r for r in good if r.tool == "hardening")
+    assert all(m.applicable and m.value is not None for m in result.measurements)
+    assert result.details["profile"]["kind"] == "service"
+    verdict = SECURITY.score(good)
+    assert all(_criterion(verdict, n).status is CriterionStatus.PASS for n in HARDENING)
+
+
+def test_a_declared_worker_skips_hardening_and_its_checklist_items(tmp_path):
+    root = _tree(tmp_path, {"requirements.txt": "fastapi==0.136.3\n", "golive.yaml": "kind: worker\n",
+                            "job.py": "print('work')\n"})
+    results = gate_results(security.SPEC, Context(agent="security", source=root))
+    hardening = next(r for r in results if r.tool == "hardening")
+    assert "kind worker declared in golive.yaml" in hardening.measurements[0].detail
+    checklist = next(r for r in results if r.tool == "checklist")
+    states = {i["id"]: i["state"] for i in checklist.details["items"]}
+    assert {i for i, s in states.items() if s == "not-applicable"} == HTTP_ITEMS
+    assert not {f.rule_id for f in checklist.findings} & HTTP_ITEMS
+    applicable = len(states) - len(HTTP_ITEMS)
+    assert f"of {applicable} items done" in checklist.measurements[0].detail
+    verdict = SECURITY.score(results)
+    for name in HARDENING:
+        criterion = _criterion(verdict, name)
+        assert criterion.status is CriterionStatus.NOT_APPLICABLE and "no HTTP surface" in criterion.reason
+    assert verdict.status is VerdictStatus.PASS and verdict.score == 100.0
+
+
+def test_an_invalid_profile_makes_hardening_no_data_naming_the_field(tmp_path):
+    root = _tree(tmp_path, {"golive.yaml": "kind: service\nendpoints: {health: nope}\n"})
+    result = _run("hardening", root)
+    assert result.error is not None and "golive.yaml: endpoints.health: " in result.error
+    verdict = SECURITY.score([result])
+    assert _criterion(verdict, "cors_restricted").status is CriterionStatus.NO_DATA
+    assert "endpoints.health" in _criterion(verdict, "cors_restricted").reason
+
+
+def test_checklist_with_nothing_applicable_is_itself_not_applicable(tmp_path, monkeypatch):
+    from golive.analyzers.security import checklist
+
+    items = tuple(i for i in checklist.load_checklist() if i["id"] == "https-hsts")
+    monkeypatch.setattr(checklist, "load_checklist", lambda: items)
+    result = _run("checklist", _library(tmp_path))
+    m = result.measurements[0]
+    assert (m.applicable, m.value) == (False, None) and "no checklist item applies to a library" in m.detail

@@ -365,3 +365,34 @@ def test_render_from_real_sqlite_ledger(tmp_path: Path) -> None:
     assert data["evaluations"][0]["criteria"][0]["value"] == 91.3
     assert data["summary"]["findings"]["high"] == 1
     assert isinstance(data["run"]["recorded_at"], str)
+
+
+# -- not-applicable criteria ------------------------------------------------------------------------
+def _not_applicable_report() -> dict[str, Any]:
+    ev = _evaluation(1, "security", 1, "PASS", 100.0, criteria=[
+        _crit("secrets", 0.0, "secrets", "<= 0 secrets", "pass", 4.0, "0 secrets meets <= 0", key=True),
+        _crit("cors_restricted", None, "", ">= 1", "not-applicable", 2.0,
+              "not applicable: a library has no HTTP surface (kind library: no web framework)"),
+        _crit("sast_medium", None, "issues", "<= 0 issues", "no-data", 1.0, "no data: bandit stopped",
+              optional=True),
+    ])
+    return {"run": {"run_id": "manual__lib", "dag_id": "golive", "application": "lib", "status": "succeeded",
+                    "request": {}}, "phases": [], "evaluations": [ev]}
+
+
+def test_not_applicable_criteria_are_shown_with_their_reason_apart_from_no_data(tmp_path):
+    report = _not_applicable_report()
+    summary = summarize(report)
+    gate = summary["gate_results"][0]
+    assert gate["criteria"]["not-applicable"] == 1 and gate["criteria"]["no-data"] == 1
+    assert gate["criteria"]["pass"] == 1
+    assert summary["gates"] == ["security PASS 100/85 [1 not applicable]"]
+    paths = render_report(report, tmp_path, plots=True)
+    html = paths.html.read_text(encoding="utf-8")
+    assert '<tr class="s-notapplicable">' in html
+    assert "not applicable: a library has no HTTP surface (kind library: no web framework)" in html
+    assert "not counted (not applicable)" in html and "not counted (optional, no data)" in html
+    assert "points 4 / 4" in html  # neither the n/a nor the optional no-data criterion is in the maximum
+    assert "criteria without data: 1 · not applicable: 1" in html
+    data = json.loads(paths.json.read_text(encoding="utf-8"))
+    assert data["summary"]["gate_results"][0]["criteria"]["not-applicable"] == 1
