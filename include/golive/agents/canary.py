@@ -11,7 +11,8 @@
 ``track=canary|stable``; pod IP and the ``prometheus.io/port`` / ``prometheus.io/path``
 annotations or the ``http`` container port), scrapes every pod's ``/metrics``, drives bounded
 traffic through the application's Service URL with :func:`golive.canary.traffic.drive` — GET
-``/api/v1/items`` anonymously (401) and as a user registered on every pod for the run (200) — then
+the traffic paths (``golive.canary.traffic.TRAFFIC_PATHS``) anonymously and as a user registered on
+every pod for the run — then
 scrapes again. The per-pod windows are combined per track (``/health`` and ``/metrics`` excluded)
 and turned into an :class:`~golive.models.AnalyzerResult` by :func:`golive.canary.analysis.analyzer_result`:
 the measurements, both windows, the thresholds and the traffic in ``details``. It prints it as JSON

@@ -6,7 +6,7 @@ functionality and the security measures) as analyzers — one pod each in the DA
     python -m golive.agents.verification analyze --tool rollout --url URL --namespace NS --deployment NAME
     python -m golive.agents.verification analyze --tool version --url URL --expected-version 1.4.2
     python -m golive.agents.verification verify --url URL --namespace NS --deployment NAME
-        --expected-version V [--burst-max 1000] [--probes 5] [--api-path /api/v1/items]
+        --expected-version V [--burst-max 1000] [--probes 5] [--api-path PATH]
         [--application NAME] [--threshold 85] [--ledger-url URL] [--run-id ID]
 
 Kubernetes side (``--namespace`` and ``--deployment``; access through ``golive.kube.client.load_client`` or

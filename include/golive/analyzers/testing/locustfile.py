@@ -3,7 +3,7 @@
 Run by the testing agent's ``load`` analyzer when the application ships no ``locustfile.py``. The
 analyzer reads the application's OpenAPI document first and hands the GET operations that need no
 path parameter and no required query parameter in ``$GOLIVE_LOAD_OPERATIONS`` (JSON: a list of
-``{"path": "/api/v1/items", "documented": ["200", "401", ...]}``). Each user requests ``/health``
+``{"path": "/items", "documented": ["200", "401", ...]}``). Each user requests ``/health``
 (weight 1) and one of those operations (weight 3), with a short wait between requests.
 
 What counts as a failure: a 5xx, a 429 (the target shed load), a connection error, or a status the
