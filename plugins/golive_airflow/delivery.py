@@ -108,8 +108,8 @@ def testing_phase() -> TaskGroup:
                      "--load-duration", str(get_settings().load_test_seconds),
                      "--load-users", str(get_settings().load_test_users),
                      "--fuzz-max-examples", str(get_settings().fuzz_max_examples)],
-        profiles={"model_eval": "gpu"}, only_for_ml=("model_eval",), plan_task_id=PLAN_TASK_ID,
-        one_at_a_time=("smoke", "e2e", "fuzz", "load"),
+        profiles=dict.fromkeys(TESTING.ml_only, "gpu"), only_for_ml=TESTING.ml_only, plan_task_id=PLAN_TASK_ID,
+        one_at_a_time=tuple(a for a in TESTING.analyzers if a not in TESTING.ml_only),
         tooltip="Testing agent: smoke, E2E, fuzzing, load and model evaluation")
 
 

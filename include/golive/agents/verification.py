@@ -17,7 +17,7 @@ versions of the static hardening checks — ``headers``, ``cors``, ``ratelimit``
 no ``--expected-version``) reports no-data with that reason; an unreachable application or API server
 is no-data too — never a pass.
 
-``ratelimit`` empties the client's rate-limit bucket, so ``verify`` runs it last (``LATE``), and a DAG
+``ratelimit`` empties the client's rate-limit bucket, so ``verify`` runs it last (the gate's ``late``), and a DAG
 should run its pod after the other HTTP checks. ``password`` registers one ``golive-verify-<hex>``
 account with a strong password on the application.
 
@@ -55,10 +55,8 @@ REGISTRY: dict[str, Analyzer] = {
     "password": run_password,
     "ratelimit": run_ratelimit,
 }
-#: Analyzers ``verify`` runs after the others: the burst empties the rate-limit bucket the others need,
-#: and the logs are read once the HTTP checks have exercised the new version (its errors show there).
-LATE: tuple[str, ...] = ("logs", "ratelimit")
-KUBERNETES_ANALYZERS: tuple[str, ...] = ("rollout", "pods", "logs")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The verification agent's own options (they reach the analyzers as ``ctx.options``)."""
     kube = parser.add_argument_group("Kubernetes side (rollout, pods, logs)")
