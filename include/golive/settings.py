@@ -22,6 +22,8 @@ LOAD_OPERATIONS_ENV = "GOLIVE_LOAD_OPERATIONS"
 METRICS_PATH_ENV = "GOLIVE_METRICS_PATH"
 DEVICE_ENV = "GOLIVE_DEVICE"
 APP_URL_ENV = "GOLIVE_APP_URL"
+#: The application profile the run's conf carried (JSON), for the agents in its pods.
+PROFILE_ENV = "GOLIVE_PROFILE"
 #: ``GOLIVE_TOOL_<NAME>`` overrides the command of analyzer tool ``<name>`` (``GoliveSettings.tool_overrides``).
 TOOL_ENV_PREFIX = "GOLIVE_TOOL_"
 
@@ -83,6 +85,9 @@ class GoliveSettings(BaseSettings):
         default=None, description="The sample-app chart (default: charts/sample-app of the repository).")
     evidence: str | None = Field(
         default=None, description="Other analyzers' results (JSON) handed to an agent pod (set by AgentPodOperator).")
+    profile: str | None = Field(
+        default=None, description="The application profile of the run's conf (JSON; set for the agent pods); "
+                                  "it replaces the tree's golive.yaml.")
     git_timeout: float = Field(default=300.0, gt=0, description="Seconds each git command of a checkout may take.")
     coverage_timeout: float = Field(default=300.0, gt=0, description="Seconds the coverage run of the tests may take.")
     ruff_select: str | None = Field(

@@ -17,10 +17,13 @@ import traceback
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from golive.models import AnalyzerResult, Measurement
+from golive.profile import ProfileError, ResolvedProfile, load_profile
+from golive.settings import get_settings
 from golive.tools import ToolError
 
 DEFAULT_TOOL_TIMEOUT = 120.0
@@ -53,6 +56,18 @@ class Context:
         if self.source is None:
             raise ToolError(f"the {self.agent} analyzers need a source tree (--source)")
         return self.source
+
+    @cached_property
+    def profile(self) -> ResolvedProfile:
+        """The application's profile: the conf's (``GOLIVE_PROFILE``) or the tree's ``golive.yaml``,
+        completed by detection from the tree; golive's defaults for a url run without a tree.
+
+        :raises ToolError: an invalid profile (the analyzer's criteria become no-data naming the field).
+        """
+        try:
+            return load_profile(self.source, get_settings().profile)
+        except ProfileError as exc:
+            raise ToolError(f"the application profile is invalid: {exc}") from exc
 
     def __post_init__(self) -> None:
         if self.source is not None:

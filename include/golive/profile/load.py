@@ -22,7 +22,7 @@ PROFILE_FILES = ("golive.yaml", "golive.yml")
 DETECTED_FIELDS = ("kind", "languages", "tests", "chart")
 _MAX_BYTES = 1024 * 1024
 
-ProfileSource = Literal["golive.yaml", "golive.yml", "detected"]
+ProfileSource = Literal["golive.yaml", "golive.yml", "conf", "detected", "default"]
 
 
 class ProfileError(GoliveError):
@@ -34,7 +34,9 @@ class ResolvedProfile:
     """A profile and where it came from.
 
     :param profile: the profile.
-    :param source: ``golive.yaml`` / ``golive.yml`` when the tree has one, else ``detected``.
+    :param source: ``conf`` when the run's conf carried the profile, ``golive.yaml`` / ``golive.yml``
+        when the tree has one, ``detected`` for a tree without one, ``default`` with neither (a url agent
+        run without ``--source``).
     :param assumptions: one sentence per thing detected or assumed.
     :param basis: field → the sentence that explains its value (``kind``, ``languages``, ``tests``, ``chart``).
     """
@@ -78,12 +80,21 @@ def parse_profile(text: str, where: str = "golive.yaml") -> ApplicationProfile:
         raise ProfileError(f"{where}: {format_validation_error(exc)}") from exc
 
 
-def load_profile(tree: Path) -> ResolvedProfile:
+def load_profile(tree: Path | None, declared: str | None = None) -> ResolvedProfile:
     """The profile of the application at ``tree``: its ``golive.yaml`` completed by detection.
 
-    :raises ProfileError: when the file is unreadable or invalid.
+    :param declared: a profile given in the run's conf (JSON or YAML text): it replaces the tree's file;
+        what it leaves out is still detected from the tree.
+    :raises ProfileError: when the file or the declared profile is unreadable or invalid.
     """
+    if tree is None:
+        if declared is None:
+            return ResolvedProfile(profile=ApplicationProfile(), source="default",
+                                   assumptions=["no profile and no source tree: golive's defaults"])
+        return ResolvedProfile(profile=parse_profile(declared, "the conf's profile"), source="conf")
     detected = detect(tree)
+    if declared is not None:
+        return _merge(parse_profile(declared, "the conf's profile"), detected.profile, detected.basis, "conf")
     for name in PROFILE_FILES:
         path = tree / name
         if not path.is_file():
@@ -103,6 +114,7 @@ def load_profile(tree: Path) -> ResolvedProfile:
 
 def _merge(declared: ApplicationProfile, detected: ApplicationProfile, detected_basis: dict[str, str],
            source: ProfileSource) -> ResolvedProfile:
+    """``declared`` with the fields it leaves out taken from ``detected``, each choice explained."""
     update: dict[str, Any] = {}
     basis: dict[str, str] = {}
     assumptions: list[str] = []

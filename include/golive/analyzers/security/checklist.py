@@ -29,7 +29,7 @@ from golive.analyzers.security.appsec.headers import security_headers
 from golive.analyzers.security.appsec.index import Check, SourceIndex
 from golive.analyzers.security.bandit import run_bandit
 from golive.analyzers.security.dependencies import run_dependencies
-from golive.analyzers.security.hardening import run_hardening, tree_profile
+from golive.analyzers.security.hardening import run_hardening
 from golive.analyzers.security.secrets import run_secrets
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 from golive.profile import ResolvedProfile
@@ -89,7 +89,7 @@ def _needed_tools(items: tuple[dict[str, Any], ...]) -> list[str]:
 def run_checklist(ctx: Context) -> AnalyzerResult:
     """Tick each checklist item from its evidence: ``checklist_completion`` (%) and a finding per open item."""
     items = load_checklist()
-    resolved = tree_profile(ctx)
+    resolved = ctx.profile
     evidence = {r.tool: r for r in (ctx.evidence or ())}
     missing_tools = [t for t in _needed_tools(items) if t not in evidence]
     if missing_tools:

@@ -19,8 +19,7 @@ from golive.analyzers.security.appsec.index import Check, SourceIndex
 from golive.analyzers.security.appsec.password import password_policy
 from golive.analyzers.security.appsec.ratelimit import rate_limiting
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
-from golive.profile import ProfileError, ResolvedProfile, load_profile
-from golive.tools import ToolError
+from golive.profile import ResolvedProfile
 
 _UNITS = {"password_policy": "", "rate_limiting": "", "cors_restricted": "", "security_headers": "headers"}
 _SEVERITY = {"password_policy": Severity.HIGH, "rate_limiting": Severity.MEDIUM,
@@ -31,14 +30,6 @@ def _finding(check: Check) -> Finding:
     return Finding(tool="hardening", rule_id=check.name, severity=_SEVERITY[check.name],
                    message=f"{check.name.replace('_', ' ')}: {check.missing or 'missing'}",
                    fingerprint=f"hardening:{check.name}")
-
-
-def tree_profile(ctx: Context) -> ResolvedProfile:
-    """The profile of ``ctx.tree``; an invalid ``golive.yaml`` is a ``ToolError`` (no-data, with the field)."""
-    try:
-        return load_profile(ctx.tree)
-    except ProfileError as exc:
-        raise ToolError(f"the application profile is invalid: {exc}") from exc
 
 
 def not_applicable_reason(resolved: ResolvedProfile) -> str | None:
@@ -55,7 +46,8 @@ def _profile_details(resolved: ResolvedProfile) -> dict[str, object]:
 
 def run_hardening(ctx: Context) -> AnalyzerResult:
     """Measure ``password_policy``, ``rate_limiting``, ``cors_restricted`` (0/1) and ``security_headers`` (0-5)."""
-    resolved = tree_profile(ctx)
+    root = ctx.tree
+    resolved = ctx.profile
     reason = not_applicable_reason(resolved)
     if reason is not None:
         return AnalyzerResult(
@@ -63,7 +55,7 @@ def run_hardening(ctx: Context) -> AnalyzerResult:
             measurements=[Measurement(name=name, value=None, unit=unit, applicable=False, detail=reason)
                           for name, unit in _UNITS.items()],
             details={"tool_version": "static", "profile": _profile_details(resolved)})
-    index = SourceIndex(ctx.tree)
+    index = SourceIndex(root)
     checks = [password_policy(index), rate_limiting(index), cors(index), security_headers(index)]
     findings = [_finding(c) for c in checks if not c.passed]
     detail_suffix = f"; unparsable files skipped: {', '.join(index.unparsable)}" if index.unparsable else ""
