@@ -11,7 +11,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+from golive.patterns import DNS1123_LABEL
+from golive.profile.model import ApplicationProfile
+
 _GIT_URL = re.compile(r"^(https://|ssh://|git@|file://)[^\s]+$")
 _REF = r"^[A-Za-z0-9._/@+-]{1,200}$"
 
@@ -114,6 +116,11 @@ class GoLiveRequest(_Strict):
     namespace: str = Field(
         default="golive-apps", min_length=1, max_length=63, pattern=DNS1123_LABEL,
         title="Namespace", description="Kubernetes namespace of the application (DNS-1123 label).",
+    )
+    profile: ApplicationProfile | None = Field(
+        default=None, title="Application profile",
+        description="The application's golive.yaml as an object (docs/golive.schema.json); it replaces the "
+                    "tree's golive.yaml, and what it leaves out is detected from the tree.",
     )
 
 

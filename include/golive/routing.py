@@ -3,11 +3,16 @@
 ``ml_score`` reads a requirements/PRD text (and optionally dependency names) and returns a
 likelihood 0–1 that the application is an ML/CV workload; ``route`` turns that into a pod profile.
 The score is a weighted keyword model — transparent, so every routing decision can be explained
-with the terms that produced it (``RoutingDecision.evidence``).
+with the terms that produced it (``RoutingDecision.evidence``). ``route_source`` routes a tree at run
+time (the orchestrator's plan): its README/PRD, every dependency it declares (requirements files,
+``pyproject.toml`` including optional dependencies and groups, ``setup.py``, ``package.json``) and its
+application profile — a profile that declares ``kind: ml-service`` routes to the gpu profile whatever
+the score, one that declares another kind to the cpu profile.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Iterable
@@ -15,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from golive.profile import ResolvedProfile, load_profile
+from golive.profile.detect import detect
 from golive.settings import get_settings
 
 # term → weight. Strong signals are frameworks and GPU words; weak ones are generic ML vocabulary.
@@ -110,17 +117,24 @@ def route(text: str, dependencies: Iterable[str] = (), threshold: float = GPU_TH
     return RoutingDecision(score=score, profile=profile, evidence=evidence, reason=reason)
 
 
-def route_source(source_dir: Path, threshold: float = GPU_THRESHOLD) -> RoutingDecision:
-    """Route an application by its README/PRD/requirements files found in ``source_dir``."""
+def route_source(source_dir: Path, threshold: float = GPU_THRESHOLD,
+                 resolved: ResolvedProfile | None = None) -> RoutingDecision:
+    """Route the application at ``source_dir`` by its texts, its declared dependencies and its profile.
+
+    :param resolved: the application's profile (default: loaded from the tree); a declared kind decides.
+    """
     texts: list[str] = []
-    deps: list[str] = []
     for name in ("PRD.md", "prd.md", "REQUIREMENTS.md", "README.md", "README.rst"):
         path = source_dir / name
         if path.is_file():
             texts.append(path.read_text(encoding="utf-8", errors="replace")[:200_000])
-    for req in sorted(source_dir.glob("requirements*.txt")):
-        for line in req.read_text(encoding="utf-8", errors="replace").splitlines():
-            name = re.split(r"[<>=!~\[; ]", line.strip(), maxsplit=1)[0]
-            if name and not name.startswith(("#", "-")):
-                deps.append(name)
-    return route("\n".join(texts), deps, threshold)
+    decision = route("\n".join(texts), detect(source_dir).dependencies, threshold)
+    resolved = resolved or load_profile(source_dir)
+    if resolved.source in ("detected", "default") or "kind" not in resolved.profile.model_fields_set:
+        return decision
+    kind = resolved.profile.kind
+    chosen = "gpu" if kind == "ml-service" else "cpu"
+    if chosen == decision.profile:
+        return dataclasses.replace(decision, reason=f"{decision.reason}; kind {kind} declared in {resolved.source}")
+    return dataclasses.replace(decision, profile=chosen,
+                               reason=f"kind {kind} declared in {resolved.source} decides ({decision.reason})")

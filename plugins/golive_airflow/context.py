@@ -8,6 +8,8 @@ from golive.ledger import RecordKey
 
 #: The run's validation task (``start_phase``): every later step reads the validated request from its XCom.
 REQUEST_TASK_ID = "start.validate_request"
+#: The orchestrator's plan (``start_phase``): its routing decision chooses the ML steps' pod profile.
+PLAN_TASK_ID = "start.plan"
 
 
 def record_key(context: Any) -> RecordKey:

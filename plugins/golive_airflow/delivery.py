@@ -18,8 +18,8 @@ from golive.gates.testing import TESTING
 from golive.gates.verification import VERIFICATION
 from golive.settings import get_settings
 from golive_airflow import tasks
-from golive_airflow.context import REQUEST_TASK_ID
-from golive_airflow.operators.agent_pod import AgentPodOperator
+from golive_airflow.context import PLAN_TASK_ID, REQUEST_TASK_ID
+from golive_airflow.operators.agent_pod import ROUTED, AgentPodOperator
 from golive_airflow.operators.approval import GateApprovalOperator
 from golive_airflow.operators.infrastructure import SecretsProvisionOperator
 from golive_airflow.operators.verification import (
@@ -27,7 +27,7 @@ from golive_airflow.operators.verification import (
     DeploymentVerificationOperator,
     TestingOperator,
 )
-from golive_airflow.phases import PLAN_TASK_ID, agent_gate_phase, request_field, xcom_field
+from golive_airflow.phases import agent_gate_phase, request_field, xcom_field
 
 DEPLOY_TASK_ID = "deployment.deploy"
 
@@ -108,7 +108,7 @@ def testing_phase() -> TaskGroup:
                      "--load-duration", str(get_settings().load_test_seconds),
                      "--load-users", str(get_settings().load_test_users),
                      "--fuzz-max-examples", str(get_settings().fuzz_max_examples)],
-        profiles=dict.fromkeys(TESTING.ml_only, "gpu"), only_for_ml=TESTING.ml_only, plan_task_id=PLAN_TASK_ID,
+        profiles=dict.fromkeys(TESTING.ml_only, ROUTED), only_for_ml=TESTING.ml_only, plan_task_id=PLAN_TASK_ID,
         one_at_a_time=tuple(a for a in TESTING.analyzers if a not in TESTING.ml_only),
         tooltip="Testing agent: smoke, E2E, fuzzing, load and model evaluation")
 

@@ -30,11 +30,30 @@ def params_from_model(model: type[BaseModel], defaults: dict[str, Any] | None = 
         prop = dict(field_schema)
         if "$ref" in prop:
             prop = {**defs[prop.pop("$ref").rsplit("/", 1)[-1]], **prop}
-        rules = {k: prop[k] for k in _SCHEMA_KEYS if k in prop}
         default = defaults.get(name, prop.get("default"))
+        if _is_object(prop, defs):
+            params[name] = Param(default, title=prop.get("title", name), description=prop.get("description", ""),
+                                 **_object_rules(prop, defs))
+            continue
+        rules = {k: prop[k] for k in _SCHEMA_KEYS if k in prop}
         params[name] = Param(default, title=prop.get("title", name), description=prop.get("description", ""),
                              **rules)
     return params
+
+
+def _is_object(prop: dict[str, Any], defs: dict[str, Any]) -> bool:
+    """True for a nested model field (``ApplicationProfile | None``): an object, or an object or null."""
+    options = prop.get("anyOf", [prop])
+    return any(o.get("type") == "object" or "$ref" in o for o in options)
+
+
+def _object_rules(prop: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    """The whole JSON schema of a nested model field, with the definitions its ``$ref``s name."""
+    rules = {k: v for k, v in prop.items() if k not in ("title", "description", "default")}
+    if "anyOf" in rules:
+        types = ["null" if o.get("type") == "null" else "object" for o in rules["anyOf"]]
+        rules["type"] = sorted(set(types), key=types.index)
+    return {**rules, "$defs": defs}
 
 
 def attach_params(dag: Any, model: type[BaseModel], defaults: dict[str, Any] | None = None) -> None:

@@ -15,14 +15,11 @@ from airflow.sdk import TaskGroup, TriggerRule, get_current_context, task
 from pydantic import BaseModel
 
 from golive_airflow import tasks
-from golive_airflow.context import REQUEST_TASK_ID
+from golive_airflow.context import PLAN_TASK_ID, REQUEST_TASK_ID
 from golive_airflow.operators.agent_pod import AgentPodOperator
 from golive_airflow.operators.approval import GateApprovalOperator
 from golive_airflow.operators.verification import GateScoringOperator
 from golive_airflow.sensors.gate import VerificationGateSensor
-
-#: The orchestrator's plan (``start_phase``): its routing decision gates the ML-only analyzers.
-PLAN_TASK_ID = "start.plan"
 
 
 def xcom_field(task_id: str, name: str) -> str:
@@ -79,7 +76,8 @@ def agent_gate_phase(group_id: str, *, agent: str, analyzers: Sequence[str],
         the deployed service (``--url …``) for the delivery agents.
     :param late: analyzers that run after the others and receive their results as evidence.
     :param gate: gate name when one agent gates several steps (``canary-10``).
-    :param profiles: pod profile per analyzer (default cpu), e.g. ``{"model_eval": "gpu"}``.
+    :param profiles: pod profile per analyzer (default cpu): ``cpu``, ``gpu``, or ``routed`` (the
+        orchestrator's plan chooses at run time), e.g. ``{"model_eval": "routed"}``.
     :param one_at_a_time: analyzers that share their target and must not overlap (a load test
         next to a fuzzer measures the fuzzer): chained in this order, each after the previous ends.
     :param only_for_ml: analyzers that run only when the orchestrator's plan routed the application

@@ -58,7 +58,7 @@ def test_golive_graph_has_phases_and_gates(dagbag):
 def test_params_carry_the_request_schema(dagbag):
     params = dagbag.dags["golive"].params
     assert set(params.keys()) == {"application", "version", "source", "ref", "environment", "strategy",
-                                  "quality_threshold", "namespace"}
+                                  "quality_threshold", "namespace", "profile"}
     app = params.get_param("application")
     assert app.schema["pattern"] and app.schema["title"] == "Application" and app.description
     assert params.get_param("strategy").schema["enum"] == ["rolling", "blue-green", "canary"]

@@ -1,8 +1,11 @@
 """Orchestrator agent: plans a go-live (which phases, which pod profile) from the application itself.
 
-``python -m golive.agents.orchestrator plan --source PATH [--ref REF]`` reads the application's
-PRD/README/requirements, scores how likely it is an ML workload (``golive.routing``) and prints
-the routing decision as JSON (also to the pod's XCom file when run by ``AgentPodOperator``).
+``python -m golive.agents.orchestrator plan --source PATH [--ref REF]`` resolves the application's
+profile (the conf's, ``$GOLIVE_PROFILE``, else the tree's ``golive.yaml``, completed by detection),
+reads its PRD/README and declared dependencies, scores how likely it is an ML workload
+(``golive.routing``) and prints the plan as JSON (also to the pod's XCom file when run by
+``AgentPodOperator``): the routing decision, which decides at run time the pod profile of the ML
+steps, and the profile with what was assumed about the application.
 """
 
 from __future__ import annotations
@@ -18,18 +21,28 @@ from golive.cli.output import ExitCode, emit
 from golive.results import PlanResult
 from golive.routing import route_source
 from golive.runtime import write_xcom
+from golive.sources import redact
 
 
 def plan(source: str, ref: str = "HEAD") -> dict[str, Any]:
     """The go-live plan of the application at ``source``: its routing decision (cpu or gpu)."""
+    from golive.profile import load_profile
+    from golive.settings import get_settings
     from golive.sources import checkout
 
     with tempfile.TemporaryDirectory(prefix="golive-plan-") as tmp:
         tree = checkout(source, ref, Path(tmp))
-        decision = route_source(tree)
-    return {"agent": "orchestrator", "action": "plan", "source": source, "ref": ref,
+        resolved = load_profile(tree, get_settings().profile)
+        decision = route_source(tree, resolved=resolved)
+    profile = resolved.profile
+    return {"agent": "orchestrator", "action": "plan", "source": redact(source), "ref": ref,
             "routing": {"ml_score": decision.score, "profile": decision.profile,
-                        "evidence": decision.evidence, "reason": decision.reason}}
+                        "evidence": decision.evidence, "reason": decision.reason},
+            "application_profile": {"source": resolved.source, "kind": profile.kind,
+                                    "languages": list(profile.languages),
+                                    "chart": profile.chart.model_dump(mode="json") if profile.chart else None,
+                                    "assumptions": list(resolved.assumptions),
+                                    "profile": profile.model_dump(mode="json", exclude_defaults=True)}}
 
 
 def main(argv: list[str] | None = None) -> int:

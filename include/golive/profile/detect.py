@@ -57,6 +57,8 @@ class Detection:
     profile: ApplicationProfile
     basis: dict[str, str] = field(default_factory=dict)
     assumptions: list[str] = field(default_factory=list)
+    #: Every declared dependency (Python names PEP 503-normalised, npm names lowercase) → its file.
+    dependencies: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -375,4 +377,5 @@ def detect(root: Path) -> Detection:
     chart = _chart(tree, notes)
     basis["chart"] = "; ".join(notes[before:])
     profile = ApplicationProfile(kind=kind, languages=langs, tests=tests, chart=chart)
-    return Detection(profile=profile, basis=basis, assumptions=notes)
+    return Detection(profile=profile, basis=basis, assumptions=notes,
+                     dependencies={**tree.deps.node, **tree.deps.python})

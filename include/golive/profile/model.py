@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from golive.models import DNS1123_LABEL
+from golive.patterns import DNS1123_LABEL
 
 Kind = Literal["service", "worker", "library", "ml-service"]
 Language = Literal["python", "node", "typescript", "go", "java", "other"]
@@ -82,8 +82,15 @@ def _image(value: str) -> str:
     return value
 
 
-RelPath = Annotated[str, Field(max_length=1024), AfterValidator(_relative_path)]
-UrlPath = Annotated[str, Field(max_length=512), AfterValidator(_url_path)]
+#: The JSON-schema forms of the checks above, so the DAG's Params refuse what the model refuses.
+_RELATIVE_PATH_SCHEMA = r"^(?![/~-])(?!(.*/)?\.\.(/|$))[^\\\x00]+$"
+_URL_PATH_SCHEMA = r"^(?!.*//)(?!(.*/)?\.\.(/|$))/[A-Za-z0-9._~!$&'()*+,;=:@%/{}-]*$"
+_CHART_REF_SCHEMA = rf"^(?:{_CHART_URL.pattern[1:-1]}|(?!.*://){_RELATIVE_PATH_SCHEMA[1:-1]})$"
+
+RelPath = Annotated[str, Field(max_length=1024, json_schema_extra={"pattern": _RELATIVE_PATH_SCHEMA}),
+                    AfterValidator(_relative_path)]
+UrlPath = Annotated[str, Field(max_length=512, json_schema_extra={"pattern": _URL_PATH_SCHEMA}),
+                    AfterValidator(_url_path)]
 Argv = Annotated[list[Annotated[str, Field(max_length=4096)]], BeforeValidator(_argv),
                  AfterValidator(_no_shell_tokens)]
 SecretKey = Annotated[str, AfterValidator(_secret_key)]
@@ -105,7 +112,7 @@ class ChartValues(_Strict):
 class ChartSpec(_Strict):
     """Where the application's deployment manifests come from."""
 
-    ref: str = Field(min_length=1, max_length=1024,
+    ref: str = Field(min_length=1, max_length=1024, json_schema_extra={"pattern": _CHART_REF_SCHEMA},
                      description="A chart directory in the tree (charts/shop), an OCI chart "
                                  "(oci://registry/repo/chart) or an https Helm repository URL.")
     type: Literal["helm", "kustomize"] = Field(
@@ -176,6 +183,7 @@ class Waiver(_Strict):
     rule: str | None = Field(default=None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:/-]+$",
                              description="Every finding of a rule (e.g. B105 or bandit:B105).")
     path: str | None = Field(default=None, min_length=1, max_length=1024,
+                             json_schema_extra={"pattern": _RELATIVE_PATH_SCHEMA},
                              description="Only findings whose path matches this glob (relative).")
     reason: str = Field(min_length=10, max_length=2000, description="Why the finding is accepted.")
     owner: str = Field(min_length=1, max_length=200, description="Who accepted it (person or team).")
@@ -207,7 +215,8 @@ class ApplicationProfile(_Strict):
     languages: Annotated[list[Language], AfterValidator(_unique)] = Field(
         default_factory=list, description="Languages of the tree; detected when omitted.")
     chart: ChartSpec | None = Field(default=None, description="Deployment manifests; detected when omitted.")
-    image: Annotated[str, AfterValidator(_image)] | None = Field(
+    image: Annotated[str, Field(max_length=255, json_schema_extra={"pattern": _IMAGE.pattern}),
+                     AfterValidator(_image)] | None = Field(
         default=None, description="Image repository, without tag (golive tags it with the version).")
     endpoints: Endpoints = Field(default_factory=Endpoints, description="HTTP paths golive uses.")
     secret_keys: Annotated[list[SecretKey], AfterValidator(_unique)] = Field(

@@ -13,9 +13,12 @@ from kubernetes.client import models as k8s
 
 from golive.results import travel_safe_result
 from golive.routing import PodProfile, profile_named
-from golive.settings import EVIDENCE_ENV, get_settings
-from golive_airflow.context import require_phase_reached
+from golive.settings import EVIDENCE_ENV, PROFILE_ENV, get_settings
+from golive_airflow.context import PLAN_TASK_ID, REQUEST_TASK_ID, require_phase_reached
 from golive_airflow.exceptions import NamespaceUnavailable
+
+#: The pod profile an ML step asks for: the orchestrator's plan chooses it at run time.
+ROUTED = "routed"
 
 
 @cache
@@ -48,8 +51,10 @@ class AgentPodOperator(KubernetesPodOperator):
     :param agent: agent module name under ``golive.agents`` (``quality``, ``security`` …).
     :param action: the agent's CLI action (``analyze``, ``scan`` …).
     :param agent_args: further argv elements (templated through KPO's ``arguments``).
-    :param profile: ``cpu`` or ``gpu``; ``gpu`` sets ``nvidia.com/gpu`` limits, the GPU
-        toleration and the GPU node selector (see ``golive.routing.gpu_profile``).
+    :param profile: ``cpu``, ``gpu`` or ``routed``; ``gpu`` sets ``nvidia.com/gpu`` limits, the GPU
+        toleration and the GPU node selector (see ``golive.routing.gpu_profile``); ``routed`` takes the
+        profile the orchestrator's plan (``plan_task_id``) chose for this application, at run time.
+    :param plan_task_id: the plan a ``routed`` pod reads.
     :param evidence_task_ids: tasks whose results (findings dropped, to stay small) this pod receives
         as a JSON list in ``$GOLIVE_EVIDENCE`` — for steps that build on others (the checklist, a rollback).
     :param phase_task_id: for an ``all_done`` step: its phase's entry task; the pod is skipped
@@ -60,12 +65,14 @@ class AgentPodOperator(KubernetesPodOperator):
     EVIDENCE_ENV = EVIDENCE_ENV
 
     def __init__(self, *, agent: str, action: str, agent_args: Sequence[str] = (), profile: str = "cpu",
-                 evidence_task_ids: Sequence[str] = (), phase_task_id: str | None = None, **kwargs: Any) -> None:
+                 evidence_task_ids: Sequence[str] = (), phase_task_id: str | None = None,
+                 plan_task_id: str = PLAN_TASK_ID, **kwargs: Any) -> None:
         settings = get_settings()
-        chosen = profile_named(profile)
+        chosen = profile_named("cpu" if profile == ROUTED else profile)
         self.agent = agent
         self.action = action
-        self.profile = chosen.name
+        self.profile = profile if profile == ROUTED else chosen.name
+        self.plan_task_id = plan_task_id
         self.evidence_task_ids = list(evidence_task_ids)
         self.phase_task_id = phase_task_id
         defaults: dict[str, Any] = {
@@ -97,8 +104,14 @@ class AgentPodOperator(KubernetesPodOperator):
         super().__init__(**defaults)
 
     def execute(self, context: Any) -> Any:
-        """Hand the evidence (if any) to the pod through its environment, then run it."""
+        """Route the pod, hand it the conf's profile and the evidence (if any) through its environment, run it."""
         require_phase_reached(context, self.phase_task_id)
+        if self.profile == ROUTED:
+            self._apply_profile(self._routed_profile(context))
+        request = context["ti"].xcom_pull(task_ids=REQUEST_TASK_ID)
+        if isinstance(request, dict) and request.get("profile"):
+            self.env_vars = [*(self.env_vars or []),
+                             k8s.V1EnvVar(name=PROFILE_ENV, value=json.dumps(request["profile"]))]
         self._ensure_namespace()
         if self.evidence_task_ids:
             evidence = []
@@ -109,6 +122,21 @@ class AgentPodOperator(KubernetesPodOperator):
             self.env_vars = [*(self.env_vars or []),
                              k8s.V1EnvVar(name=self.EVIDENCE_ENV, value=json.dumps(evidence))]
         return super().execute(context)
+
+    def _routed_profile(self, context: Any) -> PodProfile:
+        """The pod profile the orchestrator's plan chose (``routing.profile``); cpu without a plan."""
+        plan = context["ti"].xcom_pull(task_ids=self.plan_task_id)
+        name = (plan or {}).get("routing", {}).get("profile", "cpu") if isinstance(plan, dict) else "cpu"
+        chosen = profile_named(name)
+        self.log.info("pod profile %s, routed by %s: %s", chosen.name, self.plan_task_id,
+                      (plan or {}).get("routing", {}).get("reason", "no plan: cpu"))
+        return chosen
+
+    def _apply_profile(self, chosen: PodProfile) -> None:
+        self.container_resources = _resources(chosen)
+        self.node_selector = dict(chosen.node_selector) or {}
+        self.tolerations = _tolerations(chosen)
+        self.labels = {**(self.labels or {}), "golive.io/profile": chosen.name}
 
     def _ensure_namespace(self) -> None:
         """Create the pod's namespace when it is missing (a fresh localkube or cluster has none)."""

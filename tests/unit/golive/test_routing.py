@@ -50,3 +50,46 @@ def test_gpu_profile_has_limits_tolerations_and_selector(monkeypatch):
 def test_unknown_profile():
     with pytest.raises(ValueError, match="unknown pod profile"):
         profile_named("tpu")
+
+
+def test_route_source_reads_pyproject_dependencies_and_groups(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "vision"\ndependencies = ["torch>=2", "opencv-python"]\n'
+        '[project.optional-dependencies]\nserve = ["onnxruntime"]\n')
+    (tmp_path / "README.md").write_text("Object detection for shelf images, GPU inference.")
+    decision = route_source(tmp_path)
+    assert decision.profile == "gpu"
+    assert {"torch", "onnxruntime", "object detection"} <= set(decision.evidence)
+
+
+def test_a_declared_kind_decides_the_route(tmp_path: Path):
+    (tmp_path / "requirements.txt").write_text("scikit-learn==1.5.0\n")
+    assert route_source(tmp_path).profile == "cpu"
+    (tmp_path / "golive.yaml").write_text("kind: ml-service\n")
+    declared = route_source(tmp_path)
+    assert declared.profile == "gpu" and declared.reason.startswith("kind ml-service declared in golive.yaml")
+    (tmp_path / "README.md").write_text(ML_PRD)
+    (tmp_path / "golive.yaml").write_text("kind: worker\n")
+    worker = route_source(tmp_path)
+    assert worker.profile == "cpu" and worker.score > 0.5 and "kind worker declared" in worker.reason
+
+
+def test_the_plan_carries_the_profile_and_what_was_assumed(tmp_path: Path, monkeypatch):
+    from golive.agents.orchestrator import plan
+    from golive.settings import get_settings
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "lib"\ndependencies = ["attrs"]\n')
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "__init__.py").write_text("X = 1\n")
+    detected = plan(str(tmp_path))
+    assert detected["routing"]["profile"] == "cpu"
+    assert detected["application_profile"]["source"] == "detected"
+    assert detected["application_profile"]["kind"] == "library" and detected["application_profile"]["assumptions"]
+    monkeypatch.setenv("GOLIVE_PROFILE", '{"kind": "ml-service", "languages": ["python"]}')
+    get_settings.cache_clear()
+    try:
+        from_conf = plan(str(tmp_path))
+    finally:
+        get_settings.cache_clear()
+    assert from_conf["application_profile"]["source"] == "conf"
+    assert from_conf["routing"]["profile"] == "gpu" and "declared in conf" in from_conf["routing"]["reason"]

@@ -130,3 +130,37 @@ def test_agent_pod_creates_its_missing_namespace_and_its_result_travels(kpo_env:
     result = run_operator(op, task_context(op.task_id))
     assert result["details"]["seed"] == str(2**127)
     assert kpo_env.core_v1().read_namespace(namespace).metadata.labels["app.kubernetes.io/part-of"] == "golive"
+
+
+def test_routed_pod_takes_the_plans_profile_and_the_confs_application_profile(
+        localkube_factory: Callable[..., LocalKube], monkeypatch: pytest.MonkeyPatch) -> None:
+    from golive.settings import get_settings
+    from golive_airflow.context import PLAN_TASK_ID, REQUEST_TASK_ID
+    from golive_airflow.operators.agent_pod import ROUTED, AgentPodOperator
+
+    kube = localkube_factory(gpus=1, node_labels=dict(get_settings().gpu_node_selector))
+    monkeypatch.setenv("AIRFLOW_CONN_KUBERNETES_DEFAULT", kube.connection_uri())
+    code = ("import os; from golive.runtime import write_xcom; "
+            "write_xcom({'gpus': os.environ.get('CUDA_VISIBLE_DEVICES'), 'profile': os.environ['GOLIVE_PROFILE']})")
+
+    def run(routing: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        op = AgentPodOperator(task_id=f"eval-{routing}", agent="testing", action="analyze", profile=ROUTED,
+                              image="golive-agents:test", cmds=["python", "-c", code], arguments=[],
+                              on_finish_action="keep_pod", startup_timeout_seconds=20, **FAST)
+        context = task_context(op.task_id)
+        pulled = {PLAN_TASK_ID: {"routing": {"profile": routing, "reason": "test"}},
+                  REQUEST_TASK_ID: {"application": "shop", "profile": {"kind": "ml-service"}}}
+        context["ti"].xcom_pull = lambda task_ids=None, key="return_value", **_: (  # type: ignore[method-assign]
+            pulled.get(task_ids) if key == "return_value" and task_ids else context["ti"].xcoms.get(key))
+        result = run_operator(op, context)
+        pod = kube.pod(context["ti"].xcoms["pod_name"], op.namespace)
+        assert pod is not None
+        return result, pod
+
+    gpu_result, gpu_pod = run("gpu")
+    assert gpu_result == {"gpus": "0", "profile": '{"kind": "ml-service"}'}
+    assert gpu_pod["metadata"]["labels"]["golive.io/profile"] == "gpu"
+    assert gpu_pod["spec"]["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == "1"
+    cpu_result, cpu_pod = run("cpu")
+    assert not cpu_result["gpus"] and cpu_pod["metadata"]["labels"]["golive.io/profile"] == "cpu"
+    assert "nvidia.com/gpu" not in cpu_pod["spec"]["containers"][0]["resources"].get("limits", {})

@@ -1,0 +1,77 @@
+"""The DAG's Params and the pydantic request model agree on the application profile of the conf."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from golive.models import GoLiveRequest
+from golive_airflow.params import params_from_model
+
+BASE = {"application": "shop", "version": "1.0.0", "source": "include/sample_app"}
+GOOD: list[Any] = [
+    None,
+    {},
+    {"kind": "library", "languages": ["python"]},
+    {"chart": {"ref": "charts/shop", "values": {"prod": ["charts/shop/values-prod.yaml"]}}},
+    {"chart": {"ref": "oci://ghcr.io/acme/charts/shop", "version": "1.2.0"}, "image": "ghcr.io/acme/shop"},
+    {"endpoints": {"health": "/healthz", "traffic_paths": ["/api/items", "/api/items/{id}"]}},
+    {"waivers": [{"rule": "B324", "path": "src/*.py", "reason": "HMAC-SHA1 is the protocol's",
+                  "owner": "team-a", "expires": "2027-06-30"}]},
+]
+BAD: list[Any] = [
+    "library",
+    {"kind": "website"},
+    {"surprise": 1},
+    {"chart": {"ref": "../outside"}},
+    {"chart": {"ref": "/etc/charts"}},
+    {"chart": {"ref": "ftp://host/chart"}},
+    {"endpoints": {"health": "healthz"}},
+    {"endpoints": {"health": "/a/../b"}},
+    {"endpoints": {"traffic_paths": ["//evil"]}},
+    {"image": "GHCR.io/Acme/Shop"},
+    {"thresholds": {"quality": 101}},
+    {"waivers": [{"rule": "B324", "path": "/etc/*", "reason": "because we must", "owner": "a",
+                  "expires": "2027-01-01"}]},
+    {"tests": {"command": "pytest -q"}},
+]
+
+
+@pytest.fixture(scope="module")
+def profile_param() -> Any:
+    return params_from_model(GoLiveRequest)["profile"]
+
+
+def _param_accepts(param: Any, value: Any) -> bool:
+    try:
+        param.resolve(value)
+    except Exception:
+        return False
+    return True
+
+
+def _model_accepts(value: Any) -> bool:
+    try:
+        GoLiveRequest.model_validate({**BASE, "profile": value})
+    except ValidationError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("value", GOOD, ids=repr)
+def test_params_and_model_accept_the_same_profiles(profile_param: Any, value: Any) -> None:
+    assert _param_accepts(profile_param, value) and _model_accepts(value)
+
+
+@pytest.mark.parametrize("value", BAD, ids=repr)
+def test_params_and_model_refuse_the_same_profiles(profile_param: Any, value: Any) -> None:
+    assert not _param_accepts(profile_param, value), "the Params accept what the model refuses"
+    assert not _model_accepts(value)
+
+
+def test_the_param_carries_the_whole_schema_with_its_definitions(profile_param: Any) -> None:
+    schema = profile_param.schema
+    assert schema["type"] == ["object", "null"] and "ApplicationProfile" in schema["$defs"]
+    assert profile_param.description.startswith("The application's golive.yaml")
