@@ -143,6 +143,9 @@ class Finding(_Strict):
     path: str | None = None
     line: int | None = None
     fingerprint: str = ""
+    #: The measurement this finding is one unit of (``bandit_high``), so that scoring can recount it
+    #: without a waived finding; None when the finding feeds no count.
+    counts_toward: str | None = None
 
     @model_validator(mode="after")
     def _default_fingerprint(self) -> Finding:
