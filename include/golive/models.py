@@ -6,6 +6,7 @@ Nothing here imports Airflow: this module runs inside the workload pods too.
 from __future__ import annotations
 
 import re
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -150,6 +151,9 @@ class Finding(_Strict):
     path: str | None = None
     line: int | None = None
     fingerprint: str = ""
+    #: The measurement this finding is one unit of (``bandit_high``), so that scoring can recount it
+    #: without a waived finding; None when the finding feeds no count.
+    counts_toward: str | None = None
 
     @model_validator(mode="after")
     def _default_fingerprint(self) -> Finding:
@@ -232,10 +236,38 @@ class Criterion(_Strict):
     key: bool = False
     optional: bool = False
     reason: str
+    #: The analyzer's own value when waivers changed it (``value`` is then the recount without the
+    #: waived findings); None when no waiver applied.
+    raw_value: float | None = None
+
+
+class WaiverStatus(StrEnum):
+    """What a waiver did to the finding it matched."""
+
+    ACTIVE = "active"  # the finding is waived: the measurement it fed is recounted without it
+    EXPIRED = "expired"  # past its expiry day: the finding counts again
+    REFUSED = "refused"  # it matched a detected secret, which no waiver can hide
+
+
+class AppliedWaiver(_Strict):
+    """One waiver of the application profile matched against one finding, as the ledger records it."""
+
+    waiver: str = Field(description="What the waiver names: 'id <fingerprint>' or 'rule <rule>' [path <glob>].")
+    fingerprint: str
+    tool: str
+    rule_id: str
+    path: str | None = None
+    line: int | None = None
+    measurement: str | None = Field(default=None, description="The measurement the finding counted toward.")
+    status: WaiverStatus
+    reason: str
+    owner: str
+    expires: date
+    note: str = ""
 
 
 class Verdict(_Strict):
-    """The outcome of a gate, with everything needed to explain it."""
+    """The outcome of a gate, with everything needed to explain it (the waivers it applied too)."""
 
     gate: str
     status: VerdictStatus
@@ -244,6 +276,7 @@ class Verdict(_Strict):
     warning_floor: float
     reasons: list[str]
     criteria: list[Criterion]
+    waivers: list[AppliedWaiver] = Field(default_factory=list)
 
 
 class ApprovalDecision(_Strict):

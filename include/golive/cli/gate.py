@@ -45,6 +45,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -58,6 +59,8 @@ from golive.models import DNS1123_LABEL, AnalyzerResult, Verdict, is_git_source
 from golive.results import GateOutcome
 from golive.settings import EVIDENCE_ENV, get_settings
 from golive.sources import SourceError, checkout, redact
+from golive.tools import ToolError
+from golive.waivers import WaiverLike
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,17 @@ def gate_results(spec: AgentSpec, ctx: Context) -> list[AnalyzerResult]:
         results += run_analyzers(spec.registry, late_ctx, spec.late, max_workers=spec.max_workers)
     return results
 
+def profile_waivers(ctx: Context) -> Sequence[WaiverLike]:
+    """The waivers of the application's profile (``golive.yaml`` or ``GOLIVE_PROFILE``); none without
+    a source tree. An invalid profile waives nothing (said on stderr; its analyzers report it)."""
+    if ctx.source is None:
+        return ()
+    try:
+        return ctx.profile.profile.waivers
+    except ToolError as exc:
+        print(f"warning: no waivers applied: {exc}", file=sys.stderr)
+        return ()
+
 def main(spec: AgentSpec, argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m golive.agents.<agent>``; returns the exit code."""
     parser = build_parser(spec)
@@ -248,7 +262,7 @@ def main(spec: AgentSpec, argv: Sequence[str] | None = None) -> int:
             return ExitCode.OK
 
         results = gate_results(spec, ctx)
-        verdict = spec.gate.score(results, args.threshold)
+        verdict = spec.gate.score(results, args.threshold, waivers=profile_waivers(ctx), on=date.today())
         if getattr(args, "sarif", None) is not None and spec.sarif is not None:
             args.sarif.parent.mkdir(parents=True, exist_ok=True)
             # a clone's temp dir means nothing later

@@ -12,6 +12,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -116,6 +117,7 @@ criteria = Table(
     Column("key", Boolean, nullable=False),
     Column("optional", Boolean, nullable=False),
     Column("reason", Text, nullable=False),
+    Column("raw_value", Float),  # the analyzer's value when waivers recounted it (migration 0004)
     UniqueConstraint("evaluation_id", "name"),
 )
 
@@ -130,6 +132,25 @@ findings = Table(
     Column("path", Text),
     Column("line", Integer),
     Column("fingerprint", String(512), nullable=False),
+    UniqueConstraint("evaluation_id", "fingerprint"),
+)
+
+waivers = Table(  # migration 0004: each profile waiver matched against a finding of an evaluation
+    "waivers", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("evaluation_id", Integer, ForeignKey("evaluations.id", ondelete="CASCADE"), nullable=False),
+    Column("fingerprint", String(512), nullable=False),  # the finding's (findings.fingerprint)
+    Column("waiver", String(1200), nullable=False),  # id <fingerprint> | rule <rule> [path <glob>]
+    Column("tool", String(64), nullable=False),
+    Column("rule_id", String(128), nullable=False),
+    Column("path", Text),
+    Column("line", Integer),
+    Column("measurement", String(128)),  # what the finding counted toward
+    Column("status", String(16), nullable=False),  # active | expired | refused
+    Column("reason", Text, nullable=False),
+    Column("owner", String(200), nullable=False),
+    Column("expires", Date, nullable=False),
+    Column("note", Text, nullable=False),
     UniqueConstraint("evaluation_id", "fingerprint"),
 )
 

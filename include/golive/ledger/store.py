@@ -156,7 +156,7 @@ class Ledger:
     # -- verdicts -----------------------------------------------------------------------------
     def record_evaluation(self, key: RecordKey, *, application: str, ref: str, verdict: Verdict,
                           findings: Iterable[Finding] = (), inputs: Any = None) -> int:
-        """Record a gate's verdict with its criteria, findings and raw inputs; returns its id.
+        """Record a gate's verdict with its criteria, findings, waivers and raw inputs; returns its id.
 
         Re-running the same try replaces that try's rows; a new try is a new evaluation.
         """
@@ -170,10 +170,17 @@ class Ledger:
             }, ["run_id", "task_id", "try_number"])
             conn.execute(t.criteria.delete().where(t.criteria.c.evaluation_id == eval_id))
             conn.execute(t.findings.delete().where(t.findings.c.evaluation_id == eval_id))
+            conn.execute(t.waivers.delete().where(t.waivers.c.evaluation_id == eval_id))
             for c in verdict.criteria:
                 conn.execute(t.criteria.insert().values(
                     evaluation_id=eval_id, name=c.name, value=c.value, unit=c.unit, threshold=c.threshold,
-                    status=c.status.value, weight=c.weight, key=c.key, optional=c.optional, reason=c.reason))
+                    status=c.status.value, weight=c.weight, key=c.key, optional=c.optional, reason=c.reason,
+                    raw_value=c.raw_value))
+            for w in verdict.waivers:
+                conn.execute(t.waivers.insert().values(
+                    evaluation_id=eval_id, fingerprint=w.fingerprint, waiver=w.waiver, tool=w.tool,
+                    rule_id=w.rule_id, path=w.path, line=w.line, measurement=w.measurement,
+                    status=w.status.value, reason=w.reason, owner=w.owner, expires=w.expires, note=w.note))
             seen: set[str] = set()
             for f in findings:
                 if f.fingerprint in seen:
@@ -200,7 +207,13 @@ class Ledger:
             result["criteria"] = [dict(r) for r in conn.execute(
                 select(t.criteria).where(t.criteria.c.evaluation_id == row["id"]).order_by(t.criteria.c.id)
             ).mappings()]
+            result["waivers"] = self._waivers(conn, row["id"])
         return result
+
+    @staticmethod
+    def _waivers(conn: Any, evaluation_id: int) -> list[dict[str, Any]]:
+        return [dict(r) for r in conn.execute(select(t.waivers).where(
+            t.waivers.c.evaluation_id == evaluation_id).order_by(t.waivers.c.id)).mappings()]
 
     def record_approval(self, *, evaluation_id: int, run_id: str, task_id: str,
                         decision: ApprovalDecision) -> None:
@@ -262,8 +275,8 @@ class Ledger:
 
     def run_report(self, run_id: str) -> dict[str, Any]:
         """Everything recorded for one run: the run, its phases, evaluations (with criteria,
-        findings and approvals), and — when the run deployed — its revisions and rollbacks: the
-        input of the HTML/JSON report."""
+        findings — each with the waiver that matched it, or None —, waivers and approvals), and —
+        when the run deployed — its revisions and rollbacks: the input of the HTML/JSON report."""
         with self.engine.connect() as conn:
             run = conn.execute(select(t.runs).where(t.runs.c.run_id == run_id)).mappings().first()
             if run is None:
@@ -281,6 +294,10 @@ class Ledger:
                 ev["findings"] = [dict(r) for r in conn.execute(
                     select(t.findings).where(t.findings.c.evaluation_id == row["id"])
                     .order_by(t.findings.c.id)).mappings()]
+                ev["waivers"] = self._waivers(conn, row["id"])
+                waived = {w["fingerprint"]: w for w in ev["waivers"]}
+                for finding in ev["findings"]:
+                    finding["waiver"] = waived.get(finding["fingerprint"])
                 approval = conn.execute(select(t.approvals).where(
                     t.approvals.c.evaluation_id == row["id"])).mappings().first()
                 ev["approval"] = dict(approval) if approval else None

@@ -230,6 +230,7 @@ def _evaluation_view(ev: Mapping[str, Any], index: int, max_findings: int) -> di
             "points": f"not counted ({excluded})" if excluded else f"{points:g} / {weight:g}",
             "key": bool(c.get("key")), "optional": bool(c.get("optional")),
             "reason": str(c.get("reason") or ""),
+            "raw_value": None if c.get("raw_value") is None else fmt_value(c.get("raw_value")),
         })
     findings = list(ev.get("findings") or [])
     order = {s: i for i, s in enumerate(SEVERITIES)}
@@ -253,6 +254,7 @@ def _evaluation_view(ev: Mapping[str, Any], index: int, max_findings: int) -> di
         groups[-1]["rows"].append({
             "tool": str(f.get("tool") or ""), "rule_id": str(f.get("rule_id") or ""),
             "message": str(f.get("message") or ""), "location": location,
+            "waiver": _waiver_mark(f.get("waiver")),
         })
     approval = ev.get("approval")
     gate = str(ev.get("gate", "?"))
@@ -284,8 +286,28 @@ def _evaluation_view(ev: Mapping[str, Any], index: int, max_findings: int) -> di
         "findings_hidden": len(findings) - len(shown),
         "finding_counts": [{"severity": s, "count": n, "css": "sev-" + s} for s, n in totals.items()],
         "inputs": _inputs_view(ev.get("inputs")),
+        "waivers": [_waiver_view(w) for w in ev.get("waivers") or []],
         "chart": None,
     }
+
+
+def _waiver_mark(waiver: Any) -> str:
+    """How a finding row shows the waiver that matched it (empty when none did)."""
+    if not isinstance(waiver, Mapping):
+        return ""
+    return (f"waiver {waiver.get('status')}: {waiver.get('reason')} — {waiver.get('owner')}, "
+            f"until {fmt_cell(waiver.get('expires'))}")
+
+
+def _waiver_view(w: Mapping[str, Any]) -> dict[str, Any]:
+    location = str(w.get("path") or "") + (f":{w.get('line')}" if w.get("line") is not None else "")
+    status = str(w.get("status") or "")
+    return {"waiver": str(w.get("waiver") or ""), "status": status,
+            "css": {"active": "pass", "expired": "warning", "refused": "fail"}.get(status, ""),
+            "rule_id": str(w.get("rule_id") or ""), "location": location,
+            "measurement": str(w.get("measurement") or "—"), "reason": str(w.get("reason") or ""),
+            "owner": str(w.get("owner") or ""), "expires": fmt_cell(w.get("expires")),
+            "note": str(w.get("note") or "")}
 
 
 def _float(value: Any, default: float = 0.0) -> float:

@@ -12,6 +12,7 @@ from golive.models import AnalyzerResult, Finding, Measurement, Severity
 from golive.tools import ToolError, parse_json, run_tool, tool_command, tool_version
 
 _SEVERITY = {"LOW": Severity.LOW, "MEDIUM": Severity.MEDIUM, "HIGH": Severity.HIGH}
+_COUNTS_TOWARD = {"HIGH": "bandit_high", "MEDIUM": "bandit_medium"}
 _BANDIT_SECRET_TESTS = {"B105", "B106", "B107"}
 _QUOTED = re.compile(r"""(['"]).*?\1""")
 
@@ -29,6 +30,7 @@ def run_bandit(ctx: Context) -> AnalyzerResult:
 
     Shared by the quality and the security agent (one implementation). ``# nosec`` is honoured.
     Messages of the hard-coded-password checks are redacted: the finding never carries the value.
+    Each HIGH and MEDIUM finding is one unit of ``bandit_high`` / ``bandit_medium`` (``counts_toward``).
     """
     version = tool_version("bandit")
     files = python_files(ctx.tree)
@@ -50,7 +52,8 @@ def run_bandit(ctx: Context) -> AnalyzerResult:
             tool="bandit", rule_id=f"{item.get('test_id')}:{item.get('test_name')}",
             severity=_SEVERITY.get(sev, Severity.LOW),
             message=f"{_bandit_message(item)} (confidence {item.get('issue_confidence', '?').lower()})",
-            path=rel, line=line, fingerprint=f"bandit:{item.get('test_id')}:{rel}:{digest}"))
+            path=rel, line=line, fingerprint=f"bandit:{item.get('test_id')}:{rel}:{digest}",
+            counts_toward=_COUNTS_TOWARD.get(sev)))
     errors = [f"{relative_path(ctx.tree, e.get('filename', '?'))}: {e.get('reason', '')}"
               for e in data.get("errors", [])]
     if errors and len(errors) >= len(files):
