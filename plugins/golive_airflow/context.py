@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 from golive.ledger import RecordKey
+from golive.profile.model import ApplicationProfile
 
 #: The run's validation task (``start_phase``): every later step reads the validated request from its XCom.
 REQUEST_TASK_ID = "start.validate_request"
@@ -24,6 +26,20 @@ def pull_request(context: Any, request_task_id: str) -> dict[str, Any]:
     if not isinstance(request, dict) or "application" not in request:
         raise ValueError(f"task {request_task_id!r} pushed no validated request; it must run first")
     return request
+
+
+def pull_application_profile(context: Any, plan_task_id: str = PLAN_TASK_ID) -> ApplicationProfile | None:
+    """The application profile the orchestrator's plan resolved (conf, golive.yaml or detected); None
+    in a DAG without a plan."""
+    plan = context["ti"].xcom_pull(task_ids=plan_task_id)
+    declared = plan.get("application_profile", {}).get("profile") if isinstance(plan, dict) else None
+    return ApplicationProfile.model_validate(declared) if isinstance(declared, dict) else None
+
+
+def run_day(context: Any) -> date:
+    """The day the run judges waivers on: its logical date, else when it was due to run, else today."""
+    moment = context.get("logical_date") or getattr(context.get("dag_run"), "run_after", None)
+    return moment.date() if isinstance(moment, datetime) else datetime.now(UTC).date()
 
 
 def require_phase_reached(context: Any, phase_task_id: str | None) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date
 from typing import Any, ClassVar
 
 from airflow.sdk import BaseOperator
@@ -22,9 +23,10 @@ from golive.gates.spec import GateSpec
 from golive.gates.testing import TESTING
 from golive.gates.verification import VERIFICATION
 from golive.models import AnalyzerResult, Verdict
+from golive.profile.model import ApplicationProfile
 from golive.sarif import results_to_sarif
 from golive.settings import get_settings
-from golive_airflow.context import pull_request, record_key, require_phase_reached
+from golive_airflow.context import pull_application_profile, pull_request, record_key, require_phase_reached, run_day
 from golive_airflow.hooks.ledger import LedgerHook
 
 
@@ -60,9 +62,20 @@ class GateScoringOperator(BaseOperator):
         self.request_task_id = request_task_id
         self.ledger_conn_id = ledger_conn_id or get_settings().ledger_conn_id
 
-    def score(self, results: list[AnalyzerResult], threshold: float) -> Verdict:
-        """Turn analyzer results into a verdict (the gate spec's ``score``, renamed to this gate)."""
-        return self.spec.score(results, threshold).model_copy(update={"gate": self.gate})
+    def score(self, results: list[AnalyzerResult], threshold: float, profile: ApplicationProfile | None = None,
+              on: date | None = None) -> Verdict:
+        """Turn analyzer results into a verdict (the gate spec's ``score``, renamed to this gate).
+
+        :param profile: the application's profile: its waivers recount what they cover (as of the day
+            ``on``), and its threshold for this gate applies where it is higher than ``threshold`` (an
+            application may raise its own bar, never lower the run's).
+        """
+        waivers = profile.waivers if profile is not None else []
+        declared = {str(k): v for k, v in profile.thresholds.items()}.get(self.spec.name) if profile else None
+        if declared is not None and declared > threshold:
+            threshold = declared
+        verdict = self.spec.score(results, threshold, waivers=waivers, on=on if waivers else None)
+        return verdict.model_copy(update={"gate": self.gate})
 
     @property
     def agent(self) -> str:
@@ -109,7 +122,8 @@ class GateScoringOperator(BaseOperator):
         require_phase_reached(context, self.phase_task_id)
         request = pull_request(context, self.request_task_id)
         results = self.collect(context)
-        verdict = self.score(results, float(request.get("quality_threshold", 85.0)))
+        verdict = self.score(results, float(request.get("quality_threshold", 85.0)),
+                             pull_application_profile(context), run_day(context))
         key = record_key(context)
         findings = [f for r in results for f in r.findings]
         ledger = LedgerHook(self.ledger_conn_id).get_conn()

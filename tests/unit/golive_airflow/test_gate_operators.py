@@ -50,7 +50,7 @@ def ctx(ti):
 class DemoScoring(GateScoringOperator):
     agent = gate = "demo"
 
-    def score(self, results, threshold):
+    def score(self, results, threshold, profile=None, on=None):
         values = {m.name: m.value for r in results for m in r.measurements}
         errors = {r.tool: r.error for r in results if r.error}
         return evaluate(self.gate, apply_rules(RULES, values, errors), threshold)
@@ -278,3 +278,26 @@ def test_scoring_skips_when_its_phase_was_never_reached(ledger):
     with pytest.raises(AirflowSkipException, match=r"phase not reached: g.begin is upstream_failed"):
         op.execute(ctx(ti))
     assert ledger.latest_evaluation(gate="demo", application="shop", ref="v1") is None
+
+
+def test_scoring_applies_the_plans_waivers_and_a_higher_profile_threshold(ledger):
+    from golive_airflow.operators.verification import QualityVerificationOperator
+
+    finding = Finding(tool="bandit", rule_id="B324", severity="high", message="sha1 in HMAC", path="app/sign.py",
+                      line=3, fingerprint="bandit:B324:app/sign.py:3", counts_toward="bandit_high")
+    bandit = AnalyzerResult(agent="quality", tool="bandit", findings=[finding],
+                            measurements=[Measurement(name="bandit_high", value=1, unit="issues"),
+                                          Measurement(name="bandit_medium", value=0, unit="issues")])
+    waiver = {"rule": "B324", "path": "app/*.py", "reason": "HMAC-SHA1 is what the webhook protocol signs with",
+              "owner": "team-payments", "expires": "2999-12-31"}
+    plan = {"routing": {"profile": "cpu"},
+            "application_profile": {"profile": {"thresholds": {"quality": 90}, "waivers": [waiver]}}}
+    ti = FakeTI(xcoms={"q.bandit": bandit.model_dump(mode="json"), "start.plan": plan})
+    op = QualityVerificationOperator(task_id="score", analyzer_task_ids=["q.bandit"],
+                                     request_task_id="start.validate_request")
+    summary = op.execute({**ctx(ti), "logical_date": datetime(2026, 12, 2)})
+    verdict = ledger.latest_evaluation(gate="quality", application="shop", ref="v1")
+    high = next(c for c in verdict["criteria"] if c["name"] == "security_high")
+    assert high["value"] == 0 and high["raw_value"] == 1 and "waived" in high["reason"]
+    assert summary["threshold"] == 90  # the profile raised the run's 85
+    assert [w["status"] for w in verdict["waivers"]] == ["active"]
