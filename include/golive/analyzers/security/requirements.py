@@ -4,7 +4,8 @@ Declarations read: every ``requirements*.txt`` / ``constraints*.txt`` (and ``req
 of the tree, following ``-r``/``-c`` includes inside the tree, ``[project] dependencies`` and
 ``optional-dependencies`` of the root ``pyproject.toml``, and a literal ``install_requires`` list in
 ``setup.py``. Environment markers are evaluated (a requirement for another platform is dropped) and
-``--hash`` options are ignored. A requirement pinned with ``==`` has a ``version``; anything else
+``--hash`` options are ignored. A file named for development (``dev``, ``test``, ``lint``, ``doc``) marks
+its requirements ``dev``. A requirement pinned with ``==`` has a ``version``; anything else
 cannot be audited (the version that gets installed is unknown).
 """
 
@@ -14,26 +15,16 @@ import ast
 import re
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from golive.analyzers.files import walk_files
+from golive.analyzers.security.dependency import Dependency
 
+_DEV_FILE = re.compile(r"dev|test|lint|doc", re.IGNORECASE)
 _REQ_FILE = re.compile(r"^(requirements|constraints)[\w.-]*\.(txt|in)$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Dependency:
-    """One declared requirement: normalized name, pinned version (or None) and where it is declared."""
-
-    name: str
-    version: str | None
-    spec: str
-    path: str
-    line: int | None
 
 
 def _requirement(text: str, path: str, line: int | None, notes: list[str]) -> Dependency | None:
@@ -52,7 +43,9 @@ def _requirement(text: str, path: str, line: int | None, notes: list[str]) -> De
     specs = list(req.specifier)
     if req.url is None and len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version:
         version = specs[0].version
-    return Dependency(name=canonicalize_name(req.name), version=version, spec=str(req), path=path, line=line)
+    dev = bool(_DEV_FILE.search(Path(path).name)) if path.endswith((".txt", ".in")) else False
+    return Dependency(name=canonicalize_name(req.name), version=version, spec=str(req), path=path, line=line,
+                      direct=None if path.endswith((".txt", ".in")) else True, dev=dev)
 
 
 def _requirements_file(root: Path, rel: str, seen: set[str], notes: list[str]) -> Iterator[Dependency]:
@@ -91,7 +84,8 @@ def _requirements_file(root: Path, rel: str, seen: set[str], notes: list[str]) -
             yield dep
 
 
-def _pyproject(root: Path, notes: list[str]) -> Iterator[Dependency]:
+def pyproject_dependencies(root: Path, notes: list[str]) -> Iterator[Dependency]:
+    """``[project] dependencies`` and ``optional-dependencies`` of the root ``pyproject.toml``."""
     path = root / "pyproject.toml"
     if not path.is_file():
         return
@@ -130,8 +124,11 @@ def _setup_py(root: Path, notes: list[str]) -> Iterator[Dependency]:
                         yield dep
 
 
-def declared_dependencies(root: Path) -> tuple[list[Dependency], list[str]]:
-    """All requirements declared in the tree (first declaration of each name+version) and notes."""
+def declared_dependencies(root: Path, pyproject: bool = True) -> tuple[list[Dependency], list[str]]:
+    """All requirements declared in the tree (first declaration of each name+version) and notes.
+
+    :param pyproject: also the root ``pyproject.toml`` (``inventory`` leaves it out beside a lockfile).
+    """
     notes: list[str] = []
     seen_files: set[str] = set()
     found: list[Dependency] = []
@@ -139,7 +136,8 @@ def declared_dependencies(root: Path) -> tuple[list[Dependency], list[str]]:
         p = Path(rel)
         if _REQ_FILE.match(p.name) or (p.parent.name == "requirements" and p.suffix in (".txt", ".in")):
             found += list(_requirements_file(root, rel, seen_files, notes))
-    found += list(_pyproject(root, notes))
+    if pyproject:
+        found += list(pyproject_dependencies(root, notes))
     found += list(_setup_py(root, notes))
     unique: dict[tuple[str, str | None], Dependency] = {}
     for dep in found:
