@@ -211,3 +211,43 @@ def test_refresh_converts_security_wg_records_field_for_field():
     shipped = next(r for r in load_snapshot(NPM) if r["id"] == "NSWG-ECO-516")
     assert shipped["affected"] == record["affected"]
     assert refresh.pysec_record("id: PYSEC-1\nversions:\n- 1.10\n")["versions"] == ["1.10"]
+
+
+def test_online_mode_asks_for_npm_packages(monkeypatch):
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from golive.analyzers.security.advisories import match_online
+
+    asked: list[dict] = []
+
+    class OSV(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def _send(self, body: object) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self) -> None:
+            queries = json.loads(self.rfile.read(int(self.headers["Content-Length"])))["queries"]
+            asked.extend(queries)
+            self._send({"results": [{"vulns": [{"id": "NSWG-ECO-516"}]} for _ in queries]})
+
+        def do_GET(self) -> None:
+            self._send(next(r for r in load_snapshot(NPM) if r["id"] == "NSWG-ECO-516"))
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), OSV)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        dep = Dependency("lodash", "4.17.15", "lodash@4.17.15", "package-lock.json", None, ecosystem=NPM)
+        found = match_online([dep], f"http://127.0.0.1:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert asked == [{"package": {"name": "lodash", "ecosystem": "npm"}, "version": "4.17.15"}]
+    assert [v.primary for v in found[dep]] == ["NSWG-ECO-516"] and found[dep][0].fixed == [">=4.17.19"]
