@@ -5,7 +5,8 @@ of the tree, following ``-r``/``-c`` includes inside the tree, ``[project] depen
 ``optional-dependencies`` of the root ``pyproject.toml``, and a literal ``install_requires`` list in
 ``setup.py``. Environment markers are evaluated (a requirement for another platform is dropped) and
 ``--hash`` options are ignored. A file named for development (``dev``, ``test``, ``lint``, ``doc``) marks
-its requirements ``dev``. A requirement pinned with ``==`` has a ``version``; anything else
+its requirements ``dev``; pip-compile's ``# via`` comments tell direct (``via -r file``) from
+transitive requirements. A requirement pinned with ``==`` has a ``version``; anything else
 cannot be audited (the version that gets installed is unknown).
 """
 
@@ -27,7 +28,8 @@ _DEV_FILE = re.compile(r"dev|test|lint|doc", re.IGNORECASE)
 _REQ_FILE = re.compile(r"^(requirements|constraints)[\w.-]*\.(txt|in)$", re.IGNORECASE)
 
 
-def _requirement(text: str, path: str, line: int | None, notes: list[str]) -> Dependency | None:
+def _requirement(text: str, path: str, line: int | None, notes: list[str],
+                 direct: bool | None = None) -> Dependency | None:
     try:
         req = Requirement(text)
     except InvalidRequirement as exc:
@@ -45,7 +47,31 @@ def _requirement(text: str, path: str, line: int | None, notes: list[str]) -> De
         version = specs[0].version
     dev = bool(_DEV_FILE.search(Path(path).name)) if path.endswith((".txt", ".in")) else False
     return Dependency(name=canonicalize_name(req.name), version=version, spec=str(req), path=path, line=line,
-                      direct=None if path.endswith((".txt", ".in")) else True, dev=dev)
+                      direct=direct if path.endswith((".txt", ".in")) else True, dev=dev)
+
+
+_VIA = re.compile(r"^\s*#\s+via\b\s*(.*)$")
+_VIA_MORE = re.compile(r"^\s+#\s{2,}(\S.*)$")
+
+
+def _via(lines: list[str]) -> dict[int, bool]:
+    """pip-compile's ``# via`` blocks: line of each requirement → direct (``-r``/``-c`` a file) or not."""
+    found: dict[int, list[str]] = {}
+    owner: int | None = None
+    in_via = False
+    for number, raw in enumerate(lines, start=1):
+        via = _VIA.match(raw)
+        more = _VIA_MORE.match(raw) if in_via else None
+        if via and owner is not None:
+            in_via = True
+            found.setdefault(owner, []).extend([via.group(1)] if via.group(1) else [])
+        elif more and owner is not None:
+            found.setdefault(owner, []).append(more.group(1))
+        else:
+            in_via = False
+            if raw.strip() and not raw.lstrip().startswith(("#", "-")) and not raw.startswith((" ", "\t")):
+                owner = number
+    return {line: any(v.startswith(("-r", "-c")) for v in vias) for line, vias in found.items() if vias}
 
 
 def _requirements_file(root: Path, rel: str, seen: set[str], notes: list[str]) -> Iterator[Dependency]:
@@ -58,7 +84,9 @@ def _requirements_file(root: Path, rel: str, seen: set[str], notes: list[str]) -
         return
     logical: list[tuple[int, str]] = []
     buffer, start = "", 0
-    for number, raw in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    direct = _via(lines)
+    for number, raw in enumerate(lines, start=1):
         text = re.sub(r"(^|\s)#.*$", "", raw).rstrip()
         if not buffer:
             start = number
@@ -79,7 +107,7 @@ def _requirements_file(root: Path, rel: str, seen: set[str], notes: list[str]) -
                 notes.append(f"{rel}:{number}: editable requirement not audited: {text}")
             continue
         requirement = re.split(r"\s+--?\w", text, maxsplit=1)[0].strip()  # drop --hash=… options
-        dep = _requirement(requirement, rel, number, notes)
+        dep = _requirement(requirement, rel, number, notes, direct.get(number))
         if dep is not None:
             yield dep
 
