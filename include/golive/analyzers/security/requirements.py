@@ -112,8 +112,33 @@ def _requirements_file(root: Path, rel: str, seen: set[str], notes: list[str]) -
             yield dep
 
 
+_POETRY_EXACT = re.compile(r"^(==?)?\s*(\d+(\.\d+)*)$")
+
+
+def _poetry(data: dict[str, object], notes: list[str]) -> Iterator[Dependency]:
+    """Poetry's ``[tool.poetry.dependencies]`` and group tables: an exact ``1.2.3`` pins, anything else is a range."""
+    tool = data.get("tool")
+    poetry = tool.get("poetry", {}) if isinstance(tool, dict) else {}
+    groups = poetry.get("group", {}) if isinstance(poetry, dict) else {}
+    tables = [(poetry.get("dependencies", {}), False), (poetry.get("dev-dependencies", {}), True)]
+    tables += [(g.get("dependencies", {}), name != "main") for name, g in groups.items() if isinstance(g, dict)]
+    for table, dev in tables:
+        for name, constraint in (table or {}).items():
+            if name.lower() == "python":
+                continue
+            text = constraint.get("version") if isinstance(constraint, dict) else constraint
+            if not isinstance(text, str):
+                notes.append(f"pyproject.toml: {name} is a git, path or URL dependency: not audited")
+                continue
+            exact = _POETRY_EXACT.match(text.strip())
+            yield Dependency(name=canonicalize_name(name), version=exact.group(2) if exact else None,
+                             spec=f"{canonicalize_name(name)} {text}", path="pyproject.toml", line=None,
+                             direct=True, dev=dev)
+
+
 def pyproject_dependencies(root: Path, notes: list[str]) -> Iterator[Dependency]:
-    """``[project] dependencies`` and ``optional-dependencies`` of the root ``pyproject.toml``."""
+    """``[project] dependencies`` and ``optional-dependencies`` of the root ``pyproject.toml``, and
+    Poetry's dependency tables."""
     path = root / "pyproject.toml"
     if not path.is_file():
         return
@@ -132,6 +157,7 @@ def pyproject_dependencies(root: Path, notes: list[str]) -> Iterator[Dependency]
         dep = _requirement(spec, "pyproject.toml", line, notes)
         if dep is not None:
             yield dep
+    yield from _poetry(data, notes)
 
 
 def _setup_py(root: Path, notes: list[str]) -> Iterator[Dependency]:

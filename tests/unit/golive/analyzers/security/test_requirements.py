@@ -29,3 +29,14 @@ def test_pip_compile_output_tells_direct_from_transitive(tmp_path):
     assert got == {"click": ("8.1.7", False, False, 4), "flask": ("3.0.0", True, False, 7),
                    "itsdangerous": ("2.1.2", True, False, 10), "pytest": ("8.3.3", None, True, 1)}
     assert not notes
+
+
+def test_poetry_manifest_without_lock_gives_ranges_and_exact_pins(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.poetry.dependencies]\npython = "^3.11"\nrequests = "^2.31"\ndjango = "3.2.0"\n'
+        'lib = {git = "https://example.invalid/lib.git"}\n'
+        '[tool.poetry.group.dev.dependencies]\npytest = {version = ">=8"}\n')
+    deps, notes = declared_dependencies(tmp_path)
+    got = {d.name: (d.version, d.dev) for d in deps}
+    assert got == {"requests": (None, False), "django": ("3.2.0", False), "pytest": (None, True)}
+    assert any("lib" in n for n in notes)
