@@ -81,9 +81,17 @@ def _pipfile(root: Path, rel: str) -> list[Dependency]:
     import tomllib
 
     data = tomllib.loads(_read(root, rel))
-    return [Dependency(name=name, version=None, spec=f"{name} {spec}", path=rel, line=None, ecosystem=PYPI,
-                       direct=True, dev=section == "dev-packages")
+    return [Dependency(name=name, version=None, spec=f"{name} {_pipfile_spec(spec)}", path=rel, line=None,
+                       ecosystem=PYPI, direct=True, dev=section == "dev-packages")
             for section in ("packages", "dev-packages") for name, spec in (data.get(section) or {}).items()]
+
+
+def _pipfile_spec(spec: object) -> str:
+    """A Pipfile constraint in words: the version range, or the kind of source (git, path, file)."""
+    if isinstance(spec, dict):
+        kinds = [k for k in ("git", "path", "file") if k in spec]
+        return str(spec.get("version") or f"({', '.join(kinds) or 'unversioned'})")
+    return str(spec)
 
 
 def collect(root: Path, kind: str = "service") -> Inventory:
