@@ -1,30 +1,36 @@
-"""OSV advisories: which published vulnerabilities affect a pinned PyPI dependency.
+"""OSV advisories: which published vulnerabilities affect a pinned PyPI or npm dependency.
 
-Records come from the snapshot shipped in ``golive/data/osv`` (``load_snapshot``, ``snapshot_info``;
-``match_offline``) or from the OSV API (``match_online``: ``POST /v1/querybatch`` then
-``GET /v1/vulns/{id}``; any failure is a ``ToolError``); the dependencies analyzer picks one.
+Records come from the snapshots shipped in ``golive/data/osv`` (``load_snapshot``, ``snapshot_info``,
+``snapshot_index``; ``match_offline``), one per ecosystem listed in its ``snapshot.json``, or from the
+OSV API (``match_online``: ``POST /v1/querybatch`` then ``GET /v1/vulns/{id}``; any failure is a
+``ToolError``); the dependencies analyzer picks one.
 
-Versions are compared with ``packaging.version`` following the OSV ``ECOSYSTEM`` range semantics
-(``introduced`` / ``fixed`` / ``last_affected``) and the explicit ``versions`` lists. Withdrawn
-advisories are ignored. Records that are aliases of each other (a PYSEC and its GHSA) are one
-``Vulnerability``. Severity: the GHSA ``database_specific.severity``, else the CVSS v3 base score of
-the record's vector, else None.
+PyPI versions are compared with ``packaging.version`` following the OSV ``ECOSYSTEM`` range semantics
+(``introduced`` / ``fixed`` / ``last_affected``) and the explicit ``versions`` lists. npm versions are
+compared as semver (``nodesemver``): OSV ``SEMVER`` ranges (the OSV API's GHSA records) by the same
+event semantics, and the security-wg records by their own ranges (affected = in
+``vulnerable_versions`` and not in ``patched_versions``, prereleases included). Withdrawn advisories
+are ignored. Records that are aliases of each other (a PYSEC and its GHSA) are one ``Vulnerability``.
+Severity: the GHSA ``database_specific.severity``, else the CVSS v3 base score of the record's vector,
+or the security-wg ``cvss_score`` when higher, else None (the analyzer counts an unknown severity as HIGH).
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cmp_to_key, lru_cache
 from pathlib import Path
 from typing import Any
 
+import nodesemver
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from golive.analyzers.security.requirements import Dependency
+from golive.analyzers.security.dependency import NPM, PYPI, Dependency
 from golive.settings import get_settings
 from golive.tools import ToolError
 
@@ -32,21 +38,60 @@ OSV_DIR = Path(__file__).resolve().parents[2] / "data" / "osv"
 _ORDER = {"LOW": 1, "MODERATE": 2, "MEDIUM": 2, "HIGH": 3, "CRITICAL": 4}
 
 
-@lru_cache(maxsize=4)
-def load_snapshot(directory: Path = OSV_DIR) -> tuple[dict[str, Any], ...]:
-    """Every OSV record (``*.json``) under ``directory``."""
-    records = []
-    for path in sorted(directory.rglob("*.json")):
-        if path.name == "snapshot.json":
-            continue
-        records.append(json.loads(path.read_text(encoding="utf-8")))
+def manifest(directory: Path = OSV_DIR) -> dict[str, Any]:
+    """``snapshot.json``: per ecosystem the file, upstream repository, commit and commit date."""
+    path = directory / "snapshot.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"ecosystems": {}}
+
+
+def snapshot_ecosystems(directory: Path = OSV_DIR) -> tuple[str, ...]:
+    """The ecosystems with a shipped snapshot."""
+    return tuple(sorted(manifest(directory).get("ecosystems", {})))
+
+
+@lru_cache(maxsize=8)
+def load_snapshot(ecosystem: str = PYPI, directory: Path = OSV_DIR) -> tuple[dict[str, Any], ...]:
+    """Every OSV record of ``ecosystem``'s snapshot (for PyPI also the ``ghsa/`` records); () if none."""
+    entry = manifest(directory).get("ecosystems", {}).get(ecosystem)
+    if entry is None:
+        return ()
+    with gzip.open(directory / entry["file"], "rt", encoding="utf-8") as lines:
+        records = [json.loads(line) for line in lines if line.strip()]
+    if ecosystem == PYPI:
+        records += [json.loads(p.read_text(encoding="utf-8")) for p in sorted((directory / "ghsa").glob("*.json"))]
     return tuple(records)
 
 
-def snapshot_info(directory: Path = OSV_DIR) -> dict[str, Any]:
-    """The snapshot's metadata (``snapshot.json``: date and sources)."""
-    path = directory / "snapshot.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"date": "unknown"}
+def index_records(records: Iterable[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Records by (ecosystem, normalized package name) of each ``affected`` entry."""
+    index: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for record in records:
+        keys = {(a.get("package", {}).get("ecosystem", ""), _normal(a.get("package", {}).get("ecosystem", ""),
+                                                                      a.get("package", {}).get("name", "")))
+                for a in record.get("affected", [])}
+        for key in keys:
+            index.setdefault(key, []).append(record)
+    return index
+
+
+@lru_cache(maxsize=8)
+def snapshot_index(ecosystem: str = PYPI, directory: Path = OSV_DIR) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """``index_records`` of ``ecosystem``'s snapshot, built once per process."""
+    return index_records(load_snapshot(ecosystem, directory))
+
+
+def snapshot_info(ecosystem: str = PYPI, directory: Path = OSV_DIR) -> dict[str, Any]:
+    """``ecosystem``'s manifest entry plus ``date`` (its commit date) and ``cite`` (what a verdict says)."""
+    entry = dict(manifest(directory).get("ecosystems", {}).get(ecosystem) or {})
+    if not entry:
+        return {"date": "unknown", "cite": f"no {ecosystem} snapshot"}
+    entry["date"] = str(entry["commit_date"])[:10]
+    entry["cite"] = f"{ecosystem} advisories of {entry['date']} ({entry['source']} {entry['commit'][:12]})"
+    return entry
+
+
+def _normal(ecosystem: str, name: str) -> str:
+    return canonicalize_name(name) if ecosystem == PYPI else name
 
 
 def _parse(version: str) -> Version | None:
@@ -56,19 +101,26 @@ def _parse(version: str) -> Version | None:
         return None
 
 
-def _in_range(version: Version, events: list[dict[str, str]]) -> bool:
-    """OSV ECOSYSTEM range semantics over ``events``, sorted by version."""
-    keyed: list[tuple[Version, int, str]] = []
+_SEMVER_KEY = cmp_to_key(lambda a, b: nodesemver.compare(a, b, True))
+
+
+def _semver_key(version: str) -> Any:
+    return _SEMVER_KEY(version) if nodesemver.valid(version, True) else None
+
+
+def _in_range(version: Any, events: list[dict[str, str]], key: Callable[[str], Any] = _parse) -> bool:
+    """OSV range semantics over ``events``, sorted by version (``key`` parses a version)."""
+    keyed: list[tuple[Any, int, str]] = []
     for event in events:
         for kind, raw in event.items():
             if kind not in ("introduced", "fixed", "last_affected", "limit"):
                 continue
-            at = Version("0") if raw == "0" else _parse(raw)
+            at = key("0.0.0" if key is _semver_key else "0") if raw == "0" else key(raw)
             if at is None:
                 continue
             keyed.append((at, {"introduced": 0, "fixed": 1, "last_affected": 2, "limit": 3}[kind], kind))
     affected = False
-    for at, _, kind in sorted(keyed):
+    for at, _, kind in sorted(keyed, key=lambda item: (item[0], item[1])):
         if kind == "introduced" and version >= at:
             affected = True
         elif kind == "fixed" and version >= at:
@@ -80,14 +132,37 @@ def _in_range(version: Version, events: list[dict[str, str]]) -> bool:
     return affected
 
 
-def affects(record: dict[str, Any], name: str, version: str) -> tuple[bool, list[str]]:
-    """Whether ``record`` affects PyPI package ``name`` at ``version``; also the fixed versions above it."""
+def _npm_affects(affected: dict[str, Any], version: str) -> tuple[bool, list[str]]:
+    """A security-wg entry (``vulnerable_versions`` / ``patched_versions``) or an OSV ``SEMVER`` range."""
+    own = affected.get("database_specific") or {}
+    if own.get("vulnerable_versions"):
+        vulnerable = nodesemver.satisfies(version, own["vulnerable_versions"], loose=True, include_prerelease=True)
+        patched = own.get("patched_versions")
+        if patched and nodesemver.satisfies(version, patched, loose=True, include_prerelease=True):
+            vulnerable = False
+        return vulnerable, ([patched] if vulnerable and patched and patched != "<0.0.0" else [])
+    hit = version in affected.get("versions", [])
+    fixed: list[str] = []
+    at = _semver_key(version)
+    for rng in affected.get("ranges", []):
+        if rng.get("type") == "SEMVER" and at is not None and _in_range(at, rng.get("events", []), _semver_key):
+            hit = True
+            fixed += [e["fixed"] for e in rng.get("events", []) if "fixed" in e]
+    return hit, fixed
+
+
+def affects(record: dict[str, Any], name: str, version: str, ecosystem: str = PYPI) -> tuple[bool, list[str]]:
+    """Whether ``record`` affects package ``name`` of ``ecosystem`` at ``version``; also the fixed versions."""
     parsed = _parse(version)
     hit = False
     fixed: list[str] = []
     for affected in record.get("affected", []):
         package = affected.get("package", {})
-        if package.get("ecosystem") != "PyPI" or canonicalize_name(package.get("name", "")) != name:
+        if package.get("ecosystem") != ecosystem or _normal(ecosystem, package.get("name", "")) != name:
+            continue
+        if ecosystem == NPM:
+            npm_hit, npm_fixed = _npm_affects(affected, version)
+            hit, fixed = hit or npm_hit, fixed + npm_fixed
             continue
         listed = affected.get("versions", [])
         if version in listed or (parsed is not None and any(_parse(v) == parsed for v in listed)):
@@ -145,16 +220,16 @@ def cvss_rating(score: float) -> str:
 
 
 def record_severity(record: dict[str, Any]) -> str | None:
-    """The record's severity: GHSA ``database_specific.severity``, else its CVSS v3 rating, else None."""
+    """The record's severity: GHSA ``database_specific.severity``, else its highest CVSS rating, else None."""
     level = str((record.get("database_specific") or {}).get("severity") or "").upper()
     if level in _ORDER:
         return "MEDIUM" if level == "MODERATE" else level
-    for entry in record.get("severity") or []:
-        if entry.get("type") == "CVSS_V3":
-            score = cvss3_base_score(entry.get("score", ""))
-            if score is not None:
-                return cvss_rating(score)
-    return None
+    scores = [cvss3_base_score(e.get("score", "")) for e in record.get("severity") or [] if e.get("type") == "CVSS_V3"]
+    stated = (record.get("database_specific") or {}).get("cvss_score")
+    if isinstance(stated, int | float) and stated >= 0:  # security-wg: its stated score may exceed its vector's
+        scores.append(float(stated))
+    known = [s for s in scores if s is not None]
+    return cvss_rating(max(known)) if known else None
 
 
 # -- matching ---------------------------------------------------------------------------------------
@@ -171,8 +246,8 @@ class Vulnerability:
 
     @property
     def primary(self) -> str:
-        """The id to show first: a GHSA if there is one, else a PYSEC, else the first id."""
-        for prefix in ("GHSA-", "PYSEC-"):
+        """The id to show first: a GHSA if there is one, else a PYSEC or NSWG, else the first id."""
+        for prefix in ("GHSA-", "PYSEC-", "NSWG-"):
             for i in self.ids:
                 if i.startswith(prefix):
                     return i
@@ -210,7 +285,8 @@ def _merge(members: list[dict[str, Any]], fixed_by_id: dict[str, list[str]]) -> 
     severity = max(levels, key=lambda s: _ORDER.get(s, 0)) if levels else None
     summary = next((m["summary"] for m in members if m.get("summary")), "") or \
         next((m.get("details", "") for m in members), "")
-    fixed = sorted({f for m in members for f in fixed_by_id.get(m["id"], [])}, key=lambda v: _parse(v) or Version("0"))
+    fixed = sorted({f for m in members for f in fixed_by_id.get(m["id"], [])},
+                   key=lambda v: (_parse(v) or Version("0"), v))
     return Vulnerability(ids=ids, aliases=aliases, summary=" ".join(summary.split())[:200], severity=severity,
                          fixed=fixed)
 
@@ -222,23 +298,20 @@ def group(records: Iterable[dict[str, Any]], fixed_by_id: dict[str, list[str]]) 
     return sorted(result, key=lambda v: (-_ORDER.get(v.severity or "", 0), v.primary))
 
 
-def match_offline(deps: list[Dependency], records: Iterable[dict[str, Any]]) -> dict[Dependency, list[Vulnerability]]:
-    """Vulnerabilities of each pinned dependency according to ``records``."""
-    by_package: dict[str, list[dict[str, Any]]] = {}
-    for record in records:
-        for affected in record.get("affected", []):
-            package = affected.get("package", {})
-            if package.get("ecosystem") == "PyPI":
-                by_package.setdefault(canonicalize_name(package.get("name", "")), []).append(record)
+def match_offline(deps: list[Dependency], records: Iterable[dict[str, Any]] | None = None
+                  ) -> dict[Dependency, list[Vulnerability]]:
+    """Vulnerabilities of each pinned dependency according to ``records`` (default: the shipped snapshots)."""
+    given = index_records(records) if records is not None else None
     found: dict[Dependency, list[Vulnerability]] = {}
     for dep in deps:
         if dep.version is None:
             continue
+        index = given if given is not None else snapshot_index(dep.ecosystem)
         hits, fixed_by_id = [], {}
-        for record in {id(r): r for r in by_package.get(dep.name, [])}.values():
+        for record in {id(r): r for r in index.get((dep.ecosystem, dep.name), [])}.values():
             if record.get("withdrawn"):
                 continue
-            hit, fixed = affects(record, dep.name, dep.version)
+            hit, fixed = affects(record, dep.name, dep.version, dep.ecosystem)
             if hit:
                 hits.append(record)
                 fixed_by_id[record["id"]] = fixed
@@ -260,7 +333,7 @@ def _query_ids(client: Any, base_url: str, pinned: list[Dependency]) -> list[lis
     while pending:
         queries = []
         for i, token in pending:
-            query: dict[str, Any] = {"package": {"name": pinned[i].name, "ecosystem": "PyPI"},
+            query: dict[str, Any] = {"package": {"name": pinned[i].name, "ecosystem": pinned[i].ecosystem},
                                      "version": pinned[i].version}
             if token:
                 query["page_token"] = token
@@ -306,7 +379,7 @@ def match_online(deps: list[Dependency], base_url: str, timeout: float = 30.0) -
     found: dict[Dependency, list[Vulnerability]] = {}
     for dep, ids in zip(pinned, ids_per_dep, strict=True):
         hits = [records[i] for i in dict.fromkeys(ids)]
-        vulns = group(hits, {r["id"]: affects(r, dep.name, dep.version or "")[1] for r in hits})
+        vulns = group(hits, {r["id"]: affects(r, dep.name, dep.version or "", dep.ecosystem)[1] for r in hits})
         if vulns:
             found[dep] = vulns
     return found
