@@ -21,9 +21,11 @@ with DAG(
 ### golive
 One run takes one application version live. Conf (validated by the Params below and again by
 `GoLiveRequest` in `start.validate_request`): `application`, `version`, `source` (path or git URL),
-`ref`, `environment`, `strategy`, `quality_threshold` (default 85), `namespace`.
+`ref`, `environment`, `strategy`, `quality_threshold` (default 85), `namespace`, and optionally
+`profile` (the application's golive.yaml as an object; see docs/golive.schema.json).
 
-* **start** — validate and record the run; the orchestrator pod plans it (ML workload → gpu profile).
+* **start** — validate and record the run; the orchestrator pod resolves the application's profile
+  and plans it (ML workload → the ML steps take the gpu pod profile at run time).
 * **preparation.security** — bandit, detect-secrets, dependency advisories (OSV), static hardening
   checks and the security checklist, each in its own pod → score → gate → approval on WARNING.
 * **preparation.quality** — ruff, radon, coverage of the app's own tests, docstrings, type hints,
