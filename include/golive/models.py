@@ -17,6 +17,12 @@ from golive.profile.model import ApplicationProfile
 
 _GIT_URL = re.compile(r"^(https://|ssh://|git@|file://)[^\s]+$")
 _REF = r"^[A-Za-z0-9._/@+-]{1,200}$"
+#: ``_REF`` plus the rules of ``git check-ref-format`` that matter here, as a JSON-schema pattern so the
+#: DAG's Params refuse what :func:`check_ref` refuses.
+_REF_SCHEMA = (r"^(?![-/.])(?!.*\.\.)(?!.*//)(?!.*/\.)(?!.*@\{)(?!.*\.lock(/|$))(?!.*[/.]$)"
+               r"[A-Za-z0-9._/@+-]{1,200}$")
+#: An OCI image tag: the version becomes the image's tag.
+IMAGE_TAG = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
 
 
 def _check_source(value: str) -> str:
@@ -28,6 +34,20 @@ def _check_source(value: str) -> str:
 
 
 SourceStr = Annotated[str, AfterValidator(_check_source)]
+
+
+def check_ref(value: str) -> str:
+    """``value`` when it is a git ref git itself accepts: no '..', '//', '@{', no component starting
+    with '.' or ending with '.lock', not starting with '-', '/' or '.', not ending with '/' or '.'."""
+    components = value.split("/")
+    if (value.startswith(("-", "/", ".")) or value.endswith(("/", ".")) or ".." in value or "@{" in value
+            or "" in components or any(c.startswith(".") or c.endswith(".lock") for c in components)):
+        raise ValueError(f"ref {value!r} is not a valid git branch, tag or commit name (no '..', '//', '@{{', "
+                         "leading '-', '/' or '.', component starting with '.' or ending with '.lock')")
+    return value
+
+
+GitRef = Annotated[str, Field(pattern=_REF, json_schema_extra={"pattern": _REF_SCHEMA}), AfterValidator(check_ref)]
 
 
 def is_git_source(source: str) -> bool:
@@ -92,15 +112,16 @@ class GoLiveRequest(_Strict):
         description="Application name, a DNS-1123 label: lowercase letters, digits and '-', at most 63.",
     )
     version: str = Field(
-        min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._+-]*$",
-        title="Version", description="Version (image tag) to take live, e.g. 1.4.2.",
+        min_length=1, max_length=128, pattern=IMAGE_TAG,
+        title="Version", description="Version (image tag) to take live, e.g. 1.4.2 (letters, digits, '_', '.', "
+                                     "'-'; not starting with '.' or '-').",
     )
     source: SourceStr = Field(
         min_length=1, max_length=1024,
         title="Source", description="Local path of the application's source tree, or a git URL.",
     )
-    ref: str = Field(
-        default="HEAD", pattern=_REF,
+    ref: GitRef = Field(
+        default="HEAD",
         title="Git ref", description="Branch, tag or commit of the source to verify (HEAD for a local path).",
     )
     environment: Environment = Field(
@@ -133,7 +154,7 @@ class QualitySubmission(_Strict):
                              description="Application name (DNS-1123 label).")
     source: SourceStr = Field(min_length=1, max_length=1024, title="Source",
                         description="Local path of the source tree, or a git URL.")
-    ref: str = Field(default="HEAD", pattern=_REF, title="Git ref",
+    ref: GitRef = Field(default="HEAD", title="Git ref",
                      description="Branch, tag or commit that was submitted.")
     submitted_by: str = Field(default="unknown", min_length=1, max_length=200, title="Submitted by",
                               description="Who submitted this change (user or pipeline).")

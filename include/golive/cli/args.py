@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import TypeAdapter, ValidationError
 
-from golive.models import DNS1123_LABEL, SourceStr
+from golive.models import DNS1123_LABEL, SourceStr, check_ref
 
 DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
 _VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,127}")
@@ -110,10 +110,13 @@ def version(text: str) -> str:
 
 
 def ref(text: str) -> str:
-    """A git branch, tag or commit name."""
+    """A git branch, tag or commit name (``golive.models.check_ref``)."""
     if not _REF.fullmatch(text):
         raise argparse.ArgumentTypeError(f"ref {text!r} is not a branch, tag or commit name")
-    return text
+    try:
+        return check_ref(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def url_path(text: str) -> str:

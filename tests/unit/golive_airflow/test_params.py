@@ -75,3 +75,22 @@ def test_the_param_carries_the_whole_schema_with_its_definitions(profile_param: 
     schema = profile_param.schema
     assert schema["type"] == ["object", "null"] and "ApplicationProfile" in schema["$defs"]
     assert profile_param.description.startswith("The application's golive.yaml")
+
+
+@pytest.mark.parametrize(("field", "value", "ok"), [
+    ("ref", "main", True), ("ref", "release/2.1", True), ("ref", "v1.2.0", True), ("ref", "3f2a9c1", True),
+    ("ref", "a..b", False), ("ref", "../x", False), ("ref", "-x", False), ("ref", "feat//x", False),
+    ("ref", "x/.hidden", False), ("ref", "x.lock", False), ("ref", "x@{1}", False), ("ref", "x/", False),
+    ("version", "1.4.2", True), ("version", "2026.12.02-rc_1", True), ("version", "1.0.0+build.7", False),
+    ("version", ".1", False), ("version", "-1", False), ("version", "x" * 129, False),
+])
+def test_params_and_model_agree_on_refs_and_versions(field: str, value: str, ok: bool) -> None:
+    param = params_from_model(GoLiveRequest)[field]
+    assert _param_accepts(param, value) is ok
+    try:
+        GoLiveRequest.model_validate({**BASE, field: value})
+    except ValidationError:
+        accepted = False
+    else:
+        accepted = True
+    assert accepted is ok
