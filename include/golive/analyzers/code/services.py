@@ -49,6 +49,8 @@ def missing_services(output: str, limit: int = 3) -> list[MissingService]:
             names = ["a network service"]
         for name in names:
             found.setdefault(name, []).append(line[:300])
+    if len(found) > 1:
+        found.pop("a network service", None)
     return [MissingService(name, evidence[:limit]) for name, evidence in found.items()]
 
 
