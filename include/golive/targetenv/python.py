@@ -3,7 +3,8 @@
 The cached environment holds the dependencies only (``uv export --frozen`` of ``uv.lock``, or
 ``uv pip install -r pyproject.toml`` with the chosen extras and groups, plus the requirements files),
 and pytest and coverage at golive's own versions when the target brought none. The project itself
-changes every run, so it is never cached: ``overlay`` makes a small virtual environment that sees the
+changes every run, so it is never cached (the dependencies are byte-compiled when installed, so that
+no run compiles them again): ``overlay`` makes a small virtual environment that sees the
 cached one's packages (a ``.pth`` running ``site.addsitedir``) and installs the project editable from
 the run's copy of the tree, without its dependencies.
 """
@@ -68,6 +69,7 @@ def _inputs(plan: PythonPlan) -> dict[str, object]:
     pyproject = read_pyproject(plan.tree)
     project = pyproject.get("project") or {}
     declared = {k: project.get(k) for k in ("dependencies", "optional-dependencies", "requires-python")}
+    declared["build-requires"] = _build_requires(plan)
     return {
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "files": {f: file_digest(plan.tree / f) for f in [plan.lock, *plan.requirements] if f},
@@ -76,6 +78,18 @@ def _inputs(plan: PythonPlan) -> dict[str, object]:
         "extras": plan.extras, "groups": plan.groups,
         "runners": {name: tool_version(name) for name in RUNNERS},
     }
+
+
+def _build_requires(plan: PythonPlan) -> list[str]:
+    """The build backend's requirements of an installable project (installed with its dependencies, so
+    that the per-run install of the project needs no isolated build environment)."""
+    build = read_pyproject(plan.tree).get("build-system")
+    requires = build.get("requires") if isinstance(build, dict) else None
+    if not plan.installable:
+        return []
+    found = [str(r) for r in requires] if isinstance(requires, list) else ["setuptools>=40.8.0"]
+    # hatchling asks for editables when it builds an editable wheel (PEP 660 get_requires_for_build_editable)
+    return found + (["editables"] if any(r.startswith("hatchling") for r in found) else [])
 
 
 def _install(plan: PythonPlan, venv: Path) -> list[str]:
@@ -94,11 +108,18 @@ def _install(plan: PythonPlan, venv: Path) -> list[str]:
         elif plan.pyproject:
             requirements = ["-r", str(plan.tree / plan.pyproject), *selection, *requirements]
         if requirements:
-            _run(_uv("pip", "install", "--python", python, *requirements), plan.tree, "uv pip install")
+            _run(_uv("pip", "install", "--compile-bytecode", "--python", python, *requirements), plan.tree,
+                 "uv pip install")
             steps.append("uv pip install")
+    backend = _build_requires(plan)
+    if backend:
+        _run(_uv("pip", "install", "--compile-bytecode", "--python", python, *backend), venv,
+             "uv pip install of the build backend")
+        steps.append("uv pip install of the build backend")
     missing = [f"{name}=={tool_version(name)}" for name in RUNNERS if installed_version(venv, name) is None]
     if missing:
-        _run(_uv("pip", "install", "--python", python, *missing), venv, "uv pip install of the test runner")
+        _run(_uv("pip", "install", "--compile-bytecode", "--python", python, *missing), venv,
+             "uv pip install of the test runner")
         steps.append(f"uv pip install {' '.join(missing)}")
     return steps
 
@@ -135,9 +156,13 @@ def overlay(env: TargetEnv, into: Path, project: Path | None) -> Path:
     if project is not None:
         extra = {"SETUPTOOLS_SCM_PRETEND_VERSION": "0.0.0"}  # the copy has no .git to version from
         argv = _uv("pip", "install", "--python", str(python_bin(venv)), "--no-deps", "-e", str(project))
-        try:
-            run_tool(argv, cwd=into, timeout=get_settings().env_build_timeout, env={**_installer_env(), **extra})
-        except ToolError as exc:
-            raise EnvError(f"could not install the project itself into its test environment: "
-                           f"{tail(str(exc), 1500)}") from exc
+        try:  # the backend is in the cached environment; an isolated build is the fallback
+            run_tool([*argv, "--no-build-isolation"], cwd=into, timeout=get_settings().env_build_timeout,
+                     env={**_installer_env(), **extra})
+        except ToolError:
+            try:
+                run_tool(argv, cwd=into, timeout=get_settings().env_build_timeout, env={**_installer_env(), **extra})
+            except ToolError as exc:
+                raise EnvError(f"could not install the project itself into its test environment: "
+                               f"{tail(str(exc), 1500)}") from exc
     return python_bin(venv)

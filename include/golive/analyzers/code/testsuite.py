@@ -154,6 +154,7 @@ def _run_python(ctx: Context, declared: TestsSpec | None) -> AnalyzerResult:
             (tmpdir / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
             pytest_args += ["-c", str(tmpdir / "pytest.ini")]
         env_vars = clean_env({"VIRTUAL_ENV": str(python.parent.parent)})
+        env_vars.pop("PYTHONDONTWRITEBYTECODE", None)  # the copy is ours: its bytecode dies with it
         env_vars["PATH"] = os.pathsep.join([str(python.parent), env_vars.get("PATH", "")])
         env_vars["PYTHONPATH"] = str(base)
         coverage = [str(python), "-m", "coverage"]
