@@ -1,18 +1,24 @@
-"""The coverage analyzer: run the target's own test suite under coverage.py, in the target's directory.
+"""The coverage analyzer: run the target's own test suite under coverage.py, in the target's own environment.
 
-``python -m coverage run --source=<packages> -m pytest -q -p no:cacheprovider --junitxml=…`` then
+The environment is built from the target's declared dependencies and cached (:mod:`golive.targetenv`:
+uv for Python; a Node tree, by the profile's first language, goes to
+:mod:`golive.analyzers.code.nodetests`). In a temporary copy of the tree, with the project installed
+into a per-run overlay, the env's own interpreter runs ``python -m coverage run --source=<packages> -m
+pytest -q -p no:cacheprovider --junitxml=…`` (plus the arguments of a declared ``tests.command``), then
 ``coverage json``. The measured packages are the tree's top-level packages and modules that are not
 tests (``src/`` layout included); files the tests never import count as 0 % covered, so an untested
-module pulls the number down. Coverage data, the JUnit report and the JSON report are written to a
-temporary directory, never into the target tree, and no bytecode is written there either.
+module pulls the number down. Nothing is written into the target tree. ``details['env']`` records the
+installer, cache hit or miss, the hash and the build seconds.
 
 Outcomes:
 
 * no test modules at all → ``test_coverage`` 0 with that reason (a missing suite is a measured 0, not
   missing data), ``tests_failed`` 0;
+* the environment cannot be built → a tool error: both criteria are no-data with the installer's error;
 * pytest cannot collect or run the suite (import error, usage error, internal error, timeout) → a tool
   error: both criteria are no-data with pytest's own message;
-* tests ran → coverage % and the number of failed or erroring tests (from the JUnit XML).
+* tests ran → coverage % and the number of failed or erroring tests (from the JUnit XML); failures that
+  show an unreachable service (PostgreSQL, Redis, …) name it in the detail, with the errors.
 """
 
 from __future__ import annotations
