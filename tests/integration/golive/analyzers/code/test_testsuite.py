@@ -143,3 +143,28 @@ def test_a_node_package_without_nyc_is_measured_with_golives_c8(env_cache, tmp_p
     assert result.details["coverage_tool"].startswith("c8 (golive's")
     assert result.value("tests_failed") == 1 and result.details["tests_passed"] == 1
     assert 0 < result.value("test_coverage") < 100
+
+
+def test_a_uv_lock_is_exported_frozen_with_its_dev_group(env_cache, tmp_path):
+    tree = tmp_path / "locked"
+    (tree / "src" / "locked").mkdir(parents=True)
+    (tree / "tests").mkdir()
+    (tree / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
+        '[project]\nname = "locked"\nversion = "1.0"\nrequires-python = ">=3.11"\ndependencies = ["iniconfig"]\n\n'
+        '[dependency-groups]\ndev = ["pytest"]\n', encoding="utf-8")
+    (tree / "src" / "locked" / "__init__.py").write_text(
+        "import iniconfig\n\n\ndef parse(text):\n    return iniconfig.IniConfig('x.ini', data=text).sections\n",
+        encoding="utf-8")
+    (tree / "tests" / "test_locked.py").write_text(
+        "from locked import parse\n\n\ndef test_parse():\n    assert list(parse('[a]\\nb = 1\\n')) == ['a']\n",
+        encoding="utf-8")
+    locked = _run([*tool_command("uv"), "lock", "--project", str(tree)], tree)
+    assert locked.returncode == 0, locked.stderr
+    before = sorted(p.relative_to(tree) for p in tree.rglob("*"))
+    result = _analyze(tree)
+    assert (result.value("test_coverage"), result.value("tests_failed")) == (100.0, 0)
+    env = result.details["env"]
+    assert env["installer"].startswith("uv export --frozen") and env["files"] == ["uv.lock", "pyproject.toml"]
+    assert env["groups"] == ["dev"] and env["project_installed"] is True
+    assert sorted(p.relative_to(tree) for p in tree.rglob("*")) == before, "the target's tree is never written"
