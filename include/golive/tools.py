@@ -38,7 +38,6 @@ TOOL_COMMANDS: dict[str, list[str]] = {
     "ruff": [sys.executable, "-m", "ruff"],
     "radon": [sys.executable, "-m", "radon"],
     "bandit": [sys.executable, "-m", "bandit"],
-    "coverage": [sys.executable, "-m", "coverage"],
     "git": ["git"],
     "uv": [_uv_path()],
     "npm": ["npm"],

@@ -26,3 +26,16 @@ def test_offline_build_without_a_cache_fails_with_uvs_error(tmp_path, monkeypatc
     assert message.startswith("could not build the test environment (uv pip install)")
     assert "freezegun" in message and "offline" in message.lower()
     assert not list((tmp_path / "envs" / "python").glob("*/bin")), "no half-built environment stays"
+
+
+def test_a_missing_uv_is_an_env_error_naming_it(tmp_path, monkeypatch):
+    from golive import tools
+
+    monkeypatch.setitem(tools.TOOL_COMMANDS, "uv", ["/nonexistent/bin/uv"])
+    monkeypatch.setenv("GOLIVE_ENV_CACHE_DIR", str(tmp_path / "envs"))
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(EnvError, match=r"\(uv venv\): uv could not be started \(/nonexistent/bin/uv\)"):
+            python_env(python_plan(tmp_path))
+    finally:
+        get_settings.cache_clear()
