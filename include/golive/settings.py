@@ -90,6 +90,14 @@ class GoliveSettings(BaseSettings):
                                   "it replaces the tree's golive.yaml.")
     git_timeout: float = Field(default=300.0, gt=0, description="Seconds each git command of a checkout may take.")
     coverage_timeout: float = Field(default=300.0, gt=0, description="Seconds the coverage run of the tests may take.")
+    env_cache_dir: Path | None = Field(
+        default=None, description="Where the targets' test environments are cached (default home/envs).")
+    env_offline: bool = Field(default=False, description="Build test environments from the installers' caches "
+                                                         "only (uv --offline, npm --offline).")
+    env_build_timeout: float = Field(default=900.0, gt=0, description="Seconds building one test environment "
+                                                                     "may take.")
+    env_ignore_scripts: bool = Field(default=True, description="npm installs without running the packages' "
+                                                               "install scripts (--ignore-scripts).")
     ruff_select: str | None = Field(
         default=None, description="ruff rules the quality agent selects (default: codetools.RUFF_SELECT).")
     osv_mode: str = Field(default="offline", description="offline (bundled OSV snapshot) or online (the OSV API).")
@@ -132,6 +140,11 @@ class GoliveSettings(BaseSettings):
     def reports(self) -> Path:
         """Directory of the HTML/JSON reports."""
         return self.report_dir or self.home / "reports"
+
+    @property
+    def envs(self) -> Path:
+        """Directory of the cached test environments of the targets."""
+        return self.env_cache_dir or self.home / "envs"
 
     @property
     def canary_steps(self) -> list[int]:

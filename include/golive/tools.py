@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,14 +26,21 @@ from golive.settings import get_settings
 
 _TAIL = 2000
 
+
+def _uv_path() -> str:
+    """uv next to golive's interpreter (it is in golive's environment), else the one on PATH."""
+    beside = Path(sys.executable).with_name("uv")
+    return str(beside) if beside.is_file() else shutil.which("uv") or "uv"
+
 #: How each external tool is started. Tests (and unusual images) replace an entry, or set
 #: ``GOLIVE_TOOL_<NAME>`` (e.g. ``GOLIVE_TOOL_RUFF=/usr/local/bin/ruff``), split like a shell would.
 TOOL_COMMANDS: dict[str, list[str]] = {
     "ruff": [sys.executable, "-m", "ruff"],
     "radon": [sys.executable, "-m", "radon"],
     "bandit": [sys.executable, "-m", "bandit"],
-    "coverage": [sys.executable, "-m", "coverage"],
     "git": ["git"],
+    "uv": [_uv_path()],
+    "npm": ["npm"],
 }
 
 

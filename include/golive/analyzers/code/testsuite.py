@@ -1,18 +1,24 @@
-"""The coverage analyzer: run the target's own test suite under coverage.py, in the target's directory.
+"""The coverage analyzer: run the target's own test suite under coverage.py, in the target's own environment.
 
-``python -m coverage run --source=<packages> -m pytest -q -p no:cacheprovider --junitxml=…`` then
+The environment is built from the target's declared dependencies and cached (:mod:`golive.targetenv`:
+uv for Python; a Node tree, by the profile's first language, goes to
+:mod:`golive.analyzers.code.nodetests`). In a temporary copy of the tree, with the project installed
+into a per-run overlay, the env's own interpreter runs ``python -m coverage run --source=<packages> -m
+pytest -q -p no:cacheprovider --junitxml=…`` (plus the arguments of a declared ``tests.command``), then
 ``coverage json``. The measured packages are the tree's top-level packages and modules that are not
 tests (``src/`` layout included); files the tests never import count as 0 % covered, so an untested
-module pulls the number down. Coverage data, the JUnit report and the JSON report are written to a
-temporary directory, never into the target tree, and no bytecode is written there either.
+module pulls the number down. Nothing is written into the target tree. ``details['env']`` records the
+installer, cache hit or miss, the hash and the build seconds.
 
 Outcomes:
 
 * no test modules at all → ``test_coverage`` 0 with that reason (a missing suite is a measured 0, not
   missing data), ``tests_failed`` 0;
+* the environment cannot be built → a tool error: both criteria are no-data with the installer's error;
 * pytest cannot collect or run the suite (import error, usage error, internal error, timeout) → a tool
   error: both criteria are no-data with pytest's own message;
-* tests ran → coverage % and the number of failed or erroring tests (from the JUnit XML).
+* tests ran → coverage % and the number of failed or erroring tests (from the JUnit XML); failures that
+  show an unreachable service (PostgreSQL, Redis, …) name it in the detail, with the errors.
 """
 
 from __future__ import annotations
@@ -20,14 +26,23 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 import xml.etree.ElementTree as ET  # parses only the JUnit file our own pytest run wrote
 from pathlib import Path
 
 from golive.analyzers.base import Context
+from golive.analyzers.code.nodetests import NODE_LANGUAGES, run_node_coverage
+from golive.analyzers.code.results import measurements as _measurements
+from golive.analyzers.code.services import describe, missing_services
 from golive.analyzers.files import find_test_modules, source_roots
-from golive.models import AnalyzerResult, Finding, Measurement, Severity
+from golive.models import AnalyzerResult, Finding, Severity
+from golive.profile import ResolvedProfile
+from golive.profile.model import TestsSpec
 from golive.settings import get_settings
-from golive.tools import ToolError, clean_env, run_tool, tail, tool_command, tool_version
+from golive.targetenv.discover import python_plan
+from golive.targetenv.python import installed_version, overlay, python_bin, python_env
+from golive.targetenv.workcopy import work_copy
+from golive.tools import ToolError, clean_env, run_tool, tail
 
 PYTEST_CONFIGS = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
 #: pytest exit codes (``pytest.ExitCode``): 0 ok, 1 tests failed, 2 interrupted (collection errors),
@@ -45,11 +60,6 @@ def _has_pytest_config(root: Path) -> bool:
                 or "[tool:pytest]" in text:
             return True
     return False
-
-
-def _measurements(coverage: float, failed: int, detail_cov: str, detail_failed: str) -> list[Measurement]:
-    return [Measurement(name="test_coverage", value=coverage, unit="%", detail=detail_cov),
-            Measurement(name="tests_failed", value=float(failed), unit="tests", detail=detail_failed)]
 
 
 def _junit(path: Path) -> tuple[int, int, list[Finding]]:
@@ -77,12 +87,47 @@ def _junit(path: Path) -> tuple[int, int, list[Finding]]:
     return total, failed, findings
 
 
+def _declared_tests(resolved: ResolvedProfile) -> TestsSpec | None:
+    """The profile's ``tests`` when a person declared them (golive.yaml or the conf), not detection."""
+    tests = resolved.profile.tests
+    if tests is None or resolved.source in ("detected", "default") or "declared" not in resolved.why("tests"):
+        return None
+    return tests
+
+
+def _pytest_extra_args(command: list[str] | None) -> list[str]:
+    """The arguments after ``pytest`` in a declared test command (``ToolError`` for another runner)."""
+    if not command:
+        return []
+    for i, arg in enumerate(command):
+        if Path(arg).name in ("pytest", "py.test") or (arg == "pytest" and i > 0 and command[i - 1] == "-m"):
+            return command[i + 1:]
+    raise ToolError(f"tests.command {command!r} does not run pytest: golive measures the coverage of a "
+                    "Python suite through pytest (declare e.g. [python, -m, pytest, tests])")
+
+
 def run_coverage(ctx: Context) -> AnalyzerResult:
-    """Run the target's tests under coverage: ``test_coverage`` (%) and ``tests_failed`` (count)."""
+    """Run the target's tests under coverage in its own environment: ``test_coverage`` (%) and
+    ``tests_failed`` (count); a Node tree (the profile's first language) goes to the Node runner."""
+    resolved = ctx.profile
+    languages = list(resolved.profile.languages)
+    primary = languages[0] if languages else "python"
+    declared = _declared_tests(resolved)
+    if primary in NODE_LANGUAGES:
+        result = run_node_coverage(ctx, declared)
+    else:
+        result = _run_python(ctx, declared)
+    result.details["language"] = primary
+    if len(languages) > 1:
+        result.details["languages_note"] = (f"measured {primary}, the profile's first language, of "
+                                            f"{', '.join(languages)}")
+    return result
+
+
+def _run_python(ctx: Context, declared: TestsSpec | None) -> AnalyzerResult:
     root = ctx.tree
-    version = tool_version("coverage")
-    details: dict[str, object] = {"tool_version": version, "pytest_version": tool_version("pytest")}
-    base, packages = source_roots(root)
+    details: dict[str, object] = {}
+    _, packages = source_roots(root)
     tests = find_test_modules(root)
     details.update(packages=packages, test_modules=len(tests))
     if not packages:
@@ -91,41 +136,65 @@ def run_coverage(ctx: Context) -> AnalyzerResult:
     if not tests:
         return AnalyzerResult(agent=ctx.agent, tool="coverage", details=details, measurements=_measurements(
             0.0, 0, "no test suite: the tree has no test_*.py or *_test.py modules", "no tests to run"))
+    extra_args = _pytest_extra_args(declared.command if declared else None)
+    plan = python_plan(root, declared.dependencies if declared and declared.dependencies else None)
+    env = python_env(plan)
+    details["env"] = env.details()
+    details.update(tool_version=installed_version(env.path, "coverage") or "unknown",
+                   pytest_version=installed_version(env.path, "pytest") or "unknown")
     timeout = ctx.timeout or get_settings().coverage_timeout
     with tempfile.TemporaryDirectory(prefix="golive-coverage-") as tmp:
         tmpdir = Path(tmp)
+        copy = work_copy(root, tmpdir)
+        started = time.monotonic()
+        python = overlay(env, tmpdir, copy) if plan.installable else python_bin(env.path)
+        details["env"] = {**env.details(), "project_install_seconds": round(time.monotonic() - started, 2),
+                          "project_installed": plan.installable}
+        started = time.monotonic()
+        base, _ = source_roots(copy)
         data_file, junit, report = tmpdir / ".coverage", tmpdir / "junit.xml", tmpdir / "coverage.json"
         # --confcutdir: conftest.py files above the tree are not the target's (nor is golive's own)
-        pytest_args = ["-q", "-p", "no:cacheprovider", f"--junitxml={junit}", "--rootdir", str(root),
-                       "--confcutdir", str(root)]
-        if not _has_pytest_config(root):  # stop pytest from adopting a config found above the tree
+        pytest_args = ["-q", "-p", "no:cacheprovider", f"--junitxml={junit}", "--rootdir", str(copy),
+                       "--confcutdir", str(copy)]
+        if not _has_pytest_config(copy):  # stop pytest from adopting a config found above the tree
             (tmpdir / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
             pytest_args += ["-c", str(tmpdir / "pytest.ini")]
-        env = clean_env()
-        pythonpath = [str(base)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
-        env["PYTHONPATH"] = os.pathsep.join(pythonpath)
-        coverage = tool_command("coverage")
+        env_vars = clean_env({"VIRTUAL_ENV": str(python.parent.parent)})
+        env_vars.pop("PYTHONDONTWRITEBYTECODE", None)  # the copy is ours: its bytecode dies with it
+        env_vars["PATH"] = os.pathsep.join([str(python.parent), env_vars.get("PATH", "")])
+        env_vars["PYTHONPATH"] = str(base)
+        coverage = [str(python), "-m", "coverage"]
         # packages by directory (unimported files count as 0 %), top-level modules by module name
         sources = [Path(p).stem if p.endswith(".py") else p for p in packages]
         argv = [*coverage, "run", f"--data-file={data_file}", f"--source={','.join(sources)}",
-                "-m", "pytest", *pytest_args]
-        run = run_tool(argv, cwd=root, timeout=timeout, env=env, ok_codes=range(0, 256))
+                "-m", "pytest", *pytest_args, *extra_args]
+        run = run_tool(argv, cwd=copy, timeout=timeout, env=env_vars, ok_codes=range(0, 256))
+        details["test_seconds"] = round(time.monotonic() - started, 2)
+        output = run.stdout + "\n" + run.stderr
         if run.returncode == 5:
             return AnalyzerResult(agent=ctx.agent, tool="coverage", details=details, measurements=_measurements(
                 0.0, 0, f"no test suite: pytest collected no tests from {len(tests)} test modules",
                 "no tests collected"))
         if run.returncode not in _RAN:
-            raise ToolError(f"pytest could not run the test suite (exit code {run.returncode}): "
+            services = missing_services(output)
+            why = f"; {describe(services)}" if services else ""
+            raise ToolError(f"pytest could not run the test suite (exit code {run.returncode}){why}: "
                             f"{_pytest_error(run.stdout, run.stderr)}")
         total, failed, findings = _junit(junit) if junit.exists() else (0, 0, [])
+        failed_detail = f"{failed} of {total} tests failed" if total else "no test results reported"
+        services = missing_services(output + "\n" + "\n".join(f.message for f in findings)) if failed else []
+        if services:
+            details["missing_services"] = {s.name: s.evidence for s in services}
+            failed_detail += f"; {describe(services)}"
         report_run = run_tool([*coverage, "json", f"--data-file={data_file}", "-o", str(report),
-                               "--ignore-errors"], cwd=root, timeout=timeout, env=env, ok_codes=range(0, 256))
+                               "--ignore-errors"], cwd=copy, timeout=timeout, env=env_vars,
+                              ok_codes=range(0, 256))
         if not report.exists():
             if "No data" in (report_run.stdout + report_run.stderr):
                 return AnalyzerResult(agent=ctx.agent, tool="coverage", details=details, findings=findings,
                                       measurements=_measurements(
                                           0.0, failed, "the tests never executed the measured packages",
-                                          f"{failed} of {total} tests failed"))
+                                          failed_detail))
             raise ToolError(f"coverage json failed (exit code {report_run.returncode}): "
                             f"{tail(report_run.stderr or report_run.stdout, 800)}")
         try:
@@ -146,7 +215,7 @@ def run_coverage(ctx: Context) -> AnalyzerResult:
             percent, failed,
             f"{totals.get('covered_lines', 0)} of {totals.get('num_statements', 0)} statements in "
             f"{', '.join(packages)} covered by {total} tests",
-            f"{failed} of {total} tests failed" if total else "no test results reported"))
+            failed_detail))
 
 
 def _pytest_error(stdout: str, stderr: str) -> str:

@@ -1,0 +1,174 @@
+"""The coverage analyzer for a Node package: its own test command under nyc or c8, in its own
+``node_modules`` (built by :mod:`golive.targetenv.node`, in a copy of the tree).
+
+The command is the profile's ``tests.command`` (detected: ``npm test``). Coverage comes from the
+package's own nyc (its configuration honoured) or c8 when it depends on one, else from c8 that golive
+installs in its own tool directory (``<envs>/tools``), always asked for the ``json-summary`` report:
+``test_coverage`` is the line percentage of ``coverage-summary.json``'s total. The counts of tests come
+from the runner's summary lines (mocha ``N passing`` / ``N failing``, TAP ``# pass`` / ``# fail``,
+``node --test``, jest/vitest ``Tests:``); the detail says which. A run whose runner prints none of these
+counts 0 failed only when the command exited 0, and is no-data otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from golive.analyzers.base import Context
+from golive.analyzers.code.results import measurements
+from golive.analyzers.code.services import describe, missing_services
+from golive.models import AnalyzerResult
+from golive.profile.model import TestsSpec
+from golive.settings import get_settings
+from golive.targetenv.cache import cache_key, cached
+from golive.targetenv.discover import node_plan
+from golive.targetenv.model import EnvError
+from golive.targetenv.node import node_env, node_version, npm_env
+from golive.targetenv.workcopy import work_copy
+from golive.tools import ToolError, ToolRun, run_tool, tail, tool_command
+
+NODE_LANGUAGES = frozenset({"node", "typescript"})
+#: The c8 golive installs when the package brings neither nyc nor c8.
+C8_VERSION = "10.1.3"
+_NO_TEST = "no test specified"
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Tests passed and failed, and the runner summary they were read from."""
+
+    passed: int
+    failed: int
+    source: str
+
+
+def _count(pattern: str, text: str) -> int | None:
+    found = re.findall(pattern, text, re.MULTILINE)
+    return sum(int(n) for n in found) if found else None
+
+
+def parse_counts(output: str) -> Counts | None:
+    """The counts of a test run from its runner's summary lines (None when no runner golive reads)."""
+    text = _ANSI.sub("", output)
+    for source, passed, failed in (
+            ("mocha summary lines", r"^\s*(\d+) passing\b", r"^\s*(\d+) failing\b"),
+            ("node --test summary lines", r"^ℹ pass (\d+)", r"^ℹ fail (\d+)"),
+            ("TAP summary lines", r"^# pass\s+(\d+)", r"^# fail\s+(\d+)")):
+        npassed, nfailed = _count(passed, text), _count(failed, text)
+        if npassed is not None or nfailed is not None:
+            return Counts(npassed or 0, nfailed or 0, source)
+    lines = re.findall(r"^\s*Tests:?\s+(.*\d+ (?:passed|failed).*)$", text, re.MULTILINE)
+    if lines:
+        npassed = sum(int(n) for line in lines for n in re.findall(r"(\d+) passed", line))
+        nfailed = sum(int(n) for line in lines for n in re.findall(r"(\d+) failed", line))
+        return Counts(npassed, nfailed, "jest/vitest Tests: summary line")
+    return None
+
+
+def _test_command(root: Path, declared: TestsSpec | None) -> list[str] | None:
+    if declared is not None and declared.command:
+        return list(declared.command)
+    try:
+        scripts = json.loads((root / "package.json").read_text(encoding="utf-8")).get("scripts") or {}
+    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+        return None
+    test = scripts.get("test") if isinstance(scripts, dict) else None
+    return ["npm", "test"] if isinstance(test, str) and test.strip() and _NO_TEST not in test else None
+
+
+def _golive_c8() -> Path:
+    """c8 in golive's own tool directory (installed once per Node version)."""
+    key = cache_key("tools", {"c8": C8_VERSION, "node": node_version()})
+
+    def build(target: Path) -> None:
+        (target / "package.json").write_text('{"private": true}\n', encoding="utf-8")
+        argv = [*tool_command("npm"), "install", "--no-audit", "--no-fund", "--ignore-scripts",
+                f"c8@{C8_VERSION}", *(["--offline"] if get_settings().env_offline else [])]
+        try:
+            run_tool(argv, cwd=target, timeout=get_settings().env_build_timeout, env=npm_env())
+        except ToolError as exc:
+            raise EnvError(f"could not install c8 {C8_VERSION} into golive's tool directory: {exc}") from exc
+
+    path, _, _ = cached("tools", key, build)
+    return path / "node_modules" / ".bin" / "c8"
+
+
+def _coverage_wrapper(copy: Path, reports: Path, scratch: Path) -> tuple[str, list[str]]:
+    bin_dir = copy / "node_modules" / ".bin"
+    if (bin_dir / "nyc").exists():
+        return "nyc (the package's)", [str(bin_dir / "nyc"), "--reporter=json-summary",
+                                       f"--report-dir={reports}", f"--temp-dir={scratch}"]
+    c8 = bin_dir / "c8" if (bin_dir / "c8").exists() else _golive_c8()
+    owner = "the package's" if c8.parent == bin_dir else f"golive's {C8_VERSION}"
+    return f"c8 ({owner})", [str(c8), "--reporter=json-summary", f"--reports-dir={reports}",
+                             f"--temp-directory={scratch}"]
+
+
+def run_node_coverage(ctx: Context, declared: TestsSpec | None) -> AnalyzerResult:
+    """Run a Node package's tests under coverage in its own ``node_modules``."""
+    root = ctx.tree
+    plan = node_plan(root, declared.dependencies if declared and declared.dependencies else None)
+    if plan is None:
+        raise ToolError("the profile says Node but the tree has no package.json")
+    command = _test_command(root, declared)
+    details: dict[str, object] = {"test_command": command}
+    if command is None:
+        return AnalyzerResult(agent=ctx.agent, tool="coverage", details=details, measurements=measurements(
+            0.0, 0, "no test suite: package.json has no test script and the profile no tests.command",
+            "no tests to run"))
+    env = node_env(plan)
+    details["env"] = env.details()
+    timeout = ctx.timeout or get_settings().coverage_timeout
+    with tempfile.TemporaryDirectory(prefix="golive-node-coverage-") as tmp:
+        tmpdir = Path(tmp)
+        copy = work_copy(root, tmpdir, env)
+        reports = tmpdir / "coverage"
+        tool, wrapper = _coverage_wrapper(copy, reports, tmpdir / "coverage-tmp")
+        details["coverage_tool"] = tool
+        run_env = npm_env()
+        run_env["PATH"] = os.pathsep.join([str(copy / "node_modules" / ".bin"), run_env.get("PATH", "")])
+        started = time.monotonic()
+        run = run_tool([*wrapper, *command], cwd=copy, timeout=timeout, env=run_env, ok_codes=range(0, 256))
+        details["test_seconds"] = round(time.monotonic() - started, 2)
+        output = run.stdout + "\n" + run.stderr
+        summary = reports / "coverage-summary.json"
+        counts = parse_counts(output)
+        if not summary.is_file():
+            raise ToolError(f"{' '.join(command)} under {tool} wrote no coverage summary (exit code "
+                            f"{run.returncode}): {tail(output, 1500)}")
+        total = json.loads(summary.read_text(encoding="utf-8")).get("total", {})
+    return _result(ctx, details, total, counts, run)
+
+
+def _result(ctx: Context, details: dict[str, object], total: dict[str, dict[str, float]], counts: Counts | None,
+            run: ToolRun) -> AnalyzerResult:
+    returncode, output = run.returncode, run.stdout + "\n" + run.stderr
+    if counts is None:
+        failed: int | None = 0 if returncode == 0 else None
+        failed_detail = ("the test command exited 0 and its runner printed no summary golive reads" if failed == 0
+                         else f"the test command exited {returncode} and printed no test summary golive reads: "
+                              f"{tail(output, 800)}")
+    elif returncode != 0 and counts.failed == 0:
+        raise ToolError(f"the test command exited {returncode} with no failed test in its summary: "
+                        f"{tail(output, 1500)}")
+    else:
+        failed = counts.failed
+        details.update(tests=counts.passed + counts.failed, tests_passed=counts.passed, counts_from=counts.source)
+        failed_detail = f"{counts.failed} of {counts.passed + counts.failed} tests failed (from the {counts.source})"
+    services = missing_services(output) if returncode != 0 else []
+    if services:
+        details["missing_services"] = {s.name: s.evidence for s in services}
+        failed_detail += f"; {describe(services)}"
+    lines = total.get("lines", {})
+    details.update({f"{k}_pct": total.get(k, {}).get("pct") for k in ("statements", "branches", "functions")})
+    percent = round(float(lines.get("pct", 0.0)), 2)
+    return AnalyzerResult(agent=ctx.agent, tool="coverage", details=details, measurements=measurements(
+        percent, failed, f"{lines.get('covered', 0)} of {lines.get('total', 0)} lines covered "
+                         f"({details['coverage_tool']}, json-summary)", failed_detail))
