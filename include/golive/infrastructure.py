@@ -1,8 +1,10 @@
 """Infrastructure phase (plan 000, phase 2): the environment's secret values.
 
-``ensure_values`` keeps every valid value that already exists in the secrets backend and generates
-the missing ones with ``secrets.token_urlsafe``; ``EnvironmentSecrets`` is the schema they must meet.
-Values never leave these functions except towards the backend: callers record only the key names.
+The keys are the application's (``ApplicationProfile.secret_keys_for(environment)``, from its
+``golive.yaml``). ``ensure_values`` keeps every valid value that already exists in the secrets backend
+and generates the missing ones with ``secrets.token_urlsafe``; ``validate_values`` is the schema they
+must meet (long and random enough). Values never leave these functions except towards the backend:
+callers record only the key names.
 """
 
 from __future__ import annotations
@@ -10,22 +12,12 @@ from __future__ import annotations
 import math
 import secrets
 from collections import Counter
-from collections.abc import Mapping
-
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, field_validator
+from collections.abc import Mapping, Sequence
 
 from golive.errors import GoliveError
-from golive.models import Environment
 
 MIN_LENGTH = 32
 MIN_ENTROPY_BITS_PER_CHAR = 3.5
-
-#: Keys each environment needs (the sample-app chart reads them from the ``<app>-secrets`` Secret).
-KEYS_BY_ENVIRONMENT: dict[Environment, tuple[str, ...]] = {
-    Environment.DEV: ("APP_SECRET_KEY",),
-    Environment.STAGING: ("APP_SECRET_KEY", "REDIS_PASSWORD", "POSTGRES_PASSWORD"),
-    Environment.PROD: ("APP_SECRET_KEY", "REDIS_PASSWORD", "POSTGRES_PASSWORD"),
-}
 
 
 class SecretValuesError(GoliveError):
@@ -48,43 +40,23 @@ def weakness(value: str) -> str | None:
     return None
 
 
-class EnvironmentSecrets(BaseModel):
-    """Schema of the secret values: every present key is long and random enough."""
-
-    model_config = ConfigDict(extra="allow")
-
-    APP_SECRET_KEY: SecretStr
-    REDIS_PASSWORD: SecretStr | None = None
-    POSTGRES_PASSWORD: SecretStr | None = None
-
-    @field_validator("*")
-    @classmethod
-    def _strong(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is None:
-            return value
-        problem = weakness(value.get_secret_value())
-        if problem:
-            raise ValueError(problem)
-        return value
-
-
 def generate_value() -> str:
     """A new random secret (48 URL-safe characters, 288 bits)."""
     return secrets.token_urlsafe(36)
 
 
-def validate_values(values: Mapping[str, str]) -> None:
-    """Raise ``SecretValuesError`` naming each key that breaks the schema (no value is ever shown)."""
-    try:
-        EnvironmentSecrets.model_validate({k: SecretStr(v) for k, v in values.items()})
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))} {e['msg'].removeprefix('Value error, ')}"
-                             for e in exc.errors(include_input=False))
-        raise SecretValuesError(f"secret values rejected: {problems}") from None
+def validate_values(values: Mapping[str, str], keys: Sequence[str]) -> None:
+    """Raise ``SecretValuesError`` naming each of ``keys`` that is missing from ``values`` or weak (no
+    value is ever shown)."""
+    problems = [f"{key} is missing" if key not in values else f"{key} {weakness(values[key])}"
+                for key in keys if key not in values or weakness(values[key]) is not None]
+    if problems:
+        raise SecretValuesError(f"secret values rejected: {'; '.join(problems)}")
 
 
-def ensure_values(environment: Environment, existing: Mapping[str, str]) -> tuple[dict[str, str], dict[str, bool]]:
-    """Values for every key ``environment`` needs: existing valid ones kept, the rest generated.
+def ensure_values(keys: Sequence[str], existing: Mapping[str, str]) -> tuple[dict[str, str], dict[str, bool]]:
+    """Values for every one of ``keys``: existing valid ones kept, the rest generated; other existing
+    keys (not the application's to manage) are kept as they are.
 
     Returns ``(values, created)`` where ``created[key]`` tells whether this call generated it. An
     existing value that breaks the schema is replaced (and reported as created), so a weak
@@ -92,7 +64,7 @@ def ensure_values(environment: Environment, existing: Mapping[str, str]) -> tupl
     """
     values: dict[str, str] = {}
     created: dict[str, bool] = {}
-    for key in KEYS_BY_ENVIRONMENT[environment]:
+    for key in keys:
         current = existing.get(key)
         if current and weakness(current) is None:
             values[key], created[key] = current, False
@@ -101,5 +73,5 @@ def ensure_values(environment: Environment, existing: Mapping[str, str]) -> tupl
     extra = {k: v for k, v in existing.items() if k not in values}
     values.update(extra)
     created.update(dict.fromkeys(extra, False))
-    validate_values(values)
+    validate_values(values, keys)
     return values, created

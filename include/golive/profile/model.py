@@ -175,6 +175,17 @@ class TestsSpec(_Strict):
                                           "requirements-dev.txt, package.json), in the tree.")
 
 
+class SecretKeysByEnvironment(_Strict):
+    """Keys of the application's Secret per environment (dev may need fewer than prod)."""
+
+    dev: Annotated[list[SecretKey], AfterValidator(_unique)] = Field(default_factory=list,
+                                                                     description="Keys dev needs.")
+    staging: Annotated[list[SecretKey], AfterValidator(_unique)] = Field(default_factory=list,
+                                                                         description="Keys staging needs.")
+    prod: Annotated[list[SecretKey], AfterValidator(_unique)] = Field(default_factory=list,
+                                                                      description="Keys prod needs.")
+
+
 class Waiver(_Strict):
     """An accepted finding: who accepted it, why, and until when."""
 
@@ -219,8 +230,10 @@ class ApplicationProfile(_Strict):
                      AfterValidator(_image)] | None = Field(
         default=None, description="Image repository, without tag (golive tags it with the version).")
     endpoints: Endpoints = Field(default_factory=Endpoints, description="HTTP paths golive uses.")
-    secret_keys: Annotated[list[SecretKey], AfterValidator(_unique)] = Field(
-        default_factory=list, description="Keys of the application's Secret that must exist.")
+    secret_keys: Annotated[list[SecretKey], AfterValidator(_unique)] | SecretKeysByEnvironment = Field(
+        default_factory=list, description="Keys of the application's Secret (<name>-secrets) that must exist, "
+                                          "with strong values (golive generates the missing ones): one list "
+                                          "for every environment, or one per environment.")
     slos: SLOs | None = Field(default=None, description="Service-level objectives.")
     tests: TestsSpec | None = Field(default=None, description="The application's own tests; detected when "
                                                               "omitted.")
@@ -228,6 +241,13 @@ class ApplicationProfile(_Strict):
         default_factory=dict, description="Gate name → acceptance threshold (0-100) override.")
     waivers: list[Waiver] = Field(default_factory=list, description="Accepted findings, each with an owner "
                                                                     "and an expiry.")
+
+    def secret_keys_for(self, environment: str) -> list[str]:
+        """The secret keys ``environment`` (dev, staging, prod) needs."""
+        if isinstance(self.secret_keys, SecretKeysByEnvironment):
+            keys: list[str] = getattr(self.secret_keys, environment)
+            return list(keys)
+        return list(self.secret_keys)
 
     @property
     def has_http_surface(self) -> bool:

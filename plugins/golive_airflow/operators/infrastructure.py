@@ -14,9 +14,8 @@ from typing import Any
 from airflow.sdk import BaseOperator
 
 from golive.infrastructure import ensure_values
-from golive.models import Environment
 from golive.settings import get_settings
-from golive_airflow.context import pull_request
+from golive_airflow.context import pull_application_profile, pull_request
 from golive_airflow.hooks.ledger import LedgerHook
 from golive_airflow.hooks.secrets import GcpSecretManagerStoreHook, KubernetesSecretStoreHook, SecretStoreHook
 
@@ -49,15 +48,12 @@ class SecretsProvisionOperator(BaseOperator):
         self.gcp_conn_id, self.gcp_project_id, self.secret_prefix = gcp_conn_id, gcp_project_id, secret_prefix
         self.ledger_conn_id = ledger_conn_id or settings.ledger_conn_id
 
-    def store_for(self, request: Mapping[str, Any]) -> SecretStoreHook:
-        """The backend named by ``backend``."""
+    def store_for(self, request: Mapping[str, Any], keys: Sequence[str] = ()) -> SecretStoreHook:
+        """The backend named by ``backend`` (``keys``: the ids a store without a listing reads)."""
         if self.backend == KubernetesSecretStoreHook.backend:
             return KubernetesSecretStoreHook(self.kubernetes_conn_id, namespace=request["namespace"],
                                              name=f"{request['application']}-secrets")
         if self.backend == GcpSecretManagerStoreHook.backend:
-            from golive.infrastructure import KEYS_BY_ENVIRONMENT
-
-            keys = KEYS_BY_ENVIRONMENT[Environment(request["environment"])]
             return GcpSecretManagerStoreHook(
                 self.gcp_conn_id, project_id=self.gcp_project_id,
                 prefix=f"{self.secret_prefix}-{request['application']}-{request['environment']}", keys=keys)
@@ -66,9 +62,15 @@ class SecretsProvisionOperator(BaseOperator):
     def execute(self, context: Any) -> dict[str, Any]:
         """Ensure the values exist and are strong; return and record the key names only."""
         request = pull_request(context, self.request_task_id)
-        store = self.store_for(request)
+        profile = pull_application_profile(context)
+        keys = profile.secret_keys_for(request["environment"]) if profile is not None else []
+        store = self.store_for(request, keys)
+        if not keys:
+            self.log.info("the application declares no secret keys for %s (golive.yaml secret_keys)",
+                          request["environment"])
+            return {"backend": store.backend, "location": store.location, "keys": [], "generated": []}
         store.ensure_namespace()
-        values, created = ensure_values(Environment(request["environment"]), store.read())
+        values, created = ensure_values(keys, store.read())
         if any(created.values()):
             store.write(values, {"app.kubernetes.io/name": request["application"],
                                  "app.kubernetes.io/part-of": "golive"})

@@ -3,14 +3,13 @@
 import pytest
 
 from golive.infrastructure import (
-    KEYS_BY_ENVIRONMENT,
     SecretValuesError,
     ensure_values,
     generate_value,
     validate_values,
     weakness,
 )
-from golive.models import Environment
+from golive.profile.model import ApplicationProfile
 
 STRONG = "Zq8v3K1pX0aL9mN2bC7dE4fG6hJ5kR_-tYuWsQ"
 
@@ -21,15 +20,25 @@ def test_generated_values_are_strong_and_distinct():
     assert all(weakness(v) is None for v in values)
 
 
-def test_dev_needs_only_the_app_key_prod_needs_database_passwords():
-    dev, created = ensure_values(Environment.DEV, {})
+PROFILE = ApplicationProfile.model_validate({"secret_keys": {
+    "dev": ["APP_SECRET_KEY"], "staging": ["APP_SECRET_KEY", "REDIS_PASSWORD", "POSTGRES_PASSWORD"],
+    "prod": ["APP_SECRET_KEY", "REDIS_PASSWORD", "POSTGRES_PASSWORD"]}})
+STAGING = PROFILE.secret_keys_for("staging")
+PROD = PROFILE.secret_keys_for("prod")
+
+
+def test_the_profile_names_the_keys_of_each_environment():
+    dev, created = ensure_values(PROFILE.secret_keys_for("dev"), {})
     assert set(dev) == {"APP_SECRET_KEY"} and created == {"APP_SECRET_KEY": True}
-    prod, _ = ensure_values(Environment.PROD, {})
-    assert set(prod) == set(KEYS_BY_ENVIRONMENT[Environment.PROD])
+    prod, _ = ensure_values(PROD, {})
+    assert set(prod) == {"APP_SECRET_KEY", "REDIS_PASSWORD", "POSTGRES_PASSWORD"}
+    flat = ApplicationProfile.model_validate({"secret_keys": ["DATABASE_URL"]})
+    assert flat.secret_keys_for("dev") == flat.secret_keys_for("prod") == ["DATABASE_URL"]
+    assert ApplicationProfile().secret_keys_for("prod") == []
 
 
 def test_existing_strong_values_are_kept_weak_ones_replaced():
-    values, created = ensure_values(Environment.STAGING, {"APP_SECRET_KEY": STRONG, "REDIS_PASSWORD": "redis123",
+    values, created = ensure_values(STAGING, {"APP_SECRET_KEY": STRONG, "REDIS_PASSWORD": "redis123",
                                                           "EXTRA_TOKEN": "keep-me"})
     assert values["APP_SECRET_KEY"] == STRONG and created["APP_SECRET_KEY"] is False
     assert values["REDIS_PASSWORD"] != "redis123" and created["REDIS_PASSWORD"] is True
@@ -38,14 +47,19 @@ def test_existing_strong_values_are_kept_weak_ones_replaced():
 
 
 def test_ensure_is_idempotent():
-    first, _ = ensure_values(Environment.PROD, {})
-    second, created = ensure_values(Environment.PROD, first)
+    first, _ = ensure_values(PROD, {})
+    second, created = ensure_values(PROD, first)
     assert first == second and not any(created.values())
 
 
 @pytest.mark.parametrize(("value", "why"), [("short", "at least 32"), ("a" * 40, "not random enough")])
 def test_schema_names_the_key_never_the_value(value, why):
     with pytest.raises(SecretValuesError) as info:
-        validate_values({"APP_SECRET_KEY": value})
+        validate_values({"APP_SECRET_KEY": value}, ["APP_SECRET_KEY"])
     assert "APP_SECRET_KEY" in str(info.value) and why in str(info.value)
     assert value not in str(info.value)
+
+
+def test_a_missing_key_is_named():
+    with pytest.raises(SecretValuesError, match="DATABASE_URL is missing"):
+        validate_values({}, ["DATABASE_URL"])

@@ -16,17 +16,23 @@ from golive_airflow.operators.infrastructure import SecretsProvisionOperator
 pytestmark = pytest.mark.localkube
 
 
+KEYS = ["APP_SECRET_KEY", "REDIS_PASSWORD", "POSTGRES_PASSWORD"]
+#: The plan's profile: the application's secret keys (its golive.yaml).
+PLAN = {"routing": {"profile": "cpu"},
+        "application_profile": {"profile": {"secret_keys": {"dev": KEYS[:1], "staging": KEYS, "prod": KEYS}}}}
+
+
 class FakeTI:
-    def __init__(self, request):
+    def __init__(self, request, plan):
         self.run_id, self.task_id, self.try_number, self.dag_id = "run-infra", "infrastructure.secrets", 1, "golive"
-        self.request = request
+        self.pulled = {"start.validate_request": request, "start.plan": plan}
 
     def xcom_pull(self, task_ids):
-        return self.request
+        return self.pulled.get(task_ids)
 
 
-def run(op, request):
-    return op.execute({"ti": FakeTI(request)})
+def run(op, request, plan=PLAN):
+    return op.execute({"ti": FakeTI(request, plan)})
 
 
 def test_kubernetes_secret_is_created_kept_and_never_returned(kpo_env, golive_home):
@@ -86,6 +92,14 @@ def test_gcp_secret_manager_backend(monkeypatch, golive_home):
                                                     "golive-shop-prod-redis_password"]
     assert run(op, request)["generated"] == []
     assert all(len(v) == 1 for v in FakeSecretManagerHook.store.values())  # no new version on re-run
+
+
+def test_an_application_without_secret_keys_gets_no_secret(kpo_env, golive_home):
+    request = {"application": "lib", "environment": "prod", "namespace": "infra-none"}
+    op = SecretsProvisionOperator(task_id="secrets", request_task_id="start.validate_request")
+    out = run(op, request, plan={"routing": {"profile": "cpu"}, "application_profile": {"profile": {}}})
+    assert out["keys"] == [] and out["generated"] == []
+    assert "infra-none" not in [n.metadata.name for n in kpo_env.core_v1().list_namespace().items]
 
 
 def test_unknown_backend_is_a_clear_error(golive_home):
