@@ -82,7 +82,11 @@ class GoliveSettings(BaseSettings):
     ledger_url: str | None = Field(
         default=None, description="SQLAlchemy URL of the ledger (default: the embedded SQLite file under home).")
     chart_dir: Path | None = Field(
-        default=None, description="The sample-app chart (default: charts/sample-app of the repository).")
+        default=None, description="The chart of a deployment without a profile (default: charts/sample-app "
+                                  "of the repository).")
+    charts_home: Path | None = Field(
+        default=None, description="Where golive's own charts (golive-app, sample-app) live (default: charts/ of "
+                                  "the repository; the image sets /opt/airflow/charts).")
     evidence: str | None = Field(
         default=None, description="Other analyzers' results (JSON) handed to an agent pod (set by AgentPodOperator).")
     profile: str | None = Field(

@@ -8,8 +8,17 @@ from typing import Any
 
 from golive.deploy.actions import Request
 from golive.deploy.cluster import Cluster, Rollout
-from golive.deploy.naming import COMPONENT, preview_service_name, release_base, secret_name
-from golive.deploy.release import ReleaseSpec, render_release
+from golive.deploy.naming import (
+    COMPONENT,
+    COMPONENT_LABEL,
+    deployment_name,
+    preview_service_name,
+    release_base,
+    release_name,
+    secret_name,
+    workload_selector,
+)
+from golive.deploy.release import ReleaseSpec, render_release, workload_of
 from golive.deploy.verify import Check, verify_service
 
 __all__ = [
@@ -22,6 +31,8 @@ __all__ = [
     "render",
     "split_preview",
     "verify_live",
+    "workload",
+    "workload_name",
 ]
 
 PREVIEW_LABEL = "golive.io/preview"
@@ -36,7 +47,25 @@ def existing_secret(cluster: Cluster, app: str) -> str:
 
 def render(req: Request, spec: ReleaseSpec) -> list[dict[str, Any]]:
     """Render ``spec`` with the request's chart and values files (no side effect)."""
+    if spec.image is None and req.image is not None:
+        import dataclasses
+
+        spec = dataclasses.replace(spec, image=req.image)
     return render_release(spec, req.namespace, req.chart_dir, req.values_files)
+
+
+def workload(objects: Sequence[Mapping[str, Any]], app: str, variant: str) -> str:
+    """The name of the rendered release's Deployment (found by its labels, :func:`workload_of`)."""
+    return workload_of(objects, release_name(app, variant))
+
+
+def workload_name(cluster: Cluster, app: str, variant: str) -> str:
+    """The name of one variant's Deployment in the cluster, found by ``app.kubernetes.io/instance``
+    (the ``api`` component where the release has several); the sample chart's name when none runs."""
+    found = cluster.deployments(workload_selector(app, variant))
+    if len(found) > 1:
+        found = [d for d in found if d.labels.get(COMPONENT_LABEL) == COMPONENT] or found[:1]
+    return found[0].name if found else deployment_name(app, variant)
 
 
 def app_selector(app: str, **extra: str) -> dict[str, str]:
@@ -93,14 +122,18 @@ def apply_and_wait(cluster: Cluster, objects: Sequence[Mapping[str, Any]], deplo
 
 
 def delete_release(cluster: Cluster, app: str, variant: str) -> list[str]:
-    """Delete one variant's own objects (API and worker Deployments, ConfigMap, ServiceAccount); what was deleted.
+    """Delete one variant's own objects (its Deployments, found by label, the autoscaler and disruption
+    budget of the generic chart, the sample chart's ConfigMap and ServiceAccount); what was deleted.
 
     The shared Service and Secret stay.
     """
     base = release_base(app, variant)
     deleted = []
-    for kind, name in (("Deployment", f"{base}-{COMPONENT}"), ("Deployment", f"{base}-worker"),
-                       ("ConfigMap", f"{base}-config"), ("ServiceAccount", base)):
+    labelled = [("Deployment", d.name) for d in cluster.deployments(workload_selector(app, variant))]
+    named = [("Deployment", f"{base}-{COMPONENT}"), ("Deployment", f"{base}-worker"),
+             ("HorizontalPodAutoscaler", base), ("PodDisruptionBudget", base),
+             ("ConfigMap", f"{base}-config"), ("ServiceAccount", base)]
+    for kind, name in dict.fromkeys([*labelled, *named]):
         if cluster.delete(kind, name):
             deleted.append(f"{kind}/{name}")
     return deleted

@@ -14,8 +14,16 @@ from typing import Any
 
 from golive.deploy.actions import Request, Result
 from golive.deploy.cluster import Cluster
-from golive.deploy.naming import deployment_name, object_ref, service_name
-from golive.deploy.ops import apply_and_wait, delete_release, existing_secret, render, verify_live
+from golive.deploy.naming import object_ref, service_name
+from golive.deploy.ops import (
+    apply_and_wait,
+    delete_release,
+    existing_secret,
+    render,
+    verify_live,
+    workload,
+    workload_name,
+)
 from golive.deploy.release import ReleaseSpec
 from golive.kube.workloads import Revision
 
@@ -37,9 +45,9 @@ def deploy_stable(cluster: Cluster, req: Request, *, strategy: str = STRATEGY,
                   replicas: int | None = None) -> Result:
     """Render, apply and wait for the stable release of ``req.version`` (rolling, or a first deploy)."""
     assert req.version is not None
-    name = deployment_name(req.app, VARIANT)
     objects = render(req, stable_spec(req, req.version, existing=existing_secret(cluster, req.app),
                                       strategy=strategy, replicas=replicas))
+    name = workload(objects, req.app, VARIANT)
     before = cluster.deployment(name)
     refs, rollout = apply_and_wait(cluster, objects, name, req.timeout)
     after = cluster.deployment(name)
@@ -72,7 +80,7 @@ def deploy(cluster: Cluster, req: Request) -> Result:
 
 def promote(cluster: Cluster, req: Request) -> Result:
     """Nothing to switch: a rolling update is live once its rollout finished. Records the live revision."""
-    name = deployment_name(req.app, VARIANT)
+    name = workload_name(cluster, req.app, VARIANT)
     info = cluster.deployment(name)
     payload: dict[str, Any] = {"strategy": STRATEGY, "deployment": name, "promoted": False,
                                "note": "rolling update: the new version went live with its rollout; nothing to switch",
@@ -107,7 +115,7 @@ def rollback_target(revisions: list[Revision], bad_version: str | None, to_revis
 
 def rollback(cluster: Cluster, req: Request) -> Result:
     """Undo the stable Deployment to the previous version and verify it (idempotent)."""
-    name = deployment_name(req.app, VARIANT)
+    name = workload_name(cluster, req.app, VARIANT)
     url_name = service_name(req.app)
     payload: dict[str, Any] = {"strategy": STRATEGY, "deployment": name, "reason": req.reason,
                                "rolled_back": False, "from_version": req.version, "to_version": None,
