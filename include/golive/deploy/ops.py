@@ -140,21 +140,31 @@ def delete_release(cluster: Cluster, app: str, variant: str) -> list[str]:
 
 
 def verify_live(cluster: Cluster, deployment: str | None, url: str | None, expected_version: str | None,
-                *, timeout: float, settle: float) -> tuple[bool, list[dict[str, Any]]]:
+                *, timeout: float, settle: float,
+                paths: tuple[str, str | None] = ("/health", "/version")) -> tuple[bool, list[dict[str, Any]]]:
     """Verify that ``deployment`` finished rolling out and ``url`` serves ``expected_version``.
 
+    ``paths`` are the profile's health and version paths. Without a version path the version is the
+    one of ``deployment``'s image tag (what its pods run once the rollout is complete).
     The HTTP checks are retried for up to ``settle`` seconds: endpoints of pods that are going away
     (a deleted canary, an old colour) may answer for a moment after the rollout itself is done.
     """
+    health_path, version_path = paths
     checks: list[Check] = []
     if deployment is not None:
         rollout = cluster.rollout(deployment, timeout)
         checks.append(Check("rollout", rollout.done, f"{deployment}: {rollout.message}"))
         if not rollout.done:
             return False, [c.as_dict() for c in checks]
+        if version_path is None:
+            info = cluster.deployment(deployment)
+            running = info.version if info else None
+            ok = running is not None and (expected_version is None or running == expected_version)
+            checks.append(Check("version", ok, f"{deployment} runs image tag {running} (no version endpoint; "
+                                               f"expected {expected_version or 'any'})"))
     deadline = time.monotonic() + settle
     while True:
-        http = verify_service(url, expected_version)
+        http = verify_service(url, expected_version, health_path=health_path, version_path=version_path)
         if all(c.ok for c in http) or time.monotonic() >= deadline:
             break
         time.sleep(1.0)

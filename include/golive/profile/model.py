@@ -140,7 +140,9 @@ class Endpoints(_Strict):
     """The HTTP paths golive probes and drives (services and ml-services)."""
 
     health: UrlPath = Field(default="/health", description="Health probe path.")
-    version: UrlPath = Field(default="/version", description="Path that reports the running version.")
+    version: UrlPath | None = Field(
+        default="/version", description="Path that reports the running version; null when the application has "
+                                        "none (golive then verifies the version by the Deployment's image tag).")
     openapi: UrlPath | None = Field(default=None, description="OpenAPI document path, if any.")
     traffic_paths: Annotated[list[UrlPath], AfterValidator(_unique)] = Field(
         default_factory=list, description="Paths the smoke, load and canary traffic calls.")

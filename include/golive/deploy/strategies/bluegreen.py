@@ -180,7 +180,8 @@ def promote(cluster: Cluster, req: Request) -> Result:
     old = other(new)
     deleted = delete_release(cluster, req.app, old) if req.cleanup else []
     url = cluster.service_url(svc)
-    verified, checks = verify_live(cluster, None, url, info.version, timeout=req.timeout, settle=req.settle)
+    verified, checks = verify_live(cluster, None, url, info.version, timeout=req.timeout, settle=req.settle,
+                                       paths=(req.health_path, req.version_path))
     payload.update({
         "promoted": True, "switched": switched, "live_colour": new, "previous_colour": live if live != new else old,
         "deployment": name, "revision": info.revision, "version": info.version,
@@ -214,7 +215,8 @@ def rollback(cluster: Cluster, req: Request) -> Result:
         current = infos[live]
         assert current is not None
         verified, checks = verify_live(cluster, current.name, cluster.service_url(svc), current.version,
-                                       timeout=req.timeout, settle=req.settle)
+                                       timeout=req.timeout, settle=req.settle,
+                                       paths=(req.health_path, req.version_path))
         payload.update(rolled_back=True, live_colour=live, to_version=current.version, to_revision=current.revision,
                        verified=verified, checks=checks,
                        note=f"no colour runs {req.version}: already rolled back; {live} is live")
@@ -253,7 +255,8 @@ def rollback(cluster: Cluster, req: Request) -> Result:
     if cluster.delete("Service", preview_service_name(req.app)):
         deleted.append(f"Service/{preview_service_name(req.app)}")
     verified, checks = verify_live(cluster, old_name, cluster.service_url(svc), old_info.version,
-                                   timeout=req.timeout, settle=req.settle)
+                                   timeout=req.timeout, settle=req.settle,
+                                       paths=(req.health_path, req.version_path))
     payload.update(rolled_back=True, switched_back=switched, live_colour=old, deployment=old_name,
                    to_version=old_info.version, to_revision=old_info.revision, deleted=deleted,
                    verified=verified, checks=checks)

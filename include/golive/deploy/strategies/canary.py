@@ -172,7 +172,8 @@ def promote(cluster: Cluster, req: Request) -> Result:
     if cluster.delete("Service", preview_service_name(req.app)):
         deleted.append(f"Service/{preview_service_name(req.app)}")
     url = cluster.service_url(svc)
-    verified, checks = verify_live(cluster, None, url, version, timeout=req.timeout, settle=req.settle)
+    verified, checks = verify_live(cluster, None, url, version, timeout=req.timeout, settle=req.settle,
+                                       paths=(req.health_path, req.version_path))
     payload.update(promoted=True, deleted=deleted, service_url=url, live_url=url, verify_url=url,
                    verified=verified, checks=checks)
     if not verified:
@@ -208,7 +209,8 @@ def rollback(cluster: Cluster, req: Request) -> Result:
                        note="no stable release: the canary was removed")
         return Result(True, payload) if gone else Result.failed(payload, "canary pods are still running")
     verified, checks = verify_live(cluster, stable_name, cluster.service_url(service_name(req.app)), stable.version,
-                                   timeout=req.timeout, settle=req.settle)
+                                   timeout=req.timeout, settle=req.settle,
+                                       paths=(req.health_path, req.version_path))
     checks.insert(0, {"name": "canary pods gone", "ok": gone,
                       "detail": "no pod of the canary track is left" if gone else "canary pods still running"})
     after = cluster.deployment(stable_name)

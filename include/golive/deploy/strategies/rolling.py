@@ -133,7 +133,8 @@ def rollback(cluster: Cluster, req: Request) -> Result:
         payload.update(rolled_back=True, to_version=info.version, to_revision=info.revision,
                        note=f"{name} already runs {info.version}, not {req.version}: nothing to undo")
         verified, checks = verify_live(cluster, name, cluster.service_url(url_name), info.version,
-                                       timeout=req.timeout, settle=req.settle)
+                                       timeout=req.timeout, settle=req.settle,
+                                       paths=(req.health_path, req.version_path))
         payload.update(verified=verified, checks=checks)
         return Result(verified, payload) if verified else Result.failed(payload, _why(checks, req.reason))
     payload["from_version"] = info.version
@@ -151,7 +152,8 @@ def rollback(cluster: Cluster, req: Request) -> Result:
         return Result(gone, payload) if gone else Result.failed(payload, f"{name} could not be removed")
     cluster.undo(name, target.revision)
     verified, checks = verify_live(cluster, name, cluster.service_url(url_name), target.version,
-                                   timeout=req.timeout, settle=req.settle)
+                                   timeout=req.timeout, settle=req.settle,
+                                       paths=(req.health_path, req.version_path))
     after = cluster.deployment(name)
     payload.update(rolled_back=True, to_version=target.version, restored_revision=target.revision,
                    to_revision=after.revision if after else None, verified=verified, checks=checks)

@@ -84,6 +84,9 @@ def test_action_failure_exits_1(capsys: pytest.CaptureFixture[str], monkeypatch:
         def deployment(self, name: str) -> None:
             raise ConnectionError("the API server refused the connection")
 
+        def deployments(self, selector: dict[str, str]) -> None:
+            raise ConnectionError("the API server refused the connection")
+
     code, doc = _run(capsys, ["status", *BASE], cluster=Unreachable())
     assert code == 1
     assert "refused" in doc["error"]
