@@ -38,12 +38,12 @@ __all__ = [
     "DEFAULT_K8S_VERSION",
     "ChartRenderError",
     "ChartValuesError",
-    "pull_chart",
     "LintReport",
     "lint_chart",
     "load_values_files",
     "merge_values",
     "parse_pod_profiles",
+    "pull_chart",
     "render_chart",
     "validate_manifests",
 ]

@@ -146,7 +146,13 @@ class Endpoints(_Strict):
     openapi: UrlPath | None = Field(default=None, description="OpenAPI document path, if any.")
     traffic_paths: Annotated[list[UrlPath], AfterValidator(_unique)] = Field(
         default_factory=list, description="Paths the smoke, load and canary traffic calls.")
-    signup: UrlPath | None = Field(default=None, description="Sign-up path the live password check uses.")
+    signup: UrlPath | None = Field(
+        default=None, description="Sign-up path: POST a JSON {username, password} answers 200/201 (409: the user "
+                                  "exists). The live password check and the canary's signed-in traffic use it; "
+                                  "none: no account is ever created.")
+    login: UrlPath | None = Field(
+        default=None, description="Log-in path: POST the same JSON answers 200 with an access_token (sent as "
+                                  "'Authorization: Bearer'); with signup, the canary traffic also runs signed in.")
 
 
 class SLOs(_Strict):

@@ -9,6 +9,7 @@ import urllib.parse
 from typing import Any, ClassVar
 
 import pytest
+from repo_paths import REPO
 
 from golive.agents import canary as canary_agent
 from golive.canary.analysis import analyze, analyzer_result
@@ -185,7 +186,8 @@ def test_canary_analysis_from_prometheus(capsys: pytest.CaptureFixture[str]) -> 
 
     try:
         code = canary_agent.main(["gate", "--application", "shop", "--namespace", "apps", "--requests", "40",
-                                  "--seconds", "5", "--prometheus-url", url, "--prometheus-range", "1m"],
+                                  "--seconds", "5", "--prometheus-url", url, "--prometheus-range", "1m",
+                                  "--source", str(REPO / "include" / "sample_app")],
                                  cluster=Cluster())
     finally:
         server.shutdown()
