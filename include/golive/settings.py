@@ -10,7 +10,7 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -84,6 +84,9 @@ class GoliveSettings(BaseSettings):
     chart_dir: Path | None = Field(
         default=None, description="The chart of a deployment without a profile (default: charts/sample-app "
                                   "of the repository).")
+    environment: Literal["dev", "staging", "prod"] | None = Field(
+        default=None, description="The environment of the go-live, for agent pods (the intrusive live checks "
+                                  "need the profile's consent in prod; unset: allowed, as in dev).")
     charts_home: Path | None = Field(
         default=None, description="Where golive's own charts (golive-app, sample-app) live (default: charts/ of "
                                   "the repository; the image sets /opt/airflow/charts).")

@@ -155,6 +155,39 @@ class Endpoints(_Strict):
                                   "'Authorization: Bearer'); with signup, the canary traffic also runs signed in.")
 
 
+class LiveConsent(_Strict):
+    """Which intrusive live checks one environment allows (None: the environment's default)."""
+
+    burst: bool | None = Field(default=None, description="The rate-limit burst (up to thousands of requests).")
+    signup: bool | None = Field(default=None, description="Checks that create accounts (password policy, "
+                                                          "signed-in canary traffic).")
+
+
+class LiveChecks(_Strict):
+    """Consent to intrusive live checks per environment: allowed in dev and staging, refused in prod
+    unless consented here (the criterion is then not-applicable, "not consented in prod")."""
+
+    dev: LiveConsent = Field(default_factory=LiveConsent, description="dev (default: allowed).")
+    staging: LiveConsent = Field(default_factory=LiveConsent, description="staging (default: allowed).")
+    prod: LiveConsent = Field(default_factory=LiveConsent, description="prod (default: refused).")
+
+    def allows(self, check: Literal["burst", "signup"], environment: str | None) -> tuple[bool, str]:
+        """Whether ``check`` may run in ``environment``, and why.
+
+        An unknown environment (None: a run outside the DAG, which sets ``GOLIVE_ENVIRONMENT``) keeps
+        the checks allowed, as in dev.
+        """
+        if environment not in ("dev", "staging", "prod"):
+            return True, f"{check} allowed: the environment is not known (GOLIVE_ENVIRONMENT unset)"
+        given = getattr(getattr(self, environment), check)
+        if given is None:
+            allowed = environment != "prod"
+            return allowed, (f"{check} allowed in {environment} by default" if allowed else
+                             f"not consented in prod: set live_checks.prod.{check}: true in golive.yaml to run it")
+        return given, f"live_checks.{environment}.{check} is {str(given).lower()} in the profile" + (
+            "" if given else f": not consented in {environment}")
+
+
 class SLOs(_Strict):
     """Service-level objectives (the units of golive.monitoring's ServiceSLOs)."""
 
@@ -221,6 +254,8 @@ class ApplicationProfile(_Strict):
     secret_keys: Annotated[list[SecretKey], AfterValidator(_unique)] = Field(
         default_factory=list, description="Keys of the application's Secret that must exist.")
     slos: SLOs | None = Field(default=None, description="Service-level objectives.")
+    live_checks: LiveChecks = Field(default_factory=LiveChecks, description="Consent to the intrusive live "
+                                                                            "checks per environment.")
     tests: TestsSpec | None = Field(default=None, description="The application's own tests; detected when "
                                                               "omitted.")
     thresholds: dict[GateName, Annotated[float, Field(ge=0, le=100)]] = Field(

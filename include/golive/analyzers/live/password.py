@@ -24,6 +24,7 @@ from golive.analyzers.live.openapi import (
     registration_body,
 )
 from golive.models import AnalyzerResult, Measurement
+from golive.settings import get_settings
 
 
 def weak_passwords() -> dict[str, str]:
@@ -51,8 +52,14 @@ def _register(client: httpx.Client, endpoint: RegisterEndpoint, password: str) -
 def run_password(ctx: Context) -> AnalyzerResult:
     """``weak_password_refused``: weak passwords get 4xx from the register endpoint, a strong one 2xx.
 
-    Registers one account ``golive-verify-<hex>`` on the application (the strong password's).
+    Registers one account ``golive-verify-<hex>`` on the application (the strong password's), so it
+    needs the profile's consent in prod (``live_checks.prod.signup``); without it the criterion is
+    not-applicable.
     """
+    allowed, why = ctx.profile.profile.live_checks.allows("signup", get_settings().environment)
+    if not allowed:
+        return live_result(ctx, "password", [Measurement(name="weak_password_refused", value=None, unit="",
+                                                         applicable=False, detail=why)])
     with http_client(ctx) as client:
         doc = fetch_openapi(client)
         if doc is None:
