@@ -80,3 +80,16 @@ def test_workload_found_by_instance_label_and_component() -> None:
 def test_a_chart_without_the_instance_label_is_refused_naming_it() -> None:
     with pytest.raises(DeployInputError, match=r"app\.kubernetes\.io/instance=shop-stable"):
         workload_of([_deployment("web", app="shop")], "shop-stable")
+
+
+def test_the_image_ships_the_charts_where_the_agent_finds_them(monkeypatch: pytest.MonkeyPatch,
+                                                               tmp_path: Path) -> None:
+    from golive.settings import get_settings
+
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert "COPY charts /opt/airflow/charts" in dockerfile
+    assert "GOLIVE_CHARTS_HOME=/opt/airflow/charts" in dockerfile
+    assert generic_chart_dir() == REPO / "charts" / "golive-app"
+    monkeypatch.setenv("GOLIVE_CHARTS_HOME", str(tmp_path))
+    get_settings.cache_clear()
+    assert generic_chart_dir() == tmp_path / "golive-app"
