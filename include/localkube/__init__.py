@@ -98,7 +98,8 @@ What it does not do
     the image catalog or its ``command``/``args`` say, on the host's filesystem.
   * No isolation: no namespaces, cgroups, seccomp, users or read-only mounts; ``securityContext``,
     ``tty``/``attach``/``port-forward``, RBAC (Roles are stored, not enforced), NetworkPolicies,
-    PodDisruptionBudgets, HorizontalPodAutoscalers and Ingresses (stored only), DaemonSets, CronJobs, EndpointSlices, DNS
+    PodDisruptionBudgets, HorizontalPodAutoscalers and Ingresses (stored only), DaemonSets, CronJobs,
+    EndpointSlices, DNS
     (``*.svc.cluster.local`` does not resolve: use the ``localkube.io/url`` annotation),
     server-side apply and authentication are not implemented. Listen on loopback only.
   * cpu/memory *requests* are recorded but not bin-packed; one node only; no ``limit``/``continue``

@@ -97,6 +97,7 @@ def test_flaskr_goes_live_with_the_generic_chart_and_its_own_endpoints(byo: Byo)
 
     endpoints = load_profile(FLASKR, PROFILE).profile.endpoints
     paths, note = traffic_paths(endpoints)
+    assert "traffic_paths" in note
     assert paths == ("/hello", "/auth/login", "/auth/register")
     report = drive(url, seconds=20, requests=30, token=None, paths=paths)
     assert len(report) == 1 and not report[0]["authenticated"]  # no signup in flaskr's profile
