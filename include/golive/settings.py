@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 #: where golive itself runs in the child).
 EVIDENCE_ENV = "GOLIVE_EVIDENCE"
 LOAD_OPERATIONS_ENV = "GOLIVE_LOAD_OPERATIONS"
+LOAD_HEALTH_PATH_ENV = "GOLIVE_LOAD_HEALTH_PATH"
 METRICS_PATH_ENV = "GOLIVE_METRICS_PATH"
 DEVICE_ENV = "GOLIVE_DEVICE"
 APP_URL_ENV = "GOLIVE_APP_URL"
@@ -106,6 +107,9 @@ class GoliveSettings(BaseSettings):
         description="GOLIVE_TOOL_<NAME>: argv (split like a shell would) that replaces analyzer tool <name>.")
     load_operations: str = Field(
         default="[]", description="GET operations the generic locustfile requests (JSON; set by the load analyzer).")
+    load_health_path: str = Field(
+        default="/health", description="The health path the generic locustfile requests (the profile's; set by "
+                                       "the load analyzer).")
     load_bearer_token: SecretStr | None = Field(
         default=None, description="Bearer token the generic locustfile sends (never logged).")
     cpu_request: str = Field(default="250m", description="CPU request of the cpu pod profile.")
