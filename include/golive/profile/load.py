@@ -105,9 +105,9 @@ def load_profile(tree: Path | None, declared: str | None = None) -> ResolvedProf
             raise ProfileError(f"{name} cannot be read: {exc}") from exc
         if len(raw) > _MAX_BYTES:
             raise ProfileError(f"{name} is larger than {_MAX_BYTES} bytes")
-        declared = parse_profile(raw.decode("utf-8", errors="replace"), name)
+        from_file = parse_profile(raw.decode("utf-8", errors="replace"), name)
         source: ProfileSource = "golive.yaml" if name == "golive.yaml" else "golive.yml"
-        return _merge(declared, detected.profile, detected.basis, source)
+        return _merge(from_file, detected.profile, detected.basis, source)
     return ResolvedProfile(profile=detected.profile, source="detected",
                            assumptions=list(detected.assumptions), basis=dict(detected.basis))
 
