@@ -149,7 +149,10 @@ def _target(args: argparse.Namespace, workdir: Path) -> Any:
         raise DeployInputError(f"the application's profile: {exc}") from exc
     if args.chart is not None:
         endpoints = resolved.profile.endpoints
-        return Target(chart_dir=args.chart.resolve(), image=resolved.profile.image, health_path=endpoints.health,
+        chart = args.chart.resolve()
+        own = chart / f"values-{args.environment}.yaml"
+        return Target(chart_dir=chart, values_files=(own,) if args.environment and own.is_file() else (),
+                      image=resolved.profile.image, health_path=endpoints.health,
                       version_path=endpoints.version, chart=f"--chart {args.chart}")
     return resolve_target(resolved, tree, args.environment, workdir / "charts")
 
