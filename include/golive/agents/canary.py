@@ -65,11 +65,14 @@ __all__ = ["analyze", "main"]
 def analyze(cluster: Any, app: str, namespace: str, *, seconds: float = 8.0, requests: int = 200,
             max_error_rate: float = 0.05, max_p95: float = 2.0, min_requests: int = 20,
             p95_floor: float = 0.05, weight: float | None = None, prometheus_url: str | None = None,
-            prometheus_range: str = "2m", endpoints: Endpoints | None = None) -> AnalyzerResult:
+            prometheus_range: str = "2m", endpoints: Endpoints | None = None,
+            signup_consent: tuple[bool, str] = (True, "")) -> AnalyzerResult:
     """Measure the canary of ``app`` against stable over one traffic window; never raises for a
     cluster or metrics problem (the result then carries ``error``).
 
     :param endpoints: the profile's endpoints (traffic paths, sign-up); golive's defaults when None.
+    :param signup_consent: whether the profile consents to creating the analysis user in this
+        environment (:meth:`golive.profile.model.LiveChecks.allows`), and why.
     """
     endpoints = endpoints or Endpoints()
     thresholds = {"max_error_rate": max_error_rate, "max_p95_seconds": max_p95, "min_requests": min_requests,
@@ -103,7 +106,8 @@ def analyze(cluster: Any, app: str, namespace: str, *, seconds: float = 8.0, req
         found = None if endpoints.traffic_paths else _openapi(http, url, endpoints)
         paths, where = traffic_paths(endpoints, found)
         notes.append(where)
-        token, note = sign_in(everyone, http, endpoints)
+        token, note = sign_in(everyone, http, endpoints) if signup_consent[0] else (
+            None, f"no analysis user: {signup_consent[1]}; only anonymous traffic was sent")
         notes.append(note)
         before = provider.reading(everyone)
         try:
@@ -141,8 +145,9 @@ def _openapi(http: Any, url: str, endpoints: Endpoints) -> dict[str, Any] | None
     return found[1] if found else None
 
 
-def _endpoints(source: str | None, ref: str) -> Endpoints:
-    """The profile's endpoints: the conf's profile, else ``--source``'s golive.yaml, else the defaults.
+def _endpoints(source: str | None, ref: str) -> tuple[Endpoints, tuple[bool, str]]:
+    """The profile's endpoints (the conf's profile, else ``--source``'s golive.yaml, else the defaults)
+    and its consent to sign-ups in ``$GOLIVE_ENVIRONMENT``.
 
     :raises golive.errors.GoliveError: the profile or the source is unusable.
     """
@@ -155,7 +160,8 @@ def _endpoints(source: str | None, ref: str) -> Endpoints:
 
     with tempfile.TemporaryDirectory(prefix="golive-canary-") as tmp:
         tree = checkout(source, ref, Path(tmp)) if source else None
-        return load_profile(tree, get_settings().profile).profile.endpoints
+        profile = load_profile(tree, get_settings().profile).profile
+    return profile.endpoints, profile.live_checks.allows("signup", get_settings().environment)
 
 
 # --- CLI -----------------------------------------------------------------------------------------------
@@ -202,8 +208,9 @@ def main(argv: Sequence[str] | None = None, *, cluster: Any = None) -> int:
         return ExitCode.USAGE
     result: AnalyzerResult | None = None
     endpoints: Endpoints | None = None
+    consent = (True, "")
     try:
-        endpoints = _endpoints(args.source, args.ref)
+        endpoints, consent = _endpoints(args.source, args.ref)
     except GoliveError as exc:
         result = AnalyzerResult(agent=CANARY.name, tool=TOOL, error=f"the application's profile: {exc}")
     if cluster is None and result is None:
@@ -218,7 +225,8 @@ def main(argv: Sequence[str] | None = None, *, cluster: Any = None) -> int:
         result = analyze(cluster, args.application, args.namespace, seconds=args.seconds, requests=args.requests,
                          max_error_rate=args.max_error_rate, max_p95=args.max_p95, min_requests=args.min_requests,
                          p95_floor=args.p95_floor, weight=args.weight, prometheus_url=args.prometheus_url,
-                         prometheus_range=args.prometheus_range, endpoints=endpoints)
+                         prometheus_range=args.prometheus_range, endpoints=endpoints,
+                         signup_consent=consent)
     payload = result.model_dump(mode="json")
     if args.action == "analyze":
         emit(payload)
