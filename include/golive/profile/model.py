@@ -149,7 +149,8 @@ class Endpoints(_Strict):
     signup: UrlPath | None = Field(
         default=None, description="Sign-up path: POST a JSON {username, password} answers 200/201 (409: the user "
                                   "exists). The live password check and the canary's signed-in traffic use it; "
-                                  "none: no account is ever created.")
+                                  "none: the canary creates no account, the password check looks for a "
+                                  "sign-up operation in the OpenAPI document.")
     login: UrlPath | None = Field(
         default=None, description="Log-in path: POST the same JSON answers 200 with an access_token (sent as "
                                   "'Authorization: Bearer'); with signup, the canary traffic also runs signed in.")
