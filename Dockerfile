@@ -21,12 +21,15 @@ RUN apt-get update && apt-get install -y --no-install-recommends git tini \
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/golive/dags /opt/airflow/dags
 COPY include/sample_app /opt/airflow/sample_app
+# golive's charts (the generic charts/golive-app, the sample app's): the deployment agent renders them.
+COPY charts /opt/airflow/charts
 ENV PATH=/opt/venv/bin:$PATH \
     AIRFLOW_HOME=/opt/airflow \
     AIRFLOW__CORE__DAGS_FOLDER=/opt/airflow/dags \
     AIRFLOW__CORE__LOAD_EXAMPLES=False \
     GOLIVE_HOME=/opt/airflow/golive \
     GOLIVE_SAMPLE_APP_SOURCE=/opt/airflow/sample_app \
+    GOLIVE_CHARTS_HOME=/opt/airflow/charts \
     PYTHONUNBUFFERED=1
 USER 50000
 WORKDIR /opt/airflow

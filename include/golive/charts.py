@@ -43,6 +43,7 @@ __all__ = [
     "load_values_files",
     "merge_values",
     "parse_pod_profiles",
+    "pull_chart",
     "render_chart",
     "validate_manifests",
 ]
@@ -481,3 +482,29 @@ def validate_manifests(
             message = err.message if len(err.message) <= 400 else err.message[:400] + "…"
             errors.append(f"{_object_name(obj)}: {_json_path(err.absolute_path)}: {message}")
     return errors
+
+
+def pull_chart(ref: str, destination: str | os.PathLike[str], *, name: str | None = None,
+               version: str | None = None) -> Path:
+    """Download a remote chart (``helm pull --untar``) into ``destination``; the chart's directory.
+
+    :param ref: ``oci://host/path/chart`` or an ``https://`` Helm repository URL (then ``name`` is the chart).
+    :raises ChartRenderError: the registry or repository could not be reached (offline, unknown chart,
+        refused), with Helm's message.
+    """
+    helm = _helm()
+    dest = Path(destination)
+    dest.mkdir(parents=True, exist_ok=True)
+    chart_ref, repo_url = (ref, None) if ref.startswith("oci://") else (name or "", ref)
+    with _HELM_LOCK:
+        try:
+            helm.pull(chart_ref, repo_url=repo_url, version=version, destination=dest, untar=True, untar_dir=dest)
+        except helm.HelmError as exc:
+            where = ref if repo_url is None else f"{name} from {ref}"
+            raise ChartRenderError(f"helm pull of {where}{f' {version}' if version else ''} failed (is the "
+                                   f"registry reachable from here?): {exc}", chart=where,
+                                   helm_message=str(exc)) from exc
+    charts = sorted(c.parent for c in dest.glob("*/Chart.yaml"))
+    if not charts:
+        raise ChartRenderError(f"helm pull of {ref} left no chart directory in {dest}", chart=ref)
+    return charts[0]

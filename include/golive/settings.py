@@ -10,7 +10,7 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 #: where golive itself runs in the child).
 EVIDENCE_ENV = "GOLIVE_EVIDENCE"
 LOAD_OPERATIONS_ENV = "GOLIVE_LOAD_OPERATIONS"
+LOAD_HEALTH_PATH_ENV = "GOLIVE_LOAD_HEALTH_PATH"
 METRICS_PATH_ENV = "GOLIVE_METRICS_PATH"
 DEVICE_ENV = "GOLIVE_DEVICE"
 APP_URL_ENV = "GOLIVE_APP_URL"
@@ -82,7 +83,14 @@ class GoliveSettings(BaseSettings):
     ledger_url: str | None = Field(
         default=None, description="SQLAlchemy URL of the ledger (default: the embedded SQLite file under home).")
     chart_dir: Path | None = Field(
-        default=None, description="The sample-app chart (default: charts/sample-app of the repository).")
+        default=None, description="The chart of a deployment without a profile (default: charts/sample-app "
+                                  "of the repository).")
+    environment: Literal["dev", "staging", "prod"] | None = Field(
+        default=None, description="The environment of the go-live, for agent pods (the intrusive live checks "
+                                  "need the profile's consent in prod; unset: allowed, as in dev).")
+    charts_home: Path | None = Field(
+        default=None, description="Where golive's own charts (golive-app, sample-app) live (default: charts/ of "
+                                  "the repository; the image sets /opt/airflow/charts).")
     evidence: str | None = Field(
         default=None, description="Other analyzers' results (JSON) handed to an agent pod (set by AgentPodOperator).")
     profile: str | None = Field(
@@ -107,6 +115,9 @@ class GoliveSettings(BaseSettings):
         description="GOLIVE_TOOL_<NAME>: argv (split like a shell would) that replaces analyzer tool <name>.")
     load_operations: str = Field(
         default="[]", description="GET operations the generic locustfile requests (JSON; set by the load analyzer).")
+    load_health_path: str = Field(
+        default="/health", description="The health path the generic locustfile requests (the profile's; set by "
+                                       "the load analyzer).")
     load_bearer_token: SecretStr | None = Field(
         default=None, description="Bearer token the generic locustfile sends (never logged).")
     cpu_request: str = Field(default="250m", description="CPU request of the cpu pod profile.")

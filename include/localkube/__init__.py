@@ -26,12 +26,12 @@ validation), ``store`` (objects, resourceVersions, watches), ``gc`` (cascading d
 What localkube honours
   * API: discovery (``/api``, ``/api/v1``, ``/apis``, ``/apis/{group}[/{version}]``, ``/version``)
     for the core group, apps/v1, batch/v1, networking.k8s.io/v1, rbac.authorization.k8s.io/v1,
-    policy/v1, scheduling.k8s.io/v1 and monitoring.coreos.com/v1 — enough for
+    policy/v1, autoscaling/v2, scheduling.k8s.io/v1 and monitoring.coreos.com/v1 — enough for
     ``kubernetes.dynamic.DynamicClient``. CRUD + list + watch for pods, events, namespaces, the
     node, configmaps, secrets, services, serviceaccounts, endpoints, persistentvolumeclaims,
     resourcequotas, limitranges, deployments, replicasets, statefulsets, jobs, ingresses,
     ingressclasses, networkpolicies, roles, rolebindings, clusterroles, clusterrolebindings,
-    poddisruptionbudgets, priorityclasses, prometheusrules and servicemonitors; ``status``
+    poddisruptionbudgets, horizontalpodautoscalers, priorityclasses, prometheusrules and servicemonitors; ``status``
     subresources and ``scale`` (autoscaling/v1) for deployments, replicasets and statefulsets;
     label selectors (``=``, ``==``, ``!=``, ``in``, ``notin``, ``key``, ``!key``) and field
     selectors; merge, strategic-merge and JSON patches; metadata.uid, resourceVersion (a stale one
@@ -98,7 +98,8 @@ What it does not do
     the image catalog or its ``command``/``args`` say, on the host's filesystem.
   * No isolation: no namespaces, cgroups, seccomp, users or read-only mounts; ``securityContext``,
     ``tty``/``attach``/``port-forward``, RBAC (Roles are stored, not enforced), NetworkPolicies,
-    PodDisruptionBudgets and Ingresses (stored only), DaemonSets, CronJobs, EndpointSlices, DNS
+    PodDisruptionBudgets, HorizontalPodAutoscalers and Ingresses (stored only), DaemonSets, CronJobs,
+    EndpointSlices, DNS
     (``*.svc.cluster.local`` does not resolve: use the ``localkube.io/url`` annotation),
     server-side apply and authentication are not implemented. Listen on loopback only.
   * cpu/memory *requests* are recorded but not bin-packed; one node only; no ``limit``/``continue``

@@ -30,6 +30,7 @@ CLUSTERROLES = ResourceType("rbac.authorization.k8s.io", "v1", "ClusterRole", "c
 CLUSTERROLEBINDINGS = ResourceType("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding",
                                    "clusterrolebindings", False)
 PDBS = ResourceType("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", True)
+HPAS = ResourceType("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", True)
 PRIORITYCLASSES = ResourceType("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", False)
 PROMETHEUSRULES = ResourceType("monitoring.coreos.com", "v1", "PrometheusRule", "prometheusrules", True)
 SERVICEMONITORS = ResourceType("monitoring.coreos.com", "v1", "ServiceMonitor", "servicemonitors", True)
@@ -72,6 +73,7 @@ SERVED: tuple[Served, ...] = (
     Served(CLUSTERROLES),
     Served(CLUSTERROLEBINDINGS),
     Served(PDBS, ("pdb",), status=True),
+    Served(HPAS, ("hpa",), status=True),
     Served(PRIORITYCLASSES, ("pc",)),
     Served(PROMETHEUSRULES, ("promrule",)),
     Served(SERVICEMONITORS, ("smon",)),

@@ -129,7 +129,7 @@ def canary_phase(weights: Sequence[int]) -> TaskGroup:
             analysis = agent_gate_phase(
                 f"analysis_{weight}", agent="canary", analyzers=CANARY.analyzers, scoring=CanaryAnalysisOperator,
                 gate=f"canary-{weight}",
-                target_args=[*APP_ARGS, "--weight", str(weight),
+                target_args=[*APP_ARGS, "--weight", str(weight), "--source", request_field("source"),
                              "--seconds", str(get_settings().canary_analysis_seconds)],
                 tooltip=f"canary at {weight}% of traffic against stable")
             previous >> step >> record >> analysis

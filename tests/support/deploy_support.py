@@ -27,6 +27,7 @@ from golive.kube.objects import apply, delete, get
 from golive.kube.services import service_url
 
 DEV_VALUES = REPO / "charts" / "sample-app" / "values-dev.yaml"
+SAMPLE_APP = REPO / "include" / "sample_app"
 APP = "shop"
 
 
@@ -63,7 +64,8 @@ class Env:
     def canary(self, action: str, *extra: str) -> tuple[int, dict[str, Any]]:
         """Run the canary agent in-process; (exit code, JSON)."""
         self.capsys.readouterr()
-        code = canary_agent.main([action, "--application", APP, "--namespace", self.namespace, *extra])
+        code = canary_agent.main([action, "--application", APP, "--namespace", self.namespace,
+                                  "--source", str(SAMPLE_APP), *extra])
         return code, _one_json(self.capsys.readouterr().out)
 
     def url(self, service: str | None = None) -> str:

@@ -5,15 +5,19 @@
     python -m golive.agents.canary analyze --application APP --namespace NS [--tool analysis]
         [--seconds 8] [--requests 200] [--max-error-rate 0.05] [--max-p95 2.0] [--min-requests 20]
         [--p95-floor 0.05] [--weight W] [--prometheus-url URL [--prometheus-range 2m]]
+        [--source PATH|GIT-URL [--ref REF]]
     python -m golive.agents.canary gate  ...same options... [--threshold 85]
 
 ``analyze`` finds the ready pods of both tracks through the Kubernetes API (labels ``app=APP``,
 ``track=canary|stable``; pod IP and the ``prometheus.io/port`` / ``prometheus.io/path``
 annotations or the ``http`` container port), scrapes every pod's ``/metrics``, drives bounded
 traffic through the application's Service URL with :func:`golive.canary.traffic.drive` — GET
-the traffic paths (``golive.canary.traffic.TRAFFIC_PATHS``) anonymously and as a user registered on
-every pod for the run — then
-scrapes again. The per-pod windows are combined per track (``/health`` and ``/metrics`` excluded)
+the application's paths (:func:`golive.canary.traffic.traffic_paths`: the profile's
+``endpoints.traffic_paths``, else its OpenAPI document's GET operations, else only its health path)
+anonymously and, when the profile names ``endpoints.signup`` and ``endpoints.login``, as a user
+registered on every pod for the run — then scrapes again. The profile is the conf's
+(``$GOLIVE_PROFILE``), else the ``golive.yaml`` of ``--source`` (checked out at ``--ref``), else
+golive's defaults. The per-pod windows are combined per track (``/health`` and ``/metrics`` excluded)
 and turned into an :class:`~golive.models.AnalyzerResult` by :func:`golive.canary.analysis.analyzer_result`:
 the measurements, both windows, the thresholds and the traffic in ``details``. It prints it as JSON
 and writes it as the pod's XCom value; exit 0 whenever a result was produced (an analysis that could
@@ -41,11 +45,15 @@ from golive.canary.analysis import analyzer_result
 from golive.canary.metrics import CanaryError, TrafficWindow
 from golive.canary.providers import provider_for
 from golive.canary.targets import discover
-from golive.canary.traffic import drive, sign_in
+from golive.canary.traffic import drive, sign_in, traffic_paths
 from golive.cli.args import RaisingParser, UsageError, dns_label, number, target_url, whole
+from golive.cli.args import ref as ref_arg
+from golive.cli.args import source as source_arg
 from golive.cli.output import VERDICT_EXIT, ExitCode, emit
+from golive.errors import GoliveError
 from golive.gates.canary import CANARY, DEFAULTS, TOOL
 from golive.models import AnalyzerResult
+from golive.profile.model import Endpoints
 from golive.results import GateOutcome
 
 __all__ = ["analyze", "main"]
@@ -57,9 +65,16 @@ __all__ = ["analyze", "main"]
 def analyze(cluster: Any, app: str, namespace: str, *, seconds: float = 8.0, requests: int = 200,
             max_error_rate: float = 0.05, max_p95: float = 2.0, min_requests: int = 20,
             p95_floor: float = 0.05, weight: float | None = None, prometheus_url: str | None = None,
-            prometheus_range: str = "2m") -> AnalyzerResult:
+            prometheus_range: str = "2m", endpoints: Endpoints | None = None,
+            signup_consent: tuple[bool, str] = (True, "")) -> AnalyzerResult:
     """Measure the canary of ``app`` against stable over one traffic window; never raises for a
-    cluster or metrics problem (the result then carries ``error``)."""
+    cluster or metrics problem (the result then carries ``error``).
+
+    :param endpoints: the profile's endpoints (traffic paths, sign-up); golive's defaults when None.
+    :param signup_consent: whether the profile consents to creating the analysis user in this
+        environment (:meth:`golive.profile.model.LiveChecks.allows`), and why.
+    """
+    endpoints = endpoints or Endpoints()
     thresholds = {"max_error_rate": max_error_rate, "max_p95_seconds": max_p95, "min_requests": min_requests,
                   "max_error_rate_delta": DEFAULTS["max_error_rate_delta"],
                   "max_p95_ratio": DEFAULTS["max_p95_ratio"], "p95_floor_seconds": p95_floor}
@@ -88,11 +103,15 @@ def analyze(cluster: Any, app: str, namespace: str, *, seconds: float = 8.0, req
     with app_http.client(timeout=10.0) as http:
         provider = provider_for(kind, **({"url": prometheus_url, "application": app, "namespace": namespace,
                                           "range": prometheus_range} if prometheus_url else {"client": http}))
-        token, note = sign_in(everyone, http)
+        found = None if endpoints.traffic_paths else _openapi(http, url, endpoints)
+        paths, where = traffic_paths(endpoints, found)
+        notes.append(where)
+        token, note = sign_in(everyone, http, endpoints) if signup_consent[0] else (
+            None, f"no analysis user: {signup_consent[1]}; only anonymous traffic was sent")
         notes.append(note)
         before = provider.reading(everyone)
         try:
-            traffic = drive(url, seconds=seconds, requests=requests, token=token)
+            traffic = drive(url, seconds=seconds, requests=requests, token=token, paths=paths)
         except CanaryError as exc:
             return failed(f"the analysis traffic could not be sent: {exc}", pods=pods, service_url=url)
         after = provider.reading(everyone)
@@ -112,6 +131,37 @@ def analyze(cluster: Any, app: str, namespace: str, *, seconds: float = 8.0, req
                "versions": {"canary": canary_w.info.get("version"),
                             "stable": stable_w.info.get("version") if stable_w else None}}
     return result.model_copy(update={"details": details})
+
+
+def _openapi(http: Any, url: str, endpoints: Endpoints) -> dict[str, Any] | None:
+    """The application's OpenAPI document (the profile's path, else the usual ones), or None."""
+    import httpx
+
+    paths = (endpoints.openapi,) if endpoints.openapi else app_http.OPENAPI_PATHS
+    try:
+        found = app_http.find_openapi(lambda p: http.get(url + p), paths)
+    except httpx.HTTPError:
+        return None
+    return found[1] if found else None
+
+
+def _endpoints(source: str | None, ref: str) -> tuple[Endpoints, tuple[bool, str]]:
+    """The profile's endpoints (the conf's profile, else ``--source``'s golive.yaml, else the defaults)
+    and its consent to sign-ups in ``$GOLIVE_ENVIRONMENT``.
+
+    :raises golive.errors.GoliveError: the profile or the source is unusable.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from golive.profile import load_profile
+    from golive.settings import get_settings
+    from golive.sources import checkout
+
+    with tempfile.TemporaryDirectory(prefix="golive-canary-") as tmp:
+        tree = checkout(source, ref, Path(tmp)) if source else None
+        profile = load_profile(tree, get_settings().profile).profile
+    return profile.endpoints, profile.live_checks.allows("signup", get_settings().environment)
 
 
 # --- CLI -----------------------------------------------------------------------------------------------
@@ -140,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--prometheus-url", type=target_url, default=None,
                        help="read the windows from this Prometheus instead of the pods")
         p.add_argument("--prometheus-range", default="2m", help="range of the Prometheus increase() (2m)")
+        p.add_argument("--source", default=None, type=source_arg,
+                       help="the application's tree: its golive.yaml names the traffic paths and sign-up")
+        p.add_argument("--ref", default="HEAD", type=ref_arg, help="git ref of --source (default HEAD)")
         if name == "gate":
             p.add_argument("--threshold", type=number("--threshold", 0, 100), default=85.0)
     return parser
@@ -154,7 +207,13 @@ def main(argv: Sequence[str] | None = None, *, cluster: Any = None) -> int:
         emit({"agent": CANARY.name, "error": str(exc), "usage": parser.format_usage().strip()})
         return ExitCode.USAGE
     result: AnalyzerResult | None = None
-    if cluster is None:
+    endpoints: Endpoints | None = None
+    consent = (True, "")
+    try:
+        endpoints, consent = _endpoints(args.source, args.ref)
+    except GoliveError as exc:
+        result = AnalyzerResult(agent=CANARY.name, tool=TOOL, error=f"the application's profile: {exc}")
+    if cluster is None and result is None:
         try:
             from golive.deploy.cluster import KubeCluster
 
@@ -166,7 +225,8 @@ def main(argv: Sequence[str] | None = None, *, cluster: Any = None) -> int:
         result = analyze(cluster, args.application, args.namespace, seconds=args.seconds, requests=args.requests,
                          max_error_rate=args.max_error_rate, max_p95=args.max_p95, min_requests=args.min_requests,
                          p95_floor=args.p95_floor, weight=args.weight, prometheus_url=args.prometheus_url,
-                         prometheus_range=args.prometheus_range)
+                         prometheus_range=args.prometheus_range, endpoints=endpoints,
+                         signup_consent=consent)
     payload = result.model_dump(mode="json")
     if args.action == "analyze":
         emit(payload)

@@ -5,13 +5,23 @@ Kubernetes API through :mod:`golive.kube` (kubeconfig or in-cluster)::
 
     python -m golive.agents.deployment ACTION --application APP --namespace NS [--version V]
         [--strategy rolling|blue-green|canary] [--environment dev|staging|prod]
-        [--chart DIR] [--values-file F ...] [--set key=value ...] [--replicas N] [--timeout S]
+        [--source PATH|GIT-URL [--ref REF]] [--chart DIR]
+        [--values-file F ...] [--set key=value ...] [--replicas N] [--timeout S]
 
 ACTION is ``deploy``, ``canary-step --weight W``, ``promote [--cleanup]``,
-``rollback [--reason TEXT] [--to-revision N]`` or ``status``. The chart defaults to the repository's
-``charts/sample-app`` (``$GOLIVE_CHART_DIR`` overrides it); ``--environment E`` adds the chart's
-``values-E.yaml`` (when it exists) before the ``--values-file`` files. The image tag is the version;
-``secrets.existingSecret`` is ``<app>-secrets`` once that Secret exists.
+``rollback [--reason TEXT] [--to-revision N]`` or ``status``.
+
+What is deployed comes from the application's profile (:mod:`golive.deploy.target`): ``--source``
+is the application's tree (a directory or a git URL checked out at ``--ref``, like the gate agents
+do), whose ``golive.yaml`` — or the conf's profile in ``$GOLIVE_PROFILE``, which replaces it — names
+the chart (a directory of the tree, an ``oci://`` or ``https://`` chart pulled with Helm's SDK;
+``kustomize`` is refused with the reason), its values files per environment, the ``image``
+repository and the endpoints (the health and version paths the checks call). A profile without a
+chart deploys golive's generic chart ``charts/golive-app``. ``--chart DIR`` overrides the profile's
+chart; with neither ``--source`` nor ``$GOLIVE_PROFILE`` the chart is ``$GOLIVE_CHART_DIR`` or the
+sample app's ``charts/sample-app``. ``--environment E`` adds the chart's ``values-E.yaml`` (when it
+exists) and the profile's ``chart.values.E`` before the ``--values-file`` files. The image tag is
+the version; ``secrets.existingSecret`` is ``<app>-secrets`` once that Secret exists.
 
 Every action prints one JSON document on stdout (``action``, ``ok``, the strategy's fields) and
 writes it as the pod's XCom return value. Only ``Kind/name`` of objects are ever reported, never
@@ -37,6 +47,8 @@ from typing import Any
 from golive import runtime
 from golive.cli import output
 from golive.cli.args import RaisingParser, UsageError, dns_label, number, whole
+from golive.cli.args import ref as ref_arg
+from golive.cli.args import source as source_arg
 from golive.cli.output import ExitCode
 from golive.results import DeploymentResult
 from golive.settings import get_settings
@@ -56,8 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--strategy", default="rolling", choices=("rolling", "blue-green", "canary"))
     common.add_argument("--environment", default=None, choices=("dev", "staging", "prod"),
                         help="adds the chart's values-<environment>.yaml when it exists")
+    common.add_argument("--source", default=None, type=source_arg,
+                        help="the application's tree (directory or git URL): its golive.yaml names the chart, "
+                             "image and endpoints")
+    common.add_argument("--ref", default="HEAD", type=ref_arg, help="git ref of --source (default HEAD)")
     common.add_argument("--chart", type=Path, default=None,
-                        help="chart directory (default $GOLIVE_CHART_DIR or the repository's charts/sample-app)")
+                        help="chart directory (default: the profile's chart, golive's generic chart when the "
+                             "profile has none, else $GOLIVE_CHART_DIR or charts/sample-app)")
     common.add_argument("--values-file", dest="values_files", action="append", type=Path, default=[],
                         help="values file (repeatable, later wins)")
     common.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
@@ -114,11 +131,40 @@ def _default_weight() -> float:
         return DEFAULT_WEIGHT
 
 
-def make_request(args: argparse.Namespace) -> Any:
-    """Validate the parsed arguments into a :class:`golive.deploy.Request` (no side effect).
+def _target(args: argparse.Namespace, workdir: Path) -> Any:
+    """The profile's deployment target, or None for a run without a profile (the legacy chart)."""
+    from golive.deploy.errors import DeployInputError
+    from golive.deploy.target import Target, resolve_target
+    from golive.errors import GoliveError
+    from golive.profile import load_profile
+    from golive.sources import checkout
 
-    :raises golive.deploy.DeployInputError: an unusable chart, values file, ``--set`` or version.
+    declared = get_settings().profile
+    if args.source is None and declared is None:
+        return None
+    try:
+        tree = checkout(args.source, args.ref, workdir / "source") if args.source else None
+        resolved = load_profile(tree, declared)
+    except GoliveError as exc:
+        raise DeployInputError(f"the application's profile: {exc}") from exc
+    if args.chart is not None:
+        endpoints = resolved.profile.endpoints
+        chart = args.chart.resolve()
+        own = chart / f"values-{args.environment}.yaml"
+        return Target(chart_dir=chart, values_files=(own,) if args.environment and own.is_file() else (),
+                      image=resolved.profile.image, health_path=endpoints.health,
+                      version_path=endpoints.version, chart=f"--chart {args.chart}")
+    return resolve_target(resolved, tree, args.environment, workdir / "charts")
+
+
+def make_request(args: argparse.Namespace, workdir: Path | None = None) -> Any:
+    """Validate the parsed arguments into a :class:`golive.deploy.Request` (no side effect on the cluster).
+
+    :param workdir: an empty directory for the ``--source`` checkout and a pulled chart (a temporary one
+        when None: then a git ``--source`` or a remote chart is gone when this returns).
+    :raises golive.deploy.DeployInputError: an unusable profile, chart, values file, ``--set`` or version.
     """
+    from golive.charts import merge_values
     from golive.deploy.actions import Request
     from golive.deploy.errors import DeployInputError
     from golive.deploy.naming import check_version
@@ -127,11 +173,16 @@ def make_request(args: argparse.Namespace) -> Any:
     if args.action == "deploy" and not args.version:
         raise DeployInputError("deploy needs --version (the image tag to take live)")
     version = check_version(args.version) if args.version else None
-    chart = (args.chart or default_chart_dir()).resolve()
+    if workdir is None:
+        import tempfile
+
+        workdir = Path(tempfile.mkdtemp(prefix="golive-deploy-"))
+    target = _target(args, workdir)
+    chart = target.chart_dir if target is not None else (args.chart or default_chart_dir()).resolve()
     if not (chart / "Chart.yaml").is_file():
         raise DeployInputError(f"chart {chart} has no Chart.yaml; pass --chart or set $GOLIVE_CHART_DIR")
-    files: list[Path] = []
-    if args.environment:
+    files: list[Path] = list(target.values_files) if target is not None else []
+    if args.environment and target is None:
         env_file = chart / f"values-{args.environment}.yaml"
         if env_file.is_file():
             files.append(env_file)
@@ -151,11 +202,17 @@ def make_request(args: argparse.Namespace) -> Any:
                 to_revision = prev
     if args.action == "deploy" and args.replicas == 0:
         raise DeployInputError("--replicas 0 would deploy nothing; use at least 1")
+    user_values = parse_set(args.sets)
+    profile_fields: dict[str, Any] = {}
+    if target is not None:
+        user_values = merge_values(target.base_values, user_values)
+        profile_fields = {"image": target.image, "health_path": target.health_path,
+                          "version_path": target.version_path}
     return Request(app=args.application, namespace=args.namespace, version=version, strategy=args.strategy,
-                   chart_dir=chart, values_files=tuple(files), user_values=parse_set(args.sets),
+                   chart_dir=chart, values_files=tuple(files), user_values=user_values,
                    replicas=args.replicas, timeout=args.timeout, weight=weight, to_revision=to_revision,
                    reason=getattr(args, "reason", "") or "", cleanup=bool(getattr(args, "cleanup", False)),
-                   settle=getattr(args, "settle", 20.0))
+                   settle=getattr(args, "settle", 20.0), **profile_fields)
 
 
 def emit(payload: dict[str, Any]) -> None:
@@ -170,6 +227,13 @@ def main(argv: Sequence[str] | None = None, *, cluster: Any = None) -> int:
     :param cluster: a :class:`golive.deploy.Cluster` to act on (tests); by default one on the
         Kubernetes API of ``golive.kube.client.load_client()``.
     """
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="golive-deploy-") as workdir:
+        return _main(argv, cluster, Path(workdir))
+
+
+def _main(argv: Sequence[str] | None, cluster: Any, workdir: Path) -> int:
     from golive.deploy import DeployInputError, run
     from golive.errors import GoliveError
 
@@ -179,7 +243,7 @@ def main(argv: Sequence[str] | None = None, *, cluster: Any = None) -> int:
         args = parser.parse_args(argv)
         head.update(action=args.action, application=args.application, namespace=args.namespace,
                     strategy=args.strategy)
-        req = make_request(args)
+        req = make_request(args, workdir)
     except (UsageError, DeployInputError) as exc:
         emit({**head, "ok": False, "error": str(exc), "usage": parser.format_usage().strip()})
         return ExitCode.USAGE

@@ -1,9 +1,13 @@
 """The canary analysis' traffic: bounded load at a track while its window is open.
 
 :func:`generate_traffic` sends GET requests from a few threads until a time or count bound (loopback
-only, unless told otherwise); :func:`sign_in` registers a throw-away user on every pod of the
-application and :func:`drive` sends the analysis traffic through the Service: anonymous and
-signed-in GETs of :data:`TRAFFIC_PATHS`, in parallel.
+only, unless told otherwise); :func:`traffic_paths` chooses what the traffic GETs from the
+application's profile (``endpoints.traffic_paths``, else the parameter-free GET operations of its
+OpenAPI document, else only the health path, said so in the note); :func:`sign_in` registers a
+throw-away user on every pod of the application — only when the profile names ``endpoints.signup``
+and ``endpoints.login`` (the request contract is in :class:`golive.profile.model.Endpoints`) — and
+:func:`drive` sends the analysis traffic through the Service: anonymous and signed-in GETs of those
+paths, in parallel.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import ipaddress
 import secrets
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,23 +27,24 @@ import httpx
 from golive import http as app_http
 from golive.canary.metrics import CanaryError
 from golive.canary.targets import PodTarget
+from golive.profile.model import Endpoints
 
 __all__ = [
     "MAX_CONCURRENCY",
     "MAX_TRAFFIC_REQUESTS",
     "MAX_TRAFFIC_SECONDS",
-    "TRAFFIC_PATHS",
     "TrafficReport",
     "drive",
     "generate_traffic",
     "sign_in",
+    "traffic_paths",
 ]
 
 MAX_TRAFFIC_SECONDS = 600.0
 MAX_TRAFFIC_REQUESTS = 100_000
 MAX_CONCURRENCY = 64
-#: What the analysis traffic GETs through the Service (401 anonymously, 200 signed in).
-TRAFFIC_PATHS: tuple[str, ...] = ("/api/v1/items",)
+#: At most this many OpenAPI operations become traffic paths.
+MAX_OPENAPI_PATHS = 8
 
 
 @dataclass
@@ -138,6 +143,26 @@ def generate_traffic(
     return report
 
 
+def traffic_paths(endpoints: Endpoints, openapi: Mapping[str, Any] | None = None) -> tuple[tuple[str, ...], str]:
+    """The paths the analysis traffic GETs, and a note saying where they come from.
+
+    The profile's ``endpoints.traffic_paths``; else up to :data:`MAX_OPENAPI_PATHS` GET operations of the
+    ``openapi`` document without path parameters (the health and metrics paths left out); else only
+    ``endpoints.health``.
+    """
+    if endpoints.traffic_paths:
+        return tuple(endpoints.traffic_paths), "traffic paths from the profile's endpoints.traffic_paths"
+    found: list[str] = []
+    for route, item in ((openapi or {}).get("paths") or {}).items():
+        if (isinstance(item, Mapping) and "get" in item and "{" not in str(route)
+                and route not in (endpoints.health, "/metrics")):
+            found.append(str(route))
+    if found:
+        return tuple(sorted(found)[:MAX_OPENAPI_PATHS]), "traffic paths from the application's OpenAPI document"
+    return (endpoints.health,), (f"no traffic paths in the profile and no OpenAPI document: the traffic only "
+                                 f"hits the health path {endpoints.health}")
+
+
 def _credentials() -> tuple[str, str]:
     """A throw-away user for this analysis (never printed): random name and a policy-conform password."""
     user = f"canary-{secrets.token_hex(6)}"
@@ -157,22 +182,24 @@ def _post(http: httpx.Client, url: str, body: dict[str, str], attempts: int = 6)
     return None
 
 
-def sign_in(targets: Sequence[PodTarget], http: httpx.Client) -> tuple[str | None, str]:
-    """Register one user on every pod (state is per process) and log in once; (token, note).
+def sign_in(targets: Sequence[PodTarget], http: httpx.Client, endpoints: Endpoints) -> tuple[str | None, str]:
+    """Register one user on every pod (state may be per process) and log in once; (token, note).
 
-    The token is signed with the application's shared ``APP_SECRET_KEY``, so every pod that knows
-    the user accepts it. Returns (None, why) when no pod accepted the user.
+    Only when the profile names ``endpoints.signup`` and ``endpoints.login``; else (None, why) and no
+    account is created. Returns (None, why) when no pod accepted the user.
     """
+    if endpoints.signup is None or endpoints.login is None:
+        return None, "the profile names no endpoints.signup and endpoints.login: only anonymous traffic was sent"
     user, password = _credentials()
     registered = []
     for target in targets:
-        response = _post(http, f"{target.base_url}/api/v1/auth/register", {"username": user, "password": password})
+        response = _post(http, f"{target.base_url}{endpoints.signup}", {"username": user, "password": password})
         if response is not None and response.status_code in (200, 201, 409):
             registered.append(target)
     if not registered:
         return None, "no pod accepted the analysis user; only anonymous traffic was sent"
     for target in registered:
-        response = _post(http, f"{target.base_url}/api/v1/auth/login", {"username": user, "password": password})
+        response = _post(http, f"{target.base_url}{endpoints.login}", {"username": user, "password": password})
         if response is not None and response.status_code == 200:
             token = response.json().get("access_token")
             if token:
@@ -187,10 +214,11 @@ def _report(report: TrafficReport, authenticated: bool) -> dict[str, Any]:
             "seconds": round(report.elapsed_seconds, 3)}
 
 
-def drive(url: str, *, seconds: float, requests: int, token: str | None,
+def drive(url: str, *, seconds: float, requests: int, token: str | None, paths: Sequence[str],
           concurrency: int = 2) -> list[dict[str, Any]]:
     """Send the analysis traffic through the Service ``url``: anonymous and (with ``token``) signed-in
-    GETs of the API, in parallel, each bounded by ``seconds`` and its share of ``requests``."""
+    GETs of ``paths`` (:func:`traffic_paths`), in parallel, each bounded by ``seconds`` and its share
+    of ``requests``."""
     plans: list[tuple[bool, dict[str, str]]] = [(False, {})]
     if token:
         plans.append((True, {"Authorization": f"Bearer {token}"}))
@@ -203,7 +231,7 @@ def drive(url: str, *, seconds: float, requests: int, token: str | None,
             # One connection per request, like many clients: a Service balances connections, so
             # kept-alive connections would pin all traffic to the few pods they first reached.
             with app_http.client(headers=headers, timeout=10.0, max_connections=concurrency, keepalive=0) as http:
-                report = generate_traffic(url, seconds=seconds, requests=share, paths=TRAFFIC_PATHS,
+                report = generate_traffic(url, seconds=seconds, requests=share, paths=paths,
                                           concurrency=concurrency, client=http, allow_remote=True)
             reports[index] = _report(report, authenticated)
         except BaseException as exc:  # surfaced below

@@ -1,12 +1,16 @@
-"""Deployment strategies of the sample-app chart: rolling, blue-green and canary.
+"""Deployment strategies of an application's chart: rolling, blue-green and canary.
 
 =======================================  ===================================================================
 module                                   what it holds
 =======================================  ===================================================================
-:mod:`golive.deploy.naming`              release and object names (``deployment_name``, ``service_name`` …),
+:mod:`golive.deploy.naming`              release and object names (``service_name`` …), the labels a
+                                         release's Deployment is found by (``workload_selector``),
                                          ``COMPONENT``, ``MAX_APP_LENGTH``, application / version checks
 :mod:`golive.deploy.release`             ``ReleaseSpec``, values (``build_values``, ``--set`` parsing,
-                                         ``MANAGED_KEYS``), ``render_release``, ``default_chart_dir``, ``find``
+                                         ``MANAGED_KEYS``), ``render_release``, ``workload_of``, the
+                                         shipped charts (``generic_chart_dir``, ``default_chart_dir``), ``find``
+:mod:`golive.deploy.target`              what the profile says to deploy (``resolve_target``: chart,
+                                         values files, image, health / version paths)
 :mod:`golive.deploy.replicas`            canary replica math (``canary_replicas``, ``effective_weight``)
 :mod:`golive.deploy.verify`              the HTTP checks (``Check``, ``verify_service``)
 :mod:`golive.deploy.actions`             an action's input and outcome (``Request``, ``Result``)

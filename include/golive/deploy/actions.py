@@ -19,7 +19,7 @@ class Request:
     :param version: the version this go-live takes live (the image tag); None where an action
         does not need it (status, and rollback/promote where it is read from the cluster).
     :param strategy: ``rolling``, ``blue-green`` or ``canary``.
-    :param chart_dir: the sample-app chart.
+    :param chart_dir: the chart (the profile's, the generic ``charts/golive-app`` or the sample-app's).
     :param values_files: values files in order (the environment's first, then ``--values-file``).
     :param user_values: values from ``--set``.
     :param replicas: API replicas (None: keep the values' or the running count).
@@ -29,6 +29,9 @@ class Request:
     :param reason: why the rollback happens (recorded in its output).
     :param cleanup: promote: delete the old colour's Deployment too (blue-green).
     :param settle: seconds the post-rollback verification may retry while endpoints settle.
+    :param image: the image repository (the profile's ``image``); None keeps the chart's.
+    :param health_path: the path the HTTP checks call for health (the profile's ``endpoints.health``).
+    :param version_path: the path that reports the version; None: the version is the Deployment's image tag.
     """
 
     app: str
@@ -45,6 +48,9 @@ class Request:
     reason: str = ""
     cleanup: bool = False
     settle: float = 20.0
+    image: str | None = None
+    health_path: str = "/health"
+    version_path: str | None = "/version"
 
 
 @dataclass

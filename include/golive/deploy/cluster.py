@@ -102,6 +102,9 @@ class Cluster(Protocol):
     def service(self, name: str) -> dict[str, Any] | None:
         """The Service ``name`` as a dict, or None."""
 
+    def deployments(self, selector: Mapping[str, str]) -> list[DeploymentInfo]:
+        """The Deployments matching the label ``selector``, sorted by name."""
+
     def secret_exists(self, name: str) -> bool:
         """Whether the Secret ``name`` exists (its content is never read out)."""
 
@@ -180,6 +183,13 @@ class KubeCluster:
 
     def pods(self, selector: Mapping[str, str]) -> list[dict[str, Any]]:
         """Pods matching the label ``selector`` (raw JSON, sorted by name)."""
+        return self._list("pods", selector)
+
+    def deployments(self, selector: Mapping[str, str]) -> list[DeploymentInfo]:
+        """The Deployments matching the label ``selector``, sorted by name."""
+        return [deployment_info(o) for o in self._list("deployments", selector)]
+
+    def _list(self, what: str, selector: Mapping[str, str]) -> list[dict[str, Any]]:
         import json
 
         from kubernetes import client as k8s
@@ -188,10 +198,14 @@ class KubeCluster:
 
         text = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
         try:
-            response = k8s.CoreV1Api(self.client).list_namespaced_pod(self.namespace, label_selector=text,
-                                                                       _preload_content=False)
+            if what == "pods":
+                response = k8s.CoreV1Api(self.client).list_namespaced_pod(self.namespace, label_selector=text,
+                                                                           _preload_content=False)
+            else:
+                response = k8s.AppsV1Api(self.client).list_namespaced_deployment(
+                    self.namespace, label_selector=text, _preload_content=False)
         except (ApiException, HTTPError) as exc:
-            raise KubeError(f"Kubernetes API: list pods {self.namespace}/{text}: {exc}",
+            raise KubeError(f"Kubernetes API: list {what} {self.namespace}/{text}: {exc}",
                             status=int(getattr(exc, "status", 0) or 0)) from exc
         items = json.loads(response.data or b"{}").get("items") or []
         return sorted(items, key=lambda p: p["metadata"]["name"])

@@ -1,8 +1,12 @@
-"""Names of a release's objects, and the checks on what names them (application, version).
+"""Names of a release's objects, the labels golive finds them by, and the checks on what names them.
 
-The sample-app chart (``charts/sample-app``) names a release's objects after the application and a
-*variant* — the colour for blue-green, else the track — so several releases of one application live
-side by side in a namespace:
+A release is ``<app>-<variant>`` — the colour for blue-green, else the track — so several releases of
+one application live side by side in a namespace. golive finds a release's Deployment by its labels
+(:func:`workload_selector`: ``app.kubernetes.io/instance=<release>``, and
+``app.kubernetes.io/component=api`` where the release has several Deployments), never by the chart's
+naming; the shared Service is ``<app>`` and selects the pods by ``app``, ``app.kubernetes.io/component``,
+``track`` and ``colour`` (the values contract in the README). The sample-app chart (``charts/sample-app``)
+names its objects like this (its API Deployment name is also the fallback of a release not deployed yet):
 
 =================  ==========================  ==============================
 object             name                        note
@@ -28,6 +32,8 @@ from golive.deploy.errors import DeployInputError
 
 __all__ = [
     "COMPONENT",
+    "COMPONENT_LABEL",
+    "INSTANCE_LABEL",
     "MAX_APP_LENGTH",
     "check_application",
     "check_version",
@@ -40,10 +46,15 @@ __all__ = [
     "secret_name",
     "service_name",
     "version_of_image",
+    "workload_selector",
 ]
 
 #: The chart component the strategies move (its Deployment and Service).
 COMPONENT = "api"
+#: The label that names a release on its objects (Helm's ``.Release.Name``).
+INSTANCE_LABEL = "app.kubernetes.io/instance"
+#: The label that tells the application's Deployment from the release's others (workers).
+COMPONENT_LABEL = "app.kubernetes.io/component"
 #: The chart truncates ``appName`` to 40 characters; longer names would not round-trip.
 MAX_APP_LENGTH = 40
 _OCI_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
@@ -52,6 +63,11 @@ _OCI_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 def release_name(app: str, variant: str) -> str:
     """Helm release name of one variant (``stable``, ``canary``, ``blue``, ``green``) of ``app``."""
     return f"{app}-{variant}"
+
+
+def workload_selector(app: str, variant: str) -> dict[str, str]:
+    """The labels every Deployment of one variant's release carries (``app.kubernetes.io/instance``)."""
+    return {INSTANCE_LABEL: release_name(app, variant)}
 
 
 def release_base(app: str, variant: str) -> str:

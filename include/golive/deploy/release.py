@@ -1,6 +1,10 @@
 """One release of the chart: its values (``--set`` parsing, what the strategy forces) and rendering.
 
-Everything here is pure (no cluster): :func:`render_release` runs ``helm template``.
+The values contract a chart must accept (the sample-app and the generic ``charts/golive-app`` do):
+``appName``, ``image.repository``, ``image.tag``, ``replicaCount``, ``track``, ``colour``,
+``strategy.type``, ``service.selector.{mode,track,colour}``, ``secrets.existingSecret``; its
+Deployment must carry ``app.kubernetes.io/instance=<release>`` (:func:`workload_of`). Everything here
+is pure (no cluster): :func:`render_release` runs ``helm template``.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 
 from golive.charts import ChartRenderError, merge_values, render_chart
 from golive.deploy.errors import DeployInputError
-from golive.deploy.naming import deployment_name, release_name
+from golive.deploy.naming import COMPONENT, COMPONENT_LABEL, INSTANCE_LABEL, release_name
 from golive.settings import get_settings
 
 __all__ = [
@@ -25,6 +29,7 @@ __all__ = [
     "find",
     "parse_set",
     "render_release",
+    "workload_of",
 ]
 
 _SET_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$")
@@ -33,6 +38,8 @@ _INT = re.compile(r"^-?(0|[1-9][0-9]*)$")
 #: Values the agent sets itself; a ``--set`` of one of them is refused (use the named option).
 MANAGED_KEYS: dict[str, str] = {
     "image.tag": "use --version",
+    "image.repository": "the profile's image",
+    "replicaCount": "use --replicas",
     "appName": "use --application",
     "fullnameOverride": "the agent names releases after --application",
     "nameOverride": "the agent names releases after --application",
@@ -100,6 +107,7 @@ class ReleaseSpec:
     :param include_service: render the Service (False for a release that must not touch it).
     :param existing_secret: name of the existing Secret, or "" to let the chart create one.
     :param user_values: values from ``--values-file`` and ``--set`` (already merged).
+    :param image: the image repository (the profile's ``image``); None keeps the chart's own.
     """
 
     app: str
@@ -113,6 +121,7 @@ class ReleaseSpec:
     include_service: bool = True
     existing_secret: str = ""
     user_values: Mapping[str, Any] = field(default_factory=dict)
+    image: str | None = None
 
     @property
     def variant(self) -> str:
@@ -124,10 +133,6 @@ class ReleaseSpec:
         """The Helm release name."""
         return release_name(self.app, self.variant)
 
-    @property
-    def deployment(self) -> str:
-        """The API Deployment's name."""
-        return deployment_name(self.app, self.variant)
 
 
 def build_values(spec: ReleaseSpec) -> dict[str, Any]:
@@ -138,7 +143,7 @@ def build_values(spec: ReleaseSpec) -> dict[str, Any]:
     """
     forced: dict[str, Any] = {
         "appName": spec.app,
-        "image": {"tag": spec.version},
+        "image": {"tag": spec.version, **({"repository": spec.image} if spec.image else {})},
         "track": spec.track,
         "colour": spec.colour,
         "strategy": {"type": spec.strategy},
@@ -147,22 +152,57 @@ def build_values(spec: ReleaseSpec) -> dict[str, Any]:
         "secrets": {"existingSecret": spec.existing_secret},
     }
     if spec.replicas is not None:
-        forced["api"] = {"replicas": spec.replicas}
+        forced["replicaCount"] = spec.replicas
     return merge_values(dict(spec.user_values), forced)
 
 
-def default_chart_dir() -> Path:
-    """The sample-app chart: ``$GOLIVE_CHART_DIR``, else ``charts/sample-app`` next to the golive package.
+def shipped_chart(name: str) -> Path:
+    """A chart golive ships (``sample-app``, ``golive-app``): under ``$GOLIVE_CHARTS_HOME`` (the image's
+    ``/opt/airflow/charts``), else ``charts/`` of the repository golive runs from."""
+    home = get_settings().charts_home
+    if home:
+        return home / name
+    import golive
 
-    golive lives in ``<repo>/include/golive``; the workload image copies the chart to the same
-    relative place (or sets ``GOLIVE_CHART_DIR``).
-    """
+    return Path(golive.__file__).resolve().parents[2] / "charts" / name
+
+
+def default_chart_dir() -> Path:
+    """The chart of a run without a profile: ``$GOLIVE_CHART_DIR``, else the sample-app chart."""
     configured = get_settings().chart_dir
     if configured:
         return configured
-    import golive
+    return shipped_chart("sample-app")
 
-    return Path(golive.__file__).resolve().parents[2] / "charts" / "sample-app"
+
+def generic_chart_dir() -> Path:
+    """golive's generic chart (``charts/golive-app``): for an application whose profile and tree have none."""
+    return shipped_chart("golive-app")
+
+
+def workload_of(objects: Iterable[Mapping[str, Any]], release: str, chart: str = "the chart") -> str:
+    """The name of the release's Deployment among ``objects``, found by its labels.
+
+    The Deployment labelled ``app.kubernetes.io/instance=<release>``; where several are, the one also
+    labelled ``app.kubernetes.io/component=api``.
+
+    :raises DeployInputError: no Deployment, or none with the labels (the message names the label).
+    """
+    deployments = [o for o in objects if o.get("kind") == "Deployment"]
+    if not deployments:
+        raise DeployInputError(f"{chart} rendered no Deployment for release {release}")
+    labelled = [d for d in deployments
+                if ((d.get("metadata") or {}).get("labels") or {}).get(INSTANCE_LABEL) == release]
+    if not labelled:
+        names = ", ".join(str((d.get("metadata") or {}).get("name")) for d in deployments)
+        raise DeployInputError(f"{chart}: no Deployment carries the label {INSTANCE_LABEL}={release} (found {names}); "
+                               f"golive finds a release's workload by that label: set it to the release name")
+    if len(labelled) > 1:
+        labelled = [d for d in labelled if (d["metadata"].get("labels") or {}).get(COMPONENT_LABEL) == COMPONENT]
+        if len(labelled) != 1:
+            raise DeployInputError(f"{chart}: release {release} has several Deployments; label the application's "
+                                   f"one {COMPONENT_LABEL}={COMPONENT}")
+    return str(labelled[0]["metadata"]["name"])
 
 
 def render_release(spec: ReleaseSpec, namespace: str, chart_dir: str | os.PathLike[str],
@@ -183,9 +223,7 @@ def render_release(spec: ReleaseSpec, namespace: str, chart_dir: str | os.PathLi
             continue
         obj.setdefault("metadata", {})["namespace"] = namespace
         out.append(obj)
-    if not any(o.get("kind") == "Deployment" and o["metadata"].get("name") == spec.deployment for o in out):
-        raise DeployInputError(f"the chart {chart_dir} rendered no Deployment {spec.deployment} for release "
-                               f"{spec.release}; is api.enabled false in the values?")
+    workload_of(out, spec.release, f"the chart {chart_dir}")
     return out
 
 

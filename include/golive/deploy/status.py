@@ -6,7 +6,8 @@ from typing import Any
 
 from golive.deploy.actions import Request, Result
 from golive.deploy.cluster import Cluster
-from golive.deploy.naming import deployment_name, preview_service_name, service_name
+from golive.deploy.naming import preview_service_name, service_name
+from golive.deploy.ops import workload_name
 from golive.deploy.strategies.bluegreen import live_colour
 
 __all__ = ["VARIANTS", "status"]
@@ -25,7 +26,7 @@ def status(cluster: Cluster, req: Request) -> Result:
     """
     deployments: dict[str, Any] = {}
     for variant in VARIANTS:
-        name = deployment_name(req.app, variant)
+        name = workload_name(cluster, req.app, variant)
         info = cluster.deployment(name)
         if info is None:
             continue

@@ -27,9 +27,12 @@ class Check:
 
 def verify_service(url: str | None, expected_version: str | None, *, attempts: int = 5,
                    timeout: float = 5.0, client: httpx.Client | None = None,
-                   sleep: Any = None) -> list[Check]:
-    """Check that ``url`` is healthy (:func:`golive.http.is_healthy`) and that ``/version`` reports
-    ``expected_version`` (:func:`golive.http.version_of`, :func:`golive.http.versions_match`).
+                   sleep: Any = None, health_path: str = "/health",
+                   version_path: str | None = "/version") -> list[Check]:
+    """Check that ``url`` + ``health_path`` is healthy (:func:`golive.http.is_healthy`) and that
+    ``version_path`` reports ``expected_version`` (:func:`golive.http.version_of`,
+    :func:`golive.http.versions_match`). ``version_path`` None (the application reports no version)
+    leaves the version check to the caller (:func:`golive.deploy.ops.verify_live`: the image tag).
 
     Several replicas may sit behind the URL, so ``/version`` is asked ``attempts`` times, each over a
     new connection (Services balance connections, not requests), and every answer must carry the
@@ -46,14 +49,16 @@ def verify_service(url: str | None, expected_version: str | None, *, attempts: i
     http = client or app_http.client(timeout=timeout, keepalive=0)
     checks: list[Check] = []
     try:
-        health = _get(http, f"{url}/health", attempts, pause)
+        health = _get(http, f"{url}{health_path}", attempts, pause)
         healthy = app_http.is_healthy(httpx.Response(health[0], text=health[1]))
-        checks.append(Check("health", healthy,
-                            f"GET {url}/health answered {health[0]}" + ("" if healthy else f" ({health[1]})")))
+        checks.append(Check("health", healthy, f"GET {url}{health_path} answered {health[0]}"
+                            + ("" if healthy else f" ({health[1][:200]})")))
+        if version_path is None:
+            return checks
         seen: list[str] = []
         problems: list[str] = []
         for _ in range(max(1, attempts)):
-            status, body = _get(http, f"{url}/version", 1, pause)
+            status, body = _get(http, f"{url}{version_path}", 1, pause)
             version = app_http.version_of(httpx.Response(status, text=body))
             if version is None:
                 problems.append(f"HTTP {status} {body[:200]}" if status != 200 else f"no version in {body[:200]}")
@@ -61,7 +66,7 @@ def verify_service(url: str | None, expected_version: str | None, *, attempts: i
             seen.append(version)
         versions = sorted(set(seen))
         if problems:
-            ok, detail = False, f"GET {url}/version failed: {'; '.join(problems[:3])}"
+            ok, detail = False, f"GET {url}{version_path} failed: {'; '.join(problems[:3])}"
         elif expected_version is None:
             ok, detail = bool(seen), f"running version(s) {', '.join(versions)}"
         else:

@@ -147,11 +147,53 @@ class Endpoints(_Strict):
     """The HTTP paths golive probes and drives (services and ml-services)."""
 
     health: UrlPath = Field(default="/health", description="Health probe path.")
-    version: UrlPath = Field(default="/version", description="Path that reports the running version.")
+    version: UrlPath | None = Field(
+        default="/version", description="Path that reports the running version; null when the application has "
+                                        "none (golive then verifies the version by the Deployment's image tag).")
     openapi: UrlPath | None = Field(default=None, description="OpenAPI document path, if any.")
     traffic_paths: Annotated[list[UrlPath], AfterValidator(_unique)] = Field(
         default_factory=list, description="Paths the smoke, load and canary traffic calls.")
-    signup: UrlPath | None = Field(default=None, description="Sign-up path the live password check uses.")
+    signup: UrlPath | None = Field(
+        default=None, description="Sign-up path: POST a JSON {username, password} answers 200/201 (409: the user "
+                                  "exists). The live password check and the canary's signed-in traffic use it; "
+                                  "none: the canary creates no account, the password check looks for a "
+                                  "sign-up operation in the OpenAPI document.")
+    login: UrlPath | None = Field(
+        default=None, description="Log-in path: POST the same JSON answers 200 with an access_token (sent as "
+                                  "'Authorization: Bearer'); with signup, the canary traffic also runs signed in.")
+
+
+class LiveConsent(_Strict):
+    """Which intrusive live checks one environment allows (None: the environment's default)."""
+
+    burst: bool | None = Field(default=None, description="The rate-limit burst (up to thousands of requests).")
+    signup: bool | None = Field(default=None, description="Checks that create accounts (password policy, "
+                                                          "signed-in canary traffic).")
+
+
+class LiveChecks(_Strict):
+    """Consent to intrusive live checks per environment: allowed in dev and staging, refused in prod
+    unless consented here (the criterion is then not-applicable, "not consented in prod")."""
+
+    dev: LiveConsent = Field(default_factory=LiveConsent, description="dev (default: allowed).")
+    staging: LiveConsent = Field(default_factory=LiveConsent, description="staging (default: allowed).")
+    prod: LiveConsent = Field(default_factory=LiveConsent, description="prod (default: refused).")
+
+    def allows(self, check: Literal["burst", "signup"], environment: str | None) -> tuple[bool, str]:
+        """Whether ``check`` may run in ``environment``, and why.
+
+        An unknown environment (None: a run outside the DAG, which sets ``GOLIVE_ENVIRONMENT``) keeps
+        the checks allowed, as in dev.
+        """
+        if environment not in ("dev", "staging", "prod"):
+            return True, f"{check} allowed: the environment is not known (GOLIVE_ENVIRONMENT unset)"
+        given = getattr(getattr(self, environment), check)
+        if given is None:
+            allowed = environment != "prod"
+            return allowed, (f"{check} allowed in {environment} by default" if allowed else
+                             f"not consented in prod: set live_checks.prod.{check}: true in golive.yaml to run it")
+        return given, f"live_checks.{environment}.{check} is {str(given).lower()} in the profile" + (
+            "" if given else f": not consented in {environment}")
 
 
 class SLOs(_Strict):
@@ -235,6 +277,8 @@ class ApplicationProfile(_Strict):
                                           "with strong values (golive generates the missing ones): one list "
                                           "for every environment, or one per environment.")
     slos: SLOs | None = Field(default=None, description="Service-level objectives.")
+    live_checks: LiveChecks = Field(default_factory=LiveChecks, description="Consent to the intrusive live "
+                                                                            "checks per environment.")
     tests: TestsSpec | None = Field(default=None, description="The application's own tests; detected when "
                                                               "omitted.")
     thresholds: dict[GateName, Annotated[float, Field(ge=0, le=100)]] = Field(

@@ -1,3 +1,4 @@
-"""Vendored real projects: analysis targets with their own test suites, not part of golive's suite."""
+"""Vendored real projects (analysis targets and applications golive takes live) with their own test suites:
+not part of golive's suite."""
 
 collect_ignore_glob = ["*"]

@@ -52,11 +52,12 @@ def check_headers(responses: Mapping[str, httpx.Response]) -> tuple[int, dict[st
 
 
 def run_headers(ctx: Context) -> AnalyzerResult:
-    """``security_headers_live``: the five security headers present and valid on real responses."""
+    """``security_headers_live``: the five security headers present and valid on real responses (the
+    profile's health path and an API path)."""
     with http_client(ctx) as client:
-        paths = ["/health"]
+        paths = [ctx.profile.profile.endpoints.health]
         path = api_path(fetch_openapi(client), option(ctx, "api_path", None))
-        if path:
+        if path and path not in paths:
             paths.append(path)
         responses = {p: send(client, "GET", p) for p in paths}
     count, problems, raw = check_headers(responses)

@@ -1,4 +1,5 @@
-"""The ``health`` analyzer: ``GET /health`` N times, each healthy by :func:`golive.http.is_healthy`."""
+"""The ``health`` analyzer: GET the profile's health path (``/health``) N times, each healthy by
+:func:`golive.http.is_healthy`."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ DEFAULT_PROBES = 5
 
 
 def run_health(ctx: Context) -> AnalyzerResult:
-    """``GET /health`` ``--probes`` times: ``health_ok`` is 1 when every probe answered 200 and ok."""
+    """GET ``endpoints.health`` ``--probes`` times: ``health_ok`` is 1 when every probe answered 200 and ok."""
+    path = ctx.profile.profile.endpoints.health
     probes = max(1, int(option(ctx, "probes", DEFAULT_PROBES)))
     latencies: list[float] = []
     failures: list[str] = []
@@ -32,7 +34,7 @@ def run_health(ctx: Context) -> AnalyzerResult:
         for i in range(probes):
             started = time.perf_counter()
             try:
-                response = client.get("/health")
+                response = client.get(path)
             except httpx.HTTPError as exc:
                 failures.append(f"probe {i + 1}: {type(exc).__name__}: {shorten(str(exc)) or 'no answer'}")
                 continue
@@ -49,7 +51,7 @@ def run_health(ctx: Context) -> AnalyzerResult:
     ok = not failures
     lat = (f"latency median {statistics.median(latencies):.1f} ms, max {max(latencies):.1f} ms"
            if latencies else "no latency measured")
-    detail = (f"{probes - len(failures)}/{probes} probes of /health answered 200 ok; {lat}"
+    detail = (f"{probes - len(failures)}/{probes} probes of {path} answered 200 ok; {lat}"
               + (f"; {'; '.join(failures[:3])}" if failures else ""))
     findings = [] if ok else [live_finding("health", "health-failed", detail, Severity.CRITICAL)]
     return live_result(ctx, "health", [Measurement(name="health_ok", value=1.0 if ok else 0.0, unit="",

@@ -24,6 +24,7 @@ from golive.analyzers.live.openapi import (
     registration_body,
 )
 from golive.models import AnalyzerResult, Measurement
+from golive.settings import get_settings
 
 
 def weak_passwords() -> dict[str, str]:
@@ -40,6 +41,13 @@ def strong_password() -> str:
         + secrets.choice(string.digits) + secrets.choice("!#%+-.:=?@^_~")
 
 
+def signup_endpoint(path: str) -> RegisterEndpoint:
+    """The profile's sign-up path with golive's request contract (JSON ``{username, password}``)."""
+    return RegisterEndpoint(path=path, password_field="password",
+                            properties={"username": {"type": "string"}, "password": {"type": "string"}},
+                            required=("username", "password"))
+
+
 def _username() -> str:
     return f"golive-verify-{secrets.token_hex(4)}"
 
@@ -51,17 +59,30 @@ def _register(client: httpx.Client, endpoint: RegisterEndpoint, password: str) -
 def run_password(ctx: Context) -> AnalyzerResult:
     """``weak_password_refused``: weak passwords get 4xx from the register endpoint, a strong one 2xx.
 
-    Registers one account ``golive-verify-<hex>`` on the application (the strong password's).
+    Registers one account ``golive-verify-<hex>`` on the application (the strong password's), so it
+    needs the profile's consent in prod (``live_checks.prod.signup``); without it the criterion is
+    not-applicable. The sign-up is the profile's ``endpoints.signup`` (its request contract:
+    ``{username, password}`` as JSON), else discovered in the OpenAPI document.
     """
+    allowed, why = ctx.profile.profile.live_checks.allows("signup", get_settings().environment)
+    if not allowed:
+        return live_result(ctx, "password", [Measurement(name="weak_password_refused", value=None, unit="",
+                                                         applicable=False, detail=why)])
+    signup = ctx.profile.profile.endpoints.signup
     with http_client(ctx) as client:
-        doc = fetch_openapi(client)
-        if doc is None:
-            return _no_password_data(ctx, f"no OpenAPI document at {ctx.url} ({', '.join(app_http.OPENAPI_PATHS)}): "
-                                          "the register endpoint cannot be discovered")
-        endpoint = find_register_endpoint(doc)
-        if endpoint is None:
-            return _no_password_data(ctx, "the OpenAPI document has no POST path containing 'register' or "
-                                          "'signup' with a JSON body that has a password field")
+        if signup is not None:
+            endpoint = signup_endpoint(signup)
+        else:
+            doc = fetch_openapi(client)
+            if doc is None:
+                return _no_password_data(ctx, f"no OpenAPI document at {ctx.url} "
+                                              f"({', '.join(app_http.OPENAPI_PATHS)}) and no endpoints.signup in "
+                                              "the profile: the register endpoint cannot be discovered")
+            found = find_register_endpoint(doc)
+            if found is None:
+                return _no_password_data(ctx, "the OpenAPI document has no POST path containing 'register' or "
+                                              "'signup' with a JSON body that has a password field")
+            endpoint = found
         weak = {what: _register(client, endpoint, pw) for what, pw in weak_passwords().items()}
         strong = _register(client, endpoint, strong_password())
     outcomes = {what: r.status_code for what, r in weak.items()}

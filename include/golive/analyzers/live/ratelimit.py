@@ -23,6 +23,7 @@ from golive.analyzers.live.client import (
 )
 from golive.analyzers.live.openapi import api_path, fetch_openapi
 from golive.models import AnalyzerResult, Measurement, Severity
+from golive.settings import get_settings
 from golive.tools import ToolError
 
 DEFAULT_BURST_MAX = 1000
@@ -96,8 +97,13 @@ def _replicas_hint(ctx: Context) -> str:
 def run_ratelimit(ctx: Context) -> AnalyzerResult:
     """``rate_limited``: a concurrent burst (≤ ``--burst-max``, time-bounded) gets a 429.
 
-    Run it after the other HTTP checks: it empties the client's rate-limit bucket.
+    Run it after the other HTTP checks: it empties the client's rate-limit bucket. It needs the
+    profile's consent in prod (``live_checks.prod.burst``); without it the criterion is not-applicable.
     """
+    allowed, why = ctx.profile.profile.live_checks.allows("burst", get_settings().environment)
+    if not allowed:
+        return live_result(ctx, "ratelimit", [Measurement(name="rate_limited", value=None, unit="", applicable=False,
+                                                          detail=why)])
     url = require_url(ctx)
     maximum = max(1, int(option(ctx, "burst_max", DEFAULT_BURST_MAX)))
     concurrency = max(1, min(int(option(ctx, "burst_concurrency", DEFAULT_BURST_CONCURRENCY)), maximum))

@@ -1,4 +1,6 @@
-"""The ``version`` analyzer: ``/version`` JSON, else the ``app_info{version=…}`` metric, else ``/health``."""
+"""The ``version`` analyzer: the profile's version path (``/version``) JSON, else the ``app_info{version=…}``
+metric, else the health path. A profile without a version path (``endpoints.version: null``) makes it
+not-applicable: the deployment verifies the version by the Deployment's image tag then."""
 
 from __future__ import annotations
 
@@ -22,14 +24,15 @@ _APP_INFO = re.compile(r'^app_info\{(?P<labels>[^}]*)\}', re.MULTILINE)
 _LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 
-def running_version(client: httpx.Client) -> tuple[str | None, str, list[str]]:
+def running_version(client: httpx.Client, version_path: str = "/version",
+                    health_path: str = "/health") -> tuple[str | None, str, list[str]]:
     """The version the application reports, where it came from, and what was tried."""
     tried: list[str] = []
-    response = send(client, "GET", "/version")
+    response = send(client, "GET", version_path)
     version = app_http.version_of(response)
     if version is not None:
-        return version, "/version", tried
-    tried.append(f"/version: HTTP {response.status_code}")
+        return version, version_path, tried
+    tried.append(f"{version_path}: HTTP {response.status_code}")
     response = send(client, "GET", "/metrics")
     if response.status_code == 200:
         for match in _APP_INFO.finditer(response.text):
@@ -39,19 +42,25 @@ def running_version(client: httpx.Client) -> tuple[str | None, str, list[str]]:
         tried.append("/metrics: no app_info{version=...}")
     else:
         tried.append(f"/metrics: HTTP {response.status_code}")
-    response = send(client, "GET", "/health")
+    response = send(client, "GET", health_path)
     version = app_http.version_of(response)
     if version is not None:
-        return version, "/health", tried
-    tried.append(f"/health: HTTP {response.status_code}, no version field")
+        return version, health_path, tried
+    tried.append(f"{health_path}: HTTP {response.status_code}, no version field")
     return None, "", tried
 
 
 def run_version(ctx: Context) -> AnalyzerResult:
     """``version_matches``: 1 when the running version equals ``--expected-version`` (a leading v ignored)."""
     expected = ctx.expected_version
+    endpoints = ctx.profile.profile.endpoints
+    if endpoints.version is None:
+        return live_result(ctx, "version", [Measurement(
+            name="version_matches", value=None, unit="", applicable=False,
+            detail="the profile declares no version endpoint (endpoints.version: null): the deployment "
+                   "verifies the version by the Deployment's image tag")])
     with http_client(ctx) as client:
-        running, origin, tried = running_version(client)
+        running, origin, tried = running_version(client, endpoints.version, endpoints.health)
     if running is None:
         detail = f"the application reports no version ({'; '.join(tried)})"
         return live_result(ctx, "version", [Measurement(name="version_matches", value=None, unit="", detail=detail)])

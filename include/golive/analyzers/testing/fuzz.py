@@ -99,12 +99,15 @@ def _schema_path(base: str, override: str | None) -> str:
 
 
 def run_fuzz(ctx: Context) -> AnalyzerResult:
-    """Fuzz the deployed API from its OpenAPI document with Schemathesis; count 5xx and failed checks."""
+    """Fuzz the deployed API from its OpenAPI document with Schemathesis; count 5xx and failed checks.
+
+    The document is ``--openapi-path``, else the profile's ``endpoints.openapi``, else discovered."""
     base = require_url(ctx)
     max_examples = _max_examples(ctx)
     allowed = ensure_internal_target(base, ctx)
-    ensure_reachable(base)
-    schema_url = base + _schema_path(base, ctx.options.get("openapi_path"))
+    endpoints = ctx.profile.profile.endpoints
+    ensure_reachable(base, path=endpoints.health)
+    schema_url = base + _schema_path(base, ctx.options.get("openapi_path") or endpoints.openapi)
     phases = ctx.options.get("fuzz_phases") or DEFAULT_PHASES
     checks = ctx.options.get("fuzz_checks") or DEFAULT_CHECKS
     config = None

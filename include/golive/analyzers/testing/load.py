@@ -31,7 +31,7 @@ from golive.analyzers.testing.smoke import discover_openapi, ensure_internal_tar
 from golive.gates.testing import DEFAULT_MAX_FAILURE_RATIO, DEFAULT_MAX_P95_MS
 from golive.http import OPENAPI_PATHS
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
-from golive.settings import LOAD_OPERATIONS_ENV
+from golive.settings import LOAD_HEALTH_PATH_ENV, LOAD_OPERATIONS_ENV
 from golive.tools import TOOL_COMMANDS, ToolError, clean_env, run_tool, tail, tool_command
 
 TOOL_COMMANDS.setdefault("locust", [sys.executable, "-m", "locust"])
@@ -120,17 +120,27 @@ def load_operations(spec: Any) -> list[dict[str, Any]]:
     return operations
 
 
-def _discover(base: str, openapi_path: str | None) -> tuple[list[dict[str, Any]], str]:
+def _discover(base: str, openapi_path: str | None, ctx: Context | None = None) -> tuple[list[dict[str, Any]], str]:
+    """The operations the generic locustfile calls: the OpenAPI document's parameterless GETs with their
+    documented statuses (``openapi_path``, the profile's ``endpoints.openapi``, else the usual paths),
+    else the profile's ``endpoints.traffic_paths`` (expected 2XX), else only the health path."""
+    endpoints = ctx.profile.profile.endpoints if ctx is not None else None
+    openapi_path = openapi_path or (endpoints.openapi if endpoints is not None else None)
     where = openapi_path or ", ".join(OPENAPI_PATHS)
     try:
         found = discover_openapi(base, openapi_path)
+        why = f"no OpenAPI document at {where}"
     except httpx.HTTPError as exc:
-        return [], f"no OpenAPI document at {where} ({type(exc).__name__}): /health only"
-    if found is None:
-        return [], f"no OpenAPI document at {where}: /health only"
-    path, spec = found
-    operations = load_operations(spec)
-    return operations, f"{len(operations)} parameterless GET operation(s) from {path}"
+        found, why = None, f"no OpenAPI document at {where} ({type(exc).__name__})"
+    if found is not None:
+        path, spec = found
+        operations = load_operations(spec)
+        return operations, f"{len(operations)} parameterless GET operation(s) from {path}"
+    if endpoints is not None and endpoints.traffic_paths:
+        return ([{"path": p, "documented": ["2XX"]} for p in endpoints.traffic_paths],
+                f"{why}: {len(endpoints.traffic_paths)} path(s) from the profile's endpoints.traffic_paths")
+    health = endpoints.health if endpoints is not None else "/health"
+    return [], f"{why}: {health} only"
 
 
 def _bounded(ctx: Context, name: str, default: int, limit: int) -> int:
@@ -146,7 +156,8 @@ def run_load(ctx: Context) -> AnalyzerResult:
     users = _bounded(ctx, "load_users", DEFAULT_USERS, MAX_USERS)
     duration = _bounded(ctx, "load_duration", DEFAULT_DURATION, MAX_DURATION)
     allowed = ensure_internal_target(base, ctx)
-    ensure_reachable(base)
+    health = ctx.profile.profile.endpoints.health
+    ensure_reachable(base, path=health)
     spawn_rate = max(1, min(users, int(ctx.options.get("load_spawn_rate") or users)))
     max_p95 = float(ctx.options.get("load_max_p95_ms") or DEFAULT_MAX_P95_MS)
     max_error_rate = float(ctx.options.get("load_max_error_rate") or DEFAULT_MAX_FAILURE_RATIO)
@@ -157,8 +168,8 @@ def run_load(ctx: Context) -> AnalyzerResult:
                 "-t", f"{duration}s", "--host", base, "--csv", str(prefix), "--only-summary",
                 "--loglevel", "WARNING", "--stop-timeout", "5"]
         cwd = locustfile.parent if locustfile != GENERIC_LOCUSTFILE else Path(tmp)
-        operations, discovered = _discover(base, ctx.options.get("openapi_path"))
-        env = clean_env({LOAD_OPERATIONS_ENV: json.dumps(operations)})
+        operations, discovered = _discover(base, ctx.options.get("openapi_path"), ctx)
+        env = clean_env({LOAD_OPERATIONS_ENV: json.dumps(operations), LOAD_HEALTH_PATH_ENV: health})
         run = run_tool(argv, cwd=cwd, timeout=max(ctx.timeout or 0, duration + _GRACE), env=env, ok_codes=(0, 1))
         stats = Path(f"{prefix}_stats.csv")
         if not stats.is_file():

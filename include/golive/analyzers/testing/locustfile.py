@@ -30,6 +30,7 @@ def _operations_from_env() -> list[tuple[str, frozenset[str]]]:
 
 
 _operations = _operations_from_env()
+_health = get_settings().load_health_path
 
 
 def _accepted(status: int, documented: frozenset[str]) -> bool:
@@ -60,13 +61,13 @@ class ApiUser(HttpUser):
 
     @task(1)
     def health(self) -> None:
-        """GET /health."""
-        self._get("/health", frozenset({"200"}))
+        """GET the profile's health path."""
+        self._get(_health, frozenset({"200"}))
 
     @task(3)
     def api(self) -> None:
-        """GET one of the API's parameterless operations (or /health when there is none)."""
+        """GET one of the API's parameterless operations (or the health path when there is none)."""
         if _operations:
             self._get(*random.choice(_operations))
         else:
-            self._get("/health", frozenset({"200"}))
+            self._get(_health, frozenset({"200"}))

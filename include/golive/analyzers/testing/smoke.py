@@ -55,14 +55,14 @@ def discover_openapi(base_url: str, path: str | None = None) -> tuple[str, dict[
         return app_http.find_openapi(http.get, (path,) if path else app_http.OPENAPI_PATHS)
 
 
-def ensure_reachable(base_url: str, timeout: float = 5.0) -> int:
-    """GET ``base_url``'s ``/health`` (any HTTP answer counts); return its status.
+def ensure_reachable(base_url: str, timeout: float = 5.0, *, path: str = "/health") -> int:
+    """GET ``base_url`` + ``path`` (the health path; any HTTP answer counts); return its status.
 
     :raises ToolError: no HTTP answer (refused, DNS, timeout, TLS): the application is not reachable.
     """
     try:
         with client(base_url, timeout) as http:
-            return http.get("/health").status_code
+            return http.get(path).status_code
     except httpx.HTTPError as exc:
         raise ToolError(f"the application at {base_url} is not reachable ({type(exc).__name__}: {exc}); "
                         "check the URL, the Service and that the deployment is ready") from exc
@@ -113,28 +113,31 @@ class Check:
 
 
 def _check_health(http: httpx.Client, ctx: Context) -> Check:
-    r = http.get("/health")
+    path = ctx.profile.profile.endpoints.health
+    r = http.get(path)
     status = app_http.health_status(r)
     ok = app_http.is_healthy(r)
-    return Check("health", ok, f"GET /health answered {r.status_code} with status {status or 'missing'!r}"
+    return Check("health", ok, f"GET {path} answered {r.status_code} with status {status or 'missing'!r}"
                  + ("" if ok else f" (expected 200 and, if given, a status of "
-                                  f"{', '.join(sorted(app_http.HEALTHY_STATUSES))})"), "/health")
+                                  f"{', '.join(sorted(app_http.HEALTHY_STATUSES))})"), path)
 
 
-def _check_version(http: httpx.Client, ctx: Context) -> Check:
-    r = http.get("/version")
+def _check_version(http: httpx.Client, ctx: Context) -> Check | None:
+    path = ctx.profile.profile.endpoints.version
+    if path is None:
+        return None
+    r = http.get(path)
     version = app_http.version_of(r)
     if version is None:
-        return Check("version", False, f"GET /version answered {r.status_code} without a version", "/version")
+        return Check("version", False, f"GET {path} answered {r.status_code} without a version", path)
     if ctx.expected_version and not app_http.versions_match(version, ctx.expected_version):
-        return Check("version", False, f"deployed version is {version!r}, expected {ctx.expected_version!r}",
-                     "/version")
+        return Check("version", False, f"deployed version is {version!r}, expected {ctx.expected_version!r}", path)
     expected = f" (expected {ctx.expected_version})" if ctx.expected_version else ""
-    return Check("version", True, f"GET /version answered version {version}{expected}", "/version")
+    return Check("version", True, f"GET {path} answered version {version}{expected}", path)
 
 
 def _check_openapi(http: httpx.Client, ctx: Context) -> Check:
-    override = ctx.options.get("openapi_path")
+    override = ctx.options.get("openapi_path") or ctx.profile.profile.endpoints.openapi
     paths: tuple[str, ...] = (str(override),) if override else app_http.OPENAPI_PATHS
     found = app_http.find_openapi(http.get, paths)
     if found is None:
@@ -167,7 +170,7 @@ def _check_unknown_path(http: httpx.Client, ctx: Context) -> Check:
                  + ("" if ok else " (expected 404)"), path)
 
 
-SMOKE_CHECKS: tuple[tuple[str, Callable[[httpx.Client, Context], Check]], ...] = (
+SMOKE_CHECKS: tuple[tuple[str, Callable[[httpx.Client, Context], Check | None]], ...] = (
     ("health", _check_health),
     ("version", _check_version),
     ("openapi", _check_openapi),
@@ -179,17 +182,25 @@ SMOKE_CHECKS: tuple[tuple[str, Callable[[httpx.Client, Context], Check]], ...] =
 def run_smoke(ctx: Context) -> AnalyzerResult:
     """Smoke-test the deployed application over HTTP; ``smoke_passed`` is the share of checks passed.
 
-    Plain http is accepted (TLS is not required of an in-cluster Service); https is verified.
+    Plain http is accepted (TLS is not required of an in-cluster Service); https is verified. The
+    health, version and OpenAPI paths are the profile's; without a version endpoint that check is
+    left out (said so in ``details.skipped``: the deployment verifies the version by the image tag).
     """
     base = require_url(ctx)
-    ensure_reachable(base)
+    ensure_reachable(base, path=ctx.profile.profile.endpoints.health)
     checks: list[Check] = []
+    skipped: list[str] = []
     with client(base) as http:
         for name, check in SMOKE_CHECKS:
             try:
-                checks.append(check(http, ctx))
+                outcome = check(http, ctx)
             except httpx.HTTPError as exc:
-                checks.append(Check(name, False, f"{type(exc).__name__}: {exc}", ""))
+                outcome = Check(name, False, f"{type(exc).__name__}: {exc}", "")
+            if outcome is None:
+                skipped.append(f"{name}: the profile declares no {name} endpoint (the deployment verifies the "
+                               "version by the Deployment's image tag)")
+            else:
+                checks.append(outcome)
     passed = sum(c.passed for c in checks)
     failed = [c for c in checks if not c.passed]
     findings = [Finding(tool="smoke", rule_id=f"smoke.{c.name}", severity=Severity.HIGH,
@@ -202,5 +213,5 @@ def run_smoke(ctx: Context) -> AnalyzerResult:
                                   detail=detail)],
         findings=findings,
         details={"url": base, "tls": urlsplit(base).scheme == "https",
-                 "expected_version": ctx.expected_version,
+                 "expected_version": ctx.expected_version, "skipped": skipped,
                  "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in checks]})

@@ -17,7 +17,7 @@ from typing import Any
 
 from golive.deploy.actions import Request, Result
 from golive.deploy.cluster import Cluster, DeploymentInfo
-from golive.deploy.naming import deployment_name, preview_service_name, service_name
+from golive.deploy.naming import preview_service_name, service_name
 from golive.deploy.ops import (
     app_selector,
     apply_and_wait,
@@ -27,6 +27,8 @@ from golive.deploy.ops import (
     render,
     split_preview,
     verify_live,
+    workload,
+    workload_name,
 )
 from golive.deploy.release import ReleaseSpec
 
@@ -66,7 +68,7 @@ def _annotate(objects: list[dict[str, Any]], deployment: str, annotations: dict[
 
 
 def _infos(cluster: Cluster, app: str) -> dict[str, DeploymentInfo | None]:
-    return {c: cluster.deployment(deployment_name(app, c)) for c in COLOURS}
+    return {c: cluster.deployment(workload_name(cluster, app, c)) for c in COLOURS}
 
 
 def deploy(cluster: Cluster, req: Request) -> Result:
@@ -76,8 +78,8 @@ def deploy(cluster: Cluster, req: Request) -> Result:
     live = live_colour(cluster.service(svc))
     existing = existing_secret(cluster, req.app)
     if live is None:
-        name = deployment_name(req.app, "blue")
         objects = render(req, colour_spec(req, "blue", existing=existing, replicas=req.replicas))
+        name = workload(objects, req.app, "blue")
         _annotate(objects, name, {FIRST_DEPLOY: "true"})
         refs, rollout = apply_and_wait(cluster, objects, name, req.timeout)
         info = cluster.deployment(name)
@@ -95,7 +97,7 @@ def deploy(cluster: Cluster, req: Request) -> Result:
         return Result(True, payload)
 
     new = other(live)
-    live_info = cluster.deployment(deployment_name(req.app, live))
+    live_info = cluster.deployment(workload_name(cluster, req.app, live))
     if (live_info is not None and live_info.version == req.version
             and cluster.service(preview_service_name(req.app)) is None):
         url = cluster.service_url(svc)
@@ -105,11 +107,11 @@ def deploy(cluster: Cluster, req: Request) -> Result:
                              "previous_version": live_info.version, "previous_revision": live_info.revision,
                              "service_url": url, "verify_url": url, "live_url": url, "preview_url": None,
                              "note": f"{live} already serves {req.version}: nothing to deploy"})
-    name = deployment_name(req.app, new)
     replicas = req.replicas if req.replicas is not None else (live_info.replicas if live_info else None)
     objects, preview = split_preview(render(req, colour_spec(req, new, existing=existing, replicas=replicas)),
                                      req.app)
     objects = own_objects(objects, req.app, new)
+    name = workload(objects, req.app, new)
     _annotate(objects, name, {FIRST_DEPLOY: "false",
                               REPLACES: f"{live}:{live_info.version if live_info else ''}"})
     refs, rollout = apply_and_wait(cluster, [*objects, preview], name, req.timeout)
@@ -117,7 +119,7 @@ def deploy(cluster: Cluster, req: Request) -> Result:
     preview_url = cluster.service_url(preview_service_name(req.app))
     payload = {
         "strategy": STRATEGY, "first_deploy": False, "live_colour": live, "new_colour": new,
-        "previous_colour": live, "deployment": name, "live_deployment": deployment_name(req.app, live),
+        "previous_colour": live, "deployment": name, "live_deployment": workload_name(cluster, req.app, live),
         "revision": info.revision if info else None,
         "previous_revision": live_info.revision if live_info else None,
         "previous_version": live_info.version if live_info else None, "version": req.version,
@@ -165,7 +167,7 @@ def promote(cluster: Cluster, req: Request) -> Result:
         return Result.failed(payload, f"the {new} Deployment does not exist; deploy first")
     if req.version is not None and info.version != req.version:
         return Result.failed(payload, f"{info.name} runs {info.version}, not {req.version}")
-    name = deployment_name(req.app, new)
+    name = workload_name(cluster, req.app, new)
     switched = False
     if new != live:
         rollout = cluster.rollout(name, req.timeout)
@@ -178,11 +180,12 @@ def promote(cluster: Cluster, req: Request) -> Result:
     old = other(new)
     deleted = delete_release(cluster, req.app, old) if req.cleanup else []
     url = cluster.service_url(svc)
-    verified, checks = verify_live(cluster, None, url, info.version, timeout=req.timeout, settle=req.settle)
+    verified, checks = verify_live(cluster, None, url, info.version, timeout=req.timeout, settle=req.settle,
+                                       paths=(req.health_path, req.version_path))
     payload.update({
         "promoted": True, "switched": switched, "live_colour": new, "previous_colour": live if live != new else old,
         "deployment": name, "revision": info.revision, "version": info.version,
-        "old_deployment": deployment_name(req.app, old),
+        "old_deployment": workload_name(cluster, req.app, old),
         "old_deployment_kept": infos[old] is not None and not req.cleanup, "deleted": deleted,
         "service_url": url, "live_url": url, "verify_url": url, "verified": verified, "checks": checks,
     })
@@ -212,7 +215,8 @@ def rollback(cluster: Cluster, req: Request) -> Result:
         current = infos[live]
         assert current is not None
         verified, checks = verify_live(cluster, current.name, cluster.service_url(svc), current.version,
-                                       timeout=req.timeout, settle=req.settle)
+                                       timeout=req.timeout, settle=req.settle,
+                                       paths=(req.health_path, req.version_path))
         payload.update(rolled_back=True, live_colour=live, to_version=current.version, to_revision=current.revision,
                        verified=verified, checks=checks,
                        note=f"no colour runs {req.version}: already rolled back; {live} is live")
@@ -231,12 +235,12 @@ def rollback(cluster: Cluster, req: Request) -> Result:
         for name in (svc, preview_service_name(req.app)):
             if cluster.delete("Service", name):
                 deleted.append(f"Service/{name}")
-        gone = cluster.deployment(deployment_name(req.app, new)) is None
+        gone = cluster.deployment(workload_name(cluster, req.app, new)) is None
         payload.update(rolled_back=True, deleted=deleted, verified=gone, live_colour=None,
                        note="first deploy: no previous colour, the release was removed",
                        checks=[{"name": "release removed", "ok": gone, "detail": ", ".join(deleted)}])
         return Result(True, payload) if gone else Result.failed(payload, "the new release could not be removed")
-    old_name = deployment_name(req.app, old)
+    old_name = workload_name(cluster, req.app, old)
     switched = False
     if live == new:
         if old_info.replicas == 0:
@@ -251,7 +255,8 @@ def rollback(cluster: Cluster, req: Request) -> Result:
     if cluster.delete("Service", preview_service_name(req.app)):
         deleted.append(f"Service/{preview_service_name(req.app)}")
     verified, checks = verify_live(cluster, old_name, cluster.service_url(svc), old_info.version,
-                                   timeout=req.timeout, settle=req.settle)
+                                   timeout=req.timeout, settle=req.settle,
+                                       paths=(req.health_path, req.version_path))
     payload.update(rolled_back=True, switched_back=switched, live_colour=old, deployment=old_name,
                    to_version=old_info.version, to_revision=old_info.revision, deleted=deleted,
                    verified=verified, checks=checks)

@@ -19,7 +19,7 @@ from typing import Any
 from golive.deploy.actions import Request, Result
 from golive.deploy.cluster import Cluster, wait_pods_gone
 from golive.deploy.errors import DeployInputError
-from golive.deploy.naming import deployment_name, preview_service_name, service_name
+from golive.deploy.naming import preview_service_name, service_name
 from golive.deploy.ops import (
     app_selector,
     apply_and_wait,
@@ -29,6 +29,8 @@ from golive.deploy.ops import (
     render,
     split_preview,
     verify_live,
+    workload,
+    workload_name,
 )
 from golive.deploy.release import ReleaseSpec
 from golive.deploy.replicas import canary_replicas, effective_weight
@@ -49,14 +51,14 @@ def canary_spec(req: Request, replicas: int, *, existing: str) -> ReleaseSpec:
                        user_values=req.user_values)
 
 
-def _names(app: str) -> tuple[str, str]:
-    return deployment_name(app, "stable"), deployment_name(app, "canary")
+def _names(cluster: Cluster, app: str) -> tuple[str, str]:
+    return workload_name(cluster, app, "stable"), workload_name(cluster, app, "canary")
 
 
 def deploy(cluster: Cluster, req: Request) -> Result:
     """Deploy the canary of ``req.version`` at the first weight (or stable directly on a first deploy)."""
     assert req.version is not None
-    stable_name, canary_name = _names(req.app)
+    stable_name, canary_name = _names(cluster, req.app)
     stable = cluster.deployment(stable_name)
     if stable is None:
         result = rolling.deploy_stable(cluster, req, strategy=STRATEGY)
@@ -75,6 +77,7 @@ def deploy(cluster: Cluster, req: Request) -> Result:
     objects, preview = split_preview(render(req, canary_spec(req, replicas,
                                                              existing=existing_secret(cluster, req.app))), req.app)
     objects = own_objects(objects, req.app, "canary")
+    canary_name = workload(objects, req.app, "canary")
     svc = service_name(req.app)
     service = cluster.service(svc)
     payload: dict[str, Any] = {"strategy": STRATEGY, "first_deploy": False, "stable_deployment": stable_name,
@@ -106,7 +109,7 @@ def step(cluster: Cluster, req: Request) -> Result:
     """Scale the canary to the replicas of ``req.weight`` percent and wait for it."""
     if req.weight is None:
         raise DeployInputError("canary-step needs --weight (percent of the traffic, 1-100)")
-    stable_name, canary_name = _names(req.app)
+    stable_name, canary_name = _names(cluster, req.app)
     stable = cluster.deployment(stable_name)
     canary = cluster.deployment(canary_name)
     payload: dict[str, Any] = {"strategy": STRATEGY, "deployment": canary_name, "stable_deployment": stable_name,
@@ -134,7 +137,7 @@ def step(cluster: Cluster, req: Request) -> Result:
 
 def promote(cluster: Cluster, req: Request) -> Result:
     """Roll stable to the canary's version (rolling update, waited for), then delete the canary."""
-    stable_name, canary_name = _names(req.app)
+    stable_name, canary_name = _names(cluster, req.app)
     stable = cluster.deployment(stable_name)
     canary = cluster.deployment(canary_name)
     svc = service_name(req.app)
@@ -169,7 +172,8 @@ def promote(cluster: Cluster, req: Request) -> Result:
     if cluster.delete("Service", preview_service_name(req.app)):
         deleted.append(f"Service/{preview_service_name(req.app)}")
     url = cluster.service_url(svc)
-    verified, checks = verify_live(cluster, None, url, version, timeout=req.timeout, settle=req.settle)
+    verified, checks = verify_live(cluster, None, url, version, timeout=req.timeout, settle=req.settle,
+                                       paths=(req.health_path, req.version_path))
     payload.update(promoted=True, deleted=deleted, service_url=url, live_url=url, verify_url=url,
                    verified=verified, checks=checks)
     if not verified:
@@ -179,7 +183,7 @@ def promote(cluster: Cluster, req: Request) -> Result:
 
 def rollback(cluster: Cluster, req: Request) -> Result:
     """Delete the canary and verify that stable alone serves; after a promotion, undo stable."""
-    stable_name, canary_name = _names(req.app)
+    stable_name, canary_name = _names(cluster, req.app)
     stable = cluster.deployment(stable_name)
     canary = cluster.deployment(canary_name)
     if canary is None and stable is not None and req.version is not None and stable.version == req.version:
@@ -205,7 +209,8 @@ def rollback(cluster: Cluster, req: Request) -> Result:
                        note="no stable release: the canary was removed")
         return Result(True, payload) if gone else Result.failed(payload, "canary pods are still running")
     verified, checks = verify_live(cluster, stable_name, cluster.service_url(service_name(req.app)), stable.version,
-                                   timeout=req.timeout, settle=req.settle)
+                                   timeout=req.timeout, settle=req.settle,
+                                       paths=(req.health_path, req.version_path))
     checks.insert(0, {"name": "canary pods gone", "ok": gone,
                       "detail": "no pod of the canary track is left" if gone else "canary pods still running"})
     after = cluster.deployment(stable_name)

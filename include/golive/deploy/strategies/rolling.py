@@ -14,8 +14,16 @@ from typing import Any
 
 from golive.deploy.actions import Request, Result
 from golive.deploy.cluster import Cluster
-from golive.deploy.naming import deployment_name, object_ref, service_name
-from golive.deploy.ops import apply_and_wait, delete_release, existing_secret, render, verify_live
+from golive.deploy.naming import object_ref, service_name
+from golive.deploy.ops import (
+    apply_and_wait,
+    delete_release,
+    existing_secret,
+    render,
+    verify_live,
+    workload,
+    workload_name,
+)
 from golive.deploy.release import ReleaseSpec
 from golive.kube.workloads import Revision
 
@@ -37,9 +45,9 @@ def deploy_stable(cluster: Cluster, req: Request, *, strategy: str = STRATEGY,
                   replicas: int | None = None) -> Result:
     """Render, apply and wait for the stable release of ``req.version`` (rolling, or a first deploy)."""
     assert req.version is not None
-    name = deployment_name(req.app, VARIANT)
     objects = render(req, stable_spec(req, req.version, existing=existing_secret(cluster, req.app),
                                       strategy=strategy, replicas=replicas))
+    name = workload(objects, req.app, VARIANT)
     before = cluster.deployment(name)
     refs, rollout = apply_and_wait(cluster, objects, name, req.timeout)
     after = cluster.deployment(name)
@@ -72,7 +80,7 @@ def deploy(cluster: Cluster, req: Request) -> Result:
 
 def promote(cluster: Cluster, req: Request) -> Result:
     """Nothing to switch: a rolling update is live once its rollout finished. Records the live revision."""
-    name = deployment_name(req.app, VARIANT)
+    name = workload_name(cluster, req.app, VARIANT)
     info = cluster.deployment(name)
     payload: dict[str, Any] = {"strategy": STRATEGY, "deployment": name, "promoted": False,
                                "note": "rolling update: the new version went live with its rollout; nothing to switch",
@@ -107,7 +115,7 @@ def rollback_target(revisions: list[Revision], bad_version: str | None, to_revis
 
 def rollback(cluster: Cluster, req: Request) -> Result:
     """Undo the stable Deployment to the previous version and verify it (idempotent)."""
-    name = deployment_name(req.app, VARIANT)
+    name = workload_name(cluster, req.app, VARIANT)
     url_name = service_name(req.app)
     payload: dict[str, Any] = {"strategy": STRATEGY, "deployment": name, "reason": req.reason,
                                "rolled_back": False, "from_version": req.version, "to_version": None,
@@ -125,7 +133,8 @@ def rollback(cluster: Cluster, req: Request) -> Result:
         payload.update(rolled_back=True, to_version=info.version, to_revision=info.revision,
                        note=f"{name} already runs {info.version}, not {req.version}: nothing to undo")
         verified, checks = verify_live(cluster, name, cluster.service_url(url_name), info.version,
-                                       timeout=req.timeout, settle=req.settle)
+                                       timeout=req.timeout, settle=req.settle,
+                                       paths=(req.health_path, req.version_path))
         payload.update(verified=verified, checks=checks)
         return Result(verified, payload) if verified else Result.failed(payload, _why(checks, req.reason))
     payload["from_version"] = info.version
@@ -143,7 +152,8 @@ def rollback(cluster: Cluster, req: Request) -> Result:
         return Result(gone, payload) if gone else Result.failed(payload, f"{name} could not be removed")
     cluster.undo(name, target.revision)
     verified, checks = verify_live(cluster, name, cluster.service_url(url_name), target.version,
-                                   timeout=req.timeout, settle=req.settle)
+                                   timeout=req.timeout, settle=req.settle,
+                                       paths=(req.health_path, req.version_path))
     after = cluster.deployment(name)
     payload.update(rolled_back=True, to_version=target.version, restored_revision=target.revision,
                    to_revision=after.revision if after else None, verified=verified, checks=checks)

@@ -9,6 +9,7 @@ import urllib.parse
 from typing import Any, ClassVar
 
 import pytest
+from repo_paths import REPO
 
 from golive.agents import canary as canary_agent
 from golive.canary.analysis import analyze, analyzer_result
@@ -125,6 +126,7 @@ class _FakeApp(http.server.BaseHTTPRequestHandler):
 
     queries: ClassVar[list[str]] = []
     items = 0
+    posts = 0
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -138,6 +140,7 @@ class _FakeApp(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_POST(self) -> None:
+        type(self).posts += 1
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if self.path.endswith("/register"):
             self._json(201, {"username": "u"})
@@ -164,6 +167,50 @@ class _FakeApp(http.server.BaseHTTPRequestHandler):
         self._json(200, {"status": "success", "data": {"resultType": "vector", "result": result}})
 
 
+def _prometheus_gate(capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FakeApp)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    url = f"http://127.0.0.1:{port}"
+
+    class Cluster:
+        namespace = "apps"
+
+        def pods(self, selector: dict) -> list:
+            meta = {"name": f"shop-{selector['track']}-1", "annotations": {"prometheus.io/port": str(port)}}
+            return [{"metadata": meta, "status": {"phase": "Running", "podIP": "127.0.0.1",
+                                                  "conditions": [{"type": "Ready", "status": "True"}]}}]
+
+        def service_url(self, name: str) -> str:
+            return url
+
+    try:
+        code = canary_agent.main(["gate", "--application", "shop", "--namespace", "apps", "--requests", "20",
+                                  "--seconds", "5", "--prometheus-url", url, "--prometheus-range", "1m",
+                                  "--source", str(REPO / "include" / "sample_app")], cluster=Cluster())
+    finally:
+        server.shutdown()
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_no_analysis_user_in_prod_without_the_profiles_consent(capsys: pytest.CaptureFixture[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from golive.settings import get_settings
+
+    monkeypatch.setenv("GOLIVE_ENVIRONMENT", "prod")
+    get_settings.cache_clear()
+    _FakeApp.posts = _FakeApp.items = 0
+    try:
+        _code, doc = _prometheus_gate(capsys)
+        posts, items = _FakeApp.posts, _FakeApp.items
+    finally:
+        _FakeApp.posts = _FakeApp.items = 0
+    details = doc["results"][0]["details"]
+    assert posts == 0 and items == 20  # anonymous traffic only, no account created
+    assert any("not consented in prod" in n for n in details["notes"])
+    assert [t["authenticated"] for t in details["traffic"]] == [False]
+
+
 def test_canary_analysis_from_prometheus(capsys: pytest.CaptureFixture[str]) -> None:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FakeApp)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -185,7 +232,8 @@ def test_canary_analysis_from_prometheus(capsys: pytest.CaptureFixture[str]) -> 
 
     try:
         code = canary_agent.main(["gate", "--application", "shop", "--namespace", "apps", "--requests", "40",
-                                  "--seconds", "5", "--prometheus-url", url, "--prometheus-range", "1m"],
+                                  "--seconds", "5", "--prometheus-url", url, "--prometheus-range", "1m",
+                                  "--source", str(REPO / "include" / "sample_app")],
                                  cluster=Cluster())
     finally:
         server.shutdown()

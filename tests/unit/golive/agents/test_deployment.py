@@ -84,6 +84,46 @@ def test_action_failure_exits_1(capsys: pytest.CaptureFixture[str], monkeypatch:
         def deployment(self, name: str) -> None:
             raise ConnectionError("the API server refused the connection")
 
+        def deployments(self, selector: dict[str, str]) -> None:
+            raise ConnectionError("the API server refused the connection")
+
     code, doc = _run(capsys, ["status", *BASE], cluster=Unreachable())
     assert code == 1
     assert "refused" in doc["error"]
+
+
+FLASKR = REPO / "tests" / "data" / "projects" / "flaskr"
+FLASKR_PROFILE = (REPO / "tests" / "data" / "projects" / "flaskr.golive.yaml").read_text()
+
+
+def _request(argv: list[str], tmp_path: Any) -> Any:
+    return deployment.make_request(deployment.build_parser().parse_args(argv), tmp_path)
+
+
+def test_the_profile_chooses_chart_image_and_endpoints(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    monkeypatch.setenv("GOLIVE_PROFILE", FLASKR_PROFILE)
+    req = _request(["deploy", *BASE, "--version", "1.0.0", "--source", str(FLASKR), "--environment", "dev",
+                    "--set", "probes.readiness.periodSeconds=2"], tmp_path)
+    assert req.chart_dir == REPO / "charts" / "golive-app"
+    assert (req.image, req.health_path, req.version_path) == ("flaskr", "/hello", None)
+    assert req.user_values == {"probes": {"path": "/hello", "readiness": {"periodSeconds": 2}}}
+
+
+def test_chart_option_overrides_the_profiles_chart_and_keeps_its_endpoints(monkeypatch: pytest.MonkeyPatch,
+                                                                          tmp_path: Any) -> None:
+    req = _request(["deploy", *BASE, "--version", "1.0.0", "--source", str(REPO / "include" / "sample_app"),
+                    "--chart", str(CHART), "--environment", "dev"], tmp_path)
+    assert req.chart_dir == CHART and req.values_files == (CHART / "values-dev.yaml",)
+    assert (req.image, req.health_path, req.version_path) == ("golive-sample-app", "/health", "/version")
+
+
+def test_without_a_profile_the_legacy_chart(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    monkeypatch.setenv("GOLIVE_CHART_DIR", str(CHART))
+    req = _request(["deploy", *BASE, "--version", "1.0.0"], tmp_path)
+    assert req.chart_dir == CHART and req.image is None and req.health_path == "/health"
+
+
+def test_an_invalid_profile_is_bad_input(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOLIVE_PROFILE", "endpoints: {health: no-slash}")
+    code, doc = _run(capsys, ["deploy", *BASE, "--version", "1.0.0"])
+    assert code == 2 and "endpoints.health" in doc["error"]

@@ -9,7 +9,8 @@ import pytest
 from local_http import serving
 
 from golive.canary.metrics import CanaryError
-from golive.canary.traffic import generate_traffic
+from golive.canary.traffic import drive, generate_traffic, sign_in, traffic_paths
+from golive.profile.model import Endpoints
 
 # --- traffic ------------------------------------------------------------------------------------------
 
@@ -57,3 +58,39 @@ def test_generate_traffic_refuses_unbounded_or_remote_load() -> None:
         generate_traffic("http://127.0.0.1:1", requests=1, paths=["api"])
     down = generate_traffic("http://127.0.0.1:9", requests=3, concurrency=1, timeout=2.0)
     assert down.sent == 3 and down.transport_errors == 3 and "ConnectError" in down.last_error
+
+
+# --- what the traffic calls: the profile's endpoints ---------------------------------------------------
+
+
+def test_traffic_paths_come_from_the_profile_first() -> None:
+    endpoints = Endpoints(traffic_paths=["/hello", "/auth/login"])
+    paths, note = traffic_paths(endpoints, {"openapi": "3.1.0", "paths": {"/other": {"get": {}}}})
+    assert paths == ("/hello", "/auth/login") and "traffic_paths" in note
+
+
+def test_traffic_paths_from_openapi_get_operations_without_parameters() -> None:
+    doc = {"openapi": "3.1.0", "paths": {"/items": {"get": {}}, "/items/{id}": {"get": {}}, "/login": {"post": {}},
+                                         "/health": {"get": {}}, "/about": {"get": {}}}}
+    paths, note = traffic_paths(Endpoints(), doc)
+    assert paths == ("/about", "/items") and "OpenAPI" in note
+
+
+def test_without_paths_or_openapi_traffic_only_hits_health() -> None:
+    paths, note = traffic_paths(Endpoints(health="/hello"), None)
+    assert paths == ("/hello",)
+    assert "only hits the health path /hello" in note
+
+
+def test_no_account_is_created_without_signup_and_login() -> None:
+    class Refuse:
+        def post(self, *args: object, **kwargs: object) -> None:
+            raise AssertionError("sign_in must not POST without endpoints.signup")
+
+    token, note = sign_in([], Refuse(), Endpoints())  # type: ignore[arg-type]
+    assert token is None and "only anonymous traffic" in note
+
+
+def test_drive_gets_the_given_paths(tiny_server: str) -> None:
+    reports = drive(tiny_server, seconds=5, requests=6, token=None, paths=["/ok"], concurrency=1)
+    assert reports[0]["sent"] == 6 and reports[0]["status_counts"] == {"200": 6}

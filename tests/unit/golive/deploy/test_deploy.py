@@ -131,7 +131,7 @@ def test_build_values_user_values_cannot_override_strategy() -> None:
     values = build_values(spec)
     assert values["image"] == {"repository": "x/app", "tag": "2.0.0"}
     assert values["track"] == "canary" and values["colour"] == ""
-    assert values["api"] == {"replicas": 3}
+    assert values["replicaCount"] == 3
     assert values["config"] == {"rateLimitPerMinute": 5}
     assert values["service"]["selector"]["mode"] == "track"
 

@@ -1,0 +1,95 @@
+"""What the profile says to deploy (golive.deploy.target) and how the release's workload is found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from repo_paths import REPO
+
+from golive.deploy.errors import DeployInputError
+from golive.deploy.release import generic_chart_dir, workload_of
+from golive.deploy.target import resolve_target
+from golive.profile import load_profile
+
+FLASKR = REPO / "tests" / "data" / "projects" / "flaskr"
+FLASKR_PROFILE = (REPO / "tests" / "data" / "projects" / "flaskr.golive.yaml").read_text()
+
+
+def _chart(tree: Path, name: str = "shop") -> Path:
+    chart = tree / "deploy" / name
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n")
+    (chart / "values-prod.yaml").write_text("replicaCount: 3\n")
+    return chart
+
+
+def test_no_chart_deploys_the_generic_chart_on_the_profiles_endpoints(tmp_path: Path) -> None:
+    target = resolve_target(load_profile(FLASKR, FLASKR_PROFILE), FLASKR, "dev", tmp_path)
+    assert target.chart_dir == generic_chart_dir()
+    assert target.base_values == {"probes": {"path": "/hello"}}
+    assert (target.image, target.health_path, target.version_path) == ("flaskr", "/hello", None)
+    assert "generic chart" in target.chart
+
+
+def test_the_generic_chart_needs_an_image(tmp_path: Path) -> None:
+    with pytest.raises(DeployInputError, match="no chart and no image"):
+        resolve_target(load_profile(FLASKR, "name: flaskr"), FLASKR, None, tmp_path)
+
+
+def test_a_chart_of_the_tree_with_values_per_environment(tmp_path: Path) -> None:
+    tree = tmp_path / "app"
+    chart = _chart(tree)
+    (tree / "ops").mkdir()
+    (tree / "ops" / "prod.yaml").write_text("{}\n")
+    profile = "chart: {ref: deploy/shop, values: {prod: [ops/prod.yaml]}}\nimage: ghcr.io/acme/shop\n"
+    target = resolve_target(load_profile(tree, profile), tree, "prod", tmp_path / "pull")
+    assert target.chart_dir == chart.resolve()
+    assert target.values_files == (chart / "values-prod.yaml", (tree / "ops" / "prod.yaml").resolve())
+    assert target.image == "ghcr.io/acme/shop" and target.base_values == {}
+
+
+def test_a_chart_dir_without_chart_yaml_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "charts" / "x").mkdir(parents=True)
+    with pytest.raises(DeployInputError, match=r"no Chart\.yaml"):
+        resolve_target(load_profile(tmp_path, "chart: {ref: charts/x}"), tmp_path, None, tmp_path / "pull")
+
+
+def test_kustomize_is_refused_with_the_reason(tmp_path: Path) -> None:
+    profile = "chart: {ref: k8s/base, type: kustomize}"
+    with pytest.raises(DeployInputError, match="pykustomize"):
+        resolve_target(load_profile(tmp_path, profile), tmp_path, "dev", tmp_path / "pull")
+
+
+def test_a_remote_chart_that_cannot_be_pulled_names_the_ref(tmp_path: Path) -> None:
+    profile = "chart: {ref: 'oci://127.0.0.1:9/charts/shop', version: 1.0.0}"
+    with pytest.raises(DeployInputError, match=r"oci://127\.0\.0\.1:9/charts/shop"):
+        resolve_target(load_profile(tmp_path, profile), tmp_path, None, tmp_path / "pull")
+
+
+def _deployment(name: str, **labels: str) -> dict[str, object]:
+    return {"kind": "Deployment", "metadata": {"name": name, "labels": labels}}
+
+
+def test_workload_found_by_instance_label_and_component() -> None:
+    objs = [_deployment("w", **{"app.kubernetes.io/instance": "shop-stable", "app.kubernetes.io/component": "worker"}),
+            _deployment("a", **{"app.kubernetes.io/instance": "shop-stable", "app.kubernetes.io/component": "api"})]
+    assert workload_of(objs, "shop-stable") == "a"
+
+
+def test_a_chart_without_the_instance_label_is_refused_naming_it() -> None:
+    with pytest.raises(DeployInputError, match=r"app\.kubernetes\.io/instance=shop-stable"):
+        workload_of([_deployment("web", app="shop")], "shop-stable")
+
+
+def test_the_image_ships_the_charts_where_the_agent_finds_them(monkeypatch: pytest.MonkeyPatch,
+                                                               tmp_path: Path) -> None:
+    from golive.settings import get_settings
+
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert "COPY charts /opt/airflow/charts" in dockerfile
+    assert "GOLIVE_CHARTS_HOME=/opt/airflow/charts" in dockerfile
+    assert generic_chart_dir() == REPO / "charts" / "golive-app"
+    monkeypatch.setenv("GOLIVE_CHARTS_HOME", str(tmp_path))
+    get_settings.cache_clear()
+    assert generic_chart_dir() == tmp_path / "golive-app"
