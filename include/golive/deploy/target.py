@@ -10,6 +10,8 @@ profile                                     what is rendered
                                             files of the tree, after the chart's ``values-<env>.yaml``
 ``chart.ref`` ``oci://`` / ``https://``     the chart pulled with Helm's SDK (:func:`golive.charts.pull_chart`;
                                             needs the registry: offline it fails naming the ref)
+``chart.ref: golive:<name>``                a chart golive ships (``golive:golive-app``, the generic
+                                            one; ``golive:sample-app``, the bundled sample app's)
 ``chart.type: kustomize``                   refused with the reason: no Kustomize binding runs here
                                             (``pykustomize`` needs Python >= 3.14)
 no chart                                    golive's generic chart ``charts/golive-app``, its probes on
@@ -28,7 +30,7 @@ from typing import Any
 
 from golive.charts import ChartRenderError, pull_chart
 from golive.deploy.errors import DeployInputError
-from golive.deploy.release import generic_chart_dir
+from golive.deploy.release import generic_chart_dir, shipped_chart
 from golive.profile import ResolvedProfile
 
 __all__ = ["KUSTOMIZE_UNSUPPORTED", "Target", "resolve_target"]
@@ -91,7 +93,12 @@ def resolve_target(resolved: ResolvedProfile, tree: Path | None, environment: st
                       chart=f"golive's generic chart charts/golive-app ({resolved.why('chart')})", **common)
     if spec.type == "kustomize":
         raise DeployInputError(f"{KUSTOMIZE_UNSUPPORTED} (chart.ref {spec.ref})")
-    if spec.is_remote:
+    if spec.shipped is not None:
+        chart_dir = shipped_chart(spec.shipped)
+        if not (chart_dir / "Chart.yaml").is_file():
+            raise DeployInputError(f"chart.ref {spec.ref}: golive ships no chart {spec.shipped} ({chart_dir})")
+        described = spec.ref
+    elif spec.is_remote:
         try:
             chart_dir = pull_chart(spec.ref, pull_dir, name=spec.name, version=spec.version)
         except ChartRenderError as exc:

@@ -26,6 +26,8 @@ HTTP_KINDS: frozenset[str] = frozenset({"service", "ml-service"})
 _URL_PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/{}-]*$")
 _SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
 _IMAGE = re.compile(r"^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$")
+#: ``chart.ref: golive:<name>`` names a chart golive ships (``golive-app``, the generic one).
+SHIPPED_CHART_PREFIX = "golive:"
 _CHART_URL = re.compile(r"^(oci|https)://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%-]+)*/?$")
 
 
@@ -114,7 +116,8 @@ class ChartSpec(_Strict):
 
     ref: str = Field(min_length=1, max_length=1024, json_schema_extra={"pattern": _CHART_REF_SCHEMA},
                      description="A chart directory in the tree (charts/shop), an OCI chart "
-                                 "(oci://registry/repo/chart) or an https Helm repository URL.")
+                                 "(oci://registry/repo/chart), an https Helm repository URL, or golive:<name> "
+                                 "for a chart golive ships (golive:golive-app, the generic chart).")
     type: Literal["helm", "kustomize"] = Field(
         default="helm", description="helm (a chart) or kustomize (a directory with kustomization.yaml).")
     name: DnsName | None = Field(default=None, description="The chart's name in an https Helm repository.")
@@ -123,13 +126,23 @@ class ChartSpec(_Strict):
     values: ChartValues = Field(default_factory=ChartValues, description="Values files per environment.")
 
     @property
+    def shipped(self) -> str | None:
+        """The name of a chart golive ships (``golive:golive-app`` → ``golive-app``), else None."""
+        return self.ref.removeprefix(SHIPPED_CHART_PREFIX) if self.ref.startswith(SHIPPED_CHART_PREFIX) else None
+
+    @property
     def is_remote(self) -> bool:
         """True when the chart is an OCI or https reference, not a directory of the tree."""
         return "://" in self.ref
 
     @model_validator(mode="after")
     def _check_ref(self) -> ChartSpec:
-        if "://" in self.ref:
+        if self.ref.startswith(SHIPPED_CHART_PREFIX):
+            if not re.fullmatch(DNS1123_LABEL.strip("^$"), self.shipped or "") or self.type == "kustomize":
+                raise ValueError(f"ref {self.ref!r}: golive:<name> names a Helm chart golive ships (golive:golive-app)")
+            if self.name is not None or self.version is not None:
+                raise ValueError("name and version apply to oci:// and https:// charts only")
+        elif "://" in self.ref:
             if not _CHART_URL.match(self.ref):
                 raise ValueError(f"ref {self.ref!r} must be oci://host/path or https://host/path")
             if self.type == "kustomize":
