@@ -25,6 +25,11 @@ from golive.settings import get_settings
 
 _TAIL = 2000
 
+#: golive's own tool installs (``scripts/setup.sh``): ``node/`` (eslint, ``npm ci``) and ``semgrep/venv``
+#: (semgrep in its own virtual environment: its pinned dependencies clash with Airflow's). The image
+#: installs them elsewhere and sets ``GOLIVE_TOOL_ESLINT`` / ``GOLIVE_TOOL_SEMGREP``.
+TOOLS_DIR = Path(__file__).resolve().parents[2] / "tools"
+
 #: How each external tool is started. Tests (and unusual images) replace an entry, or set
 #: ``GOLIVE_TOOL_<NAME>`` (e.g. ``GOLIVE_TOOL_RUFF=/usr/local/bin/ruff``), split like a shell would.
 TOOL_COMMANDS: dict[str, list[str]] = {
@@ -32,6 +37,8 @@ TOOL_COMMANDS: dict[str, list[str]] = {
     "radon": [sys.executable, "-m", "radon"],
     "bandit": [sys.executable, "-m", "bandit"],
     "coverage": [sys.executable, "-m", "coverage"],
+    "eslint": ["node", str(TOOLS_DIR / "node" / "node_modules" / "eslint" / "bin" / "eslint.js")],
+    "semgrep": [str(TOOLS_DIR / "semgrep" / "venv" / "bin" / "semgrep")],
     "git": ["git"],
 }
 

@@ -111,14 +111,6 @@ def tool_timeout(ctx: Context) -> float:
     return ctx.timeout or DEFAULT_TOOL_TIMEOUT
 
 
-def no_python_source(ctx: Context, tool: str, measurements: list[str], version: str) -> AnalyzerResult:
-    """The result of a source analyzer for a tree without Python files: each measurement no-data."""
-    why = "the source tree has no Python files outside tests and virtual environments"
-    return AnalyzerResult(agent=ctx.agent, tool=tool, details={"tool_version": version, "files": 0},
-                          measurements=[Measurement(name=m, value=None, unit="", detail=why)
-                                        for m in measurements])
-
-
 def relative_path(root: Path, filename: str) -> str:
     """``filename`` (as a tool reported it) relative to the tree's root, POSIX style."""
     path = Path(filename)
