@@ -21,7 +21,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from golive.models import AnalyzerResult, Measurement
+from golive.models import AnalyzerResult
 from golive.profile import ProfileError, ResolvedProfile, load_profile
 from golive.settings import get_settings
 from golive.tools import ToolError

@@ -66,7 +66,7 @@ def sources(ctx: Context) -> Sources:
     )
 
 
-def unmeasured_result(ctx: Context, tool: str, names: list[str], version: str, src: Sources,
+def unmeasured_result(ctx: Context, tool: str, names: list[str], version: str, src: Sources, *,
                       what: str) -> AnalyzerResult:
     """The result of a static analyzer with nothing to read: not-applicable for a tree of languages golive
     has no ``what`` for (go, java), no-data otherwise (a Python or Node tree without such files).
@@ -75,8 +75,8 @@ def unmeasured_result(ctx: Context, tool: str, names: list[str], version: str, s
     """
     details = {"tool_version": version, "files": 0, "languages": list(src.languages)}
     if src.unmeasured and not any(lang in MEASURED_LANGUAGES for lang in src.languages):
-        why = f"golive has no {what} analyzer for {', '.join(src.unmeasured)} (it measures Python, JavaScript " \
-              "and TypeScript)"
+        why = (f"golive has no {what} analyzer for {', '.join(src.unmeasured)} (it measures Python, "
+               "JavaScript and TypeScript)")
         return AnalyzerResult(agent=ctx.agent, tool=tool, details=details,
                               measurements=[Measurement(name=m, value=None, unit="", applicable=False, detail=why)
                                             for m in names])

@@ -25,7 +25,8 @@ PRODUCERS: dict[str, str] = {
 RULES: tuple[CriterionRule, ...] = (
     CriterionRule(name="lint_findings", measurement="lint_findings_per_kloc", unit="per KLOC", comparison="<=",
                   pass_at=5, warn_at=15, weight=2,
-                  description="lint findings per 1000 lines (ruff: pyflakes, pycodestyle errors, bugbear; eslint: @eslint/js recommended)"),
+                  description="lint findings per 1000 lines (ruff: pyflakes, pycodestyle errors, bugbear; "
+                              "eslint: @eslint/js recommended)"),
     CriterionRule(name="complexity_average", measurement="complexity_average", unit="", comparison="<=",
                   pass_at=5, warn_at=10, weight=2,
                   description="average cyclomatic complexity of functions and methods (radon; eslint complexity)"),
@@ -39,9 +40,9 @@ RULES: tuple[CriterionRule, ...] = (
                   pass_at=0, weight=4, key=True, description="failed or erroring tests (pytest)"),
     CriterionRule(name="docstring_coverage", measurement="docstring_coverage", unit="%", comparison=">=",
                   pass_at=80, warn_at=60, weight=1,
-                  description="documented modules, classes and functions (interrogate; JSDoc for JavaScript/TypeScript)"),
+                  description="documented modules, classes and functions (interrogate; JSDoc)"),
     CriterionRule(name="typehint_coverage", measurement="typehint_coverage", unit="%", comparison=">=",
-                  pass_at=80, warn_at=60, weight=1, description="annotated parameters and returns (Python, TypeScript)"),
+                  pass_at=80, warn_at=60, weight=1, description="annotated parameters and returns (Python, TS)"),
     CriterionRule(name="security_high", measurement="sast_high", unit="issues", comparison="<=",
                   pass_at=0, weight=3, key=True, description="high-severity security issues (bandit; semgrep)"),
     CriterionRule(name="security_medium", measurement="sast_medium", unit="issues", comparison="<=",

@@ -63,7 +63,7 @@ def run_radon(ctx: Context) -> AnalyzerResult:
         versions["eslint"] = eslint_version()
     version = ", ".join(f"{k} {v}" for k, v in versions.items()) or tool_version("radon")
     if not src.python and not src.node:
-        return unmeasured_result(ctx, "radon", NAMES, version, src, "complexity")
+        return unmeasured_result(ctx, "radon", NAMES, version, src, what="complexity")
     blocks, errors = radon_blocks(ctx, src.python) if src.python else ([], [])
     if src.node:
         more, more_errors = eslint_blocks(ctx, src.node)

@@ -68,7 +68,7 @@ def run_interrogate(ctx: Context) -> AnalyzerResult:
         versions["eslint"] = eslint_version()
     version = ", ".join(f"{k} {v}" for k, v in versions.items()) or tool_version("interrogate")
     if not src.python and not src.node:
-        return unmeasured_result(ctx, "interrogate", [NAME], version, src, "documentation")
+        return unmeasured_result(ctx, "interrogate", [NAME], version, src, what="documentation")
     covered, total, findings = interrogate_count(ctx, src.python) if src.python else (0, 0, [])
     if src.node:
         more_covered, more_total, more = jsdoc_count(ctx, src.node)

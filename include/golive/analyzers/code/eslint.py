@@ -13,6 +13,7 @@ name rules golive does not load), so a score means the same for every applicatio
 from __future__ import annotations
 
 import re
+from functools import cache
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -56,7 +57,12 @@ def _check_installed(argv: list[str]) -> None:
 
 def eslint_version() -> str:
     """The version of golive's eslint, or ``unknown``."""
-    argv = [*tool_command("eslint"), "--version"]
+    return _version(tuple(tool_command("eslint")))
+
+
+@cache
+def _version(command: tuple[str, ...]) -> str:
+    argv = [*command, "--version"]
     try:
         _check_installed(argv)
         run = run_tool(argv, cwd=Path.cwd(), timeout=60)

@@ -57,7 +57,7 @@ def run_ruff(ctx: Context) -> AnalyzerResult:
         versions["eslint"] = eslint_version()
     version = ", ".join(f"{k} {v}" for k, v in versions.items()) or tool_version("ruff")
     if not src.python and not src.node:
-        return unmeasured_result(ctx, "ruff", [MEASUREMENT], version, src, "lint")
+        return unmeasured_result(ctx, "ruff", [MEASUREMENT], version, src, what="lint")
     select = get_settings().ruff_select or RUFF_SELECT
     findings = ruff_findings(ctx, src.python, select) if src.python else []
     findings += eslint_findings(ctx, src.node) if src.node else []

@@ -117,7 +117,7 @@ def run_typehints(ctx: Context) -> AnalyzerResult:
     if not src.python and not src.typescript:
         if src.javascript:
             return _not_applicable(ctx, src, version)
-        return unmeasured_result(ctx, "typehints", [NAME], version, src, "type-annotation")
+        return unmeasured_result(ctx, "typehints", [NAME], version, src, what="type-annotation")
     annotated, total, findings, unparsable = python_count(ctx, src.python)
     if src.typescript:
         more = typescript_count(ctx, src.typescript)

@@ -67,12 +67,13 @@ def run_bandit(ctx: Context) -> AnalyzerResult:
         versions["semgrep"] = semgrep_version()
     version = ", ".join(f"{k} {v}" for k, v in versions.items()) or tool_version("bandit")
     if not src.python and not src.node:
-        return unmeasured_result(ctx, "bandit", ["sast_high", "sast_medium"], version, src, "SAST")
+        return unmeasured_result(ctx, "bandit", ["sast_high", "sast_medium"], version, src, what="SAST")
     findings, errors = bandit_scan(ctx, src.python) if src.python else ([], [])
     if src.node:
         more, more_errors = semgrep_scan(ctx, src.node)
         findings, errors = findings + more, errors + more_errors
-    counts = {sev: sum(1 for f in findings if f.severity is sev) for sev in (Severity.HIGH, Severity.MEDIUM, Severity.LOW)}
+    counts = {sev: sum(1 for f in findings if f.severity is sev)
+              for sev in (Severity.HIGH, Severity.MEDIUM, Severity.LOW)}
     detail_suffix = f"; {len(errors)} files not analyzed: {'; '.join(errors)[:500]}" if errors else ""
     return AnalyzerResult(
         agent=ctx.agent, tool="bandit", findings=findings,
@@ -83,7 +84,8 @@ def run_bandit(ctx: Context) -> AnalyzerResult:
                         detail=_worst(findings, Severity.MEDIUM) + detail_suffix),
         ],
         details={"tool_version": version, "files": len(src.python) + len(src.node), "low": counts[Severity.LOW],
-                 "errors": errors, "by_tool": {t: sum(1 for f in findings if f.tool == t) for t in ("bandit", "semgrep")}})
+                 "errors": errors,
+                 "by_tool": {t: sum(1 for f in findings if f.tool == t) for t in ("bandit", "semgrep")}})
 
 
 def _worst(findings: list[Finding], severity: Severity) -> str:
