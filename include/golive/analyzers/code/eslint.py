@@ -13,8 +13,8 @@ name rules golive does not load), so a score means the same for every applicatio
 from __future__ import annotations
 
 import re
-from functools import cache
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
