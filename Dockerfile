@@ -3,7 +3,7 @@
 #   docker build -t golive-airflow:0.1.0 -t golive-agent:0.1.0 .
 FROM python:3.11-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
-RUN apt-get update && apt-get install -y --no-install-recommends build-essential git \
+RUN apt-get update && apt-get install -y --no-install-recommends build-essential git nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/golive
 COPY requirements.txt pyproject.toml README.md ./
@@ -13,12 +13,19 @@ COPY include ./include
 COPY plugins ./plugins
 COPY dags ./dags
 RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python --no-deps .
+# golive's own tools for JavaScript/TypeScript: eslint from its lock file, semgrep in its own venv
+# (its pinned dependencies clash with Airflow's).
+COPY tools/node/package.json tools/node/package-lock.json /opt/golive-tools/node/
+RUN cd /opt/golive-tools/node && npm ci --no-audit --no-fund --loglevel=error \
+ && python -m venv /opt/semgrep && /opt/venv/bin/uv pip install --python /opt/semgrep/bin/python semgrep==1.185.0
 
 FROM python:3.11-slim-bookworm
-RUN apt-get update && apt-get install -y --no-install-recommends git tini \
+RUN apt-get update && apt-get install -y --no-install-recommends git tini nodejs \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 50000 --gid 0 airflow
 COPY --from=build /opt/venv /opt/venv
+COPY --from=build /opt/golive-tools /opt/golive-tools
+COPY --from=build /opt/semgrep /opt/semgrep
 COPY --from=build /opt/golive/dags /opt/airflow/dags
 COPY include/sample_app /opt/airflow/sample_app
 # golive's charts (the generic charts/golive-app, the sample app's): the deployment agent renders them.
@@ -30,6 +37,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     GOLIVE_HOME=/opt/airflow/golive \
     GOLIVE_SAMPLE_APP_SOURCE=/opt/airflow/sample_app \
     GOLIVE_CHARTS_HOME=/opt/airflow/charts \
+    GOLIVE_TOOL_ESLINT="node /opt/golive-tools/node/node_modules/eslint/bin/eslint.js" \
+    GOLIVE_TOOL_SEMGREP=/opt/semgrep/bin/semgrep \
     PYTHONUNBUFFERED=1
 USER 50000
 WORKDIR /opt/airflow

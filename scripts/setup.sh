@@ -12,3 +12,18 @@ if [ ! -f "$stamp" ] || [ requirements.txt -nt "$stamp" ] || [ pyproject.toml -n
   .venv/bin/uv pip install --python .venv/bin/python -q -r requirements.txt -e .
   touch "$stamp"
 fi
+# golive's own Node tool set (eslint with golive's fixed rules), from its lock file.
+if command -v npm >/dev/null; then
+  if [ ! -f tools/node/node_modules/.golive-installed ] || [ tools/node/package-lock.json -nt tools/node/node_modules/.golive-installed ]; then
+    (cd tools/node && npm ci --no-audit --no-fund --loglevel=error) && touch tools/node/node_modules/.golive-installed
+  fi
+else
+  echo "npm not found: the JavaScript/TypeScript analyzers (eslint) will report no data" >&2
+fi
+# semgrep in its own virtual environment: its pinned dependencies clash with Airflow's.
+SEMGREP_VERSION=1.185.0
+if [ ! -x tools/semgrep/venv/bin/semgrep ] || ! grep -qx "$SEMGREP_VERSION" tools/semgrep/venv/.golive-installed 2>/dev/null; then
+  "$PY" -m venv tools/semgrep/venv
+  .venv/bin/uv pip install --python tools/semgrep/venv/bin/python -q "semgrep==$SEMGREP_VERSION"
+  echo "$SEMGREP_VERSION" > tools/semgrep/venv/.golive-installed
+fi

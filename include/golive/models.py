@@ -172,7 +172,7 @@ class Finding(_Strict):
     path: str | None = None
     line: int | None = None
     fingerprint: str = ""
-    #: The measurement this finding is one unit of (``bandit_high``), so that scoring can recount it
+    #: The measurement this finding is one unit of (``sast_high``), so that scoring can recount it
     #: without a waived finding; None when the finding feeds no count.
     counts_toward: str | None = None
 

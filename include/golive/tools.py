@@ -32,12 +32,20 @@ def _uv_path() -> str:
     beside = Path(sys.executable).with_name("uv")
     return str(beside) if beside.is_file() else shutil.which("uv") or "uv"
 
+
+#: golive's own tool installs (``scripts/setup.sh``): ``node/`` (eslint, ``npm ci``) and ``semgrep/venv``
+#: (semgrep in its own virtual environment: its pinned dependencies clash with Airflow's). The image
+#: installs them elsewhere and sets ``GOLIVE_TOOL_ESLINT`` / ``GOLIVE_TOOL_SEMGREP``.
+TOOLS_DIR = Path(__file__).resolve().parents[2] / "tools"
+
 #: How each external tool is started. Tests (and unusual images) replace an entry, or set
 #: ``GOLIVE_TOOL_<NAME>`` (e.g. ``GOLIVE_TOOL_RUFF=/usr/local/bin/ruff``), split like a shell would.
 TOOL_COMMANDS: dict[str, list[str]] = {
     "ruff": [sys.executable, "-m", "ruff"],
     "radon": [sys.executable, "-m", "radon"],
     "bandit": [sys.executable, "-m", "bandit"],
+    "eslint": ["node", str(TOOLS_DIR / "node" / "node_modules" / "eslint" / "bin" / "eslint.js")],
+    "semgrep": [str(TOOLS_DIR / "semgrep" / "venv" / "bin" / "semgrep")],
     "git": ["git"],
     "uv": [_uv_path()],
     "npm": ["npm"],

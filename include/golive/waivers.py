@@ -1,6 +1,6 @@
 """Waivers: accepted findings, applied when a gate is scored — never inside the analyzers.
 
-An analyzer counts what it found (``bandit_high`` = 2) and tags each finding it counted with that
+An analyzer counts what it found (``sast_high`` = 2) and tags each finding it counted with that
 measurement (``Finding.counts_toward``). Scoring matches the application profile's waivers
 (``ApplicationProfile.waivers``: a finding's fingerprint, or a rule with an optional path glob, with
 a reason, an owner and an expiry day) against the findings and recounts each measurement without the

@@ -1,5 +1,9 @@
 """The Quality Verification agent: code quality, tests and coverage, documentation, type hints, SAST.
 
+Each static analyzer reads the languages of the application's profile (Python; JavaScript and
+TypeScript; :mod:`golive.analyzers.languages`) under its stable task id (``ruff``, ``radon``,
+``interrogate``, ``typehints``, ``bandit``).
+
 The seed's Quality Verification engine (acceptance threshold 85/100, code coverage minimum 80 %)
 as analyzers — one pod each in the DAG — and a scoring step::
 
@@ -45,8 +49,9 @@ REGISTRY: dict[str, Analyzer] = {
 
 SPEC = AgentSpec(
     gate=QUALITY, registry=REGISTRY, gate_action="verify",
-    description="golive Quality Verification agent: ruff, radon, the test suite under coverage, "
-                "interrogate, type hints and bandit; verdict by weighted criteria (threshold 85).")
+    description="golive Quality Verification agent: lint (ruff, eslint), complexity (radon, eslint), the test "
+                "suite under coverage, docstrings (interrogate, JSDoc), type hints (Python, TypeScript) and SAST "
+                "(bandit, semgrep); verdict by weighted criteria (threshold 85).")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

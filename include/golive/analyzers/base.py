@@ -21,7 +21,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from golive.models import AnalyzerResult, Measurement
+from golive.models import AnalyzerResult
 from golive.profile import ProfileError, ResolvedProfile, load_profile
 from golive.settings import get_settings
 from golive.tools import ToolError
@@ -109,14 +109,6 @@ def run_analyzers(registry: Mapping[str, Analyzer], ctx: Context, tools: Sequenc
 def tool_timeout(ctx: Context) -> float:
     """Seconds a tool may run: the run's ``--timeout`` or the default."""
     return ctx.timeout or DEFAULT_TOOL_TIMEOUT
-
-
-def no_python_source(ctx: Context, tool: str, measurements: list[str], version: str) -> AnalyzerResult:
-    """The result of a source analyzer for a tree without Python files: each measurement no-data."""
-    why = "the source tree has no Python files outside tests and virtual environments"
-    return AnalyzerResult(agent=ctx.agent, tool=tool, details={"tool_version": version, "files": 0},
-                          measurements=[Measurement(name=m, value=None, unit="", detail=why)
-                                        for m in measurements])
 
 
 def relative_path(root: Path, filename: str) -> str:

@@ -6,7 +6,8 @@ findings and lines counted over the same files:
 * directories that are never the application's own code are skipped everywhere (``EXCLUDED_DIRS``:
   virtual environments, VCS metadata, caches, build output, vendored ``node_modules``…), and so is any
   directory holding a ``pyvenv.cfg`` (a virtual environment under any name);
-* test code (``tests/``, ``test/``, ``test_*.py``, ``*_test.py``, ``conftest.py``) is measured by the
+* test code (``tests/``, ``test/``, ``test_*.py``, ``*_test.py``, ``conftest.py``; for JavaScript and
+  TypeScript also ``__tests__/``, ``*.test.*`` and ``*.spec.*``) is measured by the
   coverage analyzer, and left out of the code metrics (lint, complexity, docstrings, type hints,
   bandit), whose thresholds are meant for the shipped code.
 """
@@ -58,6 +59,26 @@ def walk_files(root: Path, suffixes: tuple[str, ...] | None = None) -> Iterator[
 def python_files(root: Path, tests: bool = False) -> list[str]:
     """The tree's Python files (relative POSIX paths), without test code unless ``tests`` is True."""
     return [p for p in walk_files(root, (".py",)) if tests or not is_test_path(p)]
+
+
+#: JavaScript and TypeScript source (``golive.analyzers.languages`` splits them).
+NODE_SUFFIXES = (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts")
+
+
+def is_node_test_path(rel: str) -> bool:
+    """True for JavaScript/TypeScript test code: under a tests or ``__tests__`` dir, ``*.test.*``, ``*.spec.*``."""
+    parts = PurePosixPath(rel).parts
+    if is_test_path(rel) or "__tests__" in parts[:-1]:
+        return True
+    name = parts[-1] if parts else ""
+    return ".test." in name or ".spec." in name
+
+
+def node_files(root: Path, tests: bool = False) -> list[str]:
+    """The tree's JavaScript and TypeScript files, without test code unless ``tests`` is True, and
+    without minified bundles (``*.min.js``: generated, not written)."""
+    return [p for p in walk_files(root, NODE_SUFFIXES)
+            if not p.endswith(".min.js") and (tests or not is_node_test_path(p))]
 
 
 def find_test_modules(root: Path) -> list[str]:

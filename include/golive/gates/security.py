@@ -9,8 +9,8 @@ from golive.models import CriterionRule
 LATE: tuple[str, ...] = ("checklist",)
 
 PRODUCERS: dict[str, str] = {
-    "bandit_high": "bandit",
-    "bandit_medium": "bandit",
+    "sast_high": "bandit",
+    "sast_medium": "bandit",
     "secrets_found": "secrets",
     "vulnerable_dependencies_high": "dependencies",
     "vulnerable_dependencies_other": "dependencies",
@@ -26,10 +26,10 @@ PRODUCERS: dict[str, str] = {
 #: weighs 2, as do lesser vulnerable dependencies; medium SAST findings 1. The checklist repeats
 #: evidence the other criteria already score (that is what a checklist is), so it weighs only 1.
 RULES: tuple[CriterionRule, ...] = (
-    CriterionRule(name="sast_high", measurement="bandit_high", unit="issues", comparison="<=", pass_at=0,
-                  weight=3, key=True, description="high-severity security issues in the code (bandit)"),
-    CriterionRule(name="sast_medium", measurement="bandit_medium", unit="issues", comparison="<=", pass_at=0,
-                  warn_at=2, weight=1, description="medium-severity security issues in the code (bandit)"),
+    CriterionRule(name="sast_high", measurement="sast_high", unit="issues", comparison="<=", pass_at=0,
+                  weight=3, key=True, description="high-severity security issues in the code (bandit; semgrep)"),
+    CriterionRule(name="sast_medium", measurement="sast_medium", unit="issues", comparison="<=", pass_at=0,
+                  warn_at=2, weight=1, description="medium-severity security issues in the code (bandit; semgrep)"),
     CriterionRule(name="secrets", measurement="secrets_found", unit="secrets", comparison="<=", pass_at=0,
                   weight=4, key=True, description="hard-coded secrets in the source (detect-secrets)"),
     CriterionRule(name="vulnerable_dependencies_high", measurement="vulnerable_dependencies_high",

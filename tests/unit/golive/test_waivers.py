@@ -1,6 +1,6 @@
 """Waivers, proven on a real finding a project made on purpose: Django 1.4's ``salted_hmac`` derives its
 HMAC key with SHA-1 (bandit B324, HIGH). Unwaived it vetoes the gate; an active waiver recounts
-``bandit_high`` without it and the ledger and the report show the waiver and both counts; an expired
+``sast_high`` without it and the ledger and the report show the waiver and both counts; an expired
 waiver vetoes again; a waiver on a detected secret is refused."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ TODAY = date(2026, 6, 1)
 #: The security gate's two key criteria fed by findings: SAST high and secrets.
 GATE = GateSpec(name="security", analyzers=("bandit", "secrets"),
                 rules=tuple(r for r in RULES if r.name in ("sast_high", "secrets")),
-                producers={m: PRODUCERS[m] for m in ("bandit_high", "secrets_found")})
+                producers={m: PRODUCERS[m] for m in ("sast_high", "secrets_found")})
 
 
 def _waiver(**kw: object) -> Waiver:
@@ -56,7 +56,7 @@ def _criterion(verdict_criteria: list, name: str):  # type: ignore[no-untyped-de
 def test_the_real_sha1_hmac_finding_vetoes_the_gate(results: list[AnalyzerResult]) -> None:
     b324 = [f for f in results[0].findings if f.rule_id.startswith("B324")]
     assert len(b324) == 1 and b324[0].severity is Severity.HIGH and b324[0].line == 24
-    assert b324[0].counts_toward == "bandit_high"
+    assert b324[0].counts_toward == "sast_high"
     verdict = GATE.score(results)
     assert verdict.status is VerdictStatus.FAIL
     assert any(r.startswith("key criterion sast_high failed") for r in verdict.reasons)
@@ -68,9 +68,9 @@ def test_an_active_waiver_recounts_the_measurement_and_keeps_the_finding(results
     assert verdict.status is VerdictStatus.PASS
     assert sast.status is CriterionStatus.PASS and sast.value == 0 and sast.raw_value == 1
     assert "1 waived (B324 at app/crypto.py:24 by team-crypto until 2026-12-31" in sast.reason
-    assert results[0].value("bandit_high") == 1  # the analyzer's raw count is untouched
+    assert results[0].value("sast_high") == 1  # the analyzer's raw count is untouched
     [applied] = verdict.waivers
-    assert applied.status is WaiverStatus.ACTIVE and applied.measurement == "bandit_high"
+    assert applied.status is WaiverStatus.ACTIVE and applied.measurement == "sast_high"
     assert applied.fingerprint == next(f for f in results[0].findings if f.rule_id.startswith("B324")).fingerprint
 
 
@@ -115,9 +115,9 @@ def test_waivers_need_the_day_they_are_judged_on(results: list[AnalyzerResult]) 
 
 def test_more_waived_findings_than_counted_is_no_data() -> None:
     finding = Finding(tool="bandit", rule_id="B324:hashlib", severity=Severity.HIGH, message="m", path="a.py",
-                      line=1, counts_toward="bandit_high")
+                      line=1, counts_toward="sast_high")
     lying = AnalyzerResult(agent="security", tool="bandit", findings=[finding],
-                           measurements=[{"name": "bandit_high", "value": 0, "unit": "issues"}])  # type: ignore[list-item]
+                           measurements=[{"name": "sast_high", "value": 0, "unit": "issues"}])  # type: ignore[list-item]
     secrets = AnalyzerResult(agent="security", tool="secrets",
                              measurements=[{"name": "secrets_found", "value": 0, "unit": "secrets"}])  # type: ignore[list-item]
     verdict = GATE.score([lying, secrets], waivers=[_waiver(rule="B324")], on=TODAY)

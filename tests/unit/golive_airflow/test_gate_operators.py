@@ -284,10 +284,10 @@ def test_scoring_applies_the_plans_waivers_and_a_higher_profile_threshold(ledger
     from golive_airflow.operators.verification import QualityVerificationOperator
 
     finding = Finding(tool="bandit", rule_id="B324", severity="high", message="sha1 in HMAC", path="app/sign.py",
-                      line=3, fingerprint="bandit:B324:app/sign.py:3", counts_toward="bandit_high")
+                      line=3, fingerprint="bandit:B324:app/sign.py:3", counts_toward="sast_high")
     bandit = AnalyzerResult(agent="quality", tool="bandit", findings=[finding],
-                            measurements=[Measurement(name="bandit_high", value=1, unit="issues"),
-                                          Measurement(name="bandit_medium", value=0, unit="issues")])
+                            measurements=[Measurement(name="sast_high", value=1, unit="issues"),
+                                          Measurement(name="sast_medium", value=0, unit="issues")])
     waiver = {"rule": "B324", "path": "app/*.py", "reason": "HMAC-SHA1 is what the webhook protocol signs with",
               "owner": "team-payments", "expires": "2999-12-31"}
     plan = {"routing": {"profile": "cpu"},

@@ -125,14 +125,14 @@ def test_waivers_and_raw_values_are_recorded_and_rewritten_with_their_try(ledger
     from golive.models import AnalyzerResult, Measurement, Severity
     from golive.profile.model import Waiver
 
-    high = CriterionRule(name="sast_high", measurement="bandit_high", unit="issues", comparison="<=", pass_at=0,
+    high = CriterionRule(name="sast_high", measurement="sast_high", unit="issues", comparison="<=", pass_at=0,
                          weight=3, key=True)
     finding = Finding(tool="bandit", rule_id="B324:hashlib", severity=Severity.HIGH, message="sha1", path="a.py",
-                      line=3, counts_toward="bandit_high")
+                      line=3, counts_toward="sast_high")
     result = AnalyzerResult(agent="security", tool="bandit", findings=[finding],
-                            measurements=[Measurement(name="bandit_high", value=1, unit="issues")])
+                            measurements=[Measurement(name="sast_high", value=1, unit="issues")])
     waiver = Waiver(rule="B324", reason="keys an HMAC, not a password", owner="team", expires=date(2030, 1, 1))
-    waived = score_results("security", [high], {"bandit_high": "bandit"}, [result], 85,
+    waived = score_results("security", [high], {"sast_high": "bandit"}, [result], 85,
                            waivers=[waiver], on=date(2029, 1, 1))
     key = RecordKey("rw", "security.score", 1)
     first = ledger.record_evaluation(key, application="shop", ref="v1", verdict=waived, findings=[finding])
@@ -141,5 +141,5 @@ def test_waivers_and_raw_values_are_recorded_and_rewritten_with_their_try(ledger
     assert latest["status"] == "PASS" and len(latest["waivers"]) == 1
     row = latest["waivers"][0]
     assert (row["status"], row["owner"], row["expires"], row["measurement"]) == (
-        "active", "team", date(2030, 1, 1), "bandit_high")
+        "active", "team", date(2030, 1, 1), "sast_high")
     assert (latest["criteria"][0]["value"], latest["criteria"][0]["raw_value"]) == (0.0, 1.0)

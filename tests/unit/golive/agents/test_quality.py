@@ -107,7 +107,7 @@ def test_rules_cover_every_measurement_with_documented_weights():
     assert {r.measurement for r in QUALITY.rules} == set(QUALITY.producers)
     assert set(QUALITY.producers.values()) == set(QUALITY.analyzers)
     keys = {r.measurement for r in QUALITY.rules if r.key}
-    assert keys == {"test_coverage", "tests_failed", "bandit_high"}
+    assert keys == {"test_coverage", "tests_failed", "sast_high"}
     coverage = next(r for r in QUALITY.rules if r.measurement == "test_coverage")
     assert (coverage.pass_at, coverage.warn_at) == (80, None)
     assert all(r.description and r.weight > 0 for r in QUALITY.rules)
@@ -127,7 +127,7 @@ def test_score_threshold_moves_the_verdict(bad):
         AnalyzerResult(agent="quality", tool="coverage", measurements=[
             Measurement(name="test_coverage", value=90, unit="%"), Measurement(name="tests_failed", value=0, unit="")]),
         AnalyzerResult(agent="quality", tool="bandit", measurements=[
-            Measurement(name="bandit_high", value=0, unit=""), Measurement(name="bandit_medium", value=0, unit="")]),
+            Measurement(name="sast_high", value=0, unit=""), Measurement(name="sast_medium", value=0, unit="")]),
     ]
     verdict = QUALITY.score(relaxed, threshold=10)
     assert verdict.threshold == 10

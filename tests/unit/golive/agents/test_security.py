@@ -439,7 +439,7 @@ def test_checklist_weighs_least_and_keys_are_as_specified():
     weights = {r.measurement: r.weight for r in SECURITY.rules}
     assert weights["checklist_completion"] == min(weights.values())
     assert {r.measurement for r in SECURITY.rules if r.key} == {
-        "bandit_high", "secrets_found", "vulnerable_dependencies_high"}
+        "sast_high", "secrets_found", "vulnerable_dependencies_high"}
     assert {r.measurement for r in SECURITY.rules} == set(SECURITY.producers)
 
 
