@@ -25,6 +25,8 @@ DEVICE_ENV = "GOLIVE_DEVICE"
 APP_URL_ENV = "GOLIVE_APP_URL"
 #: The application profile the run's conf carried (JSON), for the agents in its pods.
 PROFILE_ENV = "GOLIVE_PROFILE"
+#: The go-live's environment (dev, staging, prod), for the agents in its pods.
+ENVIRONMENT_ENV = "GOLIVE_ENVIRONMENT"
 #: ``GOLIVE_TOOL_<NAME>`` overrides the command of analyzer tool ``<name>`` (``GoliveSettings.tool_overrides``).
 TOOL_ENV_PREFIX = "GOLIVE_TOOL_"
 

@@ -38,6 +38,8 @@ def deploy_field(name: str) -> str:
 
 
 APP_ARGS = ("--application", request_field("application"), "--namespace", request_field("namespace"))
+#: The application's tree: its golive.yaml names the chart, image and endpoints the delivery agents use.
+TREE_ARGS = ("--source", request_field("source"), "--ref", request_field("ref"))
 
 
 def infrastructure_phase() -> TaskGroup:
@@ -67,7 +69,7 @@ def _deployment_pod(task_id: str, action: str, *extra: str, **kwargs: Any) -> Ag
     return AgentPodOperator(
         task_id=task_id, agent="deployment", action=action,
         agent_args=[*APP_ARGS, "--version", request_field("version"), "--strategy", request_field("strategy"),
-                    "--environment", request_field("environment"), *extra],
+                    "--environment", request_field("environment"), *TREE_ARGS, *extra],
         service_account_name=get_settings().deployer_service_account, **kwargs)
 
 
@@ -95,7 +97,7 @@ def verification_phase() -> TaskGroup:
         scoring=DeploymentVerificationOperator,
         target_args=["--url", deploy_field("verify_url"), "--namespace", request_field("namespace"),
                      "--deployment", deploy_field("deployment"), "--expected-version", request_field("version"),
-                     "--burst-max", str(get_settings().verification_burst_max)],
+                     "--burst-max", str(get_settings().verification_burst_max), *TREE_ARGS],
         tooltip="Verification agent: is the new version running as asked, and hardened?")
 
 
@@ -103,7 +105,7 @@ def testing_phase() -> TaskGroup:
     """Phase 6: smoke, E2E, fuzzing, load (Great Expectations), model evaluation for ML, gated."""
     return agent_gate_phase(
         "testing", agent="testing", analyzers=TESTING.analyzers, scoring=TestingOperator,
-        target_args=["--url", deploy_field("verify_url"), "--source", request_field("source"),
+        target_args=["--url", deploy_field("verify_url"), *TREE_ARGS,
                      "--expected-version", request_field("version"),
                      "--load-duration", str(get_settings().load_test_seconds),
                      "--load-users", str(get_settings().load_test_users),
@@ -129,7 +131,7 @@ def canary_phase(weights: Sequence[int]) -> TaskGroup:
             analysis = agent_gate_phase(
                 f"analysis_{weight}", agent="canary", analyzers=CANARY.analyzers, scoring=CanaryAnalysisOperator,
                 gate=f"canary-{weight}",
-                target_args=[*APP_ARGS, "--weight", str(weight), "--source", request_field("source"),
+                target_args=[*APP_ARGS, "--weight", str(weight), *TREE_ARGS,
                              "--seconds", str(get_settings().canary_analysis_seconds)],
                 tooltip=f"canary at {weight}% of traffic against stable")
             previous >> step >> record >> analysis

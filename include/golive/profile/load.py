@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from golive.errors import GoliveError
 from golive.profile.detect import detect
-from golive.profile.model import ApplicationProfile
+from golive.profile.model import UNION_TAGS, ApplicationProfile
 
 PROFILE_FILES = ("golive.yaml", "golive.yml")
 #: Fields detection fills in when the file does not set them.
@@ -55,7 +55,7 @@ def format_validation_error(error: ValidationError, prefix: str = "") -> str:
     """Each problem as ``field.path: message``, joined by '; '."""
     parts = []
     for problem in error.errors():
-        loc = ".".join(str(p) for p in problem["loc"]) or "(top level)"
+        loc = ".".join(str(p) for p in problem["loc"] if p not in UNION_TAGS) or "(top level)"
         message = str(problem["msg"]).removeprefix("Value error, ")
         parts.append(f"{prefix}{loc}: {message}")
     return "; ".join(parts)

@@ -12,7 +12,7 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from golive.patterns import DNS1123_LABEL
 
@@ -230,6 +230,17 @@ class TestsSpec(_Strict):
                                           "requirements-dev.txt, package.json), in the tree.")
 
 
+#: The two forms of ``secret_keys`` (union tags; :func:`golive.profile.load.format_validation_error`
+#: leaves them out of an error's field path).
+SECRET_KEYS_LIST = "list"
+SECRET_KEYS_BY_ENVIRONMENT = "by-environment"
+UNION_TAGS = frozenset({SECRET_KEYS_LIST, SECRET_KEYS_BY_ENVIRONMENT})
+
+
+def _secret_keys_form(value: Any) -> str:
+    return SECRET_KEYS_BY_ENVIRONMENT if isinstance(value, (dict, BaseModel)) else SECRET_KEYS_LIST
+
+
 class SecretKeysByEnvironment(_Strict):
     """Keys of the application's Secret per environment (dev may need fewer than prod)."""
 
@@ -285,7 +296,10 @@ class ApplicationProfile(_Strict):
                      AfterValidator(_image)] | None = Field(
         default=None, description="Image repository, without tag (golive tags it with the version).")
     endpoints: Endpoints = Field(default_factory=Endpoints, description="HTTP paths golive uses.")
-    secret_keys: Annotated[list[SecretKey], AfterValidator(_unique)] | SecretKeysByEnvironment = Field(
+    secret_keys: Annotated[
+        Annotated[Annotated[list[SecretKey], AfterValidator(_unique)], Tag(SECRET_KEYS_LIST)]
+        | Annotated[SecretKeysByEnvironment, Tag(SECRET_KEYS_BY_ENVIRONMENT)],
+        Discriminator(_secret_keys_form)] = Field(
         default_factory=list, description="Keys of the application's Secret (<name>-secrets) that must exist, "
                                           "with strong values (golive generates the missing ones): one list "
                                           "for every environment, or one per environment.")

@@ -13,7 +13,7 @@ from kubernetes.client import models as k8s
 
 from golive.results import travel_safe_result
 from golive.routing import PodProfile, profile_named
-from golive.settings import EVIDENCE_ENV, PROFILE_ENV, get_settings
+from golive.settings import ENVIRONMENT_ENV, EVIDENCE_ENV, PROFILE_ENV, get_settings
 from golive_airflow.context import PLAN_TASK_ID, REQUEST_TASK_ID, require_phase_reached
 from golive_airflow.exceptions import NamespaceUnavailable
 
@@ -104,14 +104,18 @@ class AgentPodOperator(KubernetesPodOperator):
         super().__init__(**defaults)
 
     def execute(self, context: Any) -> Any:
-        """Route the pod, hand it the conf's profile and the evidence (if any) through its environment, run it."""
+        """Route the pod, hand it the run's environment, the conf's profile and the evidence (if any)
+        through its environment variables, then run it."""
         require_phase_reached(context, self.phase_task_id)
         if self.profile == ROUTED:
             self._apply_profile(self._routed_profile(context))
         request = context["ti"].xcom_pull(task_ids=REQUEST_TASK_ID)
-        if isinstance(request, dict) and request.get("profile"):
+        if isinstance(request, dict):
+            env = {ENVIRONMENT_ENV: request.get("environment")}
+            if request.get("profile"):
+                env[PROFILE_ENV] = json.dumps(request["profile"])
             self.env_vars = [*(self.env_vars or []),
-                             k8s.V1EnvVar(name=PROFILE_ENV, value=json.dumps(request["profile"]))]
+                             *(k8s.V1EnvVar(name=k, value=str(v)) for k, v in env.items() if v)]
         self._ensure_namespace()
         if self.evidence_task_ids:
             evidence = []
