@@ -23,7 +23,7 @@ in the snapshot) counts as HIGH — unknown is not harmless — and the detail s
 
 from __future__ import annotations
 
-from golive.analyzers.base import Context
+from golive.analyzers.base import Context, tool_timeout
 from golive.analyzers.security.advisories import (
     Vulnerability,
     match_offline,
@@ -35,6 +35,7 @@ from golive.analyzers.security.advisories import (
 )
 from golive.analyzers.security.dependency import PYPI, Dependency
 from golive.analyzers.security.inventory import Inventory, collect
+from golive.analyzers.security.resolution import resolve_ranges
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 from golive.settings import get_settings
 from golive.tools import ToolError, tool_version
@@ -113,7 +114,10 @@ def _no_data(inv: Inventory, deps: list[Dependency], missing: list[str]) -> str 
 def run_dependencies(ctx: Context) -> AnalyzerResult:
     """Vulnerable dependencies (HIGH/CRITICAL or unknown, and other) and unpinned ones."""
     inv = collect(ctx.tree, ctx.profile.profile.kind)
-    deps = inv.deps
+    resolved, resolution = resolve_ranges(inv.deps, tool_timeout(ctx))
+    if resolution:
+        inv.notes.append(resolution)
+    deps = [*inv.deps, *resolved]
     found, source, version, mode, missing = _advisories(deps, ctx)
     findings: list[Finding] = []
     high: list[str] = []
@@ -122,16 +126,21 @@ def run_dependencies(ctx: Context) -> AnalyzerResult:
         worst_high = any(v.severity in HIGH_LEVELS or v.severity is None for v in vulns)
         (high if worst_high else other).append(_summary(dep, vulns))
         findings += [_vulnerability_finding(dep, vuln) for vuln in vulns]
-    unpinned = [d for d in deps if d.version is None]
+    unpinned = [d for d in inv.deps if d.version is None]
     findings += [Finding(
         tool="dependencies", rule_id="unpinned-requirement", severity=Severity.LOW,
         message=f"{dep.spec} is not pinned to one version: the version that gets installed cannot be audited",
         path=dep.path, line=dep.line, fingerprint=f"dependencies:unpinned:{dep.name}:{dep.path}") for dep in unpinned]
     pinned = [d for d in deps if d.version is not None and d.ecosystem not in missing]
+    resolved_names = {(d.ecosystem, d.name.lower()) for d in resolved}
+    unchecked = [d for d in deps if d.ecosystem in missing
+                 or (d.version is None and (d.ecosystem, d.name.lower()) not in resolved_names)]
     by_eco = ", ".join(f"{sum(1 for d in pinned if d.ecosystem == e)} {e}"
                        for e in sorted({d.ecosystem for d in pinned}))
     scope = (f"{len(pinned)} pinned dependencies ({by_eco}) from {', '.join(inv.files)} checked against {source}; "
-             f"{len(deps) - len(pinned)} could not be checked")
+             f"{len(unchecked)} could not be checked")
+    if resolution:
+        scope = f"{scope}; {resolution}"
     reason = _no_data(inv, deps, missing)
     if reason:
         scope = f"{reason} — {scope}"

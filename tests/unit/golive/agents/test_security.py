@@ -90,8 +90,9 @@ def test_bad_tree_fails_on_secrets_sast_and_advisories(bad):
     assert "jinja2==2.10" in deps.reason and "GHSA-462w-v97r-4m45" in deps.reason and "2024-10-10" in deps.reason
     for key in ("secrets", "sast_high", "vulnerable_dependencies_high"):
         assert any(r.startswith(f"key criterion {key} failed") for r in verdict.reasons)
-    for name in ("password_policy", "rate_limiting", "cors_restricted"):
+    for name in ("password_policy", "rate_limiting"):
         assert _criterion(verdict, name).value == 0
+    assert _criterion(verdict, "cors_restricted").value == 1  # no CORS configuration: same-origin policy
     assert _criterion(verdict, "security_headers").value == 0
     assert _criterion(verdict, "checklist_completion").value < 50
 
@@ -306,7 +307,7 @@ def test_cors_wildcards_are_found_through_settings(tmp_path):
     ("CORS(app)\n", False),
     ("CORS(app, origins=['https://a.example'])\n", True),
     ("CORS_ALLOW_ALL_ORIGINS = True\n", False),
-    ("x = 1\n", False),
+    ("x = 1\n", True),
 ])
 def test_cors_variants(tmp_path, code, passed):
     assert cors(_index(tmp_path, {"main.py": code})).passed is passed

@@ -1,4 +1,9 @@
-"""``cors``: CORS configured (CORSMiddleware, flask-cors, django-cors-headers) without a wildcard origin."""
+"""``cors``: no CORS configuration (CORSMiddleware, flask-cors, django-cors-headers) allows any origin.
+
+An application without one is restricted: browsers apply the same-origin policy and refuse a foreign
+origin's reads (what the live ``cors`` check then measures on the wire); a configuration that opens
+every origin (a ``*`` origin, a match-all regex, flask-cors without origins) is the failure.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,8 @@ from golive.analyzers.security.appsec.index import (
     location,
 )
 
+NO_CORS_CONFIGURATION = ("no CORS configuration (CORSMiddleware, flask-cors, django-cors-headers): browsers "
+                         "apply the same-origin policy")
 _MATCH_ALL = re.compile(r"^\^?(https?://)?\.\*\$?$|^\^?https?\?://\.\*\$?$")
 
 
@@ -72,7 +79,7 @@ def _django_cors(module: Module, node: ast.Assign) -> tuple[bool, str] | None:
 
 
 def cors(index: SourceIndex) -> Check:
-    """CORS configured and no wildcard origin (nor credentials with a wildcard)."""
+    """No CORS configuration that allows any origin (no configuration at all: the same-origin policy)."""
     configs: list[str] = []
     problems: list[str] = []
     for module, node in index.walk():
@@ -83,7 +90,6 @@ def cors(index: SourceIndex) -> Check:
             found = _django_cors(module, node)
         if found is not None:
             (configs if found[0] else problems).append(found[1])
-    passed = bool(configs) and not problems
-    missing = "; ".join(problems) if problems else (
-        "" if configs else "no CORS configuration (CORSMiddleware, flask-cors, django-cors-headers)")
-    return Check("cors_restricted", passed, 1.0 if passed else 0.0, configs, missing)
+    passed = not problems
+    evidence = configs or [NO_CORS_CONFIGURATION]
+    return Check("cors_restricted", passed, 1.0 if passed else 0.0, evidence, "; ".join(problems))
