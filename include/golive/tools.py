@@ -27,10 +27,11 @@ from golive.settings import get_settings
 _TAIL = 2000
 
 
-def _uv_path() -> str:
-    """uv next to golive's interpreter (it is in golive's environment), else the one on PATH."""
-    beside = Path(sys.executable).with_name("uv")
-    return str(beside) if beside.is_file() else shutil.which("uv") or "uv"
+def _beside_python(name: str) -> str:
+    """Program ``name`` next to golive's interpreter (a wheel of golive's environment installed it: uv,
+    kubectl), else the one on PATH."""
+    beside = Path(sys.executable).with_name(name)
+    return str(beside) if beside.is_file() else shutil.which(name) or name
 
 
 #: golive's own tool installs (``scripts/setup.sh``): ``node/`` (eslint, ``npm ci``) and ``semgrep/venv``
@@ -47,7 +48,8 @@ TOOL_COMMANDS: dict[str, list[str]] = {
     "eslint": ["node", str(TOOLS_DIR / "node" / "node_modules" / "eslint" / "bin" / "eslint.js")],
     "semgrep": [str(TOOLS_DIR / "semgrep" / "venv" / "bin" / "semgrep")],
     "git": ["git"],
-    "uv": [_uv_path()],
+    "uv": [_beside_python("uv")],
+    "kubectl": [_beside_python("kubectl")],
     "npm": ["npm"],
 }
 

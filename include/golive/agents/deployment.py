@@ -179,7 +179,8 @@ def make_request(args: argparse.Namespace, workdir: Path | None = None) -> Any:
         workdir = Path(tempfile.mkdtemp(prefix="golive-deploy-"))
     target = _target(args, workdir)
     chart = target.chart_dir if target is not None else (args.chart or default_chart_dir()).resolve()
-    if not (chart / "Chart.yaml").is_file():
+    renderer = target.renderer if target is not None else "helm"
+    if renderer == "helm" and not (chart / "Chart.yaml").is_file():
         raise DeployInputError(f"chart {chart} has no Chart.yaml; pass --chart or set $GOLIVE_CHART_DIR")
     files: list[Path] = list(target.values_files) if target is not None else []
     if args.environment and target is None:
@@ -207,7 +208,7 @@ def make_request(args: argparse.Namespace, workdir: Path | None = None) -> Any:
     if target is not None:
         user_values = merge_values(target.base_values, user_values)
         profile_fields = {"image": target.image, "health_path": target.health_path,
-                          "version_path": target.version_path}
+                          "version_path": target.version_path, "renderer": target.renderer}
     return Request(app=args.application, namespace=args.namespace, version=version, strategy=args.strategy,
                    chart_dir=chart, values_files=tuple(files), user_values=user_values,
                    replicas=args.replicas, timeout=args.timeout, weight=weight, to_revision=to_revision,

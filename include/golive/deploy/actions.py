@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 __all__ = ["Request", "Result"]
 
@@ -32,6 +32,7 @@ class Request:
     :param image: the image repository (the profile's ``image``); None keeps the chart's.
     :param health_path: the path the HTTP checks call for health (the profile's ``endpoints.health``).
     :param version_path: the path that reports the version; None: the version is the Deployment's image tag.
+    :param renderer: ``helm`` (``chart_dir`` is a chart) or ``kustomize`` (an overlay: rolling only).
     """
 
     app: str
@@ -51,6 +52,7 @@ class Request:
     image: str | None = None
     health_path: str = "/health"
     version_path: str | None = "/version"
+    renderer: Literal["helm", "kustomize"] = "helm"
 
 
 @dataclass

@@ -51,7 +51,7 @@ def render(req: Request, spec: ReleaseSpec) -> list[dict[str, Any]]:
         import dataclasses
 
         spec = dataclasses.replace(spec, image=req.image)
-    return render_release(spec, req.namespace, req.chart_dir, req.values_files)
+    return render_release(spec, req.namespace, req.chart_dir, req.values_files, renderer=req.renderer)
 
 
 def workload(objects: Sequence[Mapping[str, Any]], app: str, variant: str) -> str:

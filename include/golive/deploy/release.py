@@ -206,17 +206,22 @@ def workload_of(objects: Iterable[Mapping[str, Any]], release: str, chart: str =
 
 
 def render_release(spec: ReleaseSpec, namespace: str, chart_dir: str | os.PathLike[str],
-                   values_files: Sequence[str | os.PathLike[str]] = ()) -> list[dict[str, Any]]:
-    """Render one release of the chart (``helm template``) and return its objects, install order.
+                   values_files: Sequence[str | os.PathLike[str]] = (), *,
+                   renderer: str = "helm") -> list[dict[str, Any]]:
+    """Render one release of the chart (``helm template``) or Kustomize overlay and return its objects,
+    install order.
 
     Each object gets ``metadata.namespace``. The Service is left out unless ``include_service``.
 
     :raises DeployInputError: the chart or the values are unusable (the chart's own message).
     """
-    try:
-        objects = render_chart(chart_dir, spec.release, namespace, build_values(spec), list(values_files))
-    except ChartRenderError as exc:
-        raise DeployInputError(str(exc)) from exc
+    if renderer == "kustomize":
+        objects = _render_overlay(spec, namespace, Path(chart_dir), values_files)
+    else:
+        try:
+            objects = render_chart(chart_dir, spec.release, namespace, build_values(spec), list(values_files))
+        except ChartRenderError as exc:
+            raise DeployInputError(str(exc)) from exc
     out: list[dict[str, Any]] = []
     for obj in objects:
         if obj.get("kind") == "Service" and not spec.include_service:
@@ -225,6 +230,33 @@ def render_release(spec: ReleaseSpec, namespace: str, chart_dir: str | os.PathLi
         out.append(obj)
     workload_of(out, spec.release, f"the chart {chart_dir}")
     return out
+
+
+def _render_overlay(spec: ReleaseSpec, namespace: str, overlay: Path,
+                    values_files: Sequence[str | os.PathLike[str]]) -> list[dict[str, Any]]:
+    """A Kustomize overlay as one release: golive's labels and the image tag set by Kustomize, the
+    replicas on the workload. Values belong to charts: a values file or ``--set`` is refused."""
+    from golive.kustomize import KustomizeError, render_kustomization
+
+    if spec.strategy != "rolling":
+        raise DeployInputError(f"a kustomize overlay deploys with the rolling strategy only ({spec.strategy} needs a "
+                               "chart that follows golive's values contract, e.g. golive:golive-app)")
+    if values_files or spec.user_values:
+        raise DeployInputError("values files and --set apply to Helm charts, not to a kustomize overlay")
+    if spec.image is None:
+        raise DeployInputError("a kustomize overlay needs the image repository whose tag golive sets")
+    try:
+        objects = render_kustomization(overlay, namespace=namespace,
+                                       labels={INSTANCE_LABEL: spec.release, "track": spec.track},
+                                       images={spec.image: spec.version})
+    except KustomizeError as exc:
+        raise DeployInputError(str(exc)) from exc
+    if spec.replicas is not None:
+        name = workload_of(objects, spec.release, f"the overlay {overlay}")
+        for obj in objects:
+            if obj.get("kind") == "Deployment" and obj["metadata"]["name"] == name:
+                obj.setdefault("spec", {})["replicas"] = spec.replicas
+    return objects
 
 
 def find(objects: Iterable[Mapping[str, Any]], kind: str, name: str | None = None) -> dict[str, Any] | None:

@@ -12,8 +12,10 @@ profile                                     what is rendered
                                             needs the registry: offline it fails naming the ref)
 ``chart.ref: golive:<name>``                a chart golive ships (``golive:golive-app``, the generic
                                             one; ``golive:sample-app``, the bundled sample app's)
-``chart.type: kustomize``                   refused with the reason: no Kustomize binding runs here
-                                            (``pykustomize`` needs Python >= 3.14)
+``chart.type: kustomize``                   the overlay ``<ref>/overlays/<environment>`` (``prod`` also
+                                            ``production``, ``dev`` also ``development``), else ``<ref>``
+                                            itself, rendered by Kustomize (:mod:`golive.kustomize`) with the
+                                            image tag set; needs ``image``; rolling strategy only
 no chart                                    golive's generic chart ``charts/golive-app``, its probes on
                                             ``endpoints.health``; needs ``image``
 ==========================================  =====================================================
@@ -26,19 +28,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from golive.charts import ChartRenderError, pull_chart
 from golive.deploy.errors import DeployInputError
 from golive.deploy.release import generic_chart_dir, shipped_chart
+from golive.kustomize import KustomizeError, overlay_for
 from golive.profile import ResolvedProfile
+from golive.profile.model import ChartSpec
 
-__all__ = ["KUSTOMIZE_UNSUPPORTED", "Target", "resolve_target"]
-
-#: Why ``chart.type: kustomize`` is refused (no binding of Kustomize's Go API installs here).
-KUSTOMIZE_UNSUPPORTED = ("chart.type kustomize is not supported yet: golive renders manifests in-process and the "
-                         "only Kustomize binding on PyPI (pykustomize 0.1.4) requires Python >= 3.14; render the "
-                         "overlay into a Helm chart or drop chart: to use golive's generic chart")
+__all__ = ["Target", "resolve_target"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +52,7 @@ class Target:
     :param health_path: the path the deployment's HTTP checks call.
     :param version_path: the path that reports the version (None: verified by the Deployment's image tag).
     :param chart: how the chart was chosen, in words (reported in the action's output).
+    :param renderer: ``helm`` (``chart_dir`` is a chart) or ``kustomize`` (``chart_dir`` is an overlay).
     """
 
     chart_dir: Path
@@ -62,6 +62,7 @@ class Target:
     health_path: str = "/health"
     version_path: str | None = "/version"
     chart: str = ""
+    renderer: Literal["helm", "kustomize"] = "helm"
 
 
 def _inside(tree: Path, rel: str, what: str) -> Path:
@@ -71,14 +72,53 @@ def _inside(tree: Path, rel: str, what: str) -> Path:
     return path
 
 
+def _kustomize(resolved: ResolvedProfile, tree: Path | None, environment: str | None,
+               common: dict[str, Any]) -> Target:
+    """The overlay of a ``type: kustomize`` chart for ``environment``."""
+    profile = resolved.profile
+    assert profile.chart is not None
+    ref = profile.chart.ref
+    if tree is None:
+        raise DeployInputError(f"chart.ref {ref} is a kustomize directory of the application's tree: give --source")
+    if profile.image is None:
+        raise DeployInputError("a kustomize overlay needs the profile's image: golive sets its tag to the version "
+                               "through Kustomize's images transformer")
+    try:
+        overlay = overlay_for(_inside(tree, ref, "chart.ref"), environment)
+    except KustomizeError as exc:
+        raise DeployInputError(f"chart.ref {ref}: {exc}") from exc
+    return Target(chart_dir=overlay, renderer="kustomize",
+                  chart=f"kustomize {overlay.relative_to(tree.resolve()).as_posix()} ({resolved.why('chart')})",
+                  **common)
+
+
+def _environment_files(spec: ChartSpec, chart_dir: Path, tree: Path | None, environment: str | None) -> list[Path]:
+    """The chart's ``values-<environment>.yaml``, then the profile's ``chart.values.<environment>`` files."""
+    files: list[Path] = []
+    if not environment:
+        return files
+    own = chart_dir / f"values-{environment}.yaml"
+    if own.is_file():
+        files.append(own)
+    for rel in getattr(spec.values, environment):
+        if tree is None:
+            raise DeployInputError(f"chart.values.{environment} are files of the tree: give --source")
+        path = _inside(tree, rel, f"chart.values.{environment}")
+        if not path.is_file():
+            raise DeployInputError(f"chart.values.{environment}: {rel} is not a file of the tree")
+        files.append(path)
+    return files
+
+
 def resolve_target(resolved: ResolvedProfile, tree: Path | None, environment: str | None,
                    pull_dir: Path) -> Target:
     """The chart, values and image the profile asks for.
 
     :param tree: the application's checked-out tree (None: a profile from the conf without a tree).
     :param pull_dir: an empty directory a remote chart may be pulled into (the caller removes it).
-    :raises DeployInputError: a kustomize target, a chart directory that is missing or has no
-        ``Chart.yaml``, a remote chart that cannot be pulled, or the generic chart without ``image``.
+    :raises DeployInputError: a kustomize directory without an overlay, a chart directory that is missing
+        or has no ``Chart.yaml``, a remote chart that cannot be pulled, or the generic chart or an overlay
+        without ``image``.
     """
     profile = resolved.profile
     endpoints = profile.endpoints
@@ -92,7 +132,7 @@ def resolve_target(resolved: ResolvedProfile, tree: Path | None, environment: st
         return Target(chart_dir=generic_chart_dir(), base_values={"probes": {"path": endpoints.health}},
                       chart=f"golive's generic chart charts/golive-app ({resolved.why('chart')})", **common)
     if spec.type == "kustomize":
-        raise DeployInputError(f"{KUSTOMIZE_UNSUPPORTED} (chart.ref {spec.ref})")
+        return _kustomize(resolved, tree, environment, common)
     if spec.shipped is not None:
         chart_dir = shipped_chart(spec.shipped)
         if not (chart_dir / "Chart.yaml").is_file():
@@ -111,17 +151,5 @@ def resolve_target(resolved: ResolvedProfile, tree: Path | None, environment: st
         if not (chart_dir / "Chart.yaml").is_file():
             raise DeployInputError(f"chart.ref {spec.ref}: no Chart.yaml in {chart_dir}")
         described = spec.ref
-    files: list[Path] = []
-    if environment:
-        own = chart_dir / f"values-{environment}.yaml"
-        if own.is_file():
-            files.append(own)
-        for rel in getattr(spec.values, environment):
-            if tree is None:
-                raise DeployInputError(f"chart.values.{environment} are files of the tree: give --source")
-            path = _inside(tree, rel, f"chart.values.{environment}")
-            if not path.is_file():
-                raise DeployInputError(f"chart.values.{environment}: {rel} is not a file of the tree")
-            files.append(path)
-    return Target(chart_dir=chart_dir, values_files=tuple(files),
+    return Target(chart_dir=chart_dir, values_files=tuple(_environment_files(spec, chart_dir, tree, environment)),
                   chart=f"{described} ({resolved.why('chart')})", **common)

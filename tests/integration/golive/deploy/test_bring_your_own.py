@@ -104,18 +104,34 @@ def test_flaskr_goes_live_with_the_generic_chart_and_its_own_endpoints(byo: Byo)
     assert report[0]["status_counts"] == {"200": 30}, report
 
 
-def test_a_profile_with_a_kustomize_target_is_refused_before_touching_the_cluster(byo: Byo,
-                                                                                 tmp_path: Path) -> None:
-    (tmp_path / "k8s" / "base").mkdir(parents=True)
-    (tmp_path / "k8s" / "base" / "kustomization.yaml").write_text("resources: []\n")
-    env = {**os.environ, "KUBECONFIG": str(byo.kubeconfig),
-           "GOLIVE_PROFILE": "image: flaskr\nchart: {ref: k8s/base, type: kustomize}\n"}
-    proc = subprocess.run([sys.executable, "-m", "golive.agents.deployment", "deploy", "--application", APP,
-                           "--namespace", byo.namespace, "--version", "1.0.0", "--source", str(tmp_path)],
-                          env=env, capture_output=True, text=True, timeout=120, check=False)
-    assert proc.returncode == 2, proc.stderr[-2000:]
-    assert "pykustomize" in json.loads(proc.stdout)["error"]
-    assert get("Deployment", "flaskr-stable", byo.namespace, byo.client) is None
+def test_flaskr_goes_live_from_its_kustomize_overlay(byo: Byo, tmp_path: Path) -> None:
+    import shutil
+
+    tree = tmp_path / "flaskr"
+    shutil.copytree(FLASKR, tree)  # the user's repository: the app and its k8s/base + overlays
+    shutil.copytree(REPO / "tests" / "data" / "kustomize" / "flaskr" / "k8s", tree / "k8s")
+    profile = PROFILE.replace("image: flaskr\n", "image: flaskr\nchart: {ref: k8s, type: kustomize}\n")
+    env = {**os.environ, "KUBECONFIG": str(byo.kubeconfig), "GOLIVE_PROFILE": profile}
+    env.pop("GOLIVE_CHART_DIR", None)
+
+    def deploy(version: str) -> dict[str, Any]:
+        proc = subprocess.run([sys.executable, "-m", "golive.agents.deployment", "deploy", "--application", APP,
+                               "--namespace", byo.namespace, "--version", version, "--environment", "dev",
+                               "--source", str(tree), "--timeout", "90"],
+                              env=env, capture_output=True, text=True, timeout=300, check=False)
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+        result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+        return result
+
+    first = deploy("1.0.0")
+    assert first["deployment"] == "flaskr", first
+    assert first["rollout"]["done"]
+    assert httpx.get(f"{first['service_url']}/hello", timeout=5).text == "Hello, World!"
+    second = deploy("1.1.0")
+    dep = get("Deployment", "flaskr", byo.namespace, byo.client)
+    assert dep["spec"]["template"]["spec"]["containers"][0]["image"] == "flaskr:1.1.0"
+    assert (second["revision"], second["previous_version"]) == (2, "1.0.0")
+    delete("Deployment", "flaskr", byo.namespace, byo.client)
 
 
 def test_flaskr_canary_then_promote(byo: Byo) -> None:

@@ -55,10 +55,46 @@ def test_a_chart_dir_without_chart_yaml_is_refused(tmp_path: Path) -> None:
         resolve_target(load_profile(tmp_path, "chart: {ref: charts/x}"), tmp_path, None, tmp_path / "pull")
 
 
-def test_kustomize_is_refused_with_the_reason(tmp_path: Path) -> None:
-    profile = "chart: {ref: k8s/base, type: kustomize}"
-    with pytest.raises(DeployInputError, match="pykustomize"):
-        resolve_target(load_profile(tmp_path, profile), tmp_path, "dev", tmp_path / "pull")
+KUSTOMIZE = REPO / "tests" / "data" / "kustomize" / "flaskr"
+
+
+def test_kustomize_takes_the_environments_overlay_and_renders_it_with_the_version(tmp_path: Path) -> None:
+    import shutil
+
+    from golive.deploy.release import ReleaseSpec, render_release
+
+    shutil.copytree(KUSTOMIZE / "k8s", tmp_path / "k8s")
+    resolved = load_profile(tmp_path, "image: flaskr\nchart: {ref: k8s, type: kustomize}")
+    prod = resolve_target(resolved, tmp_path, "prod", tmp_path / "pull")
+    assert prod.renderer == "kustomize" and prod.chart_dir == (tmp_path / "k8s/overlays/production").resolve()
+    assert resolve_target(resolved, tmp_path, "dev", tmp_path / "pull").chart_dir.name == "dev"
+    with pytest.raises(DeployInputError, match=r"no kustomization\.yaml in overlays/staging, overlays/stage, \."):
+        resolve_target(resolved, tmp_path, "staging", tmp_path / "pull")  # neither an overlay nor k8s/ itself
+    objects = render_release(ReleaseSpec(app="flaskr", version="2.0.1", image="flaskr"), "apps", prod.chart_dir,
+                             renderer="kustomize")
+    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    assert deployment["metadata"]["namespace"] == "apps" and deployment["spec"]["replicas"] == 3
+    assert deployment["metadata"]["labels"]["app.kubernetes.io/instance"] == "flaskr-stable"
+    assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == "flaskr:2.0.1"
+    assert "app.kubernetes.io/instance" not in deployment["spec"]["selector"]["matchLabels"]  # selectors immutable
+
+
+def test_kustomize_refuses_what_only_a_chart_can_do(tmp_path: Path) -> None:
+    from golive.deploy.release import ReleaseSpec, render_release
+
+    overlay = KUSTOMIZE / "k8s" / "overlays" / "dev"
+    with pytest.raises(DeployInputError, match="rolling strategy only"):
+        render_release(ReleaseSpec(app="flaskr", version="1", image="flaskr", strategy="canary"), "a", overlay,
+                       renderer="kustomize")
+    with pytest.raises(DeployInputError, match="not to a kustomize overlay"):
+        render_release(ReleaseSpec(app="flaskr", version="1", image="flaskr", user_values={"x": 1}), "a", overlay,
+                       renderer="kustomize")
+    (tmp_path / "k8s").mkdir()
+    with pytest.raises(DeployInputError, match=r"no kustomization\.yaml in overlays/dev, overlays/development, \."):
+        resolve_target(load_profile(tmp_path, "image: x\nchart: {ref: k8s, type: kustomize}"), tmp_path, "dev",
+                       tmp_path / "pull")
+    with pytest.raises(DeployInputError, match="needs the profile's image"):
+        resolve_target(load_profile(tmp_path, "chart: {ref: k8s, type: kustomize}"), tmp_path, "dev", tmp_path)
 
 
 def test_a_remote_chart_that_cannot_be_pulled_names_the_ref(tmp_path: Path) -> None:
