@@ -76,8 +76,9 @@ def scan_config() -> dict[str, Any]:
     from detect_secrets.settings import Settings
 
     defaults = sorted(set(Settings().filters) - Settings.DEFAULT_FILTERS)
+    plugins: list[type] = list(get_mapping_from_secret_type_to_class().values())
     return {
-        "plugins_used": [{"name": cls.__name__} for cls in get_mapping_from_secret_type_to_class().values()],
+        "plugins_used": [{"name": plugin.__name__} for plugin in plugins],
         "filters_used": [{"path": path} for path in defaults] + [{"path": GOLIVE_FILTER}],
     }
 
