@@ -9,11 +9,13 @@ but which has no such file gets *no data* (which never passes).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from golive.analyzers.base import Context
 from golive.analyzers.files import node_files, python_files
 from golive.models import AnalyzerResult, Measurement
+from golive.tools import tool_version
 
 #: The profile's languages golive has static analyzers for.
 MEASURED_LANGUAGES = frozenset({"python", "node", "typescript"})
@@ -64,6 +66,15 @@ def sources(ctx: Context) -> Sources:
         javascript=[p for p in scripts if p.endswith(JAVASCRIPT_SUFFIXES)],
         typescript=[p for p in scripts if p.endswith(TYPESCRIPT_SUFFIXES) and not p.endswith(".d.ts")],
     )
+
+
+def tool_versions(src: Sources, python_tool: str, node_tool: str, node_version: Callable[[], str]) -> str:
+    """``radon 6.0.1, eslint 9.39.5``: the tools that read ``src`` with their versions (the Python tool's
+    alone when neither language has files)."""
+    versions = {python_tool: tool_version(python_tool)} if src.python else {}
+    if src.node:
+        versions[node_tool] = node_version()
+    return ", ".join(f"{k} {v}" for k, v in versions.items()) or tool_version(python_tool)
 
 
 def unmeasured_result(ctx: Context, tool: str, names: list[str], version: str, src: Sources, *,

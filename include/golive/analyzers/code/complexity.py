@@ -11,9 +11,9 @@ import re
 
 from golive.analyzers.base import Context, relative_path, tool_timeout
 from golive.analyzers.code.eslint import METRICS_CONFIG, eslint_version, run_eslint
-from golive.analyzers.languages import sources, unmeasured_result
+from golive.analyzers.languages import sources, tool_versions, unmeasured_result
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
-from golive.tools import parse_json, run_tool, tool_command, tool_version
+from golive.tools import parse_json, run_tool, tool_command
 
 NAMES = ["complexity_average", "complexity_worst"]
 _ESLINT_COMPLEXITY = re.compile(r"^(?P<what>.*?) has a complexity of (?P<cc>\d+)\.")
@@ -58,10 +58,7 @@ def eslint_blocks(ctx: Context, files: list[str]) -> tuple[list[Block], list[str
 def run_radon(ctx: Context) -> AnalyzerResult:
     """Cyclomatic complexity of every function and method: average and worst over all languages read."""
     src = sources(ctx)
-    versions = {"radon": tool_version("radon")} if src.python else {}
-    if src.node:
-        versions["eslint"] = eslint_version()
-    version = ", ".join(f"{k} {v}" for k, v in versions.items()) or tool_version("radon")
+    version = tool_versions(src, "radon", "eslint", eslint_version)
     if not src.python and not src.node:
         return unmeasured_result(ctx, "radon", NAMES, version, src, what="complexity")
     blocks, errors = radon_blocks(ctx, src.python) if src.python else ([], [])

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from golive.analyzers.base import Context, relative_path
 from golive.analyzers.code.eslint import METRICS_CONFIG, eslint_version, run_eslint
-from golive.analyzers.languages import sources, unmeasured_result
+from golive.analyzers.languages import sources, tool_versions, unmeasured_result
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
-from golive.tools import ToolError, tool_version
+from golive.tools import ToolError
 
 NAME = "docstring_coverage"
 
@@ -63,10 +63,7 @@ def jsdoc_count(ctx: Context, files: list[str]) -> tuple[int, int, list[Finding]
 def run_interrogate(ctx: Context) -> AnalyzerResult:
     """Documented share (%) of modules, classes, functions and methods over all languages read."""
     src = sources(ctx)
-    versions = {"interrogate": tool_version("interrogate")} if src.python else {}
-    if src.node:
-        versions["eslint"] = eslint_version()
-    version = ", ".join(f"{k} {v}" for k, v in versions.items()) or tool_version("interrogate")
+    version = tool_versions(src, "interrogate", "eslint", eslint_version)
     if not src.python and not src.node:
         return unmeasured_result(ctx, "interrogate", [NAME], version, src, what="documentation")
     covered, total, findings = interrogate_count(ctx, src.python) if src.python else (0, 0, [])

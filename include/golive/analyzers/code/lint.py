@@ -9,10 +9,10 @@ from __future__ import annotations
 from golive.analyzers.base import Context, relative_path, tool_timeout
 from golive.analyzers.code.eslint import LINT_CONFIG, eslint_version, run_eslint
 from golive.analyzers.files import nonblank_lines
-from golive.analyzers.languages import Sources, sources, unmeasured_result
+from golive.analyzers.languages import Sources, sources, tool_versions, unmeasured_result
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 from golive.settings import get_settings
-from golive.tools import parse_json, run_tool, tool_command, tool_version
+from golive.tools import parse_json, run_tool, tool_command
 
 #: Ruff rules of the gate: pyflakes, pycodestyle errors (not style), bugbear. The gate uses this fixed
 #: set (``--isolated``) so a score means the same for every application and does not depend on where
@@ -52,10 +52,7 @@ def run_ruff(ctx: Context) -> AnalyzerResult:
     """Lint the source (ruff for Python, eslint for JavaScript/TypeScript); measure findings per 1000
     non-blank lines over every file read (``lint_findings_per_kloc``)."""
     src: Sources = sources(ctx)
-    versions = {"ruff": tool_version("ruff")} if src.python else {}
-    if src.node:
-        versions["eslint"] = eslint_version()
-    version = ", ".join(f"{k} {v}" for k, v in versions.items()) or tool_version("ruff")
+    version = tool_versions(src, "ruff", "eslint", eslint_version)
     if not src.python and not src.node:
         return unmeasured_result(ctx, "ruff", [MEASUREMENT], version, src, what="lint")
     select = get_settings().ruff_select or RUFF_SELECT

@@ -12,10 +12,10 @@ import re
 from typing import Any
 
 from golive.analyzers.base import Context, relative_path, tool_timeout
-from golive.analyzers.languages import sources, unmeasured_result
+from golive.analyzers.languages import sources, tool_versions, unmeasured_result
 from golive.analyzers.security.semgrep import semgrep_scan, semgrep_version
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
-from golive.tools import ToolError, parse_json, run_tool, tool_command, tool_version
+from golive.tools import ToolError, parse_json, run_tool, tool_command
 
 _SEVERITY = {"LOW": Severity.LOW, "MEDIUM": Severity.MEDIUM, "HIGH": Severity.HIGH}
 #: The measurement each severity's findings are units of (``Finding.counts_toward``, for waivers).
@@ -64,10 +64,7 @@ def run_bandit(ctx: Context) -> AnalyzerResult:
     (``sast_high``, ``sast_medium``) by bandit (Python) and semgrep (JavaScript/TypeScript); each HIGH and
     MEDIUM finding is one unit of its count (``counts_toward``)."""
     src = sources(ctx)
-    versions = {"bandit": tool_version("bandit")} if src.python else {}
-    if src.node:
-        versions["semgrep"] = semgrep_version()
-    version = ", ".join(f"{k} {v}" for k, v in versions.items()) or tool_version("bandit")
+    version = tool_versions(src, "bandit", "semgrep", semgrep_version)
     if not src.python and not src.node:
         return unmeasured_result(ctx, "bandit", ["sast_high", "sast_medium"], version, src, what="SAST")
     findings, errors = bandit_scan(ctx, src.python) if src.python else ([], [])
