@@ -53,7 +53,8 @@ def infrastructure_phase() -> TaskGroup:
 def monitoring_phase() -> TaskGroup:
     """Phase 3: Prometheus rules, Grafana dashboard and alert routing, validated and applied."""
     with TaskGroup("monitoring", tooltip="Monitoring agent: rules, dashboard, alert routing") as group:
-        setup = AgentPodOperator(task_id="setup", agent="monitoring", action="setup", agent_args=list(APP_ARGS),
+        setup = AgentPodOperator(task_id="setup", agent="monitoring", action="setup",
+                                 agent_args=[*APP_ARGS, *TREE_ARGS],
                                  service_account_name=get_settings().deployer_service_account)
 
         @task(task_id="record")

@@ -1,9 +1,11 @@
 """Monitoring agent (plan 000, phase 3): render the application's monitoring from its SLOs, validate
 it, and apply it to the cluster as ConfigMaps (Prometheus rules, Grafana dashboard, alert routing).
 
-``python -m golive.agents.monitoring setup --application APP --namespace NS [--latency-p95 2]
-[--error-rate 0.05] [--availability 99.5] [--dry-run]`` prints a JSON summary (and writes it to
-the pod's XCom file). Exit 1 when the rendered configuration does not validate — nothing is
+``python -m golive.agents.monitoring setup --application APP --namespace NS [--source PATH|URL
+[--ref REF]] [--latency-p95 2] [--error-rate 0.05] [--availability 99.5] [--dry-run]`` prints a JSON
+summary (and writes it to the pod's XCom file). The objectives are the application profile's
+``slos`` (the conf's profile, ``$GOLIVE_PROFILE``, else the golive.yaml of ``--source``), each flag
+overriding one, golive's defaults for the rest. Exit 1 when the rendered configuration does not validate — nothing is
 applied then — and 2 on bad input.
 """
 
@@ -12,12 +14,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from golive.cli.args import dns_label
+from golive.cli.args import ref as ref_arg
+from golive.cli.args import source as source_arg
 from golive.cli.output import ExitCode, emit
+from golive.errors import GoliveError
 from golive.monitoring import ServiceSLOs, render_all
 from golive.results import MonitoringSummary
 from golive.runtime import write_xcom
@@ -46,6 +52,24 @@ def setup(slos: ServiceSLOs, *, apply: bool = True) -> tuple[int, dict[str, Any]
     return ExitCode.OK, summary
 
 
+def profile_slos(source: str | None, ref: str) -> dict[str, float]:
+    """The objectives the application's profile declares (``slos``: the conf's profile, else the tree's
+    golive.yaml); none without a source or a conf profile."""
+    import tempfile
+
+    from golive.profile import load_profile
+    from golive.settings import get_settings
+    from golive.sources import checkout
+
+    declared = get_settings().profile
+    if source is None and declared is None:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="golive-monitoring-") as tmp:
+        tree = checkout(source, ref, Path(tmp)) if source else None
+        slos = load_profile(tree, declared).profile.slos
+    return slos.model_dump(exclude_none=True) if slos is not None else {}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """CLI entry point."""
     parser = argparse.ArgumentParser(prog="python -m golive.agents.monitoring", description=__doc__)
@@ -56,10 +80,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--latency-p95", type=float, default=None, help="p95 latency objective in seconds")
     p.add_argument("--error-rate", type=float, default=None, help="maximum error ratio (0-1)")
     p.add_argument("--availability", type=float, default=None, help="availability target in %%")
+    p.add_argument("--source", default=None, type=source_arg,
+                   help="the application's tree: its golive.yaml `slos` are the objectives (the flags win)")
+    p.add_argument("--ref", default="HEAD", type=ref_arg, help="git ref of --source (default HEAD)")
     p.add_argument("--dry-run", action="store_true", help="render and validate only")
     args = parser.parse_args(argv)
-    overrides = {k: v for k, v in {"latency_p95_seconds": args.latency_p95, "error_rate_max": args.error_rate,
-                                   "availability_target": args.availability}.items() if v is not None}
+    flags = {k: v for k, v in {"latency_p95_seconds": args.latency_p95, "error_rate_max": args.error_rate,
+                               "availability_target": args.availability}.items() if v is not None}
+    try:
+        overrides = {**profile_slos(args.source, args.ref), **flags}
+    except GoliveError as exc:
+        parser.error(f"the application's profile: {exc}")
     try:
         slos = ServiceSLOs(application=args.application, namespace=args.namespace, **overrides)
     except ValidationError as exc:
