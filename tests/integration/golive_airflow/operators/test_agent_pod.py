@@ -164,3 +164,34 @@ def test_routed_pod_takes_the_plans_profile_and_the_confs_application_profile(
     cpu_result, cpu_pod = run("cpu")
     assert not cpu_result["gpus"] and cpu_pod["metadata"]["labels"]["golive.io/profile"] == "cpu"
     assert "nvidia.com/gpu" not in cpu_pod["spec"]["containers"][0]["resources"].get("limits", {})
+
+
+def test_an_ml_target_is_planned_onto_the_gpu_profile_and_evaluated_on_a_gpu_node(
+        localkube_factory: Callable[..., LocalKube], monkeypatch: pytest.MonkeyPatch) -> None:
+    from repo_paths import TEST_DATA
+
+    from golive.agents.orchestrator import plan
+    from golive.settings import get_settings
+    from golive_airflow.context import PLAN_TASK_ID
+    from golive_airflow.operators.agent_pod import ROUTED, AgentPodOperator
+
+    ml_app = TEST_DATA / "targets" / "ml_app"
+    monkeypatch.setenv("GOLIVE_PROFILE", '{"kind": "ml-service"}')  # the conf's profile: a model it serves
+    get_settings.cache_clear()
+    try:
+        planned = plan(str(ml_app))
+    finally:
+        get_settings.cache_clear()
+    assert planned["routing"]["profile"] == "gpu", planned["routing"]
+    kube = localkube_factory(gpus=1, node_labels=dict(get_settings().gpu_node_selector))
+    monkeypatch.setenv("AIRFLOW_CONN_KUBERNETES_DEFAULT", kube.connection_uri())
+    op = AgentPodOperator(task_id="model_eval", agent="testing", action="analyze", profile=ROUTED,
+                          image="golive-agents:test", startup_timeout_seconds=20,
+                          agent_args=["--tool", "model_eval", "--url", "http://127.0.0.1:9", "--source", str(ml_app)],
+                          **FAST)
+    context = task_context(op.task_id)
+    context["ti"].xcom_pull = lambda task_ids=None, key="return_value", **_: (  # type: ignore[method-assign]
+        planned if task_ids == PLAN_TASK_ID else context["ti"].xcoms.get(key))
+    result = run_operator(op, context)
+    assert result["error"] is None and result["details"]["gpu"]["cuda_visible_devices"] == "0"
+    assert next(m for m in result["measurements"] if m["name"] == "model_accuracy")["value"] == 98.0
