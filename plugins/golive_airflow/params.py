@@ -31,7 +31,7 @@ def params_from_model(model: type[BaseModel], defaults: dict[str, Any] | None = 
         if "$ref" in prop:
             prop = {**defs[prop.pop("$ref").rsplit("/", 1)[-1]], **prop}
         default = defaults.get(name, prop.get("default"))
-        if _is_object(prop, defs):
+        if _is_object(prop):
             params[name] = Param(default, title=prop.get("title", name), description=prop.get("description", ""),
                                  **_object_rules(prop, defs))
             continue
@@ -41,7 +41,7 @@ def params_from_model(model: type[BaseModel], defaults: dict[str, Any] | None = 
     return params
 
 
-def _is_object(prop: dict[str, Any], defs: dict[str, Any]) -> bool:
+def _is_object(prop: dict[str, Any]) -> bool:
     """True for a nested model field (``ApplicationProfile | None``): an object, or an object or null."""
     options = prop.get("anyOf", [prop])
     return any(o.get("type") == "object" or "$ref" in o for o in options)
