@@ -28,6 +28,9 @@ from golive_local.platform import free_port  # noqa: E402
 
 for _key, _value in local_env(state_dir=Path(os.environ["GOLIVE_TEST_STATE"])).items():
     os.environ[_key] = _value
+# One cache of the targets' test environments for the whole session (keyed by what each is built from),
+# whatever GOLIVE_HOME a test uses: the sample app's environment is built once, not once per test.
+os.environ.setdefault("GOLIVE_ENV_CACHE_DIR", str(Path(os.environ["GOLIVE_TEST_STATE"]) / "envs"))
 
 pytest_plugins = ["localkube.pytest_plugin"]
 
