@@ -154,13 +154,11 @@ def _endpoints(source: str | None, ref: str) -> tuple[Endpoints, tuple[bool, str
     import tempfile
     from pathlib import Path
 
-    from golive.profile import load_profile
+    from golive.profile.load import checked_out_profile
     from golive.settings import get_settings
-    from golive.sources import checkout
 
     with tempfile.TemporaryDirectory(prefix="golive-canary-") as tmp:
-        tree = checkout(source, ref, Path(tmp)) if source else None
-        profile = load_profile(tree, get_settings().profile).profile
+        profile = checked_out_profile(source, ref, Path(tmp))[1].profile
     return profile.endpoints, profile.live_checks.allows("signup", get_settings().environment)
 
 

@@ -136,15 +136,12 @@ def _target(args: argparse.Namespace, workdir: Path) -> Any:
     from golive.deploy.errors import DeployInputError
     from golive.deploy.target import Target, resolve_target
     from golive.errors import GoliveError
-    from golive.profile import load_profile
-    from golive.sources import checkout
+    from golive.profile.load import checked_out_profile
 
-    declared = get_settings().profile
-    if args.source is None and declared is None:
+    if args.source is None and get_settings().profile is None:
         return None
     try:
-        tree = checkout(args.source, args.ref, workdir / "source") if args.source else None
-        resolved = load_profile(tree, declared)
+        tree, resolved = checked_out_profile(args.source, args.ref, workdir / "source")
     except GoliveError as exc:
         raise DeployInputError(f"the application's profile: {exc}") from exc
     if args.chart is not None:

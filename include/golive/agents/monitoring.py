@@ -57,16 +57,10 @@ def profile_slos(source: str | None, ref: str) -> dict[str, float]:
     golive.yaml); none without a source or a conf profile."""
     import tempfile
 
-    from golive.profile import load_profile
-    from golive.settings import get_settings
-    from golive.sources import checkout
+    from golive.profile.load import checked_out_profile
 
-    declared = get_settings().profile
-    if source is None and declared is None:
-        return {}
     with tempfile.TemporaryDirectory(prefix="golive-monitoring-") as tmp:
-        tree = checkout(source, ref, Path(tmp)) if source else None
-        slos = load_profile(tree, declared).profile.slos
+        slos = checked_out_profile(source, ref, Path(tmp))[1].profile.slos
     return slos.model_dump(exclude_none=True) if slos is not None else {}
 
 

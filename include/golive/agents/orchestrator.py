@@ -26,13 +26,11 @@ from golive.sources import redact
 
 def plan(source: str, ref: str = "HEAD") -> dict[str, Any]:
     """The go-live plan of the application at ``source``: its routing decision (cpu or gpu)."""
-    from golive.profile import load_profile
-    from golive.settings import get_settings
-    from golive.sources import checkout
+    from golive.profile.load import checked_out_profile
 
     with tempfile.TemporaryDirectory(prefix="golive-plan-") as tmp:
-        tree = checkout(source, ref, Path(tmp))
-        resolved = load_profile(tree, get_settings().profile)
+        tree, resolved = checked_out_profile(source, ref, Path(tmp))
+        assert tree is not None  # a plan always has a source
         decision = route_source(tree, resolved=resolved)
     profile = resolved.profile
     return {"agent": "orchestrator", "action": "plan", "source": redact(source), "ref": ref,

@@ -167,7 +167,7 @@ class _FakeApp(http.server.BaseHTTPRequestHandler):
         self._json(200, {"status": "success", "data": {"resultType": "vector", "result": result}})
 
 
-def _prometheus_gate(capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
+def _prometheus_gate(capsys: pytest.CaptureFixture[str], requests: int = 20) -> tuple[int, dict[str, Any]]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FakeApp)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     port = server.server_address[1]
@@ -185,7 +185,7 @@ def _prometheus_gate(capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str,
             return url
 
     try:
-        code = canary_agent.main(["gate", "--application", "shop", "--namespace", "apps", "--requests", "20",
+        code = canary_agent.main(["gate", "--application", "shop", "--namespace", "apps", "--requests", str(requests),
                                   "--seconds", "5", "--prometheus-url", url, "--prometheus-range", "1m",
                                   "--source", str(REPO / "include" / "sample_app")], cluster=Cluster())
     finally:
@@ -212,32 +212,7 @@ def test_no_analysis_user_in_prod_without_the_profiles_consent(capsys: pytest.Ca
 
 
 def test_canary_analysis_from_prometheus(capsys: pytest.CaptureFixture[str]) -> None:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FakeApp)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    port = server.server_address[1]
-    url = f"http://127.0.0.1:{port}"
-
-    class Cluster:
-        namespace = "apps"
-
-        def pods(self, selector: dict) -> list:
-            meta = {"name": f"shop-{selector['track']}-1", "annotations": {"prometheus.io/port": str(port)}}
-            return [{"metadata": meta,
-                     "status": {"phase": "Running", "podIP": "127.0.0.1",
-                                "conditions": [{"type": "Ready", "status": "True"}]}}]
-
-        def service_url(self, name: str) -> str:
-            return url
-
-    try:
-        code = canary_agent.main(["gate", "--application", "shop", "--namespace", "apps", "--requests", "40",
-                                  "--seconds", "5", "--prometheus-url", url, "--prometheus-range", "1m",
-                                  "--source", str(REPO / "include" / "sample_app")],
-                                 cluster=Cluster())
-    finally:
-        server.shutdown()
-    doc = json.loads(capsys.readouterr().out)
+    code, doc = _prometheus_gate(capsys, requests=40)
     result = doc["results"][0]
     assert result["error"] is None and result["details"]["source"] == "prometheus"
     assert result["details"]["versions"] == {"canary": "1.1.0", "stable": "1.0.0"}
