@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from golive.errors import GoliveError
 from golive.models import is_git_source
 from golive.settings import get_settings
 from golive.tools import ToolError, clean_env, run_tool, tool_command
+
+if TYPE_CHECKING:
+    from golive.profile.load import ResolvedProfile
 
 _USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
 _REF = re.compile(r"^[A-Za-z0-9._/@+][A-Za-z0-9._/@+-]{0,199}$")
@@ -81,3 +85,16 @@ def _git_checkout(url: str, ref: str, workdir: Path, timeout: float) -> Path:
             raise SourceError(f"{redact(url)} has no branch, tag or commit named {ref!r}")
     run("-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", commit, "--", cwd=dest)
     return dest
+
+
+def checked_out_profile(source: str | None, ref: str, workdir: Path) -> tuple[Path | None, ResolvedProfile]:
+    """Check ``source`` out into ``workdir`` (when one is given) and load its profile — the conf's
+    (``$GOLIVE_PROFILE``) first, what it leaves out detected from the tree: what an agent does with its
+    ``--source``.
+
+    :raises golive.errors.GoliveError: the source cannot be fetched, or a profile is invalid.
+    """
+    from golive.profile.load import load_profile
+
+    tree = checkout(source, ref, workdir) if source else None
+    return tree, load_profile(tree, get_settings().profile)

@@ -154,8 +154,8 @@ def _endpoints(source: str | None, ref: str) -> tuple[Endpoints, tuple[bool, str
     import tempfile
     from pathlib import Path
 
-    from golive.profile.load import checked_out_profile
     from golive.settings import get_settings
+    from golive.sources import checked_out_profile
 
     with tempfile.TemporaryDirectory(prefix="golive-canary-") as tmp:
         profile = checked_out_profile(source, ref, Path(tmp))[1].profile

@@ -136,7 +136,7 @@ def _target(args: argparse.Namespace, workdir: Path) -> Any:
     from golive.deploy.errors import DeployInputError
     from golive.deploy.target import Target, resolve_target
     from golive.errors import GoliveError
-    from golive.profile.load import checked_out_profile
+    from golive.sources import checked_out_profile
 
     if args.source is None and get_settings().profile is None:
         return None

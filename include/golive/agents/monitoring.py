@@ -57,7 +57,7 @@ def profile_slos(source: str | None, ref: str) -> dict[str, float]:
     golive.yaml); none without a source or a conf profile."""
     import tempfile
 
-    from golive.profile.load import checked_out_profile
+    from golive.sources import checked_out_profile
 
     with tempfile.TemporaryDirectory(prefix="golive-monitoring-") as tmp:
         slos = checked_out_profile(source, ref, Path(tmp))[1].profile.slos

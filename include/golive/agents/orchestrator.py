@@ -26,7 +26,7 @@ from golive.sources import redact
 
 def plan(source: str, ref: str = "HEAD") -> dict[str, Any]:
     """The go-live plan of the application at ``source``: its routing decision (cpu or gpu)."""
-    from golive.profile.load import checked_out_profile
+    from golive.sources import checked_out_profile
 
     with tempfile.TemporaryDirectory(prefix="golive-plan-") as tmp:
         tree, resolved = checked_out_profile(source, ref, Path(tmp))

@@ -112,20 +112,6 @@ def load_profile(tree: Path | None, declared: str | None = None) -> ResolvedProf
                            assumptions=list(detected.assumptions), basis=dict(detected.basis))
 
 
-def checked_out_profile(source: str | None, ref: str, workdir: Path) -> tuple[Path | None, ResolvedProfile]:
-    """Check ``source`` out into ``workdir`` (when one is given) and load its profile — the conf's
-    (``$GOLIVE_PROFILE``) first, what it leaves out detected from the tree: what an agent does with its
-    ``--source``.
-
-    :raises golive.errors.GoliveError: the source cannot be fetched, or a profile is invalid.
-    """
-    from golive.settings import get_settings
-    from golive.sources import checkout
-
-    tree = checkout(source, ref, workdir) if source else None
-    return tree, load_profile(tree, get_settings().profile)
-
-
 def _merge(declared: ApplicationProfile, detected: ApplicationProfile, detected_basis: dict[str, str],
            source: ProfileSource) -> ResolvedProfile:
     """``declared`` with the fields it leaves out taken from ``detected``, each choice explained."""
