@@ -165,8 +165,10 @@ def test_revisions_reuse_old_replicasets_and_history_is_limited(localkube: Local
     for version, revision in (("a", 1), ("b", 2), ("a", 3), ("c", 4)):
         apply([deployment("rev", version, revisionHistoryLimit=1)], ns, api)
         assert rolled_out("rev", ns, api).revision == revision
-    history = revisions("rev", ns, api)
-    assert [r.revision for r in history] == [3, 4]  # revision 2 went: one old ReplicaSet is kept
+    # revision 2 goes (one old ReplicaSet is kept) once the controller has pruned the history after the rollout
+    history = wait_for(lambda: [r.revision for r in revisions("rev", ns, api)] == [3, 4] or None,
+                       what="the history pruned to revisions 3 and 4")
+    assert history is True
     first = wait_for(lambda: [rs for rs in apps.list_namespaced_replica_set(ns).items
                               if rs.metadata.annotations.get("deployment.kubernetes.io/revision") == "3"],
                      what="revision 3")[0]
