@@ -22,7 +22,7 @@ from golive.gates.security import SECURITY
 from golive.gates.spec import GateSpec
 from golive.gates.testing import TESTING
 from golive.gates.verification import VERIFICATION
-from golive.models import AnalyzerResult, Verdict
+from golive.models import AnalyzerResult, Measurement, Verdict
 from golive.profile.model import ApplicationProfile
 from golive.sarif import results_to_sarif
 from golive.settings import get_settings
@@ -82,6 +82,12 @@ class GateScoringOperator(BaseOperator):
         """The agent whose analyzers are scored (the gate spec's name)."""
         return self.spec.name
 
+    def _not_applicable(self, tool: str, why: str) -> AnalyzerResult:
+        """A skipped analyzer's result: each measurement it produces is not-applicable, with ``why``."""
+        names = [m for m, producer in self.spec.producers.items() if producer == tool]
+        return AnalyzerResult(agent=self.agent, tool=tool, measurements=[
+            Measurement(name=name, value=None, unit="", applicable=False, detail=why) for name in names])
+
     def collect(self, context: Any) -> list[AnalyzerResult]:
         """Pull every analyzer's result; a missing or malformed one becomes an error result.
 
@@ -97,8 +103,8 @@ class GateScoringOperator(BaseOperator):
         for task_id in self.analyzer_task_ids:
             tool = task_id.rsplit(".", 1)[-1]
             if states.get(task_id) == "skipped":
-                results.append(AnalyzerResult(agent=self.agent, tool=tool, error=(
-                    f"analyzer task {task_id} was skipped (it does not apply to this application)")))
+                results.append(self._not_applicable(tool, f"analyzer task {task_id} was skipped: it does not "
+                                                          "apply to this application"))
                 continue
             raw = ti.xcom_pull(task_ids=task_id)
             if isinstance(raw, str):
