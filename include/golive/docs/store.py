@@ -22,6 +22,9 @@ import fsspec
 from golive.errors import GoliveError
 from golive.settings import safe_name
 
+#: The ledger phase whose summary lists a run's documentation artifacts (``summary.artifacts``).
+DOCS_PHASE = "documentation"
+
 
 class StoreError(GoliveError):
     """An artifact path is unsafe, or the store cannot be read or written; the message says which."""
@@ -43,6 +46,11 @@ def runbook_path(application: str, slug: str) -> str:
 def run_path(application: str, run_id: str, name: str) -> str:
     """Relative path of artifact ``name`` of one run."""
     return relpath(application, "runs", safe_name(run_id), name)
+
+
+def public_url_of(public_url: str, rel: str) -> str:
+    """Where the ``/golive`` plugin app serves the artifact ``rel`` (``.html`` pages without the suffix)."""
+    return f"{public_url.rstrip('/')}/{relpath(rel).removesuffix('.html')}"
 
 
 def runbook_base_url(public_url: str, application: str) -> str:
@@ -86,6 +94,11 @@ class ArtifactStore:
             return bytes(fs.cat_file(path)).decode("utf-8")
         except (OSError, FileNotFoundError) as exc:
             raise StoreError(f"cannot read {self.url(rel)}: {exc}") from exc
+
+    def rel_of(self, url: str) -> str | None:
+        """The relative path of a URL of this store (None when it is not one)."""
+        base = self.base.rstrip("/") + "/"
+        return relpath(url[len(base):]) if url.startswith(base) else None
 
     def page(self, rel: str) -> str | None:
         """The artifact a served URL path names: ``rel`` itself, else ``rel.html``, else
