@@ -37,7 +37,7 @@ def test_a_broken_anchor_and_a_missing_file_are_found_with_their_line(tmp_path):
 
 
 class _Site(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 - the http.server hook
+    def do_GET(self):
         self.send_response(200 if self.path == "/ok" else 404)
         self.send_header("Content-Type", "text/plain")
         self.end_headers()

@@ -59,7 +59,7 @@ def test_written_runbooks_resolve_and_a_missing_page_does_not(rule, store):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 - the http.server hook
+    def do_GET(self):
         self.send_response(200 if self.path == "/runbooks/ok" else 404)
         self.end_headers()
 
