@@ -169,7 +169,10 @@ def final_report(context: Any, ledger_conn_id: str | None = None) -> dict[str, A
                               error=f"failed tasks: {', '.join(failed)}" if failed else None)
     report = ledger.run_report(ti.run_id)
     if any(p.get("phase") == DOCS_PHASE for p in report.get("phases") or []):  # final: promotion and rollbacks too
-        write_deployment_record(report, ti.run_id, str(report["run"].get("application") or "app"))
+        try:
+            write_deployment_record(report, ti.run_id, str(report["run"].get("application") or "app"))
+        except (OSError, ValueError, ImportError) as exc:  # the report must still be written
+            print(f"golive: the final deployment record could not be written: {exc}")
     paths = render_report(report, get_settings().run_report_dir(ti.run_id))
     summary = summarize(report)
     for line in format_summary(summary).splitlines():
