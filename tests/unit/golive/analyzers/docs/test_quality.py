@@ -31,7 +31,7 @@ def run(tree, tmp_path, profile: dict, monkeypatch):
 
 @needs_eslint
 def test_jsdoc_coverage_of_content_type(tmp_path, monkeypatch):
-    result, m = run(PROJECTS / "content-type", tmp_path, {"kind": "library", "languages": ["node"]}, monkeypatch)
+    _, m = run(PROJECTS / "content-type", tmp_path, {"kind": "library", "languages": ["node"]}, monkeypatch)
     jsdoc = m["jsdoc_coverage"]
     assert jsdoc.applicable and jsdoc.value is not None and 0 < jsdoc.value <= 100
     assert "JavaScript/TypeScript units documented" in jsdoc.detail
