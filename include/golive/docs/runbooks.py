@@ -19,7 +19,7 @@ from typing import Any, Literal
 import httpx
 
 from golive import http
-from golive.docs.store import ArtifactStore, runbook_path
+from golive.docs.store import ArtifactStore, StoreError, runbook_path
 from golive.docs.templates import render
 from golive.monitoring.models import alert_slug
 
@@ -140,7 +140,7 @@ def check_urls(urls: Sequence[str], *, store: ArtifactStore, public_url: str,
             rel = url[len(base):].split("#", 1)[0].split("?", 1)[0]
             try:
                 page = store.page(rel)
-            except Exception as exc:  # an unsafe path or an unreadable store: not resolved
+            except (StoreError, OSError, ValueError) as exc:  # an unsafe path or an unreadable store
                 checks.append(UrlCheck(url, "missing", f"not a page of the store: {exc}"))
                 continue
             checks.append(UrlCheck(url, "resolved", f"served from {store.url(page)}") if page else

@@ -14,7 +14,7 @@ class DocsOptions:
     """What every documentation analyzer needs besides the target.
 
     :param application: the application's name (artifact paths, runbook URLs, the rules' ConfigMap).
-    :param namespace: its namespace (where the monitoring phase applied its rules).
+    :param namespace: its namespace (where the monitoring phase applied its rules); None when not given.
     :param run_id: the go-live run the artifacts belong to.
     :param strategy: the deployment strategy (the runbooks' rollback command).
     :param store: where artifacts are written.
@@ -23,7 +23,7 @@ class DocsOptions:
     """
 
     application: str
-    namespace: str
+    namespace: str | None
     run_id: str
     strategy: str
     store: ArtifactStore
@@ -37,7 +37,8 @@ def docs_options(ctx: Context) -> DocsOptions:
     opts = ctx.options
     application = opts.get("app_name") or ctx.profile.profile.name or "app"
     online = opts.get("links_online")
-    return DocsOptions(application=str(application), namespace=str(opts.get("namespace") or "default"),
+    namespace = opts.get("namespace")
+    return DocsOptions(application=str(application), namespace=str(namespace) if namespace else None,
                        run_id=str(opts.get("docs_run") or "manual"), strategy=str(opts.get("strategy") or "rolling"),
                        store=ArtifactStore(str(opts.get("docs_store") or settings.docs_store)),
                        public_url=str(opts.get("docs_public_url") or settings.docs_public_url),

@@ -88,7 +88,7 @@ def run_doc_quality(ctx: Context) -> AnalyzerResult:
                              message=f"{b.url}: {b.reason}") for b in (links.broken if links else [])]
     view = {"application": opts.application, "run_id": opts.run_id, "measurements": measurements,
             "broken": links.broken if links else [], "sections": SECTIONS, "present": sections.present,
-            "readme": sections.readme, "undocumented": [f for f in py_findings + js_findings][:300]}
+            "readme": sections.readme, "undocumented": (py_findings + js_findings)[:300]}
     artifacts = {
         "documentation_quality_html": opts.store.write_text(
             run_path(opts.application, opts.run_id, "documentation-quality.html"), render("quality.html.j2", view)),

@@ -32,6 +32,9 @@ def applied_rule(opts: DocsOptions, rules_file: Path | None = None, client: Any 
         from golive.kube.objects import get
 
         name = rules_configmap(opts.application)
+        if opts.namespace is None:
+            raise ToolError("the runbooks analyzer needs --namespace (where the monitoring phase applied its rules) "
+                            "or --rules-file")
         try:
             found = get("ConfigMap", name, opts.namespace, client or load_client())
         except KubeError as exc:
@@ -55,7 +58,8 @@ def run_runbooks(ctx: Context, client: Any = None) -> AnalyzerResult:
                f"{rules_configmap(opts.application)} does not exist")
         return AnalyzerResult(agent=ctx.agent, tool="runbooks", measurements=[
             Measurement(name=NAME, value=None, unit="%", detail=why)])
-    books = build_runbooks(rule, application=opts.application, namespace=opts.namespace, strategy=opts.strategy)
+    namespace = opts.namespace or str((rule.get("metadata") or {}).get("namespace") or "default")
+    books = build_runbooks(rule, application=opts.application, namespace=namespace, strategy=opts.strategy)
     written = write_runbooks(books, opts.store, opts.application)
     urls = [str((r.get("annotations") or {}).get("runbook_url") or "") for r in alerting_rules(rule)]
     missing_url = sum(1 for u in urls if not u)
