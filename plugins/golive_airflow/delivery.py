@@ -131,6 +131,7 @@ def documentation_phase() -> TaskGroup:
                      "--docs-store", settings.docs_store, "--docs-public-url", settings.docs_public_url,
                      "--docs-run", "{{ run_id }}",
                      "--links-online" if settings.docs_links_online else "--no-links-online"],
+        service_account_name=settings.deployer_service_account,  # the runbooks pod reads the rules ConfigMap
         tooltip="Documentation agent: API reference, runbooks, documentation quality, deployment record")
 
 
