@@ -122,6 +122,15 @@ class GoliveSettings(BaseSettings):
                                        "the load analyzer).")
     load_bearer_token: SecretStr | None = Field(
         default=None, description="Bearer token the generic locustfile sends (never logged).")
+    docs_store_url: str | None = Field(
+        default=None, description="Where the documentation phase writes its artifacts: a file://, gs:// or s3:// "
+                                  "URL (default file://<home>/docs; gs:// needs gcsfs, s3:// s3fs in the image).")
+    docs_public_url: str = Field(
+        default="http://127.0.0.1:8080/golive/docs",
+        description="Where the /golive plugin app serves those artifacts (the alerts' runbook_url point under it).")
+    docs_links_online: bool = Field(
+        default=False, description="The documentation phase's link checker also checks http(s) links (offline they "
+                                   "are no data, never a pass).")
     cpu_request: str = Field(default="250m", description="CPU request of the cpu pod profile.")
     memory_request: str = Field(default="256Mi", description="Memory request of the cpu pod profile.")
     cpu_limit: str = Field(default="2", description="CPU limit of the cpu pod profile.")
@@ -167,10 +176,19 @@ class GoliveSettings(BaseSettings):
             raise ValueError(f"GOLIVE_CANARY_WEIGHTS={self.canary_weights!r}: increasing percentages in 1-99")
         return steps
 
+    @property
+    def docs_store(self) -> str:
+        """Base URL of the documentation artifacts (``docs_store_url``, else ``file://<home>/docs``)."""
+        return (self.docs_store_url or (self.home / "docs").resolve().as_uri()).rstrip("/")
+
     def run_report_dir(self, run_id: str) -> Path:
         """Directory of one run's report files (the run id made filesystem-safe)."""
-        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in run_id)
-        return self.reports / safe
+        return self.reports / safe_name(run_id)
+
+
+def safe_name(run_id: str) -> str:
+    """A run id made safe as one path segment (file names, object keys)."""
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in run_id)
 
 
 @lru_cache(maxsize=1)

@@ -1,7 +1,10 @@
 """A small read-only web app over the ledger, mounted in Airflow's API server by the plugin.
 
 ``/golive/runs`` lists the recorded go-live runs; ``/golive/runs/{run_id}`` shows one run's
-report (rendered from the ledger on request); ``/golive/runs/{run_id}.json`` returns it as JSON.
+report (rendered from the ledger on request); ``/golive/runs/{run_id}.json`` returns it as JSON;
+``/golive/docs/{path}`` serves the documentation phase's artifacts from the artifact store
+(``GOLIVE_DOCS_STORE_URL``; a page without its ``.html`` suffix too, which is how the alerts'
+``runbook_url`` name their runbooks).
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ import tempfile
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 
+from golive.docs.store import ArtifactStore, StoreError
 from golive.ledger import Ledger, LedgerError
 from golive.ledger import schema as t
+from golive.settings import get_settings
 from golive_airflow.hooks.ledger import LedgerHook
 
 
@@ -66,4 +71,20 @@ def create_app() -> FastAPI:
         with tempfile.TemporaryDirectory() as tmp:
             return render_report(report, Path(tmp)).html.read_text(encoding="utf-8")
 
+    @app.get("/docs/{path:path}")
+    def docs(path: str) -> Response:
+        """One documentation artifact (HTML, Markdown or JSON) from the artifact store."""
+        store = ArtifactStore(get_settings().docs_store)
+        try:
+            page = store.page(path)
+            if page is None:
+                raise HTTPException(status_code=404, detail=f"no documentation artifact at {path}")
+            body = store.read_text(page)
+        except StoreError as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from None
+        return Response(content=body, media_type=DOC_TYPES.get(page.rsplit(".", 1)[-1], "text/plain; charset=utf-8"))
+
     return app
+
+
+DOC_TYPES = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8", "json": "application/json"}

@@ -18,7 +18,7 @@ from golive.patterns import DNS1123_LABEL
 
 Kind = Literal["service", "worker", "library", "ml-service"]
 Language = Literal["python", "node", "typescript", "go", "java", "other"]
-GateName = Literal["quality", "security", "verification", "testing", "canary"]
+GateName = Literal["quality", "security", "verification", "testing", "canary", "documentation"]
 
 #: The kinds that answer HTTP: the checks of an HTTP surface apply to them only.
 HTTP_KINDS: frozenset[str] = frozenset({"service", "ml-service"})
