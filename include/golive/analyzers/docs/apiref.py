@@ -53,20 +53,27 @@ def _document(ctx: Context, declared: str | None) -> tuple[str, dict[str, Any]] 
         raise ToolError(f"the tree's OpenAPI document cannot be read: {exc}") from exc
 
 
+def _not_applicable(ctx: Context, version: str, why: str) -> AnalyzerResult:
+    return AnalyzerResult(agent=ctx.agent, tool="api_reference", details={"tool_version": version},
+                          measurements=[Measurement(name=m, value=None, unit="", applicable=False, detail=why)
+                                        for m in MEASUREMENTS])
+
+
 def run_api_reference(ctx: Context) -> AnalyzerResult:
     """Fetch, validate, render and write the API reference."""
     opts = docs_options(ctx)
     profile = ctx.profile.profile
-    declared = profile.endpoints.openapi
     version = f"openapi-spec-validator {tool_version('openapi-spec-validator')}"
+    if profile.endpoints.openapi is False:
+        return _not_applicable(ctx, version, "the profile declares that the application serves no OpenAPI "
+                                             "document (endpoints.openapi: false): no API reference to generate")
+    declared = profile.endpoints.openapi
     found = _document(ctx, declared)
     if found is None:
         where = f"{ctx.url} ({declared or ', '.join(http.OPENAPI_PATHS)})" if ctx.url else "no URL"
         if profile.kind in NO_HTTP_API_KINDS and not declared:
-            why = f"a {profile.kind} serves no HTTP API (no endpoints.openapi in its profile)"
-            return AnalyzerResult(agent=ctx.agent, tool="api_reference", details={"tool_version": version},
-                                  measurements=[Measurement(name=m, value=None, unit="", applicable=False, detail=why)
-                                                for m in MEASUREMENTS])
+            return _not_applicable(ctx, version, f"a {profile.kind} serves no HTTP API (no endpoints.openapi in "
+                                                 "its profile)")
         why = f"no OpenAPI document: none served at {where} and none in the tree"
         return AnalyzerResult(agent=ctx.agent, tool="api_reference", details={"tool_version": version},
                               measurements=[Measurement(name=m, value=None, unit="", detail=why) for m in MEASUREMENTS])

@@ -115,6 +115,22 @@ def test_a_library_without_an_api_is_not_applicable(tmp_path, monkeypatch):
     assert "library serves no HTTP API" in result.measurements[0].detail
 
 
+def test_a_service_that_declares_no_openapi_document_is_not_applicable(tmp_path, monkeypatch):
+    from golive.analyzers.docs.apiref import run_api_reference
+    from golive.settings import get_settings
+
+    monkeypatch.setenv("GOLIVE_PROFILE", json.dumps({"kind": "service", "endpoints": {"openapi": False}}))
+    get_settings.cache_clear()
+    try:
+        ctx = Context(agent="documentation", source=tmp_path, url="http://127.0.0.1:9",
+                      options={"docs_store": (tmp_path / "d").as_uri()})
+        result = guarded("api_reference", run_api_reference, ctx)
+    finally:
+        get_settings.cache_clear()
+    assert result.error is None and [m.applicable for m in result.measurements] == [False, False]
+    assert "endpoints.openapi: false" in result.measurements[0].detail
+
+
 def test_runbooks_read_the_applied_configmap_and_no_rules_is_no_data(tree, tmp_path, monkeypatch):
     rule = (tree / "rule.yaml").read_text()
     applied: dict[tuple[str, str, str | None], dict] = {
