@@ -74,7 +74,7 @@ def test_a_real_web_application_goes_live_through_every_phase(env, localkube):
                             "profile": yaml.safe_load(PROFILE)})
     assert rc == 0, out[-8000:]
     _, report = latest_run(env, "flaskr")
-    assert report["run"]["status"] == "success"
+    assert report["run"]["status"] == "succeeded"
     assert {e["gate"]: e["status"] for e in report["evaluations"]} == dict.fromkeys(
         ("quality", "security", "verification", "testing"), "PASS")
     criteria = {c["name"]: c for e in report["evaluations"] for c in e["criteria"]}
