@@ -23,6 +23,15 @@ validation), ``store`` (objects, resourceVersions, watches), ``gc`` (cascading d
 (processes), ``exec_ws`` (exec), ``scheduler`` (node, GPUs), ``selectors``, ``patch``,
 ``validation``, ``events``, ``logs``, ``ipam``, ``kubeconfig``, ``contract`` (+ ``kpo_contract.json``).
 
+Who can reach it (:mod:`localkube.auth`)
+  * Every request but ``/healthz``, ``/livez`` and ``/readyz`` — discovery, REST, watches and the
+    exec websocket — needs ``Authorization: Bearer <token>`` (401 ``Unauthorized`` Status
+    otherwise). The token is random per state directory (``<state dir>/token``, mode 0600, the
+    directory 0700); the kubeconfigs localkube writes carry it (``users[].user.token``), and so does
+    :meth:`LocalKube.api_client`. Writes (POST/PUT/PATCH) must be JSON (415 otherwise), so a web page
+    cannot drive localkube through the browser. Loopback keeps out other machines, the token other
+    local users; pods get it through their ``KUBECONFIG`` (they run as the user anyway).
+
 What localkube honours
   * API: discovery (``/api``, ``/api/v1``, ``/apis``, ``/apis/{group}[/{version}]``, ``/version``)
     for the core group, apps/v1, batch/v1, networking.k8s.io/v1, rbac.authorization.k8s.io/v1,
@@ -81,7 +90,8 @@ What localkube honours
   * API access from pods: every container gets ``KUBECONFIG`` pointing at a kubeconfig for this
     server whose context namespace is the pod's, so ``kubernetes.config.load_config()`` and
     :func:`golive.kube.client.load_client` work inside pods as in-cluster configuration does on a cluster
-    (``KUBERNETES_SERVICE_HOST``/``PORT`` are set too, but there is no service-account token).
+    (``KUBERNETES_SERVICE_HOST``/``PORT`` are set too; the token is in that kubeconfig, not in a
+    service-account volume).
   * Scheduling: the node advertises ``nvidia.com/gpu`` (``gpus=``, default 0); a pod asking for
     more stays Pending, ``PodScheduled=False``/``Unschedulable``, with a ``FailedScheduling`` event
     ``0/1 nodes are available: 1 Insufficient nvidia.com/gpu.``; granted GPUs appear as
@@ -101,7 +111,8 @@ What it does not do
     PodDisruptionBudgets, HorizontalPodAutoscalers and Ingresses (stored only), DaemonSets, CronJobs,
     EndpointSlices, DNS
     (``*.svc.cluster.local`` does not resolve: use the ``localkube.io/url`` annotation),
-    server-side apply and authentication are not implemented. Listen on loopback only.
+    server-side apply (415) and authorization beyond the one token are not implemented. Listen on
+    loopback only.
   * cpu/memory *requests* are recorded but not bin-packed; one node only; no ``limit``/``continue``
     pagination; no ``deletecollection``.
   * KubernetesPodOperator's ``airflow-xcom-sidecar`` is virtual: it runs no process, answers the

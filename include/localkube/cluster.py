@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from localkube.auth import load_or_create_token
 from localkube.errors import LocalKubeError
 from localkube.kubeconfig import connection_uri, write_kubeconfig
 from localkube.kubelet import ENV_PASSTHROUGH
@@ -23,11 +24,13 @@ _NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 class LocalKube:
     """A local Kubernetes API whose pods are local processes.
 
-    :param host: address to listen on (loopback by default; localkube has no authentication).
+    :param host: address to listen on (loopback by default). Every request but the health probes
+        needs the bearer token of ``<state dir>/token`` (:mod:`localkube.auth`), which the kubeconfigs
+        it writes and :meth:`api_client` carry.
     :param port: TCP port, 0 picks a free one (see :attr:`url` after :meth:`start`).
     :param gpus: ``nvidia.com/gpu`` capacity the node advertises.
-    :param state_dir: where pod directories, volumes and logs live; a temporary directory
-        (removed by :meth:`stop`) when None.
+    :param state_dir: where the token, pod directories, volumes and logs live (made mode 0700); a
+        temporary directory (removed by :meth:`stop`) when None.
     :param node_name: name of the single node.
     :param max_grace_seconds: cap on a deleted pod's termination grace period.
     :param restart_backoff_seconds: first restart back-off for ``restartPolicy`` Always/OnFailure.
@@ -65,6 +68,7 @@ class LocalKube:
         self.images = images
         self.controllers: Any = None
         self.kubeconfig: Path | None = None
+        self.token = ""
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -91,6 +95,9 @@ class LocalKube:
         if self.state_dir is None:
             self.state_dir = Path(tempfile.mkdtemp(prefix="localkube-"))
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.state_dir, 0o700)
+        self.token = load_or_create_token(self.state_dir)
+        shutil.rmtree(self.state_dir / "kubeconfigs", ignore_errors=True)  # they name the previous port
         self._thread = threading.Thread(target=self._thread_main, name="localkube", daemon=True)
         self._thread.start()
         if not self._ready.wait(timeout):
@@ -154,7 +161,7 @@ class LocalKube:
         self.controllers = ControllerManager(self.store, self.kubelet, events,
                                              restart_backoff_seconds=self.restart_backoff_seconds)
         self.api = ApiServer(self.store, self.kubelet, node, admission=Admission(self.controllers.services),
-                             gc=self.controllers.gc, services=self.controllers.services)
+                             gc=self.controllers.gc, services=self.controllers.services, token=self.token)
         access: dict[str, Any] = {} if self.access_log else {"access_log": None}
         self._runner = web.AppRunner(self.api.app(), shutdown_timeout=1.0, **access)
         await self._runner.setup()
@@ -199,7 +206,7 @@ class LocalKube:
             if self.state_dir is None:
                 raise LocalKubeError("localkube is not started: call LocalKube.start() first")
             path = self.state_dir / "kubeconfig"
-        self.kubeconfig = write_kubeconfig(path, self.url, namespace)
+        self.kubeconfig = write_kubeconfig(path, self.url, self.token, namespace)
         return self.kubeconfig
 
     def _pod_kubeconfig(self, namespace: str) -> Path:
@@ -208,7 +215,7 @@ class LocalKube:
             raise LocalKubeError("localkube has no state directory")
         path = self.state_dir / "kubeconfigs" / f"{namespace}.yaml"
         if not path.exists():
-            write_kubeconfig(path, self.url, namespace)
+            write_kubeconfig(path, self.url, self.token, namespace)
         return path
 
     def service_url(self, name: str, namespace: str = "default") -> str:
@@ -228,6 +235,8 @@ class LocalKube:
 
         configuration = client.Configuration()
         configuration.host = self.url
+        bearer = f"Bearer {self.token}"  # the client's key was "authorization" before v36, "BearerToken" since
+        configuration.api_key = {"authorization": bearer, "BearerToken": bearer}
         return client.ApiClient(configuration)
 
     def connection_uri(self, namespace: str = "default") -> str:
