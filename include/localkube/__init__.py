@@ -78,14 +78,18 @@ What localkube honours
     Service endpoints; a failed liveness probe restarts the container (``restartCount``); exit codes
     → container states → pod phase; ``activeDeadlineSeconds`` (phase Failed, reason
     DeadlineExceeded); ``terminationMessagePath``/``FallbackToLogsOnError``; delete = SIGTERM to
-    the process group, SIGKILL after the grace period (capped); events like a cluster's.
+    the process group, SIGKILL after the grace period (capped); events like a cluster's. Nothing a
+    container starts outlives it, not even a ``setsid`` child: :mod:`localkube.runtime` kills the
+    processes carrying its ``LOCALKUBE_CONTAINER_ID``/``LOCALKUBE_POD_UID`` environment marker (and
+    the main process's descendants) when the container ends, the pod goes or localkube stops.
   * Images (:mod:`localkube.images`): a catalog (``images.yaml``; ``LocalKube(images=...)``,
     ``--images`` or ``$LOCALKUBE_IMAGES``) says how an image runs locally — its workingDir,
     entrypoint/cmd and env, and tag-suffix variants (``-errors``/``-slow`` builds of the sample app
     set ``FAULT_MODE``). Images not in the catalog run their ``command``/``args`` as given.
   * Each pod gets its own address in 127.0.0.0/8 (``status.podIP``, ``fieldRef``), so replicas bind
     the same containerPort, and a directory; emptyDir, configMap, secret, downwardAPI, hostPath and
-    PVC volumes become local directories, and containers get ``LOCALKUBE_MOUNT_MAP`` (JSON
+    PVC volumes become local directories (hostPath only under the state directory and the
+    ``host_path_prefixes``/``--allow-host-path`` given, :mod:`localkube.hostpaths`; others → 403), and containers get ``LOCALKUBE_MOUNT_MAP`` (JSON
     ``{mountPath: localDir}``) which :func:`golive.runtime.resolve` applies.
   * API access from pods: every container gets ``KUBECONFIG`` pointing at a kubeconfig for this
     server whose context namespace is the pod's, so ``kubernetes.config.load_config()`` and

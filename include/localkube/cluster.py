@@ -42,6 +42,8 @@ class LocalKube:
     :param access_log: log every request (logger ``aiohttp.access``).
     :param images: the image catalog (:mod:`localkube.images`): a YAML/JSON file path, a mapping, or
         None for the bundled ``include/localkube/images.yaml`` (``$LOCALKUBE_IMAGES`` overrides it).
+    :param host_path_prefixes: absolute host directories pods may mount as ``hostPath`` besides the
+        state directory (:mod:`localkube.hostpaths`; others are refused with 403).
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, gpus: int = 0,
@@ -50,7 +52,8 @@ class LocalKube:
                  extended_resources: dict[str, int] | None = None, node_labels: dict[str, str] | None = None,
                  env: dict[str, str] | None = None, env_passthrough: tuple[str, ...] = ENV_PASSTHROUGH,
                  access_log: bool = False, namespaces: tuple[str, ...] = (),
-                 images: str | os.PathLike[str] | dict[str, Any] | None = None) -> None:
+                 images: str | os.PathLike[str] | dict[str, Any] | None = None,
+                 host_path_prefixes: tuple[str | os.PathLike[str], ...] = ()) -> None:
         self.host = host
         self._requested_port = port
         self.gpus = gpus
@@ -66,6 +69,7 @@ class LocalKube:
         self.access_log = access_log
         self.namespaces = tuple(dict.fromkeys((*_NAMESPACES, *namespaces)))
         self.images = images
+        self.host_path_prefixes = tuple(host_path_prefixes)
         self.controllers: Any = None
         self.kubeconfig: Path | None = None
         self.token = ""
@@ -138,6 +142,7 @@ class LocalKube:
         from localkube.admission import Admission
         from localkube.controllers import ControllerManager
         from localkube.events import EventRecorder
+        from localkube.hostpaths import HostPathPolicy
         from localkube.images import load_catalog
         from localkube.kubelet import Kubelet
         from localkube.scheduler import Node, Scheduler
@@ -150,6 +155,7 @@ class LocalKube:
         for name in self.namespaces:
             self.store.create(NAMESPACES, {"metadata": {"name": name}, "spec": {"finalizers": ["kubernetes"]},
                                            "status": {"phase": "Active"}})
+        host_paths = HostPathPolicy((self.state_dir, *self.host_path_prefixes))
         node = Node(name=self.node_name, gpus=self.gpus, extended=self.extended_resources,
                     labels=self.node_labels)
         events = EventRecorder(self.store, node.name)
@@ -157,10 +163,12 @@ class LocalKube:
                                api_port_fn=lambda: self.port, max_grace_seconds=self.max_grace_seconds,
                                restart_backoff_seconds=self.restart_backoff_seconds,
                                env_passthrough=self.env_passthrough, extra_env=self.env,
-                               images=load_catalog(self.images), kubeconfig_fn=self._pod_kubeconfig)
+                               images=load_catalog(self.images), kubeconfig_fn=self._pod_kubeconfig,
+                               host_paths=host_paths)
         self.controllers = ControllerManager(self.store, self.kubelet, events,
                                              restart_backoff_seconds=self.restart_backoff_seconds)
-        self.api = ApiServer(self.store, self.kubelet, node, admission=Admission(self.controllers.services),
+        self.api = ApiServer(self.store, self.kubelet, node,
+                             admission=Admission(self.controllers.services, host_paths),
                              gc=self.controllers.gc, services=self.controllers.services, token=self.token)
         access: dict[str, Any] = {} if self.access_log else {"access_log": None}
         self._runner = web.AppRunner(self.api.app(), shutdown_timeout=1.0, **access)

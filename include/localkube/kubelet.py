@@ -27,6 +27,7 @@ from typing import Any
 
 from localkube.errors import bad_request, not_found
 from localkube.events import NORMAL, WARNING, EventRecorder
+from localkube.hostpaths import HostPathPolicy
 from localkube.images import ImageCatalog
 from localkube.ipam import IPAllocator
 from localkube.logs import LogBuffer
@@ -45,7 +46,7 @@ from localkube.podspec import (
 )
 from localkube.podstate import TERMINAL, VIRTUAL_CONTAINERS, Container, PodRuntime, phase, pod_status
 from localkube.probes import ProbeTiming, exec_probe, http_get, probe_loop, tcp_socket
-from localkube.runtime import ContainerProcess
+from localkube.runtime import CONTAINER_MARKER_ENV, POD_MARKER_ENV, ContainerProcess, kill_tree
 from localkube.scheduler import Scheduler
 from localkube.store import CONFIGMAPS, PODS, SECRETS, Store
 from localkube.timeutil import rfc3339
@@ -64,8 +65,9 @@ class Kubelet:
                  api_port_fn: Any = None, max_grace_seconds: float = 2.0,
                  restart_backoff_seconds: float = 10.0, env_passthrough: tuple[str, ...] = ENV_PASSTHROUGH,
                  extra_env: dict[str, str] | None = None, images: ImageCatalog | None = None,
-                 kubeconfig_fn: Any = None) -> None:
+                 kubeconfig_fn: Any = None, host_paths: HostPathPolicy | None = None) -> None:
         self.store = store
+        self.host_paths = host_paths or HostPathPolicy((state_dir,))
         self.scheduler = scheduler
         self.events = events
         self.state_dir = state_dir
@@ -217,6 +219,9 @@ class Kubelet:
         if pod is None:
             return
         try:
+            refused = self.host_paths.problems(pod["spec"])
+            if refused:  # admission refuses these; a pod stored before a policy change must not mount them
+                raise ContainerConfigError("; ".join(refused))
             runtime.volumes = prepare_volumes(pod, runtime.pod_dir, self.state_dir,
                                               self._lookup(CONFIGMAPS), self._lookup(SECRETS))
         except (ContainerConfigError, OSError) as exc:
@@ -349,6 +354,7 @@ class Kubelet:
         if not env.get("PATH", "").startswith(venv_bin + os.pathsep):
             env["PATH"] = venv_bin + os.pathsep + env.get("PATH", "")
         env[MOUNT_MAP_ENV] = mount_map_json(mounts)
+        env[POD_MARKER_ENV] = runtime.uid
         container.env, container.cwd, container.mounts = env, cwd, mounts
         container.limits = process_limits(spec, pod["spec"].get("activeDeadlineSeconds"), self._core)
         self._core += len(container.limits.cores)
@@ -380,6 +386,7 @@ class Kubelet:
         self.events.record(pod, NORMAL, "Pulled", f'Container image "{container.image}" already present on '
                            "machine", field_path=field_path)
         container.container_id = f"localkube://{uuid.uuid4().hex}"
+        container.env[CONTAINER_MARKER_ENV] = container.container_id  # what the container's processes inherit
         self.events.record(pod, NORMAL, "Created", f"Created container: {container.name}", field_path=field_path)
         if not container.virtual:
             container.process = ContainerProcess(argv, container.env, container.cwd, container.limits,
@@ -653,6 +660,7 @@ class Kubelet:
             self.ips.release(runtime.ip)
             for container in runtime.containers.values():
                 container.log.close()
+            kill_tree((POD_MARKER_ENV, runtime.uid))  # nothing a pod started outlives it
             shutil.rmtree(runtime.pod_dir, ignore_errors=True)
             for container in runtime.containers.values():  # probes of a removed pod stop now
                 for task in list(container.probe_tasks):
@@ -674,6 +682,8 @@ class Kubelet:
         """Stop every pod's processes (localkube is going away)."""
         runtimes = list(self.pods.values())
         await asyncio.gather(*(self._stop_containers(r, grace) for r in runtimes), return_exceptions=True)
+        for runtime in runtimes:
+            await asyncio.to_thread(kill_tree, (POD_MARKER_ENV, runtime.uid))
         if self._watchdog is not None:
             self._watchdog.cancel()
         tasks = list(self._tasks)  # removed pods' back-offs included

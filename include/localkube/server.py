@@ -267,6 +267,7 @@ class ApiServer:
         dry_run = bool(request.query.get("dryRun"))
         if rtype == PODS:
             obj = prepare_pod(body, namespace or "default")
+            self.admission.host_paths.check("pods", obj["metadata"]["name"], obj["spec"])
             if dry_run:
                 return _json(obj, 201)
             stored = self.store.create(PODS, obj)
