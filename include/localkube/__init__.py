@@ -21,7 +21,8 @@ validation), ``store`` (objects, resourceVersions, watches), ``gc`` (cascading d
 ``services``), ``proxy`` (Service traffic), ``kubelet`` (pod lifecycle), ``probes``, ``images``
 (+ ``images.yaml``), ``podstate`` (status), ``podspec`` (argv, env, volumes, limits), ``runtime``
 (processes), ``exec_ws`` (exec), ``scheduler`` (node, GPUs), ``selectors``, ``patch``,
-``validation``, ``events``, ``logs``, ``ipam``, ``kubeconfig``, ``contract`` (+ ``kpo_contract.json``).
+``validation``, ``events``, ``logs``, ``ipam``, ``kubeconfig``, ``contract`` (+ ``kpo_contract.json``),
+``auth`` (token, JSON-only writes), ``hostpaths`` (allowed hostPath prefixes), ``persist`` (objects on disk).
 
 Who can reach it (:mod:`localkube.auth`)
   * Every request but ``/healthz``, ``/livez`` and ``/readyz`` — discovery, REST, watches and the
@@ -31,6 +32,13 @@ Who can reach it (:mod:`localkube.auth`)
     :meth:`LocalKube.api_client`. Writes (POST/PUT/PATCH) must be JSON (415 otherwise), so a web page
     cannot drive localkube through the browser. Loopback keeps out other machines, the token other
     local users; pods get it through their ``KUBECONFIG`` (they run as the user anyway).
+
+Restarts (:mod:`localkube.persist`)
+  * Objects (all kinds but Events) are saved in ``<state dir>/objects.json`` (mode 0600) a moment
+    after each change and on stop; a new LocalKube on that state dir restores them and
+    :meth:`localkube.kubelet.Kubelet.recover` reconciles the pods: ReplicaSet/StatefulSet pods are
+    replaced by their controllers, running bare or Job pods become Failed (``LocalkubeRestarted``),
+    leftover processes are killed. Watch history is not kept (410 for an older resourceVersion).
 
 What localkube honours
   * API: discovery (``/api``, ``/api/v1``, ``/apis``, ``/apis/{group}[/{version}]``, ``/version``)
@@ -89,8 +97,9 @@ What localkube honours
   * Each pod gets its own address in 127.0.0.0/8 (``status.podIP``, ``fieldRef``), so replicas bind
     the same containerPort, and a directory; emptyDir, configMap, secret, downwardAPI, hostPath and
     PVC volumes become local directories (hostPath only under the state directory and the
-    ``host_path_prefixes``/``--allow-host-path`` given, :mod:`localkube.hostpaths`; others → 403), and containers get ``LOCALKUBE_MOUNT_MAP`` (JSON
-    ``{mountPath: localDir}``) which :func:`golive.runtime.resolve` applies.
+    ``host_path_prefixes``/``--allow-host-path`` given, :mod:`localkube.hostpaths`; others → 403),
+    and containers get ``LOCALKUBE_MOUNT_MAP`` (JSON ``{mountPath: localDir}``) which
+    :func:`golive.runtime.resolve` applies.
   * API access from pods: every container gets ``KUBECONFIG`` pointing at a kubeconfig for this
     server whose context namespace is the pod's, so ``kubernetes.config.load_config()`` and
     :func:`golive.kube.client.load_client` work inside pods as in-cluster configuration does on a cluster

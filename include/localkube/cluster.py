@@ -29,8 +29,9 @@ class LocalKube:
         it writes and :meth:`api_client` carry.
     :param port: TCP port, 0 picks a free one (see :attr:`url` after :meth:`start`).
     :param gpus: ``nvidia.com/gpu`` capacity the node advertises.
-    :param state_dir: where the token, pod directories, volumes and logs live (made mode 0700); a
-        temporary directory (removed by :meth:`stop`) when None.
+    :param state_dir: where the token, the saved objects (``objects.json``, restored by the next
+        start), pod directories, volumes and logs live (made mode 0700); a temporary directory
+        (removed by :meth:`stop`) when None.
     :param node_name: name of the single node.
     :param max_grace_seconds: cap on a deleted pod's termination grace period.
     :param restart_backoff_seconds: first restart back-off for ``restartPolicy`` Always/OnFailure.
@@ -80,6 +81,7 @@ class LocalKube:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self.store: Any = None
+        self._persister: Any = None
         self.kubelet: Any = None
         self.api: Any = None
 
@@ -145,6 +147,7 @@ class LocalKube:
         from localkube.hostpaths import HostPathPolicy
         from localkube.images import load_catalog
         from localkube.kubelet import Kubelet
+        from localkube.persist import OBJECTS_FILE, StatePersister
         from localkube.scheduler import Node, Scheduler
         from localkube.server import ApiServer
         from localkube.store import NAMESPACES, Store
@@ -152,7 +155,11 @@ class LocalKube:
         if self.state_dir is None:  # start() sets it; guards direct calls
             raise LocalKubeError("localkube has no state directory")
         self.store = Store()
+        self._persister = StatePersister(self.store, self.state_dir / OBJECTS_FILE)
+        restored = self._persister.load()
         for name in self.namespaces:
+            if self.store.find(NAMESPACES, None, name) is not None:
+                continue
             self.store.create(NAMESPACES, {"metadata": {"name": name}, "spec": {"finalizers": ["kubernetes"]},
                                            "status": {"phase": "Active"}})
         host_paths = HostPathPolicy((self.state_dir, *self.host_path_prefixes))
@@ -177,10 +184,16 @@ class LocalKube:
         await site.start()
         self.port = int(self._runner.addresses[0][1])
         self.api.server_address = f"{self.host}:{self.port}"
+        if restored:
+            self.kubelet.recover()
+        self._persister.start()
         self.controllers.start()
 
     def stop(self) -> None:
-        """Kill every pod, stop the server and the thread; remove a temporary state dir."""
+        """Save the objects, kill every pod, stop the server and the thread; remove a temporary state dir.
+
+        A later ``LocalKube`` on the same state dir restores the objects (:mod:`localkube.persist`).
+        """
         loop, thread = self._loop, self._thread
         if loop is None or thread is None:
             return
@@ -197,6 +210,8 @@ class LocalKube:
 
     async def _shutdown(self) -> None:
         await self.controllers.stop()
+        if self._persister is not None:  # what ran, before the kubelet stops it
+            self._persister.close()
         await self.kubelet.shutdown()
         self.store.close_watches()
         await self._runner.cleanup()

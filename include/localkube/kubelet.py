@@ -56,6 +56,29 @@ log = logging.getLogger(__name__)
 ENV_PASSTHROUGH = ("HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "SSL_CERT_FILE",
                    "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE")
 _TERMINATION_MESSAGE_MAX = 4096
+_RECREATED_BY_OWNER = ("ReplicaSet", "StatefulSet")
+RESTART_REASON = "LocalkubeRestarted"
+_RESTART_MESSAGE = "localkube restarted: the processes of this pod are gone"
+
+
+def _mark_lost(pod: dict[str, Any]) -> None:
+    """A restored pod whose processes died with the previous localkube: phase Failed, containers terminated."""
+    now = rfc3339()
+    status = pod.setdefault("status", {})
+    status.update({"phase": "Failed", "reason": RESTART_REASON, "message": _RESTART_MESSAGE})
+    for key in ("initContainerStatuses", "containerStatuses"):
+        for container in status.get(key) or []:
+            state = container.get("state") or {}
+            if "terminated" not in state:
+                started = (state.get("running") or {}).get("startedAt")
+                container["state"] = {"terminated": {
+                    "exitCode": 137, "reason": "ContainerStatusUnknown", "message": _RESTART_MESSAGE,
+                    "startedAt": started or now, "finishedAt": now}}
+            container["ready"], container["started"] = False, False
+    for condition in status.get("conditions") or []:
+        if condition.get("type") in ("Ready", "ContainersReady", "PodReadyToStartContainers") \
+                and condition.get("status") != "False":
+            condition.update({"status": "False", "lastTransitionTime": now, "reason": RESTART_REASON})
 
 
 class Kubelet:
@@ -85,6 +108,42 @@ class Kubelet:
         self.memory_check_seconds = 1.0
         self._pending: list[PodRuntime] = []
         self._core = 0
+
+    # ----------------------------------------------------------------------------- restart
+    def recover(self) -> dict[str, int]:
+        """Reconcile pods restored from disk (:mod:`localkube.persist`) with processes that are gone.
+
+        Leftover processes of a localkube that died are killed first. Then: a pod a ReplicaSet or
+        StatefulSet controls, or one being deleted, is removed (its controller makes a new one); a
+        pod never bound to the node is scheduled again; a terminal pod stays as it was; any other
+        pod (bare, or a Job's) is marked Failed with reason :data:`RESTART_REASON`, so whoever watches
+        it — a Job, KubernetesPodOperator, a rollback — sees that it no longer runs.
+        Returns how many pods took each way.
+        """
+        counts = {"removed": 0, "rescheduled": 0, "failed": 0, "kept": 0}
+        for pod in self.store.list(PODS):
+            meta = pod["metadata"]
+            kill_tree((POD_MARKER_ENV, meta["uid"]))
+            owner = next((ref for ref in meta.get("ownerReferences") or [] if ref.get("controller")), None)
+            phase_now = (pod.get("status") or {}).get("phase") or "Pending"
+            if meta.get("deletionTimestamp") or (owner or {}).get("kind") in _RECREATED_BY_OWNER:
+                self.store.delete(PODS, meta["namespace"], meta["name"])
+                shutil.rmtree(self._pod_dir(meta), ignore_errors=True)
+                counts["removed"] += 1
+            elif not pod["spec"].get("nodeName"):
+                task = asyncio.get_running_loop().create_task(self.pod_created(pod))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+                counts["rescheduled"] += 1
+            elif phase_now in TERMINAL:
+                counts["kept"] += 1
+            else:
+                self.store.update(PODS, meta["namespace"], meta["name"], _mark_lost)
+                counts["failed"] += 1
+        return counts
+
+    def _pod_dir(self, meta: dict[str, Any]) -> Path:
+        return self.state_dir / "pods" / f"{meta['namespace']}_{meta['name']}_{meta['uid']}"
 
     # ----------------------------------------------------------------------------- lookups
     def _runtime(self, namespace: str, name: str) -> PodRuntime:
@@ -131,7 +190,7 @@ class Kubelet:
         if self._watchdog is None:
             self._watchdog = asyncio.get_running_loop().create_task(self._memory_watchdog(),
                                                                      name="localkube-memory-watchdog")
-        pod_dir = self.state_dir / "pods" / f"{meta['namespace']}_{meta['name']}_{uid}"
+        pod_dir = self._pod_dir(meta)
         containers: dict[str, Container] = {}
         for kind in ("initContainers", "containers"):
             for spec in pod["spec"].get(kind) or []:

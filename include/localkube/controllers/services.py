@@ -129,6 +129,16 @@ class ServiceController(Controller):
         for port in spec.get("ports") or []:
             self._node_ports.discard(port.get("nodePort"))
 
+    def start(self) -> None:
+        """Reserve the addresses of Services restored from disk, then start syncing."""
+        for service in self.store.list(SERVICES):
+            spec = service.get("spec") or {}
+            ip = spec.get("clusterIP")
+            if ip and ip != "None":
+                self._ips.reserve(ip)
+            self._node_ports.update(p["nodePort"] for p in spec.get("ports") or [] if p.get("nodePort"))
+        super().start()
+
     def url(self, namespace: str, name: str, ip: str, port: int) -> str:
         """Where the Service port is reachable from this machine."""
         return f"http://{ip}:{self._bound.get((ip, port), port)}"

@@ -1,0 +1,97 @@
+"""localkube's objects on disk: ``<state dir>/objects.json``, so a restart keeps Secrets, workloads and pods.
+
+Every change to the store (Events excepted) schedules a write a moment later (changes in between
+share it); the file is replaced atomically (temporary file, fsync, rename) with mode 0600, since it
+holds Secrets. :meth:`StatePersister.close` writes the last state when localkube stops — before
+the kubelet stops the pods, so the file says what was running. On start :meth:`StatePersister.load`
+restores the objects, and :meth:`localkube.kubelet.Kubelet.recover` reconciles the pods with the
+processes, which did not survive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from pathlib import Path
+
+from localkube.errors import LocalKubeError
+from localkube.resources import ALL_TYPES
+from localkube.store import Store
+
+log = logging.getLogger(__name__)
+
+OBJECTS_FILE = "objects.json"
+FORMAT = 1
+
+
+class StatePersister:
+    """Keeps ``path`` up to date with ``store`` (``delay`` seconds after a change, on the loop)."""
+
+    def __init__(self, store: Store, path: Path, delay: float = 0.1) -> None:
+        self.store = store
+        self.path = path
+        self.delay = delay
+        self._handle: asyncio.TimerHandle | None = None
+        self._closed = False
+
+    def load(self) -> int:
+        """Restore the saved objects into the (empty) store; the number restored (0 without a file)."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return 0
+        try:
+            data = json.loads(raw)
+        except ValueError as exc:
+            raise LocalKubeError(f"localkube cannot read its saved objects {self.path}: {exc}; move the file "
+                                 "away to start empty") from exc
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise LocalKubeError(f"{self.path} is not a localkube objects file of format {FORMAT}; move it away "
+                                 "to start empty")
+        return self.store.restore(data, {rtype.key: rtype for rtype in ALL_TYPES})
+
+    def start(self) -> None:
+        """Save after every change from now on."""
+        self.store.on_change(self.schedule)
+
+    def schedule(self) -> None:
+        """Save soon (one write for the changes of the next ``delay`` seconds)."""
+        if self._closed or self._handle is not None:
+            return
+        self._handle = asyncio.get_running_loop().call_later(self.delay, self._flush_soon)
+
+    def _flush_soon(self) -> None:
+        self._handle = None
+        try:
+            self.flush()
+        except OSError:
+            log.exception("localkube could not save its objects to %s", self.path)
+
+    def flush(self) -> None:
+        """Write the store now (atomically, mode 0600)."""
+        data = {"format": FORMAT, **self.store.snapshot()}
+        body = json.dumps(data, separators=(",", ":")).encode()
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.fchmod(fd, 0o600)
+            view = memoryview(body)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, self.path)
+
+    def close(self) -> None:
+        """Write the last state and stop saving (localkube is stopping)."""
+        if self._closed:
+            return
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        self.store.on_change(None)
+        self._closed = True
+        self.flush()
