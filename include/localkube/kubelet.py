@@ -168,6 +168,9 @@ class Kubelet:
 
     def log_buffer(self, namespace: str, name: str, container: str | None, previous: bool) -> LogBuffer:
         """The log of a container's current (or previous) run; 400 while it never ran."""
+        pod = self.store.get(PODS, namespace, name)
+        if pod["metadata"]["uid"] not in self.pods:  # restored after a restart: what its log files hold
+            return self._saved_log(pod, container, previous)
         runtime, target = self.container(namespace, name, container)
         if previous:
             if target.previous_log is None:
@@ -181,6 +184,27 @@ class Kubelet:
             reason = target.reason or "ContainerCreating"
             raise bad_request(f'container "{target.name}" in pod "{name}" is waiting to start: {reason}')
         return target.log
+
+    def _saved_log(self, pod: dict[str, Any], container: str | None, previous: bool) -> LogBuffer:
+        name = pod["metadata"]["name"]
+        mains = [c["name"] for c in pod["spec"].get("containers") or []]
+        if container is None:
+            if len(mains) != 1:
+                raise bad_request(f"a container name must be specified for pod {name}, choose one of: "
+                                  f"[{' '.join(mains)}]")
+            container = mains[0]
+        if container not in [c["name"] for c in pod["spec"].get("initContainers") or []] + mains:
+            raise bad_request(f"container {container} is not valid for pod {name}")
+        log_dir = self._pod_dir(pod["metadata"]) / "logs" / container
+        runs = sorted((int(p.stem), p) for p in log_dir.glob("*.log") if p.stem.isdigit())
+        wanted = 2 if previous else 1
+        if len(runs) < wanted:
+            if previous:
+                raise bad_request(f'previous terminated container "{container}" in pod "{name}" not found')
+            empty = LogBuffer()
+            empty.close()
+            return empty
+        return LogBuffer.saved(runs[-wanted][1])
 
     # ----------------------------------------------------------------------------- create
     async def pod_created(self, pod: dict[str, Any], settle_timeout: float = 5.0) -> None:

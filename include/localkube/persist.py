@@ -34,6 +34,7 @@ class StatePersister:
         self.path = path
         self.delay = delay
         self._handle: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
 
     def load(self) -> int:
@@ -53,14 +54,22 @@ class StatePersister:
         return self.store.restore(data, {rtype.key: rtype for rtype in ALL_TYPES})
 
     def start(self) -> None:
-        """Save after every change from now on."""
+        """Save after every change from now on (call on localkube's event loop)."""
+        self._loop = asyncio.get_running_loop()
         self.store.on_change(self.schedule)
 
     def schedule(self) -> None:
         """Save soon (one write for the changes of the next ``delay`` seconds)."""
-        if self._closed or self._handle is not None:
+        if self._closed or self._handle is not None or self._loop is None:
             return
-        self._handle = asyncio.get_running_loop().call_later(self.delay, self._flush_soon)
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is not self._loop:  # a change made off the loop thread
+            self._loop.call_soon_threadsafe(self.schedule)
+            return
+        self._handle = self._loop.call_later(self.delay, self._flush_soon)
 
     def _flush_soon(self) -> None:
         self._handle = None

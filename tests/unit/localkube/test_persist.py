@@ -125,6 +125,8 @@ def test_restart_keeps_objects_restarts_deployments_and_fails_bare_pods(
         assert (batch.status.phase, batch.status.reason) == ("Failed", "LocalkubeRestarted")
         assert batch.status.container_statuses[0].state.terminated.reason == "ContainerStatusUnknown"
         assert core.read_namespaced_pod("done", "default").status.phase == "Succeeded"
+        saved_log = core.read_namespaced_pod_log("done", "default", timestamps=True, _preload_content=False)
+        assert saved_log.data.decode().endswith(" finished\n")  # the log the previous localkube kept
         assert leftover.wait(timeout=10) == -9
         stale = httpx.get(f"{second.url}/api/v1/namespaces/default/pods",  # a watch from before: relist
                           params={"watch": "true", "resourceVersion": "2", "timeoutSeconds": "1"},
