@@ -186,6 +186,7 @@ class LocalKube:
         self.api.server_address = f"{self.host}:{self.port}"
         if restored:
             self.kubelet.recover()
+            await self.controllers.sync_all()
         self._persister.start()
         self.controllers.start()
 

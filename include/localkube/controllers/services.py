@@ -102,6 +102,11 @@ class ServiceController(Controller):
         self._locks: dict[Key, asyncio.Lock] = {}
         ctx.store.subscribe(SERVICES, self._service_changed)
         ctx.store.subscribe(PODS, self._pod_changed)
+        for service in ctx.store.list(SERVICES):  # restored from disk: their addresses are taken
+            spec = service.get("spec") or {}
+            if spec.get("clusterIP") and spec["clusterIP"] != "None":
+                self._ips.reserve(spec["clusterIP"])
+            self._node_ports.update(p["nodePort"] for p in spec.get("ports") or [] if p.get("nodePort"))
 
     # ----------------------------------------------------------------------------- admission hooks
     def allocate_ip(self, requested: str | None, kind: str, name: str) -> str:
@@ -128,16 +133,6 @@ class ServiceController(Controller):
         self._ips.release(spec.get("clusterIP"))
         for port in spec.get("ports") or []:
             self._node_ports.discard(port.get("nodePort"))
-
-    def start(self) -> None:
-        """Reserve the addresses of Services restored from disk, then start syncing."""
-        for service in self.store.list(SERVICES):
-            spec = service.get("spec") or {}
-            ip = spec.get("clusterIP")
-            if ip and ip != "None":
-                self._ips.reserve(ip)
-            self._node_ports.update(p["nodePort"] for p in spec.get("ports") or [] if p.get("nodePort"))
-        super().start()
 
     def url(self, namespace: str, name: str, ip: str, port: int) -> str:
         """Where the Service port is reachable from this machine."""

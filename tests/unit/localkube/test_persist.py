@@ -138,6 +138,55 @@ def test_restart_keeps_objects_restarts_deployments_and_fails_bare_pods(
             leftover.kill()
 
 
+def test_a_rollback_after_a_restart_sees_the_revisions_and_runs_the_old_version(
+        localkube_factory: Callable[..., LocalKube], tmp_path: Path) -> None:
+    from golive.kube.workloads import revisions, rollout_status, undo
+
+    state = tmp_path / "state"
+    first = localkube_factory(state_dir=state)
+    apps = k8s.AppsV1Api(first.api_client())
+    good = web_deployment("shop")
+    good["spec"]["replicas"] = 1
+    apps.create_namespaced_deployment("default", good)
+    assert rollout_status("shop", "default", first.api_client(), timeout=30).done
+    bad = {"spec": {"template": {"metadata": {"annotations": {"version": "bad"}}}}}
+    apps.patch_namespaced_deployment("shop", "default", bad)
+    assert rollout_status("shop", "default", first.api_client(), timeout=30).done
+    first.stop()
+
+    second = localkube_factory(state_dir=state)
+    client = second.api_client()
+    assert [r.revision for r in revisions("shop", "default", client)] == [1, 2]
+    assert rollout_status("shop", "default", client, timeout=30).done  # running again, not "nothing is running"
+    undo("shop", "default", client=client)
+    assert rollout_status("shop", "default", client, timeout=30).done
+    running = wait_for(lambda: ready_pods(second, "app=shop"), what="the rolled-back pod ready")
+    pod = second.core_v1().read_namespaced_pod(running[0], "default")
+    assert "version" not in (pod.metadata.annotations or {})  # the template of revision 1
+
+
+def test_restored_status_is_what_runs_now_from_the_first_read(
+        localkube_factory: Callable[..., LocalKube], tmp_path: Path) -> None:
+    ready_flag = tmp_path / "ready"
+    ready_flag.write_text("yes")
+    deployment = web_deployment("gate")
+    probe = {"exec": {"command": ["test", "-f", str(ready_flag)]}, "periodSeconds": 1}
+    deployment["spec"]["template"]["spec"]["containers"][0]["readinessProbe"] = probe
+    state = tmp_path / "state"
+    first = localkube_factory(state_dir=state)
+    k8s.AppsV1Api(first.api_client()).create_namespaced_deployment("default", deployment)
+    wait_for(lambda: k8s.AppsV1Api(first.api_client()).read_namespaced_deployment("gate", "default")
+             .status.available_replicas == 2, what="two available replicas")
+    first.stop()
+    ready_flag.unlink()  # the new pods will never be ready
+
+    second = localkube_factory(state_dir=state)
+    status = k8s.AppsV1Api(second.api_client()).read_namespaced_deployment("gate", "default").status
+    assert not status.available_replicas and not status.ready_replicas  # not the 2 saved before the restart
+    replicaset = k8s.AppsV1Api(second.api_client()).list_namespaced_replica_set("default").items[0]
+    assert not replicaset.status.ready_replicas
+
+
 def test_changes_are_saved_without_a_clean_stop(tmp_path: Path) -> None:
     import asyncio
 
