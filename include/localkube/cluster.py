@@ -212,7 +212,7 @@ class LocalKube:
     async def _shutdown(self) -> None:
         await self.controllers.stop()
         if self._persister is not None:  # what ran, before the kubelet stops it
-            self._persister.close()
+            await self._persister.close()
         await self.kubelet.shutdown()
         self.store.close_watches()
         await self._runner.cleanup()
