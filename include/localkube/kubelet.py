@@ -743,7 +743,10 @@ class Kubelet:
             self.ips.release(runtime.ip)
             for container in runtime.containers.values():
                 container.log.close()
-            kill_tree((POD_MARKER_ENV, runtime.uid))  # nothing a pod started outlives it
+            sweep = asyncio.get_running_loop().create_task(  # nothing a pod started outlives it
+                asyncio.to_thread(kill_tree, (POD_MARKER_ENV, runtime.uid)))
+            self._tasks.add(sweep)
+            sweep.add_done_callback(self._tasks.discard)
             shutil.rmtree(runtime.pod_dir, ignore_errors=True)
             for container in runtime.containers.values():  # probes of a removed pod stop now
                 for task in list(container.probe_tasks):
