@@ -733,7 +733,9 @@ class Kubelet:
 
     def _remove(self, namespace: str, name: str, runtime: PodRuntime | None) -> dict[str, Any]:
         removed = self.store.delete(PODS, namespace, name)
-        if runtime is not None:
+        if runtime is None:  # restored after a restart: only its directory (its old logs) is left
+            shutil.rmtree(self._pod_dir(removed["metadata"]), ignore_errors=True)
+        else:
             runtime.stopping = runtime.deleting = True
             if runtime.deadline_handle is not None:
                 runtime.deadline_handle.cancel()

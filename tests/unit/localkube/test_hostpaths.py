@@ -99,3 +99,10 @@ def test_extra_prefixes_are_allowed(localkube_factory: Callable[..., LocalKube],
     kube = localkube_factory(host_path_prefixes=(data,))
     kube.core_v1().create_namespaced_pod("default", pod_with_host_path(str(data / "sub")))
     refused(lambda: kube.core_v1().create_namespaced_pod("default", pod_with_host_path(str(tmp_path))))
+
+
+def test_the_cli_refuses_a_relative_prefix(capsys: pytest.CaptureFixture[str]) -> None:
+    from localkube.__main__ import main
+
+    assert main(["serve", "--allow-host-path", "data"]) == 2
+    assert "--allow-host-path takes absolute directories, got 'data'" in capsys.readouterr().err
