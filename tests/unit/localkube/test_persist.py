@@ -187,6 +187,30 @@ def test_restored_status_is_what_runs_now_from_the_first_read(
     assert not replicaset.status.ready_replicas
 
 
+def test_a_jobs_running_pod_fails_on_restart_and_the_job_retries(
+        localkube_factory: Callable[..., LocalKube], tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    first = localkube_factory(state_dir=state)
+    batch = k8s.BatchV1Api(first.api_client())
+    template = bare_pod("x", "import time; time.sleep(300)")
+    batch.create_namespaced_job("default", {"metadata": {"name": "migrate"}, "spec": {
+        "backoffLimit": 3, "template": {"spec": template["spec"]}}})
+    old = wait_for(lambda: [p.metadata.name for p in first.core_v1().list_namespaced_pod(
+        "default", label_selector="job-name=migrate").items if p.status.phase == "Running"], what="job pod running")
+    first.stop()
+
+    second = localkube_factory(state_dir=state)
+    core = second.core_v1()
+    lost = core.read_namespaced_pod(old[0], "default")
+    assert (lost.status.phase, lost.status.reason) == ("Failed", "LocalkubeRestarted")
+    retry = wait_for(lambda: [p.metadata.name for p in core.list_namespaced_pod(
+        "default", label_selector="job-name=migrate").items if p.status.phase == "Running"],
+        what="the Job's retry pod running")
+    assert retry != old
+    assert wait_for(lambda: k8s.BatchV1Api(second.api_client()).read_namespaced_job("migrate", "default")
+                    .status.failed, what="the failure counted") == 1
+
+
 def test_changes_are_saved_without_a_clean_stop(tmp_path: Path) -> None:
     import asyncio
 
