@@ -7,6 +7,7 @@ from golive.gates.quality import QUALITY
 from golive.gates.security import SECURITY
 from golive.models import GoLiveRequest
 from golive.settings import get_settings
+from golive_airflow.assets import GO_LIVES
 from golive_airflow.dag_defaults import DEFAULT_ARGS, SAMPLE_REQUEST, START_DATE
 from golive_airflow.delivery import delivery_phases, rollback_phase
 from golive_airflow.operators.verification import QualityVerificationOperator, SecurityHardeningOperator
@@ -48,7 +49,8 @@ One run takes one application version live. Conf (validated by the Params below 
 * **promotion** — prod always asks a human; then switch (blue-green) or promote (canary).
 * **rollback** — when anything after the deploy failed: restore the previous revision, verify it,
   record it.
-* **finish** — the HTML/JSON report from the ledger; fails the run when anything failed.
+* **finish** — the HTML/JSON report from the ledger; fails the run when anything failed. A
+  successful run updates the asset `golive://go-lives`, which triggers `golive_feedback`.
 
 A failed gate names each criterion's raw value, threshold and reason. The defaults take the
 bundled sample application live.
@@ -70,6 +72,6 @@ bundled sample application live.
     chain(start, preparation, *delivery)
     delivery.documentation >> delivery.promotion  # promotion also follows it directly: the canary steps may be skipped
     rollback = rollback_phase([delivery.promotion])
-    [delivery.promotion, rollback] >> finish_phase()
+    [delivery.promotion, rollback] >> finish_phase(outlets=[GO_LIVES])
 
 attach_params(dag, GoLiveRequest, SAMPLE_REQUEST)
