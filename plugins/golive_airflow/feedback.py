@@ -143,7 +143,7 @@ def collect(context: Mapping[str, Any], ledger_conn_id: str | None = None) -> di
             notes.setdefault(application, []).append(
                 f"endpoints.feedback {path} declared, but the ledger knows no service URL of {application}")
     manifest = settings.feedback_store + "/" + run_rel(ti.run_id, "manifest.json")
-    _write_json(manifest, {"run": ti.run_id, "applications": wanted, "batches": batches, "notes": notes})
+    _write_json(manifest, {"run": ti.run_id, "collected": wanted, "batches": batches, "notes": notes})
     return {"manifest": manifest, "applications": wanted, "batches": len(batches)}
 
 
@@ -202,7 +202,7 @@ def record(context: Mapping[str, Any], ledger_conn_id: str | None = None) -> dic
     for error in result.get("errors") or []:
         notes.setdefault(str(error.get("application")), []).append(str(error.get("error")))
     entries = []
-    for application in manifest.get("applications") or []:
+    for application in manifest.get("collected") or []:
         url = settings.feedback_store + "/" + run_rel(ti.run_id, "analysis", f"{application}.json")
         _write_json(url, {"application": application, "rows": jsonable_rows(ledger.accepted_feedback(application)),
                           "quarantined": quarantined.get(application, []), "notes": notes.get(application, [])})
