@@ -2,6 +2,7 @@
 
 ``/golive/runs`` lists the recorded go-live runs; ``/golive/runs/{run_id}`` shows one run's
 report (rendered from the ledger on request); ``/golive/runs/{run_id}.json`` returns it as JSON;
+``/golive/feedback`` lists the feedback insights reports and quarantined batches;
 ``/golive/docs/{path}`` serves the documentation phase's artifacts from the artifact store
 (``GOLIVE_DOCS_STORE_URL``; a page without its ``.html`` suffix too, which is how the alerts'
 ``runbook_url`` name their runbooks).
@@ -70,6 +71,30 @@ def create_app() -> FastAPI:
             raise HTTPException(status_code=404, detail=str(exc)) from None
         with tempfile.TemporaryDirectory() as tmp:
             return render_report(report, Path(tmp)).html.read_text(encoding="utf-8")
+
+    @app.get("/feedback", response_class=HTMLResponse)
+    def feedback() -> str:
+        """The newest 200 feedback insights reports and the quarantined feedback batches."""
+        with ledger().engine.connect() as conn:
+            reports = conn.execute(select(t.feedback_reports).order_by(t.feedback_reports.c.id.desc())
+                                   .limit(200)).mappings().all()
+            batches = conn.execute(select(t.feedback_quarantine).order_by(t.feedback_quarantine.c.id.desc())
+                                   .limit(200)).mappings().all()
+        report_rows = "".join(
+            f"<tr><td>{html.escape(r['application'])}</td><td>{html.escape(r['run_id'])}</td>"
+            f"<td><a href='{html.escape(r['public_url'])}'>insights</a></td>"
+            f"<td>{html.escape(str(r['summary'].get('responses')))}</td><td>{html.escape(str(r['summary'].get('csat')))}"
+            f"</td><td>{html.escape(str(r['summary'].get('nps')))}</td></tr>" for r in reports)
+        batch_rows = "".join(
+            f"<tr><td>{html.escape(b['application'])}</td><td>{html.escape(b['batch_id'])}</td>"
+            f"<td>{html.escape(b['origin'])}</td><td>{html.escape(b['location'])}</td>"
+            f"<td>{'<br>'.join(html.escape(str(f.get('description'))) for f in b['failed'])}</td></tr>"
+            for b in batches)
+        return ("<html><head><title>golive feedback</title></head><body><h1>Feedback insights</h1><table border=1>"
+                "<tr><th>application</th><th>run</th><th>report</th><th>responses</th><th>CSAT %</th><th>NPS</th>"
+                f"</tr>{report_rows}</table><h2>Quarantined batches</h2><table border=1><tr><th>application</th>"
+                "<th>batch</th><th>origin</th><th>kept at</th><th>failed expectations</th></tr>"
+                f"{batch_rows}</table></body></html>")
 
     @app.get("/docs/{path:path}")
     def docs(path: str) -> Response:

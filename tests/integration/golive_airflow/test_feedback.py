@@ -165,3 +165,29 @@ def test_the_go_live_event_chooses_the_application_and_bad_conf_is_refused_first
     with pytest.raises(GoLiveConfError, match="url: url must not carry user:password@"):
         feedback.collect({"ti": ti, "params": {"url": "http://u:p@127.0.0.1:1"}})
     assert not (golive_home / "ledger.sqlite").exists()  # refused before anything was opened
+
+
+def test_the_ledger_app_lists_the_reports_and_serves_them(golive_home, capsys):
+    from fastapi.testclient import TestClient
+
+    from golive_airflow.ledger_app import create_app
+
+    ledger = LedgerHook().get_conn()
+    inbox = golive_home / "feedback" / "inbox" / "shop"
+    inbox.mkdir(parents=True)
+    (inbox / "good.csv").write_text(GOOD_CSV)
+    (inbox / "bad.json").write_text(json.dumps(BAD_JSON))
+    ti = FakeTI()
+    context = {"ti": ti, "params": {"application": "shop"}}
+    ti.xcoms["collect"] = feedback.collect(context)
+    ti.xcoms["validate"] = _pod(capsys, ["validate", "--manifest", ti.xcoms["collect"]["manifest"], "--run", RUN])
+    ti.xcoms["record"] = feedback.record(context)
+    ti.xcoms["analyze"] = _pod(capsys, ["analyze", "--manifest", ti.xcoms["record"]["manifest"], "--run", RUN,
+                                        "--as-of", "2026-12-01T06:00:00Z"])
+    [link] = feedback.record_reports(context)["reports"]
+    client = TestClient(create_app())
+    page = client.get("/feedback")
+    assert page.status_code == 200 and link["public_url"] in page.text and "duplicate id: j1" in page.text
+    served = client.get("/docs/" + link["public_url"].split("/golive/docs/", 1)[1])  # the page, without .html
+    assert served.status_code == 200 and "Feedback insights — shop" in served.text
+    assert ledger.feedback_reports("shop")[0]["public_url"] == link["public_url"]
