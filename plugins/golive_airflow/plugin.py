@@ -25,4 +25,6 @@ class GolivePlugin(AirflowPlugin):
         {"app": _ledger_app(), "url_prefix": "/golive", "name": "golive ledger"}]
     external_views: ClassVar[list[dict[str, Any]]] = [  # type: ignore[misc]
         {"name": "golive ledger", "href": "/golive/runs", "destination": "nav", "category": "browse",
-         "url_route": "golive"}]
+         "url_route": "golive"},
+        {"name": "golive feedback", "href": "/golive/feedback", "destination": "nav", "category": "browse",
+         "url_route": "golive-feedback"}]
