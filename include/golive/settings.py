@@ -6,6 +6,7 @@ connections are not, so nothing here touches them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from functools import lru_cache
@@ -82,6 +83,14 @@ class GoliveSettings(BaseSettings):
                                     description="The bundled sample application (the demo's default source).")
     source_root: Path | None = Field(
         default=None, description="Directory a local ``source`` of a run's conf is relative to (default: cwd).")
+    source_roots: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="Directories a local ``source`` (or a ``file://`` URL) must resolve under, separated by "
+                    "os.pathsep (default: source_root, else cwd; the bundled sample app is always allowed).")
+    git_credentials_secret: str | None = Field(
+        default=None, description="Kubernetes Secret (in the agents' namespace) whose keys become the env of "
+                                  "every agent pod: git credentials for private sources (GIT_ASKPASS, a token "
+                                  "the askpass script reads, GIT_CONFIG_* for a credential helper).")
     ledger_url: str | None = Field(
         default=None, description="SQLAlchemy URL of the ledger (default: the embedded SQLite file under home).")
     chart_dir: Path | None = Field(
@@ -144,6 +153,13 @@ class GoliveSettings(BaseSettings):
     def _tolerations_json(cls, value: Any) -> Any:
         return _json_or_default(value, [dict(t) for t in _DEFAULT_GPU_TOLERATIONS])
 
+    @field_validator("source_roots", mode="before")
+    @classmethod
+    def _source_roots_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [Path(p) for p in value.split(os.pathsep) if p.strip()]
+        return value
+
     @field_validator("tool_overrides", mode="before")
     @classmethod
     def _tool_overrides_json(cls, value: Any) -> Any:
@@ -167,10 +183,28 @@ class GoliveSettings(BaseSettings):
             raise ValueError(f"GOLIVE_CANARY_WEIGHTS={self.canary_weights!r}: increasing percentages in 1-99")
         return steps
 
+    @property
+    def allowed_source_roots(self) -> list[Path]:
+        """The resolved directories a local source must lie under (``source_roots``, else the base of
+        relative sources), and the bundled sample app."""
+        roots = self.source_roots or [self.source_root or Path.cwd()]
+        return [*(r.expanduser().resolve() for r in roots), self.sample_app_source.resolve()]
+
     def run_report_dir(self, run_id: str) -> Path:
-        """Directory of one run's report files (the run id made filesystem-safe)."""
-        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in run_id)
-        return self.reports / safe
+        """Directory of one run's report files: the run id made filesystem-safe, always one new path
+        component under ``reports`` (a run id of dots or a path never lands on ``reports`` or above it)."""
+        return self.reports / safe_dir_name(run_id)
+
+
+def safe_dir_name(name: str) -> str:
+    """``name`` as one directory name: characters other than letters, digits, '-', '_' and '.' become '_';
+    a name that changed, starts with '.' or is empty gets a short hash of the original, so two names
+    never share a directory and none is '.', '..' or hidden."""
+    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in name)[:150]
+    if safe == name and safe and not safe.startswith("."):
+        return safe
+    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    return f"{safe.lstrip('.')}-{digest}" if safe.lstrip(".") else f"run-{digest}"
 
 
 @lru_cache(maxsize=1)

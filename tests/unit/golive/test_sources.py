@@ -78,12 +78,13 @@ def test_a_missing_repository_reports_gits_error(tmp_path):
     assert "does not appear to be a git repository" in str(info.value)  # git's own stderr
 
 
-def test_credentials_never_appear_in_the_error(tmp_path):
+def test_a_url_with_credentials_is_refused_before_git_runs_and_never_echoed(tmp_path):
     url = "https://deploy:s3cr3t-token@127.0.0.1:1/team/app.git"
     with pytest.raises(SourceError) as info:
         checkout(url, "HEAD", tmp_path / "work", timeout=30)
-    assert "s3cr3t-token" not in str(info.value)
-    assert "https://***@127.0.0.1:1/team/app.git" in str(info.value)
+    assert "s3cr3t-token" not in str(info.value) and "deploy" not in str(info.value)
+    assert "must not carry credentials" in str(info.value)
+    assert not (tmp_path / "work").exists()
 
 
 def test_redact_removes_user_info_only():
