@@ -23,6 +23,9 @@ import pytest
 # imports it, with the same settings as the demo (golive_local.env).
 _SESSION_STATE = Path(tempfile.mkdtemp(prefix="golive-tests-"))
 os.environ.setdefault("GOLIVE_TEST_STATE", str(_SESSION_STATE))
+# the tests take copies of the vendored projects live from their temporary directories too
+os.environ.setdefault("GOLIVE_SOURCE_ROOTS", os.pathsep.join([str(Path(__file__).resolve().parents[1]),
+                                                               tempfile.gettempdir()]))
 from golive_local.env import local_env  # noqa: E402 - must precede any airflow import
 from golive_local.platform import free_port  # noqa: E402
 

@@ -29,6 +29,11 @@ _CREDENTIALS_HINT = ("give the URL without them: agent pods take git credentials
                      "credential helper; see the README's Security section")
 
 
+def is_git_source(source: str) -> bool:
+    """True when ``source`` names a git repository rather than a local path."""
+    return "://" in source or source.startswith("git@")
+
+
 def carries_credentials(source: str) -> bool:
     """True when ``source`` is a URL with a password or token before '@' (any user-info for https)."""
     scheme, sep, rest = source.partition("://")
@@ -50,6 +55,11 @@ def check_source(value: str) -> str:
                          f"{_CREDENTIALS_HINT}")
     if value.startswith("-"):
         raise ValueError("source must be a path or a git URL and may not start with '-'")
+    if not is_git_source(value) or value.startswith("file://"):
+        path = value.removeprefix("file://")
+        if ".." in path.split("/"):
+            raise ValueError("source path may not contain a '..' component (give the path inside an allowed "
+                             "source root)")
     if ("://" in value or value.startswith("git@")) and not re.fullmatch(SOURCE, value):
         raise ValueError("source URL must be https://host/…, ssh://[user@]host/…, file:///… or git@host:repo, "
                          "without spaces")
@@ -79,11 +89,6 @@ GitRef = Annotated[str, Field(json_schema_extra={"pattern": GIT_REF}), AfterVali
 ApplicationName = Annotated[str, Field(min_length=1, max_length=MAX_APP_LENGTH, pattern=DNS1123_LABEL)]
 #: A version: an image tag that is also a label value (``golive.patterns.VERSION``; no '+').
 VersionStr = Annotated[str, Field(min_length=1, max_length=MAX_VERSION_LENGTH, pattern=VERSION)]
-
-
-def is_git_source(source: str) -> bool:
-    """True when ``source`` names a git repository rather than a local path."""
-    return "://" in source or source.startswith("git@")
 
 
 class Environment(StrEnum):

@@ -6,6 +6,8 @@ check against what is defined here, so a value the door accepts is never refused
 Each pattern is valid both as a Python ``re`` and as an ECMA-262 regex (the trigger form's).
 """
 
+from __future__ import annotations
+
 import re
 
 #: A Kubernetes DNS-1123 label: lowercase letters, digits and '-', starting and ending alphanumeric.
@@ -32,12 +34,24 @@ GIT_REF = (r"^(?![-/.])(?!.*\.\.)(?!.*//)(?!.*/\.)(?!.*@\{)(?!.*\.lock(/|$))(?!.
 #: The user-info part (``user:token@``) of a URL with a scheme.
 URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
 
+_NO_DOTDOT = r"(?!(.*/)?\.\.(/|$))"
+_LOCAL = rf"(?!-)(?!.*://)(?!git@){_NO_DOTDOT}[^\x00-\x1f\x7f]+"
+_GIT_URLS = (r"https://[^\s/@]+(/\S*)?"
+             r"|ssh://([^\s/@:]+@)?[^\s/@]+(/\S*)?"
+             r"|git@[^\s/@:]+:\S+")
+
 #: A source: a git URL without credentials — ``https://host/…`` (no user-info at all),
 #: ``ssh://[user@]host/…`` or ``git@host:repo`` (a user name, never a password), ``file:///…`` — or a
-#: local path (not starting with '-', no control character, no other ``scheme://``).
-SOURCE = (r"^(https://[^\s/@]+(/\S*)?"
-          r"|ssh://([^\s/@:]+@)?[^\s/@]+(/\S*)?"
-          r"|git@[^\s/@:]+:\S+"
-          r"|file:///\S*"
-          r"|(?!-)(?!.*://)(?!git@)[^\x00-\x1f\x7f]+)$")
+#: local path (not starting with '-', no '..' component, no control character, no other ``scheme://``).
+SOURCE = rf"^({_GIT_URLS}|file:///{_NO_DOTDOT}\S*|{_LOCAL})$"
 MAX_SOURCE_LENGTH = 1024
+
+
+def source_pattern(roots: list[str]) -> str:
+    """:data:`SOURCE` narrowed to the allowed source roots: an absolute path or ``file://`` URL must name
+    one of ``roots`` or lie below it (the request's own check also resolves symlinks: this is the part a
+    JSON schema can say, so the DAG's Params refuse ``/root`` before a run exists)."""
+    under = "|".join(re.escape(r.rstrip("/")) for r in roots) or "(?!)"
+    absolute = rf"({under})(/{_NO_DOTDOT}[^\x00-\x1f\x7f]*)?"
+    relative = rf"(?!/){_LOCAL}"
+    return rf"^({_GIT_URLS}|file://{absolute}|{absolute}|{relative})$"
