@@ -2,6 +2,11 @@
 
 ``/golive/runs`` lists the recorded go-live runs; ``/golive/runs/{run_id}`` shows one run's
 report (rendered from the ledger on request); ``/golive/runs/{run_id}.json`` returns it as JSON.
+
+Every route goes through Airflow's auth manager, like ``/api/v2``: the app depends on
+``requires_access_dag("GET", DagAccessEntity.RUN)`` (a JWT in ``Authorization: Bearer`` or the UI's
+session cookie; none → 401, a user without read access to DAG runs → 403), and it has no docs, redoc
+or OpenAPI routes to serve to anyone.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException
+from fastapi import Depends, FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import select
 
@@ -21,8 +26,14 @@ from golive_airflow.hooks.ledger import LedgerHook
 
 
 def create_app() -> FastAPI:
-    """The FastAPI app (no connection is opened until a request arrives)."""
-    app = FastAPI(title="golive ledger", description="Go-live runs, verdicts and reports.")
+    """The FastAPI app (no connection is opened until a request arrives; every route needs a user
+    that may read DAG runs)."""
+    from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
+    from airflow.api_fastapi.core_api.security import requires_access_dag
+
+    app = FastAPI(title="golive ledger", description="Go-live runs, verdicts and reports.",
+                  docs_url=None, redoc_url=None, openapi_url=None,
+                  dependencies=[Depends(requires_access_dag("GET", DagAccessEntity.RUN))])
 
     def ledger() -> Ledger:
         return LedgerHook().get_conn()

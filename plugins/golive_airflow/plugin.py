@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from functools import lru_cache
+from typing import Any, ClassVar
 
 from airflow.plugins_manager import AirflowPlugin
 
-if TYPE_CHECKING:
-    from fastapi import FastAPI
 
-
-def _ledger_app() -> FastAPI:
+@lru_cache(maxsize=1)
+def _ledger_apps() -> list[dict[str, Any]]:
     from golive_airflow.ledger_app import create_app
 
-    return create_app()
+    return [{"app": create_app(), "url_prefix": "/golive", "name": "golive ledger"}]
+
+
+class _BuiltOnRead:
+    """``fastapi_apps`` built when first read: only the API server reads it, so the scheduler, the DAG
+    processor and every task process that loads the plugin skip FastAPI and Airflow's auth machinery."""
+
+    def __get__(self, instance: object, owner: type) -> list[dict[str, Any]]:
+        return _ledger_apps()
 
 
 class GolivePlugin(AirflowPlugin):
-    """Mounts ``/golive`` (runs, verdicts, reports from the ledger) and links it from the UI."""
+    """Mounts ``/golive`` (runs, verdicts, reports from the ledger; behind Airflow's auth manager) and
+    links it from the UI."""
 
     name = "golive"
+    fastapi_apps = _BuiltOnRead()
     # AirflowPlugin declares these class-level lists as instance variables (mypy: misc)
-    fastapi_apps: ClassVar[list[dict[str, Any]]] = [  # type: ignore[misc]
-        {"app": _ledger_app(), "url_prefix": "/golive", "name": "golive ledger"}]
     external_views: ClassVar[list[dict[str, Any]]] = [  # type: ignore[misc]
         {"name": "golive ledger", "href": "/golive/runs", "destination": "nav", "category": "browse",
          "url_route": "golive"}]

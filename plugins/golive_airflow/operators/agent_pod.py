@@ -97,6 +97,9 @@ class AgentPodOperator(KubernetesPodOperator):
             "reattach_on_restart": True,
             "log_events_on_failure": True,
         }
+        if settings.git_credentials_secret:
+            defaults["env_from"] = [k8s.V1EnvFromSource(secret_ref=k8s.V1SecretEnvSource(
+                name=settings.git_credentials_secret))]
         deferrable = settings.deferrable if settings.pod_deferrable is None else settings.pod_deferrable
         if deferrable is not None:
             defaults["deferrable"] = deferrable
