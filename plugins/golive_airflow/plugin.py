@@ -1,4 +1,5 @@
-"""The golive Airflow plugin: the ledger web app in the API server, and a link in the UI's nav."""
+"""The golive Airflow plugin: the ledger web app and a credential-redacting middleware in the API
+server, and a link in the UI's nav."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from functools import lru_cache
 from typing import Any, ClassVar
 
 from airflow.plugins_manager import AirflowPlugin
+
+from golive_airflow.middleware import RedactCredentialsMiddleware
 
 
 @lru_cache(maxsize=1)
@@ -24,11 +27,13 @@ class _BuiltOnRead:
 
 
 class GolivePlugin(AirflowPlugin):
-    """Mounts ``/golive`` (runs, verdicts, reports from the ledger; behind Airflow's auth manager) and
-    links it from the UI."""
+    """Mounts ``/golive`` (runs, verdicts, reports from the ledger; behind Airflow's auth manager),
+    links it from the UI, and keeps URL credentials out of the API server's 4xx answers."""
 
     name = "golive"
     fastapi_apps = _BuiltOnRead()
+    fastapi_root_middlewares: ClassVar[list[dict[str, Any]]] = [  # type: ignore[misc]
+        {"middleware": RedactCredentialsMiddleware, "args": [], "kwargs": {}, "name": "golive credential redaction"}]
     # AirflowPlugin declares these class-level lists as instance variables (mypy: misc)
     external_views: ClassVar[list[dict[str, Any]]] = [  # type: ignore[misc]
         {"name": "golive ledger", "href": "/golive/runs", "destination": "nav", "category": "browse",

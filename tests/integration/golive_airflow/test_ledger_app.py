@@ -80,3 +80,17 @@ def test_no_docs_or_schema_are_served_to_anyone(api):
     for path in ("/golive/docs", "/golive/redoc", "/golive/openapi.json"):
         assert api.get(path).status_code == 404
         assert api.get(path, headers=headers).status_code == 404
+
+
+def test_a_conf_with_a_credential_in_its_source_is_refused_by_rest_without_echoing_it(api):
+    token = "ghp_s3cr3tT0kenValue"
+    headers = {"Authorization": f"Bearer {_token('admin', 'release-bot')}"}
+    conf = {"application": "shop", "version": "1.0.0", "source": f"https://deploy:{token}@github.com/acme/shop.git"}
+    response = api.post("/api/v2/dags/golive/dagRuns", headers=headers, json={"logical_date": None, "conf": conf})
+    assert response.status_code == 400, response.text
+    assert "source" in response.text and "does not match" in response.text  # Airflow's Params message
+    assert token not in response.text and "deploy:" not in response.text
+    assert "https://***@github.com/acme/shop.git" in response.text
+    escaped = api.post("/api/v2/dags/golive/dagRuns", headers=headers,
+                       json={"logical_date": None, "conf": {**conf, "source": "../../../../etc"}})
+    assert escaped.status_code == 400 and "source" in escaped.text
