@@ -90,7 +90,9 @@ def test_copy_with_secret_and_untested_module_fails_its_gates(env, tmp_path):
 
 
 def test_bad_conf_is_rejected_before_any_pod_and_recorded(env, localkube):
-    rc, _ = go_live(env, {"application": "reject-me", "version": "1.0.0", "source": "/nonexistent/path"})
+    # inside the allowed source roots (outside them the Params refuse it before any run exists)
+    missing = Path(__file__).resolve().parents[2] / "nonexistent" / "path"
+    rc, _ = go_live(env, {"application": "reject-me", "version": "1.0.0", "source": str(missing)})
     assert rc != 0
     _, report = latest_run(env, "reject-me")
     assert report["run"]["status"] == "rejected"
