@@ -31,6 +31,11 @@ ENVIRONMENT_ENV = "GOLIVE_ENVIRONMENT"
 #: ``GOLIVE_TOOL_<NAME>`` overrides the command of analyzer tool ``<name>`` (``GoliveSettings.tool_overrides``).
 TOOL_ENV_PREFIX = "GOLIVE_TOOL_"
 
+#: The agent pods hold the keys of the git credentials Secret (``git_credentials_secret``) as env under
+#: this prefix: only git's environment gets them back unprefixed (``git_credentials_env``), and
+#: ``golive.tools.clean_env`` drops them, so an analyzed project's tests and tools never see them.
+GIT_CREDENTIALS_ENV_PREFIX = "GOLIVE_GITCRED_"
+
 #: The public OSV API (``GOLIVE_OSV_URL`` points the dependencies analyzer elsewhere).
 DEFAULT_OSV_URL = "https://api.osv.dev"
 _DEFAULT_GPU_NODE_SELECTOR = {"golive.io/accelerator": "nvidia-gpu"}
@@ -40,6 +45,12 @@ _DEFAULT_GPU_TOLERATIONS = [{"key": "nvidia.com/gpu", "operator": "Exists", "eff
 def _tool_overrides_from_env() -> dict[str, str]:
     return {key.removeprefix(TOOL_ENV_PREFIX): value for key, value in os.environ.items()
             if key.startswith(TOOL_ENV_PREFIX) and value}
+
+
+def git_credentials_env() -> dict[str, str]:
+    """The git credentials this process holds (the Secret's keys, prefix removed), for git's env only."""
+    return {key.removeprefix(GIT_CREDENTIALS_ENV_PREFIX): value for key, value in os.environ.items()
+            if key.startswith(GIT_CREDENTIALS_ENV_PREFIX) and key != GIT_CREDENTIALS_ENV_PREFIX}
 
 
 def _json_or_default(value: Any, default: Any) -> Any:
@@ -88,9 +99,10 @@ class GoliveSettings(BaseSettings):
         description="Directories a local ``source`` (or a ``file://`` URL) must resolve under, separated by "
                     "os.pathsep (default: source_root, else cwd; the bundled sample app is always allowed).")
     git_credentials_secret: str | None = Field(
-        default=None, description="Kubernetes Secret (in the agents' namespace) whose keys become the env of "
+        default=None, description="Kubernetes Secret (in the agents' namespace) whose keys become git's env in "
                                   "every agent pod: git credentials for private sources (GIT_ASKPASS, a token "
-                                  "the askpass script reads, GIT_CONFIG_* for a credential helper).")
+                                  "the askpass script reads, GIT_CONFIG_* for a credential helper); the pods hold "
+                                  "them under GIT_CREDENTIALS_ENV_PREFIX.")
     ledger_url: str | None = Field(
         default=None, description="SQLAlchemy URL of the ledger (default: the embedded SQLite file under home).")
     chart_dir: Path | None = Field(

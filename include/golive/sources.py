@@ -3,10 +3,10 @@
 ``checkout`` never builds a shell string: git runs from an argv list, with ``--`` before every value
 that came from a user, with terminal prompts disabled (a private repository without credentials fails
 fast instead of hanging a pod) and with a timeout. A source URL never carries credentials (refused by
-``golive.models.check_source``); git takes them from the environment (``GIT_ASKPASS``, a credential
-helper configured through ``GIT_CONFIG_*``). Error messages carry git's stderr with the credentials of
-any URL removed. ``resolve_source`` keeps a local source (or ``file://`` URL) inside the allowed
-source roots.
+``golive.models.check_source``); git alone takes them from the pod's git credentials
+(``golive.settings.git_credentials_env``: ``GIT_ASKPASS``, a credential helper through
+``GIT_CONFIG_*``). Error messages carry git's stderr with the credentials of any URL removed.
+``resolve_source`` keeps a local source (or ``file://`` URL) inside the allowed source roots.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 from golive.errors import GoliveError
 from golive.models import check_ref, check_source, is_git_source
 from golive.patterns import URL_USERINFO
-from golive.settings import get_settings
+from golive.settings import get_settings, git_credentials_env
 from golive.tools import ToolError, clean_env, run_tool, tool_command
 
 if TYPE_CHECKING:
@@ -101,10 +101,9 @@ def checkout(source: str, ref: str, workdir: Path, timeout: float | None = None)
 
 def _git_checkout(url: str, ref: str, workdir: Path, timeout: float) -> Path:
     dest = workdir / "source"
-    # credentials come from the environment only (GIT_ASKPASS, GIT_CONFIG_* naming a credential helper:
-    # the Secret GOLIVE_GIT_CREDENTIALS_SECRET names becomes an agent pod's env); never a prompt
-    env = clean_env({"GIT_TERMINAL_PROMPT": "0", "SSH_ASKPASS": ""})
-    env.setdefault("GIT_ASKPASS", "")
+    # credentials come from the pod's git credentials (the Secret GOLIVE_GIT_CREDENTIALS_SECRET names:
+    # GIT_ASKPASS, GIT_CONFIG_* naming a credential helper), never from a prompt
+    env = clean_env({"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": "", **git_credentials_env()})
     env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
     git = tool_command("git")
 

@@ -197,8 +197,7 @@ def test_an_ml_target_is_planned_onto_the_gpu_profile_and_evaluated_on_a_gpu_nod
     assert next(m for m in result["measurements"] if m["name"] == "model_accuracy")["value"] == 98.0
 
 
-def test_the_git_credentials_secret_becomes_the_agent_pods_env(kpo_env: LocalKube,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_git_credentials_secret_reaches_git_only(kpo_env: LocalKube, monkeypatch: pytest.MonkeyPatch) -> None:
     from kubernetes.client import models as k8s
 
     from golive.settings import get_settings
@@ -211,12 +210,14 @@ def test_the_git_credentials_secret_becomes_the_agent_pods_env(kpo_env: LocalKub
         "GIT_ASKPASS": "/secrets/askpass.sh", "GIT_TOKEN": "tok-from-the-secret"}))
     monkeypatch.setenv("GOLIVE_GIT_CREDENTIALS_SECRET", "git-creds")
     get_settings.cache_clear()
+    code = ("from golive.runtime import write_xcom; from golive.settings import git_credentials_env; "
+            "from golive.tools import clean_env; git = git_credentials_env(); tools = clean_env(); "
+            "write_xcom({'agent': 'quality', 'tool': 'env', 'details': {'askpass': git.get('GIT_ASKPASS'), "
+            "'token': git.get('GIT_TOKEN') == 'tok-from-the-secret', "
+            "'tools_see': sorted(k for k, v in tools.items() if 'tok-from-the-secret' in v or 'GITCRED' in k)}})")
     op = AgentPodOperator(task_id="creds", agent="quality", action="analyze", namespace=namespace,
-                          image="golive-agents:test", cmds=["python", "-c", (
-                              "import os; from golive.runtime import write_xcom; write_xcom({'agent': 'quality', "
-                              "'tool': 'env', 'details': {'askpass': os.environ['GIT_ASKPASS'], "
-                              "'token': os.environ['GIT_TOKEN'] == 'tok-from-the-secret'}})")],
-                          arguments=[], **FAST)
+                          image="golive-agents:test", cmds=["python", "-c", code], arguments=[], **FAST)
     assert op.env_from[0].secret_ref.name == "git-creds"
     result = run_operator(op, task_context(op.task_id))
-    assert result["details"] == {"askpass": "/secrets/askpass.sh", "token": True}
+    # git gets the Secret's keys; the analyzed project's tools (clean_env) get none of them
+    assert result["details"] == {"askpass": "/secrets/askpass.sh", "token": True, "tools_see": []}
