@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import TypeAdapter, ValidationError
 
 from golive.models import SourceStr, check_ref
-from golive.patterns import DNS1123_LABEL, VERSION
+from golive.patterns import DNS1123_LABEL, MAX_APP_LENGTH, VERSION
 
 DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
 _URL_PATH = re.compile(r"/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,500}")
@@ -70,6 +70,11 @@ def dns_label(what: str, limit: int = 63, pattern: str = DNS1123_LABEL) -> Calla
         return text
 
     return parse
+
+
+def application(text: str) -> str:
+    """An application name: a DNS-1123 label of at most ``MAX_APP_LENGTH`` (the request's rule)."""
+    return dns_label("application", MAX_APP_LENGTH)(text)
 
 
 def source(text: str) -> str:

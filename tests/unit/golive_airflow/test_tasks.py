@@ -137,6 +137,7 @@ def test_the_model_error_never_quotes_the_source():
 @pytest.mark.parametrize("source", [
     SAMPLE_APP_SOURCE, "include/sample_app", "tests/data/projects/humanize", str(REPO / "tests/data/projects/vary"),
     "https://github.com/acme/shop.git", "ssh://git@github.com/acme/shop.git", "git@github.com:acme/shop.git",
+    (REPO / "tests/data/projects/humanize").as_uri(),
 ])
 def test_good_sources_pass_both_and_local_ones_are_made_absolute(golive_home, source):
     conf = _conf("source", source)
