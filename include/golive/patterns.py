@@ -35,14 +35,15 @@ GIT_REF = (r"^(?![-/.])(?!.*\.\.)(?!.*//)(?!.*/\.)(?!.*@\{)(?!.*\.lock(/|$))(?!.
 URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
 
 _NO_DOTDOT = r"(?!(.*/)?\.\.(/|$))"
-_LOCAL = rf"(?!-)(?!.*://)(?!git@){_NO_DOTDOT}[^\x00-\x1f\x7f]+"
+_LOCAL = rf"(?![-\s])(?!.*://)(?!git@){_NO_DOTDOT}([^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])"
 _GIT_URLS = (r"https://[^\s/@]+(/\S*)?"
              r"|ssh://([^\s/@:]+@)?[^\s/@]+(/\S*)?"
              r"|git@[^\s/@:]+:\S+")
 
 #: A source: a git URL without credentials — ``https://host/…`` (no user-info at all),
 #: ``ssh://[user@]host/…`` or ``git@host:repo`` (a user name, never a password), ``file:///…`` — or a
-#: local path (not starting with '-', no '..' component, no control character, no other ``scheme://``).
+#: local path (not starting with '-', no '..' component, no control character, no other ``scheme://``,
+#: no whitespace at either end).
 SOURCE = rf"^({_GIT_URLS}|file:///{_NO_DOTDOT}\S*|{_LOCAL})$"
 MAX_SOURCE_LENGTH = 1024
 

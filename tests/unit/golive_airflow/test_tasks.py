@@ -43,6 +43,8 @@ HOSTILE: list[tuple[str, Any]] = [
     ("source", "include/\x00sample_app"),
     ("source", "x" * 5000),
     ("source", 42),
+    ("source", "   "),
+    ("source", "\t/root"),
     ("application", "a" * (MAX_APP_LENGTH + 1)),
     ("application", "Shop_API"),
     ("application", "-shop"),
