@@ -35,16 +35,19 @@ GIT_REF = (r"^(?![-/.])(?!.*\.\.)(?!.*//)(?!.*/\.)(?!.*@\{)(?!.*\.lock(/|$))(?!.
 URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
 
 _NO_DOTDOT = r"(?!(.*/)?\.\.(/|$))"
-_LOCAL = rf"(?![-\s])(?!.*://)(?!git@){_NO_DOTDOT}([^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])"
-_GIT_URLS = (r"https://[^\s/@]+(/\S*)?"
-             r"|ssh://([^\s/@:]+@)?[^\s/@]+(/\S*)?"
-             r"|git@[^\s/@:]+:\S+")
+#: One character of a URL or a path: no whitespace (URLs only), no control character.
+_URL_CHAR = r"[^\s\x00-\x1f\x7f]"
+_PATH_CHAR = r"[^\x00-\x1f\x7f]"
+_LOCAL = rf"(?![-\s])(?!.*://)(?!git@){_NO_DOTDOT}({_PATH_CHAR}*{_URL_CHAR})"
+_GIT_URLS = (rf"https://[^\s/@\x00-\x1f\x7f]+(/{_URL_CHAR}*)?"
+             rf"|ssh://([^\s/@:\x00-\x1f\x7f]+@)?[^\s/@\x00-\x1f\x7f]+(/{_URL_CHAR}*)?"
+             rf"|git@[^\s/@:\x00-\x1f\x7f]+:{_URL_CHAR}+")
 
 #: A source: a git URL without credentials — ``https://host/…`` (no user-info at all),
 #: ``ssh://[user@]host/…`` or ``git@host:repo`` (a user name, never a password), ``file:///…`` — or a
 #: local path (not starting with '-', no '..' component, no control character, no other ``scheme://``,
 #: no whitespace at either end).
-SOURCE = rf"^({_GIT_URLS}|file:///{_NO_DOTDOT}\S*|{_LOCAL})$"
+SOURCE = rf"^({_GIT_URLS}|file:///{_NO_DOTDOT}{_URL_CHAR}*|{_LOCAL})$"
 MAX_SOURCE_LENGTH = 1024
 
 
@@ -52,7 +55,10 @@ def source_pattern(roots: list[str]) -> str:
     """:data:`SOURCE` narrowed to the allowed source roots: an absolute path or ``file://`` URL must name
     one of ``roots`` or lie below it (the request's own check also resolves symlinks: this is the part a
     JSON schema can say, so the DAG's Params refuse ``/root`` before a run exists)."""
-    under = "|".join(re.escape(r.rstrip("/")) for r in roots) or "(?!)"
-    absolute = rf"({under})(/{_NO_DOTDOT}[^\x00-\x1f\x7f]*)?"
+    def under(char: str) -> str:
+        below = rf"(/{_NO_DOTDOT}({char}*{_URL_CHAR})?)"
+        alternatives = [rf"{re.escape(r.rstrip('/'))}{below}?" if r.rstrip("/") else below for r in roots]
+        return f"({'|'.join(alternatives)})" if alternatives else "(?!)"
+
     relative = rf"(?!/){_LOCAL}"
-    return rf"^({_GIT_URLS}|file://{absolute}|{absolute}|{relative})$"
+    return rf"^({_GIT_URLS}|file://{under(_URL_CHAR)}|(?!.*://){under(_PATH_CHAR)}|{relative})$"
