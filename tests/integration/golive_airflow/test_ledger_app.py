@@ -1,6 +1,7 @@
 """The /golive ledger app inside Airflow's own API app (``airflow.api_fastapi.app.create_app``), with
 the simple auth manager and real JWTs: anonymous requests are refused like ``/api/v2``'s, a viewer
-reads the runs, a user without a role or with a forged token is forbidden, and no docs are served."""
+reads the runs, a forged token is forbidden, a user without a role sees no run, and no docs are
+served."""
 
 from __future__ import annotations
 
@@ -67,12 +68,21 @@ def test_a_viewer_reads_the_runs_with_a_bearer_token_or_the_ui_cookie(api):
     assert api.get("/golive/runs").status_code == 200
 
 
-def test_a_user_without_a_role_or_a_forged_token_is_forbidden(api):
-    for token in (_token(None, "mallory"), _token("viewer") + "x", "not-a-jwt"):
+def test_a_forged_token_is_forbidden_and_a_user_without_a_role_reads_no_run(api):
+    for token in (_token("viewer") + "x", "not-a-jwt"):
         for path in ROUTES:
             response = api.get(path, headers={"Authorization": f"Bearer {token}"})
             assert response.status_code == 403, (path, response.text)
             assert "test_coverage" not in response.text
+    nobody = {"Authorization": f"Bearer {_token(None, 'mallory')}"}
+    listing = api.get("/golive/runs", headers=nobody)
+    assert listing.status_code == 200 and "manual__1" not in listing.text
+    for path in ROUTES[1:]:
+        response = api.get(path, headers=nobody)
+        assert response.status_code == 403 and "not allowed to read the runs of DAG 'golive'" in response.text
+        assert "test_coverage" not in response.text
+    # the DAG checked is the run's, never a request parameter (requires_access_dag would read ?dag_id=)
+    assert api.get("/golive/runs/manual__1.json?dag_id=other", headers=nobody).status_code == 403
 
 
 def test_no_docs_or_schema_are_served_to_anyone(api):
