@@ -24,9 +24,9 @@ from golive.patterns import (
 from golive.profile.model import ApplicationProfile
 
 #: Where golive's pods take git credentials from (a source URL never carries them).
-_CREDENTIALS_HINT = ("give the URL without them: agent pods take git credentials from the Secret named by "
-                     "GOLIVE_GIT_CREDENTIALS_SECRET (its keys become their env, e.g. GIT_ASKPASS) or a "
-                     "credential helper; see the README's Security section")
+_CREDENTIALS_HINT = ("give the URL without them: git in the agent pods takes credentials from the Secret "
+                     "named by GOLIVE_GIT_CREDENTIALS_SECRET (GIT_ASKPASS, a credential helper); see the "
+                     "README's Security section")
 
 
 def is_git_source(source: str) -> bool:
