@@ -76,7 +76,7 @@ def test_a_real_web_application_goes_live_through_every_phase(env, localkube):
     _, report = latest_run(env, "flaskr")
     assert report["run"]["status"] == "succeeded"
     assert {e["gate"]: e["status"] for e in report["evaluations"]} == dict.fromkeys(
-        ("quality", "security", "verification", "testing"), "PASS")
+        ("quality", "security", "verification", "testing", "documentation"), "PASS")
     criteria = {c["name"]: c for e in report["evaluations"] for c in e["criteria"]}
     # its own 34 tests in an environment built from its pyproject.toml (flask, pydantic, prometheus-client)
     assert criteria["tests_failed"]["value"] == 0 and criteria["test_coverage"]["value"] > 95
