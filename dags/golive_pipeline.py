@@ -16,7 +16,7 @@ from golive_airflow.phases import agent_gate_phase, finish_phase, start_phase
 with DAG(
     dag_id="golive",
     description="Take an application live: gates, secrets, monitoring, deployment strategies, verification, "
-                "testing, canary analysis, promotion, automatic rollback, report.",
+                "testing, documentation, canary analysis, promotion, automatic rollback, report.",
     doc_md="""
 ### golive
 One run takes one application version live. Conf (validated by the Params below and again by
@@ -40,6 +40,10 @@ One run takes one application version live. Conf (validated by the Params below 
   rate limit, password policy) → score → gate → approval on WARNING.
 * **testing** — smoke, the app's E2E suite, schemathesis fuzzing, locust load checked by Great
   Expectations, model evaluation on the gpu profile for ML workloads → gate.
+* **documentation** — the API reference from the OpenAPI document (validated), a runbook per alert
+  the monitoring phase created (each `runbook_url` checked), the documentation quality (docstrings,
+  JSDoc, broken links, README sections) → gate; the deployment record from the ledger. Artifacts
+  under `GOLIVE_DOCS_STORE_URL`, linked from the report.
 * **canary** (canary strategy) — each traffic step analysed, canary against stable → gate.
 * **promotion** — prod always asks a human; then switch (blue-green) or promote (canary).
 * **rollback** — when anything after the deploy failed: restore the previous revision, verify it,
@@ -64,7 +68,7 @@ bundled sample application live.
                          scoring=QualityVerificationOperator)
     delivery = delivery_phases(canary_steps=get_settings().canary_steps)
     chain(start, preparation, *delivery)
-    delivery.testing >> delivery.promotion  # promotion also follows testing directly: the canary steps may be skipped
+    delivery.documentation >> delivery.promotion  # promotion also follows it directly: the canary steps may be skipped
     rollback = rollback_phase([delivery.promotion])
     [delivery.promotion, rollback] >> finish_phase()
 

@@ -143,6 +143,15 @@ class GoliveSettings(BaseSettings):
                                        "the load analyzer).")
     load_bearer_token: SecretStr | None = Field(
         default=None, description="Bearer token the generic locustfile sends (never logged).")
+    docs_store_url: str | None = Field(
+        default=None, description="Where the documentation phase writes its artifacts: a file://, gs:// or s3:// "
+                                  "URL (default file://<home>/docs; gs:// needs gcsfs, s3:// s3fs in the image).")
+    docs_public_url: str = Field(
+        default="http://127.0.0.1:8080/golive/docs",
+        description="Where the /golive plugin app serves those artifacts (the alerts' runbook_url point under it).")
+    docs_links_online: bool = Field(
+        default=False, description="The documentation phase's link checker also checks http(s) links (offline they "
+                                   "are no data, never a pass).")
     cpu_request: str = Field(default="250m", description="CPU request of the cpu pod profile.")
     memory_request: str = Field(default="256Mi", description="Memory request of the cpu pod profile.")
     cpu_limit: str = Field(default="2", description="CPU limit of the cpu pod profile.")
@@ -196,6 +205,11 @@ class GoliveSettings(BaseSettings):
         return steps
 
     @property
+    def docs_store(self) -> str:
+        """Base URL of the documentation artifacts (``docs_store_url``, else ``file://<home>/docs``)."""
+        return (self.docs_store_url or (self.home / "docs").resolve().as_uri()).rstrip("/")
+
+    @property
     def allowed_source_roots(self) -> list[Path]:
         """The resolved directories a local source must lie under (``source_roots``, else the base of
         relative sources), and the bundled sample app."""
@@ -205,17 +219,18 @@ class GoliveSettings(BaseSettings):
     def run_report_dir(self, run_id: str) -> Path:
         """Directory of one run's report files: the run id made filesystem-safe, always one new path
         component under ``reports`` (a run id of dots or a path never lands on ``reports`` or above it)."""
-        return self.reports / safe_dir_name(run_id)
+        return self.reports / safe_name(run_id)
 
 
-def safe_dir_name(name: str) -> str:
-    """``name`` as one directory name: characters other than letters, digits, '-', '_' and '.' become '_';
-    a name that changed, starts with '.' or is empty gets a short hash of the original, so two names
-    never share a directory and none is '.', '..' or hidden."""
-    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in name)[:150]
-    if safe == name and safe and not safe.startswith("."):
+def safe_name(run_id: str) -> str:
+    """A run id made safe as one path segment (directory and file names, object keys): characters other
+    than letters, digits, '-', '_' and '.' become '_'; a name that changed, starts with '.' or is empty
+    gets a short hash of the original, so two run ids never share a segment and none is '.', '..' or
+    hidden."""
+    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in run_id)[:150]
+    if safe == run_id and safe and not safe.startswith("."):
         return safe
-    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    digest = hashlib.sha256(run_id.encode()).hexdigest()[:12]
     return f"{safe.lstrip('.')}-{digest}" if safe.lstrip(".") else f"run-{digest}"
 
 

@@ -50,6 +50,7 @@ TOOL_COMMANDS: dict[str, list[str]] = {
     "git": ["git"],
     "uv": [_beside_python("uv")],
     "kubectl": [_beside_python("kubectl")],
+    "lychee": [_beside_python("lychee")],
     "npm": ["npm"],
 }
 

@@ -21,7 +21,24 @@ validation), ``store`` (objects, resourceVersions, watches), ``gc`` (cascading d
 ``services``), ``proxy`` (Service traffic), ``kubelet`` (pod lifecycle), ``probes``, ``images``
 (+ ``images.yaml``), ``podstate`` (status), ``podspec`` (argv, env, volumes, limits), ``runtime``
 (processes), ``exec_ws`` (exec), ``scheduler`` (node, GPUs), ``selectors``, ``patch``,
-``validation``, ``events``, ``logs``, ``ipam``, ``kubeconfig``, ``contract`` (+ ``kpo_contract.json``).
+``validation``, ``events``, ``logs``, ``ipam``, ``kubeconfig``, ``contract`` (+ ``kpo_contract.json``),
+``auth`` (token, JSON-only writes), ``hostpaths`` (allowed hostPath prefixes), ``persist`` (objects on disk).
+
+Who can reach it (:mod:`localkube.auth`)
+  * Every request but ``/healthz``, ``/livez`` and ``/readyz`` — discovery, REST, watches and the
+    exec websocket — needs ``Authorization: Bearer <token>`` (401 ``Unauthorized`` Status
+    otherwise). The token is random per state directory (``<state dir>/token``, mode 0600, the
+    directory 0700); the kubeconfigs localkube writes carry it (``users[].user.token``), and so does
+    :meth:`LocalKube.api_client`. Writes (POST/PUT/PATCH) must be JSON (415 otherwise), so a web page
+    cannot drive localkube through the browser. Loopback keeps out other machines, the token other
+    local users; pods get it through their ``KUBECONFIG`` (they run as the user anyway).
+
+Restarts (:mod:`localkube.persist`)
+  * Objects (all kinds but Events) are saved in ``<state dir>/objects.json`` (mode 0600) a moment
+    after each change and on stop; a new LocalKube on that state dir restores them and
+    :meth:`localkube.kubelet.Kubelet.recover` reconciles the pods: ReplicaSet/StatefulSet pods are
+    replaced by their controllers, running bare or Job pods become Failed (``LocalkubeRestarted``),
+    leftover processes are killed. Watch history is not kept (410 for an older resourceVersion).
 
 What localkube honours
   * API: discovery (``/api``, ``/api/v1``, ``/apis``, ``/apis/{group}[/{version}]``, ``/version``)
@@ -69,19 +86,25 @@ What localkube honours
     Service endpoints; a failed liveness probe restarts the container (``restartCount``); exit codes
     → container states → pod phase; ``activeDeadlineSeconds`` (phase Failed, reason
     DeadlineExceeded); ``terminationMessagePath``/``FallbackToLogsOnError``; delete = SIGTERM to
-    the process group, SIGKILL after the grace period (capped); events like a cluster's.
+    the process group, SIGKILL after the grace period (capped); events like a cluster's. Nothing a
+    container starts outlives it, not even a ``setsid`` child: :mod:`localkube.runtime` kills the
+    processes carrying its ``LOCALKUBE_CONTAINER_ID``/``LOCALKUBE_POD_UID`` environment marker (and
+    the main process's descendants) when the container ends, the pod goes or localkube stops.
   * Images (:mod:`localkube.images`): a catalog (``images.yaml``; ``LocalKube(images=...)``,
     ``--images`` or ``$LOCALKUBE_IMAGES``) says how an image runs locally — its workingDir,
     entrypoint/cmd and env, and tag-suffix variants (``-errors``/``-slow`` builds of the sample app
     set ``FAULT_MODE``). Images not in the catalog run their ``command``/``args`` as given.
   * Each pod gets its own address in 127.0.0.0/8 (``status.podIP``, ``fieldRef``), so replicas bind
     the same containerPort, and a directory; emptyDir, configMap, secret, downwardAPI, hostPath and
-    PVC volumes become local directories, and containers get ``LOCALKUBE_MOUNT_MAP`` (JSON
-    ``{mountPath: localDir}``) which :func:`golive.runtime.resolve` applies.
+    PVC volumes become local directories (hostPath only under the state directory and the
+    ``host_path_prefixes``/``--allow-host-path`` given, :mod:`localkube.hostpaths`; others → 403),
+    and containers get ``LOCALKUBE_MOUNT_MAP`` (JSON ``{mountPath: localDir}``) which
+    :func:`golive.runtime.resolve` applies.
   * API access from pods: every container gets ``KUBECONFIG`` pointing at a kubeconfig for this
     server whose context namespace is the pod's, so ``kubernetes.config.load_config()`` and
     :func:`golive.kube.client.load_client` work inside pods as in-cluster configuration does on a cluster
-    (``KUBERNETES_SERVICE_HOST``/``PORT`` are set too, but there is no service-account token).
+    (``KUBERNETES_SERVICE_HOST``/``PORT`` are set too; the token is in that kubeconfig, not in a
+    service-account volume).
   * Scheduling: the node advertises ``nvidia.com/gpu`` (``gpus=``, default 0); a pod asking for
     more stays Pending, ``PodScheduled=False``/``Unschedulable``, with a ``FailedScheduling`` event
     ``0/1 nodes are available: 1 Insufficient nvidia.com/gpu.``; granted GPUs appear as
@@ -101,7 +124,8 @@ What it does not do
     PodDisruptionBudgets, HorizontalPodAutoscalers and Ingresses (stored only), DaemonSets, CronJobs,
     EndpointSlices, DNS
     (``*.svc.cluster.local`` does not resolve: use the ``localkube.io/url`` annotation),
-    server-side apply and authentication are not implemented. Listen on loopback only.
+    server-side apply (415) and authorization beyond the one token are not implemented. Listen on
+    loopback only.
   * cpu/memory *requests* are recorded but not bin-packed; one node only; no ``limit``/``continue``
     pagination; no ``deletecollection``.
   * KubernetesPodOperator's ``airflow-xcom-sidecar`` is virtual: it runs no process, answers the

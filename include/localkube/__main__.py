@@ -28,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="extra node label, for nodeSelector (repeatable)")
     serve.add_argument("--images", help="image catalog (YAML/JSON) mapping images to local programs "
                        "(default: $LOCALKUBE_IMAGES, else the bundled localkube/images.yaml)")
+    serve.add_argument("--allow-host-path", action="append", default=[], metavar="DIR",
+                       help="absolute directory pods may mount as hostPath besides the state dir (repeatable)")
     serve.add_argument("-v", "--verbose", action="store_true", help="log requests and kubelet activity")
     return parser
 
@@ -42,13 +44,17 @@ def serve(args: argparse.Namespace) -> int:
     if args.gpus < 0:
         print("--gpus must be 0 or more", file=sys.stderr)
         return 2
+    relative = [path for path in args.allow_host_path if not path.startswith("/")]
+    if relative:
+        print(f"--allow-host-path takes absolute directories, got {relative[0]!r}", file=sys.stderr)
+        return 2
     labels = dict(item.split("=", 1) for item in args.node_label if "=" in item)
     if len(labels) != len(args.node_label):
         print("--node-label takes KEY=VALUE", file=sys.stderr)
         return 2
     cluster = LocalKube(host=args.host, port=args.port, gpus=args.gpus, state_dir=args.state_dir,
                         access_log=args.verbose, node_labels=labels, namespaces=(args.namespace,),
-                        images=args.images)
+                        images=args.images, host_path_prefixes=tuple(args.allow_host_path))
     try:
         cluster.start()
     except LocalKubeError as exc:

@@ -17,6 +17,7 @@ import uuid
 from typing import Any, Protocol
 
 from localkube.errors import invalid
+from localkube.hostpaths import HostPathPolicy
 from localkube.resources import (
     DEPLOYMENTS,
     JOBS,
@@ -182,8 +183,14 @@ def _immutable(old: Obj, new: Obj, paths: tuple[str, ...]) -> list[str]:
 class Admission:
     """Prepares objects for the store; ``network`` allocates Service addresses."""
 
-    def __init__(self, network: ServiceNetwork | None = None) -> None:
+    def __init__(self, network: ServiceNetwork | None = None, host_paths: HostPathPolicy | None = None) -> None:
         self.network = network
+        self.host_paths = host_paths or HostPathPolicy()
+
+    def _check_template(self, rtype: ResourceType, obj: Obj) -> None:
+        if rtype in (DEPLOYMENTS, REPLICASETS, STATEFULSETS, JOBS):
+            template = ((obj.get("spec") or {}).get("template") or {}).get("spec")
+            self.host_paths.check(rtype.plural, obj["metadata"]["name"], template)
 
     def create(self, rtype: ResourceType, obj: Obj) -> Obj:
         """Default and validate a new object (metadata already prepared)."""
@@ -206,6 +213,7 @@ class Admission:
             problems = checker(obj)
             if problems:
                 raise invalid(rtype.kind, name, problems)
+        self._check_template(rtype, obj)
         return obj
 
     def update(self, rtype: ResourceType, old: Obj, new: Obj) -> Obj:
@@ -244,6 +252,7 @@ class Admission:
                                                   "spec.podManagementPolicy"))
         if problems:
             raise invalid(rtype.kind, name, problems)
+        self._check_template(rtype, new)
         return new
 
     # ----------------------------------------------------------------------------- services

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from localkube.auth import load_or_create_token
 from localkube.errors import LocalKubeError
 from localkube.kubeconfig import connection_uri, write_kubeconfig
 from localkube.kubelet import ENV_PASSTHROUGH
@@ -23,10 +24,13 @@ _NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 class LocalKube:
     """A local Kubernetes API whose pods are local processes.
 
-    :param host: address to listen on (loopback by default; localkube has no authentication).
+    :param host: address to listen on (loopback by default). Every request but the health probes
+        needs the bearer token of ``<state dir>/token`` (:mod:`localkube.auth`), which the kubeconfigs
+        it writes and :meth:`api_client` carry.
     :param port: TCP port, 0 picks a free one (see :attr:`url` after :meth:`start`).
     :param gpus: ``nvidia.com/gpu`` capacity the node advertises.
-    :param state_dir: where pod directories, volumes and logs live; a temporary directory
+    :param state_dir: where the token, the saved objects (``objects.json``, restored by the next
+        start), pod directories, volumes and logs live (made mode 0700); a temporary directory
         (removed by :meth:`stop`) when None.
     :param node_name: name of the single node.
     :param max_grace_seconds: cap on a deleted pod's termination grace period.
@@ -39,6 +43,8 @@ class LocalKube:
     :param access_log: log every request (logger ``aiohttp.access``).
     :param images: the image catalog (:mod:`localkube.images`): a YAML/JSON file path, a mapping, or
         None for the bundled ``include/localkube/images.yaml`` (``$LOCALKUBE_IMAGES`` overrides it).
+    :param host_path_prefixes: absolute host directories pods may mount as ``hostPath`` besides the
+        state directory (:mod:`localkube.hostpaths`; others are refused with 403).
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, gpus: int = 0,
@@ -47,7 +53,8 @@ class LocalKube:
                  extended_resources: dict[str, int] | None = None, node_labels: dict[str, str] | None = None,
                  env: dict[str, str] | None = None, env_passthrough: tuple[str, ...] = ENV_PASSTHROUGH,
                  access_log: bool = False, namespaces: tuple[str, ...] = (),
-                 images: str | os.PathLike[str] | dict[str, Any] | None = None) -> None:
+                 images: str | os.PathLike[str] | dict[str, Any] | None = None,
+                 host_path_prefixes: tuple[str | os.PathLike[str], ...] = ()) -> None:
         self.host = host
         self._requested_port = port
         self.gpus = gpus
@@ -63,8 +70,10 @@ class LocalKube:
         self.access_log = access_log
         self.namespaces = tuple(dict.fromkeys((*_NAMESPACES, *namespaces)))
         self.images = images
+        self.host_path_prefixes = tuple(host_path_prefixes)
         self.controllers: Any = None
         self.kubeconfig: Path | None = None
+        self.token = ""
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -72,6 +81,7 @@ class LocalKube:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self.store: Any = None
+        self._persister: Any = None
         self.kubelet: Any = None
         self.api: Any = None
 
@@ -91,6 +101,9 @@ class LocalKube:
         if self.state_dir is None:
             self.state_dir = Path(tempfile.mkdtemp(prefix="localkube-"))
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.state_dir, 0o700)
+        self.token = load_or_create_token(self.state_dir)
+        shutil.rmtree(self.state_dir / "kubeconfigs", ignore_errors=True)  # they name the previous port
         self._thread = threading.Thread(target=self._thread_main, name="localkube", daemon=True)
         self._thread.start()
         if not self._ready.wait(timeout):
@@ -131,8 +144,10 @@ class LocalKube:
         from localkube.admission import Admission
         from localkube.controllers import ControllerManager
         from localkube.events import EventRecorder
+        from localkube.hostpaths import HostPathPolicy
         from localkube.images import load_catalog
         from localkube.kubelet import Kubelet
+        from localkube.persist import OBJECTS_FILE, StatePersister
         from localkube.scheduler import Node, Scheduler
         from localkube.server import ApiServer
         from localkube.store import NAMESPACES, Store
@@ -140,9 +155,14 @@ class LocalKube:
         if self.state_dir is None:  # start() sets it; guards direct calls
             raise LocalKubeError("localkube has no state directory")
         self.store = Store()
+        self._persister = StatePersister(self.store, self.state_dir / OBJECTS_FILE)
+        restored = self._persister.load()
         for name in self.namespaces:
+            if self.store.find(NAMESPACES, None, name) is not None:
+                continue
             self.store.create(NAMESPACES, {"metadata": {"name": name}, "spec": {"finalizers": ["kubernetes"]},
                                            "status": {"phase": "Active"}})
+        host_paths = HostPathPolicy((self.state_dir, *self.host_path_prefixes))
         node = Node(name=self.node_name, gpus=self.gpus, extended=self.extended_resources,
                     labels=self.node_labels)
         events = EventRecorder(self.store, node.name)
@@ -150,11 +170,13 @@ class LocalKube:
                                api_port_fn=lambda: self.port, max_grace_seconds=self.max_grace_seconds,
                                restart_backoff_seconds=self.restart_backoff_seconds,
                                env_passthrough=self.env_passthrough, extra_env=self.env,
-                               images=load_catalog(self.images), kubeconfig_fn=self._pod_kubeconfig)
+                               images=load_catalog(self.images), kubeconfig_fn=self._pod_kubeconfig,
+                               host_paths=host_paths)
         self.controllers = ControllerManager(self.store, self.kubelet, events,
                                              restart_backoff_seconds=self.restart_backoff_seconds)
-        self.api = ApiServer(self.store, self.kubelet, node, admission=Admission(self.controllers.services),
-                             gc=self.controllers.gc, services=self.controllers.services)
+        self.api = ApiServer(self.store, self.kubelet, node,
+                             admission=Admission(self.controllers.services, host_paths),
+                             gc=self.controllers.gc, services=self.controllers.services, token=self.token)
         access: dict[str, Any] = {} if self.access_log else {"access_log": None}
         self._runner = web.AppRunner(self.api.app(), shutdown_timeout=1.0, **access)
         await self._runner.setup()
@@ -162,10 +184,17 @@ class LocalKube:
         await site.start()
         self.port = int(self._runner.addresses[0][1])
         self.api.server_address = f"{self.host}:{self.port}"
+        if restored:
+            self.kubelet.recover()
+            await self.controllers.sync_all()
+        self._persister.start()
         self.controllers.start()
 
     def stop(self) -> None:
-        """Kill every pod, stop the server and the thread; remove a temporary state dir."""
+        """Save the objects, kill every pod, stop the server and the thread; remove a temporary state dir.
+
+        A later ``LocalKube`` on the same state dir restores the objects (:mod:`localkube.persist`).
+        """
         loop, thread = self._loop, self._thread
         if loop is None or thread is None:
             return
@@ -182,6 +211,8 @@ class LocalKube:
 
     async def _shutdown(self) -> None:
         await self.controllers.stop()
+        if self._persister is not None:  # what ran, before the kubelet stops it
+            await self._persister.close()
         await self.kubelet.shutdown()
         self.store.close_watches()
         await self._runner.cleanup()
@@ -199,7 +230,7 @@ class LocalKube:
             if self.state_dir is None:
                 raise LocalKubeError("localkube is not started: call LocalKube.start() first")
             path = self.state_dir / "kubeconfig"
-        self.kubeconfig = write_kubeconfig(path, self.url, namespace)
+        self.kubeconfig = write_kubeconfig(path, self.url, self.token, namespace)
         return self.kubeconfig
 
     def _pod_kubeconfig(self, namespace: str) -> Path:
@@ -208,7 +239,7 @@ class LocalKube:
             raise LocalKubeError("localkube has no state directory")
         path = self.state_dir / "kubeconfigs" / f"{namespace}.yaml"
         if not path.exists():
-            write_kubeconfig(path, self.url, namespace)
+            write_kubeconfig(path, self.url, self.token, namespace)
         return path
 
     def service_url(self, name: str, namespace: str = "default") -> str:
@@ -228,6 +259,8 @@ class LocalKube:
 
         configuration = client.Configuration()
         configuration.host = self.url
+        bearer = f"Bearer {self.token}"  # the client's key was "authorization" before v36, "BearerToken" since
+        configuration.api_key = {"authorization": bearer, "BearerToken": bearer}
         return client.ApiClient(configuration)
 
     def connection_uri(self, namespace: str = "default") -> str:

@@ -27,6 +27,7 @@ from typing import Any
 
 from localkube.errors import bad_request, not_found
 from localkube.events import NORMAL, WARNING, EventRecorder
+from localkube.hostpaths import HostPathPolicy
 from localkube.images import ImageCatalog
 from localkube.ipam import IPAllocator
 from localkube.logs import LogBuffer
@@ -45,7 +46,7 @@ from localkube.podspec import (
 )
 from localkube.podstate import TERMINAL, VIRTUAL_CONTAINERS, Container, PodRuntime, phase, pod_status
 from localkube.probes import ProbeTiming, exec_probe, http_get, probe_loop, tcp_socket
-from localkube.runtime import ContainerProcess
+from localkube.runtime import CONTAINER_MARKER_ENV, POD_MARKER_ENV, ContainerProcess, kill_tree
 from localkube.scheduler import Scheduler
 from localkube.store import CONFIGMAPS, PODS, SECRETS, Store
 from localkube.timeutil import rfc3339
@@ -55,6 +56,29 @@ log = logging.getLogger(__name__)
 ENV_PASSTHROUGH = ("HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "SSL_CERT_FILE",
                    "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE")
 _TERMINATION_MESSAGE_MAX = 4096
+_RECREATED_BY_OWNER = ("ReplicaSet", "StatefulSet")
+RESTART_REASON = "LocalkubeRestarted"
+_RESTART_MESSAGE = "localkube restarted: the processes of this pod are gone"
+
+
+def _mark_lost(pod: dict[str, Any]) -> None:
+    """A restored pod whose processes died with the previous localkube: phase Failed, containers terminated."""
+    now = rfc3339()
+    status = pod.setdefault("status", {})
+    status.update({"phase": "Failed", "reason": RESTART_REASON, "message": _RESTART_MESSAGE})
+    for key in ("initContainerStatuses", "containerStatuses"):
+        for container in status.get(key) or []:
+            state = container.get("state") or {}
+            if "terminated" not in state:
+                started = (state.get("running") or {}).get("startedAt")
+                container["state"] = {"terminated": {
+                    "exitCode": 137, "reason": "ContainerStatusUnknown", "message": _RESTART_MESSAGE,
+                    "startedAt": started or now, "finishedAt": now}}
+            container["ready"], container["started"] = False, False
+    for condition in status.get("conditions") or []:
+        if condition.get("type") in ("Ready", "ContainersReady", "PodReadyToStartContainers") \
+                and condition.get("status") != "False":
+            condition.update({"status": "False", "lastTransitionTime": now, "reason": RESTART_REASON})
 
 
 class Kubelet:
@@ -64,8 +88,9 @@ class Kubelet:
                  api_port_fn: Any = None, max_grace_seconds: float = 2.0,
                  restart_backoff_seconds: float = 10.0, env_passthrough: tuple[str, ...] = ENV_PASSTHROUGH,
                  extra_env: dict[str, str] | None = None, images: ImageCatalog | None = None,
-                 kubeconfig_fn: Any = None) -> None:
+                 kubeconfig_fn: Any = None, host_paths: HostPathPolicy | None = None) -> None:
         self.store = store
+        self.host_paths = host_paths or HostPathPolicy((state_dir,))
         self.scheduler = scheduler
         self.events = events
         self.state_dir = state_dir
@@ -83,6 +108,42 @@ class Kubelet:
         self.memory_check_seconds = 1.0
         self._pending: list[PodRuntime] = []
         self._core = 0
+
+    # ----------------------------------------------------------------------------- restart
+    def recover(self) -> dict[str, int]:
+        """Reconcile pods restored from disk (:mod:`localkube.persist`) with processes that are gone.
+
+        Leftover processes of a localkube that died are killed first. Then: a pod a ReplicaSet or
+        StatefulSet controls, or one being deleted, is removed (its controller makes a new one); a
+        pod never bound to the node is scheduled again; a terminal pod stays as it was; any other
+        pod (bare, or a Job's) is marked Failed with reason :data:`RESTART_REASON`, so whoever watches
+        it — a Job, KubernetesPodOperator, a rollback — sees that it no longer runs.
+        Returns how many pods took each way.
+        """
+        counts = {"removed": 0, "rescheduled": 0, "failed": 0, "kept": 0}
+        for pod in self.store.list(PODS):
+            meta = pod["metadata"]
+            kill_tree((POD_MARKER_ENV, meta["uid"]))
+            owner = next((ref for ref in meta.get("ownerReferences") or [] if ref.get("controller")), None)
+            phase_now = (pod.get("status") or {}).get("phase") or "Pending"
+            if meta.get("deletionTimestamp") or (owner or {}).get("kind") in _RECREATED_BY_OWNER:
+                self.store.delete(PODS, meta["namespace"], meta["name"])
+                shutil.rmtree(self._pod_dir(meta), ignore_errors=True)
+                counts["removed"] += 1
+            elif not pod["spec"].get("nodeName"):
+                task = asyncio.get_running_loop().create_task(self.pod_created(pod))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+                counts["rescheduled"] += 1
+            elif phase_now in TERMINAL:
+                counts["kept"] += 1
+            else:
+                self.store.update(PODS, meta["namespace"], meta["name"], _mark_lost)
+                counts["failed"] += 1
+        return counts
+
+    def _pod_dir(self, meta: dict[str, Any]) -> Path:
+        return self.state_dir / "pods" / f"{meta['namespace']}_{meta['name']}_{meta['uid']}"
 
     # ----------------------------------------------------------------------------- lookups
     def _runtime(self, namespace: str, name: str) -> PodRuntime:
@@ -107,6 +168,9 @@ class Kubelet:
 
     def log_buffer(self, namespace: str, name: str, container: str | None, previous: bool) -> LogBuffer:
         """The log of a container's current (or previous) run; 400 while it never ran."""
+        pod = self.store.get(PODS, namespace, name)
+        if pod["metadata"]["uid"] not in self.pods:  # restored after a restart: what its log files hold
+            return self._saved_log(pod, container, previous)
         runtime, target = self.container(namespace, name, container)
         if previous:
             if target.previous_log is None:
@@ -121,6 +185,27 @@ class Kubelet:
             raise bad_request(f'container "{target.name}" in pod "{name}" is waiting to start: {reason}')
         return target.log
 
+    def _saved_log(self, pod: dict[str, Any], container: str | None, previous: bool) -> LogBuffer:
+        name = pod["metadata"]["name"]
+        mains = [c["name"] for c in pod["spec"].get("containers") or []]
+        if container is None:
+            if len(mains) != 1:
+                raise bad_request(f"a container name must be specified for pod {name}, choose one of: "
+                                  f"[{' '.join(mains)}]")
+            container = mains[0]
+        if container not in [c["name"] for c in pod["spec"].get("initContainers") or []] + mains:
+            raise bad_request(f"container {container} is not valid for pod {name}")
+        log_dir = self._pod_dir(pod["metadata"]) / "logs" / container
+        runs = sorted((int(p.stem), p) for p in log_dir.glob("*.log") if p.stem.isdigit())
+        wanted = 2 if previous else 1
+        if len(runs) < wanted:
+            if previous:
+                raise bad_request(f'previous terminated container "{container}" in pod "{name}" not found')
+            empty = LogBuffer()
+            empty.close()
+            return empty
+        return LogBuffer.saved(runs[-wanted][1])
+
     # ----------------------------------------------------------------------------- create
     async def pod_created(self, pod: dict[str, Any], settle_timeout: float = 5.0) -> None:
         """Take over a freshly stored pod; returns once it runs, blocks or fails (at most a timeout)."""
@@ -129,7 +214,7 @@ class Kubelet:
         if self._watchdog is None:
             self._watchdog = asyncio.get_running_loop().create_task(self._memory_watchdog(),
                                                                      name="localkube-memory-watchdog")
-        pod_dir = self.state_dir / "pods" / f"{meta['namespace']}_{meta['name']}_{uid}"
+        pod_dir = self._pod_dir(meta)
         containers: dict[str, Container] = {}
         for kind in ("initContainers", "containers"):
             for spec in pod["spec"].get(kind) or []:
@@ -217,6 +302,9 @@ class Kubelet:
         if pod is None:
             return
         try:
+            refused = self.host_paths.problems(pod["spec"])
+            if refused:  # admission refuses these; a pod stored before a policy change must not mount them
+                raise ContainerConfigError("; ".join(refused))
             runtime.volumes = prepare_volumes(pod, runtime.pod_dir, self.state_dir,
                                               self._lookup(CONFIGMAPS), self._lookup(SECRETS))
         except (ContainerConfigError, OSError) as exc:
@@ -349,6 +437,7 @@ class Kubelet:
         if not env.get("PATH", "").startswith(venv_bin + os.pathsep):
             env["PATH"] = venv_bin + os.pathsep + env.get("PATH", "")
         env[MOUNT_MAP_ENV] = mount_map_json(mounts)
+        env[POD_MARKER_ENV] = runtime.uid
         container.env, container.cwd, container.mounts = env, cwd, mounts
         container.limits = process_limits(spec, pod["spec"].get("activeDeadlineSeconds"), self._core)
         self._core += len(container.limits.cores)
@@ -380,6 +469,7 @@ class Kubelet:
         self.events.record(pod, NORMAL, "Pulled", f'Container image "{container.image}" already present on '
                            "machine", field_path=field_path)
         container.container_id = f"localkube://{uuid.uuid4().hex}"
+        container.env[CONTAINER_MARKER_ENV] = container.container_id  # what the container's processes inherit
         self.events.record(pod, NORMAL, "Created", f"Created container: {container.name}", field_path=field_path)
         if not container.virtual:
             container.process = ContainerProcess(argv, container.env, container.cwd, container.limits,
@@ -643,7 +733,9 @@ class Kubelet:
 
     def _remove(self, namespace: str, name: str, runtime: PodRuntime | None) -> dict[str, Any]:
         removed = self.store.delete(PODS, namespace, name)
-        if runtime is not None:
+        if runtime is None:  # restored after a restart: only its directory (its old logs) is left
+            shutil.rmtree(self._pod_dir(removed["metadata"]), ignore_errors=True)
+        else:
             runtime.stopping = runtime.deleting = True
             if runtime.deadline_handle is not None:
                 runtime.deadline_handle.cancel()
@@ -653,6 +745,10 @@ class Kubelet:
             self.ips.release(runtime.ip)
             for container in runtime.containers.values():
                 container.log.close()
+            sweep = asyncio.get_running_loop().create_task(  # nothing a pod started outlives it
+                asyncio.to_thread(kill_tree, (POD_MARKER_ENV, runtime.uid)))
+            self._tasks.add(sweep)
+            sweep.add_done_callback(self._tasks.discard)
             shutil.rmtree(runtime.pod_dir, ignore_errors=True)
             for container in runtime.containers.values():  # probes of a removed pod stop now
                 for task in list(container.probe_tasks):
@@ -674,6 +770,8 @@ class Kubelet:
         """Stop every pod's processes (localkube is going away)."""
         runtimes = list(self.pods.values())
         await asyncio.gather(*(self._stop_containers(r, grace) for r in runtimes), return_exceptions=True)
+        for runtime in runtimes:
+            await asyncio.to_thread(kill_tree, (POD_MARKER_ENV, runtime.uid))
         if self._watchdog is not None:
             self._watchdog.cancel()
         tasks = list(self._tasks)  # removed pods' back-offs included

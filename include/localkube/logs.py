@@ -6,7 +6,7 @@ import asyncio
 import time
 from pathlib import Path
 
-from localkube.timeutil import rfc3339_nano
+from localkube.timeutil import parse_rfc3339, rfc3339_nano
 
 
 class LogBuffer:
@@ -22,6 +22,19 @@ class LogBuffer:
         self.closed = False
         self._changed = asyncio.Event()
         self._file = open(path, "ab") if path is not None else None
+
+    @classmethod
+    def saved(cls, path: Path) -> LogBuffer:
+        """A closed buffer with the lines a previous localkube wrote to ``path`` (after a restart)."""
+        buffer = cls()
+        for raw in path.read_bytes().splitlines(keepends=True):
+            stamp, _, line = raw.partition(b" ")
+            try:
+                buffer.entries.append((parse_rfc3339(stamp.decode("ascii")), line))
+            except (UnicodeDecodeError, ValueError):
+                buffer.entries.append((0.0, raw))
+        buffer.close()
+        return buffer
 
     def append(self, line: bytes, ts: float | None = None) -> None:
         """Add one line (stamped now unless ``ts`` is given)."""

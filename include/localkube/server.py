@@ -2,9 +2,11 @@
 (:mod:`localkube.resources`), ``status`` and ``scale`` subresources, cascading deletes, and the pod
 subresources KubernetesPodOperator uses (``log``, ``exec``, ``status``).
 
-Errors are ``v1.Status`` objects. Query booleans are accepted as ``True``/``true``/``1``. Every
-request is recorded as ``(method, route template, query parameter names, status)`` in
-:attr:`ApiServer.calls` — the KPO contract test compares these with ``kpo_contract.json``.
+Every request but the health probes needs the bearer token and every write a JSON body
+(:mod:`localkube.auth`: 401 and 415 otherwise). Errors are ``v1.Status`` objects. Query booleans
+are accepted as ``True``/``true``/``1``. Every request is recorded as ``(method, route template,
+query parameter names, status)`` in :attr:`ApiServer.calls` — the KPO contract test compares
+these with ``kpo_contract.json``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from localkube.admission import Admission
+from localkube.auth import authenticate, check_content_type
 from localkube.discovery import api_group, api_group_list, resource_list
 from localkube.errors import ApiError, bad_request, not_found, not_implemented, status_body
 from localkube.exec_ws import handle_exec
@@ -80,7 +83,10 @@ class ApiServer:
     """Builds the aiohttp application over a store, a kubelet and a node."""
 
     def __init__(self, store: Store, kubelet: Kubelet, node: Node, *, admission: Admission | None = None,
-                 gc: Any = None, services: Any = None) -> None:
+                 gc: Any = None, services: Any = None, token: str) -> None:
+        if not token:
+            raise ValueError("ApiServer needs a bearer token (localkube.auth.load_or_create_token)")
+        self.token = token
         self.store = store
         self.kubelet = kubelet
         self.node = node
@@ -152,6 +158,8 @@ class ApiServer:
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         try:
+            authenticate(request.path, request.headers.get("Authorization"), self.token)
+            check_content_type(request.method, request.headers.get("Content-Type", ""))
             response = await handler(request)
         except ApiError as exc:
             response = _json(exc.status(), exc.code)
@@ -259,6 +267,7 @@ class ApiServer:
         dry_run = bool(request.query.get("dryRun"))
         if rtype == PODS:
             obj = prepare_pod(body, namespace or "default")
+            self.admission.host_paths.check("pods", obj["metadata"]["name"], obj["spec"])
             if dry_run:
                 return _json(obj, 201)
             stored = self.store.create(PODS, obj)

@@ -111,7 +111,11 @@ class Watch:
 
 
 class Store:
-    """In-memory object store with a global, monotonically increasing resourceVersion."""
+    """In-memory object store with a global, monotonically increasing resourceVersion.
+
+    :meth:`snapshot`, :meth:`restore` and :meth:`on_change` let :mod:`localkube.persist` keep a
+    copy on disk; the watch history is not kept (an old resourceVersion gets 410 Gone after a restart).
+    """
 
     def __init__(self, history: int = 5000) -> None:
         self._objects: dict[tuple[str, str, str], Obj] = {}
@@ -120,6 +124,7 @@ class Store:
         self._watches: set[Watch] = set()
         self._subscribers: list[tuple[ResourceType, Callable[[Change], None]]] = []
         self._uids: dict[str, tuple[str, str, str]] = {}
+        self._on_change: Callable[[], None] | None = None
 
     @property
     def resource_version(self) -> int:
@@ -130,6 +135,8 @@ class Store:
         return (rtype.key, (namespace or "") if rtype.namespaced else "", name)
 
     def _emit(self, kind: str, rtype: ResourceType, obj: Obj) -> None:
+        if self._on_change is not None and rtype != EVENTS:
+            self._on_change()
         change = Change(kind, rtype, obj, self._rv)
         self._history.append(change)
         for watch in list(self._watches):
@@ -142,6 +149,39 @@ class Store:
     def _bump(self, obj: Obj) -> None:
         self._rv += 1
         obj["metadata"]["resourceVersion"] = str(self._rv)
+
+    def on_change(self, callback: Callable[[], None] | None) -> None:
+        """Call ``callback()`` after every change to an object other than an Event (persistence)."""
+        self._on_change = callback
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every object but Events, and the resourceVersion, as JSON-ready data (:meth:`restore`)."""
+        return {"resourceVersion": self._rv,
+                "objects": [{"type": type_key, "object": obj} for (type_key, _, _), obj in self._objects.items()
+                            if type_key != EVENTS.key]}
+
+    def restore(self, data: dict[str, Any], types: dict[str, ResourceType]) -> int:
+        """Load a :meth:`snapshot` into an empty store, without emitting changes; returns the count.
+
+        ``types`` maps type keys (``apps/v1/Deployment``) to resource types; objects of unknown
+        types are skipped.
+        """
+        if self._objects:
+            raise RuntimeError("Store.restore() needs an empty store")
+        count = 0
+        for entry in data.get("objects") or []:
+            rtype = types.get(entry.get("type"))
+            obj = entry.get("object")
+            if rtype is None or not isinstance(obj, dict) or not (obj.get("metadata") or {}).get("name"):
+                continue
+            meta = obj["metadata"]
+            key = self._key(rtype, meta.get("namespace"), meta["name"])
+            self._objects[key] = copy.deepcopy(obj)
+            if meta.get("uid"):
+                self._uids[meta["uid"]] = key
+            count += 1
+        self._rv = max(self._rv, int(data.get("resourceVersion") or 0))
+        return count
 
     def subscribe(self, rtype: ResourceType, callback: Callable[[Change], None]) -> None:
         """Call ``callback`` synchronously after every change to objects of ``rtype``."""

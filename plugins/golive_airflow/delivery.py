@@ -1,5 +1,5 @@
-"""Task-group factories of the delivery phases (plan 000, phases 2–6): infrastructure, monitoring,
-deployment, verification, testing, canary analysis, promotion and rollback.
+"""Task-group factories of the delivery phases (plan 000, phases 2–7): infrastructure, monitoring,
+deployment, verification, testing, documentation, canary analysis, promotion and rollback.
 
 Every step that touches the cluster runs in an agent pod through the Kubernetes API, so the same
 DAG deploys to localkube and to a real cluster. Each pod's JSON result is recorded in the ledger by
@@ -13,7 +13,9 @@ from typing import Any, NamedTuple
 
 from airflow.sdk import TaskGroup, XComArg, get_current_context, task
 
+from golive.docs.store import runbook_base_url
 from golive.gates.canary import CANARY
+from golive.gates.documentation import DOCUMENTATION
 from golive.gates.testing import TESTING
 from golive.gates.verification import VERIFICATION
 from golive.settings import get_settings
@@ -25,6 +27,7 @@ from golive_airflow.operators.infrastructure import SecretsProvisionOperator
 from golive_airflow.operators.verification import (
     CanaryAnalysisOperator,
     DeploymentVerificationOperator,
+    DocumentationOperator,
     TestingOperator,
 )
 from golive_airflow.phases import agent_gate_phase, request_field, xcom_field
@@ -53,8 +56,9 @@ def infrastructure_phase() -> TaskGroup:
 def monitoring_phase() -> TaskGroup:
     """Phase 3: Prometheus rules, Grafana dashboard and alert routing, validated and applied."""
     with TaskGroup("monitoring", tooltip="Monitoring agent: rules, dashboard, alert routing") as group:
+        runbooks = runbook_base_url(get_settings().docs_public_url, request_field("application"))
         setup = AgentPodOperator(task_id="setup", agent="monitoring", action="setup",
-                                 agent_args=[*APP_ARGS, *TREE_ARGS],
+                                 agent_args=[*APP_ARGS, *TREE_ARGS, "--runbook-base-url", runbooks],
                                  service_account_name=get_settings().deployer_service_account)
 
         @task(task_id="record")
@@ -114,6 +118,21 @@ def testing_phase() -> TaskGroup:
         profiles=dict.fromkeys(TESTING.ml_only, ROUTED), only_for_ml=TESTING.ml_only, plan_task_id=PLAN_TASK_ID,
         one_at_a_time=tuple(a for a in TESTING.analyzers if a not in TESTING.ml_only),
         tooltip="Testing agent: smoke, E2E, fuzzing, load and model evaluation")
+
+
+def documentation_phase() -> TaskGroup:
+    """Phase 7: API reference, a runbook per alert, documentation quality (pods); the deployment
+    record and the artifact index (scoring step), gated."""
+    settings = get_settings()
+    return agent_gate_phase(
+        "documentation", agent="documentation", analyzers=DOCUMENTATION.analyzers, scoring=DocumentationOperator,
+        target_args=["--url", deploy_field("verify_url"), *TREE_ARGS, "--app-name", request_field("application"),
+                     "--namespace", request_field("namespace"), "--strategy", request_field("strategy"),
+                     "--docs-store", settings.docs_store, "--docs-public-url", settings.docs_public_url,
+                     "--docs-run", "{{ run_id }}",
+                     "--links-online" if settings.docs_links_online else "--no-links-online"],
+        service_account_name=settings.deployer_service_account,  # the runbooks pod reads the rules ConfigMap
+        tooltip="Documentation agent: API reference, runbooks, documentation quality, deployment record")
 
 
 def canary_phase(weights: Sequence[int]) -> TaskGroup:
@@ -186,6 +205,7 @@ class DeliveryPhases(NamedTuple):
     deployment: TaskGroup
     verification: TaskGroup
     testing: TaskGroup
+    documentation: TaskGroup
     canary: TaskGroup
     promotion: TaskGroup
 
@@ -194,5 +214,6 @@ def delivery_phases(canary_steps: Sequence[int]) -> DeliveryPhases:
     """Build the delivery phases (not yet wired to each other: the DAG file chains them)."""
     return DeliveryPhases(
         infrastructure=infrastructure_phase(), monitoring=monitoring_phase(), deployment=deployment_phase(),
-        verification=verification_phase(), testing=testing_phase(), canary=canary_phase(canary_steps),
+        verification=verification_phase(), testing=testing_phase(), documentation=documentation_phase(),
+        canary=canary_phase(canary_steps),
         promotion=promotion_phase())

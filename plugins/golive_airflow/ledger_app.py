@@ -1,14 +1,17 @@
 """A small read-only web app over the ledger, mounted in Airflow's API server by the plugin.
 
 ``/golive/runs`` lists the recorded go-live runs; ``/golive/runs/{run_id}`` shows one run's
-report (rendered from the ledger on request); ``/golive/runs/{run_id}.json`` returns it as JSON.
+report (rendered from the ledger on request); ``/golive/runs/{run_id}.json`` returns it as JSON;
+``/golive/docs/{path}`` serves the documentation phase's artifacts from the artifact store
+(``GOLIVE_DOCS_STORE_URL``; a page without its ``.html`` suffix too, which is how the alerts'
+``runbook_url`` name their runbooks).
 
 Every route goes through Airflow's auth manager, like ``/api/v2``: a user is required (a JWT in
 ``Authorization: Bearer`` or the UI's session cookie; none → 401), each run is shown only to a user
 the auth manager lets read the runs of that run's DAG (``is_authorized_dag(GET, RUN)``, as
 ``requires_access_dag`` asks it; otherwise 403), the list holds only such runs, and there are no docs,
-redoc or OpenAPI routes to serve to anyone. The DAG is the run's, from the ledger — never a request
-parameter.
+redoc or OpenAPI routes to serve to anyone (``/golive/docs/{path}`` is the artifacts', for any signed-in
+user). The DAG is the run's, from the ledger — never a request parameter.
 """
 
 from __future__ import annotations
@@ -24,11 +27,13 @@ from airflow.api_fastapi.auth.managers.models.base_user import BaseUser
 from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity, DagDetails
 from airflow.api_fastapi.core_api.security import GetUserDep, get_user
 from fastapi import Depends, FastAPI, HTTPException
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 
+from golive.docs.store import ArtifactStore, StoreError
 from golive.ledger import Ledger, LedgerError
 from golive.ledger import schema as t
+from golive.settings import get_settings
 from golive_airflow.hooks.ledger import LedgerHook
 
 
@@ -85,7 +90,23 @@ def create_app() -> FastAPI:
         with tempfile.TemporaryDirectory() as tmp:
             return render_report(report, Path(tmp)).html.read_text(encoding="utf-8")
 
+    @app.get("/docs/{path:path}")
+    def docs(path: str) -> Response:
+        """One documentation artifact (HTML, Markdown or JSON) from the artifact store."""
+        store = ArtifactStore(get_settings().docs_store)
+        try:
+            page = store.page(path)
+            if page is None:
+                raise HTTPException(status_code=404, detail=f"no documentation artifact at {path}")
+            body = store.read_text(page)
+        except StoreError as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from None
+        return Response(content=body, media_type=DOC_TYPES.get(page.rsplit(".", 1)[-1], "text/plain; charset=utf-8"))
+
     return app
+
+
+DOC_TYPES = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8", "json": "application/json"}
 
 
 def may_read_runs_of(user: BaseUser, dag_id: str) -> bool:

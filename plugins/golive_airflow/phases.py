@@ -68,7 +68,7 @@ def agent_gate_phase(group_id: str, *, agent: str, analyzers: Sequence[str],
                      scoring: type[GateScoringOperator], late: Sequence[str] = (),
                      target_args: Sequence[str] = SOURCE_ARGS, gate: str | None = None,
                      profiles: dict[str, str] | None = None, only_for_ml: Sequence[str] = (),
-                     one_at_a_time: Sequence[str] = (),
+                     one_at_a_time: Sequence[str] = (), service_account_name: str | None = None,
                      plan_task_id: str = PLAN_TASK_ID, tooltip: str = "") -> TaskGroup:
     """One agent behind its gate: analyzer pods → scoring → gate sensor → approval.
 
@@ -80,6 +80,8 @@ def agent_gate_phase(group_id: str, *, agent: str, analyzers: Sequence[str],
         orchestrator's plan chooses at run time), e.g. ``{"model_eval": "routed"}``.
     :param one_at_a_time: analyzers that share their target and must not overlap (a load test
         next to a fuzzer measures the fuzzer): chained in this order, each after the previous ends.
+    :param service_account_name: service account of the phase's pods (default: the namespace's), e.g.
+        the deployer's for analyzers that read the application's objects.
     :param only_for_ml: analyzers that run only when the orchestrator's plan routed the application
         to the gpu profile (an ML workload); otherwise they are skipped and their optional criteria
         leave the score.
@@ -95,7 +97,8 @@ def agent_gate_phase(group_id: str, *, agent: str, analyzers: Sequence[str],
         def pod(tool: str, **kwargs: Any) -> AgentPodOperator:
             analyzer = AgentPodOperator(task_id=tool, agent=agent, action="analyze",
                                         agent_args=["--tool", tool, *target_args],
-                                        profile=(profiles or {}).get(tool, "cpu"), **kwargs)
+                                        profile=(profiles or {}).get(tool, "cpu"),
+                                        service_account_name=service_account_name, **kwargs)
             begin >> analyzer
             return analyzer
 

@@ -148,7 +148,9 @@ def final_report(context: Any, ledger_conn_id: str | None = None) -> dict[str, A
 
     Fails (after writing the report) when any task of the run failed, so the DAG run fails too.
     """
+    from golive.docs.store import DOCS_PHASE
     from golive.report import format_summary, render_report, summarize
+    from golive_airflow.docs import write_deployment_record
 
     ti = context["ti"]
     ledger = _ledger(ledger_conn_id)
@@ -164,6 +166,11 @@ def final_report(context: Any, ledger_conn_id: str | None = None) -> dict[str, A
         ledger.set_run_status(ti.run_id, "failed" if failed else "succeeded",
                               error=f"failed tasks: {', '.join(failed)}" if failed else None)
     report = ledger.run_report(ti.run_id)
+    if any(p.get("phase") == DOCS_PHASE for p in report.get("phases") or []):  # final: promotion and rollbacks too
+        try:
+            write_deployment_record(report, ti.run_id, str(report["run"].get("application") or "app"))
+        except (OSError, ValueError, ImportError) as exc:  # the report must still be written
+            print(f"golive: the final deployment record could not be written: {exc}")
     paths = render_report(report, get_settings().run_report_dir(ti.run_id))
     summary = summarize(report)
     for line in format_summary(summary).splitlines():

@@ -117,19 +117,39 @@ def test_golive_delivery_phases_in_order_with_rollback(dagbag):
         task = dag.get_task(task_id)
         assert task.trigger_rule == "all_done" and task.phase_task_id == task_id.split(".")[0] + ".begin"
     assert dag.get_task("testing.model_eval").profile == "routed"  # the plan chooses its pod profile at run time
-    assert "testing.approval" in upstream("canary.is_canary")
+    assert upstream("documentation.begin") == {"testing.approval"}
+    assert "documentation.approval" in upstream("canary.is_canary")
     assert dag.get_task("preparation.security.checklist").phase_task_id == "preparation.security.begin"
     steps = sorted(t for t in dag.task_ids if t.startswith("canary.step_"))
     assert steps == ["canary.step_25", "canary.step_50"]
     assert dag.get_task("promotion.approval").ask_in_environments == ("prod",)
     assert dag.get_task("promotion.approval").trigger_rule == "none_failed_min_one_success"
-    assert upstream("promotion.approval") == {"testing.approval", "canary.analysis_50.approval"}
+    assert upstream("promotion.approval") == {"documentation.approval", "canary.analysis_50.approval"}
     decide = dag.get_task("rollback.decide")
     assert decide.trigger_rule == "all_done" and "promotion.record" in decide.upstream_task_ids
     assert {"promotion.record", "rollback.record"} <= upstream("finish.final_report")
     rollback = dag.get_task("rollback.rollback")
     assert rollback.evidence_task_ids == ["deployment.deploy"]
     assert rollback.arguments[0] == "rollback"
+
+
+def test_golive_documentation_phase_after_testing(dagbag):
+    dag = dagbag.dags["golive"]
+    pods = {t: dag.get_task(f"documentation.{t}") for t in ("api_reference", "runbooks", "doc_quality")}
+    for task_id, pod in pods.items():
+        assert pod.upstream_task_ids == {"documentation.begin"}
+        args = pod.arguments
+        assert args[:3] == ["analyze", "--tool", task_id]
+        assert {"--url", "--app-name", "--namespace", "--docs-store", "--docs-public-url", "--docs-run"} <= set(args)
+        assert args[args.index("--docs-run") + 1] == "{{ run_id }}"
+    score = dag.get_task("documentation.score")
+    assert score.gate == "documentation" and score.trigger_rule == "all_done"
+    assert {t.split(".")[-1] for t in score.upstream_task_ids} == {"begin", *pods}
+    assert dag.get_task("documentation.gate").upstream_task_ids == {"documentation.score"}
+    assert dag.get_task("documentation.gate").same_run is True
+    # the monitoring phase's alerts link to where the documentation phase writes the runbooks
+    setup = dag.get_task("monitoring.setup").arguments
+    assert setup[setup.index("--runbook-base-url") + 1].endswith("/runbooks")
 
 
 def test_delivery_gates_only_accept_this_runs_verdicts(dagbag):

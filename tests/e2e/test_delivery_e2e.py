@@ -92,7 +92,7 @@ def test_blue_green_switches_only_after_verification_and_testing(env, client):
     assert versions(live) == {"1.0.0"}
     rc, log, report = go_live(env, "bg-app", "1.1.0", "blue-green")
     assert rc == 0, log[-8000:]
-    assert gates(report) == {"verification": "PASS", "testing": "PASS"}
+    assert gates(report) == {"verification": "PASS", "testing": "PASS", "documentation": "PASS"}
     actions = [r["action"] for r in report["revisions"]]
     assert actions == ["deploy", "promote"]
     deploy = report["revisions"][0]["detail"]

@@ -1,20 +1,29 @@
 """End to end: `airflow dags test golive` on localkube, the SQLite ledger and the real analyzers.
 
-A copy of the sample app with a hard-coded secret and an untested module fails both preparation
-gates, with the measured values and the reasons in the ledger and in the report. The default go-live
-that succeeds runs through the scheduler (``test_platform_sqlite.py``, ``test_scheduler_e2e.py``).
+A real web application nobody here wrote (the Flask tutorial app, with its own profile, chart values,
+secret key, tests and E2E suite) goes live through every phase. A copy of the sample app with a
+hard-coded secret and an untested module fails both preparation gates, with the measured values and
+the reasons in the ledger and in the report. The default go-live that succeeds runs through the
+scheduler (``test_platform_sqlite.py``, ``test_scheduler_e2e.py``).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
+import yaml
+from flaskr_trees import HARDENED, PROFILE
 from golive_local.env import airflow_executable, kubernetes_connection
 
+from golive.kube.client import load_client
+from golive.kube.objects import get
+from golive.kube.services import service_url
 from golive.ledger import Ledger
 from golive.settings import GoliveSettings
 from golive_airflow.dag_defaults import SAMPLE_APP_SOURCE
@@ -58,6 +67,34 @@ def latest_run(env: dict[str, str], application: str) -> tuple[Ledger, dict]:
 
 def report_dir(env: dict[str, str], run_id: str) -> Path:
     return GoliveSettings(home=Path(env["GOLIVE_HOME"])).run_report_dir(run_id)
+
+
+def test_a_real_web_application_goes_live_through_every_phase(env, localkube):
+    rc, out = go_live(env, {"application": "flaskr", "version": "1.0.0", "source": str(HARDENED),
+                            "profile": yaml.safe_load(PROFILE)})
+    assert rc == 0, out[-8000:]
+    _, report = latest_run(env, "flaskr")
+    assert report["run"]["status"] == "succeeded"
+    assert {e["gate"]: e["status"] for e in report["evaluations"]} == dict.fromkeys(
+        ("quality", "security", "verification", "testing", "documentation"), "PASS")
+    criteria = {c["name"]: c for e in report["evaluations"] for c in e["criteria"]}
+    # its own 34 tests in an environment built from its pyproject.toml (flask, pydantic, prometheus-client)
+    assert criteria["tests_failed"]["value"] == 0 and criteria["test_coverage"]["value"] > 95
+    assert criteria["typehint_coverage"]["status"] == "fail"  # true: the tutorial annotates nothing
+    password = criteria["weak_password_refused"]
+    assert password["value"] == 1 and "strong → 302" in password["reason"]  # its HTML form's redirect
+    assert criteria["rate_limited"]["value"] == 1 and "/auth/login" in criteria["rate_limited"]["reason"]
+    assert criteria["e2e"]["value"] == 100 and "tests_e2e" in criteria["e2e"]["reason"]
+    for name in ("version", "fuzz_server_errors", "fuzz_failures", "model_accuracy"):
+        assert criteria[name]["status"] == "not-applicable", criteria[name]
+    assert [r["action"] for r in report["revisions"]] == ["deploy", "promote"]
+    client = load_client(localkube.kubeconfig)
+    assert httpx.get(f"{service_url('flaskr', 'golive-apps', client)}/hello", timeout=5).text == "Hello, World!"
+    secret = get("Secret", "flaskr-secrets", "golive-apps", client)
+    assert secret is not None, "the infrastructure agent creates the profile's secret_keys"
+    key = base64.b64decode(secret["data"]["FLASKR_SECRET_KEY"]).decode()
+    html = (report_dir(env, report["run"]["run_id"]) / "report.html").read_text()
+    assert len(key) >= 32 and key not in json.dumps(report) and key not in html
 
 
 def test_copy_with_secret_and_untested_module_fails_its_gates(env, tmp_path):

@@ -70,7 +70,8 @@ def test_up_then_a_rest_triggered_default_go_live_succeeds_then_down_stops_every
         report = Ledger.from_url(platform.ledger_sqlalchemy_url).run_report(run_id)
         assert report["run"]["status"] == "succeeded"
         assert {e["gate"]: e["status"] for e in report["evaluations"]} == {
-            "security": "PASS", "quality": "PASS", "verification": "PASS", "testing": "PASS"}
+            "security": "PASS", "quality": "PASS", "verification": "PASS", "testing": "PASS",
+            "documentation": "PASS"}
         assert [r["action"] for r in report["revisions"]] == ["deploy", "promote"]
         assert_default_go_live_report(platform, report)
     finally:

@@ -137,7 +137,9 @@ def _openapi(http: Any, url: str, endpoints: Endpoints) -> dict[str, Any] | None
     """The application's OpenAPI document (the profile's path, else the usual ones), or None."""
     import httpx
 
-    paths = (endpoints.openapi,) if endpoints.openapi else app_http.OPENAPI_PATHS
+    paths = endpoints.openapi_paths(app_http.OPENAPI_PATHS)
+    if not paths:
+        return None
     try:
         found = app_http.find_openapi(lambda p: http.get(url + p), paths)
     except httpx.HTTPError:

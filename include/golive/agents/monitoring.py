@@ -19,14 +19,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from golive.cli.args import application, dns_label
+from golive.cli.args import application, dns_label, target_url
 from golive.cli.args import ref as ref_arg
 from golive.cli.args import source as source_arg
 from golive.cli.output import ExitCode, emit
+from golive.docs.store import runbook_base_url
 from golive.errors import GoliveError
 from golive.monitoring import ServiceSLOs, render_all
 from golive.results import MonitoringSummary
 from golive.runtime import write_xcom
+from golive.settings import get_settings
 
 
 def setup(slos: ServiceSLOs, *, apply: bool = True) -> tuple[int, dict[str, Any]]:
@@ -77,6 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--source", default=None, type=source_arg,
                    help="the application's tree: its golive.yaml `slos` are the objectives (the flags win)")
     p.add_argument("--ref", default="HEAD", type=ref_arg, help="git ref of --source (default HEAD)")
+    p.add_argument("--runbook-base-url", type=target_url, default=None,
+                   help="base URL of the runbooks (each alert links to <base>/<alert-slug>; the documentation "
+                        "phase writes the pages there; default: GOLIVE_DOCS_PUBLIC_URL/<application>/runbooks)")
     p.add_argument("--dry-run", action="store_true", help="render and validate only")
     args = parser.parse_args(argv)
     flags = {k: v for k, v in {"latency_p95_seconds": args.latency_p95, "error_rate_max": args.error_rate,
@@ -86,7 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GoliveError as exc:
         parser.error(f"the application's profile: {exc}")
     try:
-        slos = ServiceSLOs(application=args.application, namespace=args.namespace, **overrides)
+        runbooks = args.runbook_base_url or runbook_base_url(get_settings().docs_public_url, args.application)
+        slos = ServiceSLOs.model_validate({"application": args.application, "namespace": args.namespace,
+                                           "runbook_base_url": runbooks, **overrides})
     except ValidationError as exc:
         parser.error("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
     code, summary = setup(slos, apply=not args.dry_run)

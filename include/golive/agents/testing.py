@@ -69,7 +69,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--e2e-url-env", type=env_name, action="append", default=None, metavar="NAME",
                    help=f"environment variable that carries the URL to the suite (repeatable; default "
                         f"{', '.join(DEFAULT_URL_ENVS)})")
-    g.add_argument("--openapi-path", default="/openapi.json", help="path of the OpenAPI document (/openapi.json)")
+    g.add_argument("--openapi-path", default=None,
+                   help="path of the OpenAPI document (default: the profile's endpoints.openapi, else discovered)")
     g.add_argument("--fuzz-max-examples", type=whole("--fuzz-max-examples", 1), default=DEFAULT_MAX_EXAMPLES,
                    help=f"Schemathesis examples per operation ({DEFAULT_MAX_EXAMPLES}, at most 200)")
     g.add_argument("--fuzz-phases", default=DEFAULT_PHASES, help=f"Schemathesis phases ({DEFAULT_PHASES})")

@@ -190,6 +190,8 @@ def sign_in(targets: Sequence[PodTarget], http: httpx.Client, endpoints: Endpoin
     """
     if endpoints.signup is None or endpoints.login is None:
         return None, "the profile names no endpoints.signup and endpoints.login: only anonymous traffic was sent"
+    if endpoints.signup_format != "json":
+        return None, "the profile's sign-up is a form (endpoints.signup_format): only anonymous traffic was sent"
     user, password = _credentials()
     registered = []
     for target in targets:

@@ -141,3 +141,28 @@ def relative_path(text: str) -> str:
     if text.startswith(("/", "-")) or ".." in text.split("/") or "\x00" in text:
         raise argparse.ArgumentTypeError(f"{text!r} must be a path relative to --source, without '..'")
     return text
+
+
+#: Schemes of an artifact store (``gs://`` needs gcsfs, ``s3://`` s3fs; ``memory://`` for tests).
+STORE_SCHEMES = ("file", "gs", "s3", "memory")
+
+
+def store_url(text: str) -> str:
+    """An artifact store base URL: ``file:///abs/path``, ``gs://bucket/prefix``, ``s3://bucket/prefix``."""
+    parts = urlsplit(text)
+    if parts.scheme not in STORE_SCHEMES or any(c.isspace() or ord(c) < 32 for c in text):
+        raise argparse.ArgumentTypeError(f"store {text!r} must be a {', '.join(s + '://' for s in STORE_SCHEMES)} URL")
+    if parts.scheme == "file" and not parts.path.startswith("/"):
+        raise argparse.ArgumentTypeError(f"store {text!r}: a file:// store needs an absolute path")
+    if parts.scheme in ("gs", "s3") and not parts.netloc:
+        raise argparse.ArgumentTypeError(f"store {text!r} names no bucket")
+    if parts.username is not None or parts.password is not None or parts.query:
+        raise argparse.ArgumentTypeError("store must not carry credentials or a query (they would be logged)")
+    return text.rstrip("/")
+
+
+def run_id(text: str) -> str:
+    """An Airflow run id: 1-250 printable characters."""
+    if not 0 < len(text) <= 250 or any(ord(c) < 32 for c in text):
+        raise argparse.ArgumentTypeError(f"run id {text[:60]!r} must be 1-250 printable characters")
+    return text

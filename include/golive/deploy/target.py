@@ -35,7 +35,7 @@ from golive.deploy.errors import DeployInputError
 from golive.deploy.release import generic_chart_dir, shipped_chart
 from golive.kustomize import KustomizeError, overlay_for
 from golive.profile import ResolvedProfile
-from golive.profile.model import ChartSpec
+from golive.profile.model import ApplicationProfile, ChartSpec
 
 __all__ = ["Target", "resolve_target"]
 
@@ -129,7 +129,7 @@ def resolve_target(resolved: ResolvedProfile, tree: Path | None, environment: st
         if profile.image is None:
             raise DeployInputError("the profile names no chart and no image: golive's generic chart needs the "
                                    "image repository (golive.yaml `image:`)")
-        return Target(chart_dir=generic_chart_dir(), base_values={"probes": {"path": endpoints.health}},
+        return Target(chart_dir=generic_chart_dir(), base_values=_generic_values(profile),
                       chart=f"golive's generic chart charts/golive-app ({resolved.why('chart')})", **common)
     if spec.type == "kustomize":
         return _kustomize(resolved, tree, environment, common)
@@ -151,5 +151,11 @@ def resolve_target(resolved: ResolvedProfile, tree: Path | None, environment: st
         if not (chart_dir / "Chart.yaml").is_file():
             raise DeployInputError(f"chart.ref {spec.ref}: no Chart.yaml in {chart_dir}")
         described = spec.ref
+    base = _generic_values(profile) if chart_dir == generic_chart_dir() else {}
     return Target(chart_dir=chart_dir, values_files=tuple(_environment_files(spec, chart_dir, tree, environment)),
-                  chart=f"{described} ({resolved.why('chart')})", **common)
+                  base_values=base, chart=f"{described} ({resolved.why('chart')})", **common)
+
+
+def _generic_values(profile: ApplicationProfile) -> dict[str, Any]:
+    """What golive derives from the profile for its generic chart: the probes' path."""
+    return {"probes": {"path": profile.endpoints.health}}

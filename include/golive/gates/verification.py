@@ -41,7 +41,7 @@ RULES: tuple[CriterionRule, ...] = (
                   pass_at=0, warn_at=3, weight=2, key=True,  # a new version that logs errors must not go live
                   description="ERROR / Traceback / CRITICAL lines in the current pods' logs"),
     CriterionRule(name="health", measurement="health_ok", unit="", comparison=">=", pass_at=1, weight=4,
-                  key=True, description="/health answers 200 ok on every probe"),
+                  key=True, description="the health endpoint answers 200 ok on every probe"),
     CriterionRule(name="version", measurement="version_matches", unit="", comparison=">=", pass_at=1, weight=3,
                   key=True, description="the running version is the expected one"),
     CriterionRule(name="security_headers_live", measurement="security_headers_live", unit="headers",

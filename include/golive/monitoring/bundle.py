@@ -23,7 +23,8 @@ from golive.monitoring.dashboard import render_grafana_dashboard, validate_dashb
 from golive.monitoring.models import AlertReceivers, MonitoringError, ServiceSLOs
 from golive.monitoring.rules import common_labels, render_prometheus_rule, validate_prometheus_rule
 
-__all__ = ["CONFIGMAP_LIMIT", "MonitoringBundle", "as_configmaps", "render_all", "write_bundle"]
+__all__ = ["CONFIGMAP_LIMIT", "FILES", "MonitoringBundle", "as_configmaps", "render_all", "rules_configmap",
+           "write_bundle"]
 
 #: A ConfigMap's data may not exceed 1 MiB (etcd's object limit, enforced by the API server).
 CONFIGMAP_LIMIT = 1024 * 1024
@@ -63,6 +64,11 @@ def _configmap(slos: ServiceSLOs, name: str, kind: str, data: dict[str, str], *,
     }
 
 
+def rules_configmap(application: str) -> str:
+    """Name of the ConfigMap that holds ``application``'s PrometheusRule (key ``prometheus-rule.yaml``)."""
+    return f"{application}-prometheus-rules"
+
+
 def as_configmaps(slos: ServiceSLOs, rule: Mapping[str, Any], dashboard: Mapping[str, Any],
                   routing: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Wrap the rendered objects in three ``v1`` ConfigMaps in ``slos.namespace``.
@@ -81,7 +87,7 @@ def as_configmaps(slos: ServiceSLOs, rule: Mapping[str, Any], dashboard: Mapping
     app = slos.application
     groups = (rule.get("spec") or {}).get("groups") if "spec" in rule else rule.get("groups")
     return [
-        _configmap(slos, f"{app}-prometheus-rules", "prometheus-rule",
+        _configmap(slos, rules_configmap(app), "prometheus-rule",
                    {FILES["rule"]: _yaml(dict(rule)), f"{app}.{FILES['rule_file']}": _yaml({"groups": groups})}),
         _configmap(slos, f"{app}-grafana-dashboard", "grafana-dashboard",
                    {f"{app}.json": json.dumps(dashboard, indent=2, sort_keys=True, allow_nan=False)},

@@ -124,8 +124,12 @@ class ServiceSLOs(_Strict):
 
     def runbook_url(self, alert: str) -> str:
         """Runbook address of ``alert``: ``<runbook_base_url>/<alert-in-kebab-case>``."""
-        slug = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", alert).lower()
-        return f"{str(self.runbook_base_url).rstrip('/')}/{slug}"
+        return f"{str(self.runbook_base_url).rstrip('/')}/{alert_slug(alert)}"
+
+
+def alert_slug(alert: str) -> str:
+    """An alert name in kebab case, as its runbook page is named (``TargetDown`` → ``target-down``)."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", alert).lower()
 
 
 class WebhookReceiver(_Strict):

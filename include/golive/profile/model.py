@@ -18,7 +18,7 @@ from golive.patterns import DNS1123_LABEL
 
 Kind = Literal["service", "worker", "library", "ml-service"]
 Language = Literal["python", "node", "typescript", "go", "java", "other"]
-GateName = Literal["quality", "security", "verification", "testing", "canary"]
+GateName = Literal["quality", "security", "verification", "testing", "canary", "documentation"]
 
 #: The kinds that answer HTTP: the checks of an HTTP surface apply to them only.
 HTTP_KINDS: frozenset[str] = frozenset({"service", "ml-service"})
@@ -163,17 +163,33 @@ class Endpoints(_Strict):
     version: UrlPath | None = Field(
         default="/version", description="Path that reports the running version; null when the application has "
                                         "none (golive then verifies the version by the Deployment's image tag).")
-    openapi: UrlPath | None = Field(default=None, description="OpenAPI document path, if any.")
+    openapi: UrlPath | Literal[False] | None = Field(
+        default=None, description="OpenAPI document path; null: discovered at the usual paths (/openapi.json, "
+                                  "…); false: the application serves none (an HTML application), so the "
+                                  "smoke test's OpenAPI check and the schema-based API fuzzing do not apply.")
     traffic_paths: Annotated[list[UrlPath], AfterValidator(_unique)] = Field(
         default_factory=list, description="Paths the smoke, load and canary traffic calls.")
     signup: UrlPath | None = Field(
-        default=None, description="Sign-up path: POST a JSON {username, password} answers 200/201 (409: the user "
-                                  "exists). The live password check and the canary's signed-in traffic use it; "
-                                  "none: the canary creates no account, the password check looks for a "
-                                  "sign-up operation in the OpenAPI document.")
+        default=None, description="Sign-up path: POST {username, password} (signup_format) answers 200/201 (409: "
+                                  "the user exists; a form sign-up may answer a 3xx redirect). The live password "
+                                  "check and the canary's signed-in traffic use it; none: the canary creates no "
+                                  "account, the password check looks for a sign-up operation in the OpenAPI "
+                                  "document.")
+    signup_format: Literal["json", "form"] = Field(
+        default="json", description="How the sign-up body is sent: json (application/json) or form "
+                                    "(application/x-www-form-urlencoded, an HTML form; the canary's signed-in "
+                                    "traffic needs the JSON log-in and stays anonymous then).")
     login: UrlPath | None = Field(
         default=None, description="Log-in path: POST the same JSON answers 200 with an access_token (sent as "
                                   "'Authorization: Bearer'); with signup, the canary traffic also runs signed in.")
+
+
+    def openapi_paths(self, usual: tuple[str, ...]) -> tuple[str, ...]:
+        """Where to look for the OpenAPI document: the declared path, ``usual`` when undeclared, none when
+        the application declares it serves none."""
+        if self.openapi is False:
+            return ()
+        return (self.openapi,) if self.openapi else usual
 
 
 class LiveConsent(_Strict):

@@ -144,6 +144,7 @@ def build_context(report: Mapping[str, Any], summary: Mapping[str, Any], *, plot
         "cards": cards,
         "evaluations": ordered,
         "phases": _phases_view(report.get("phases") or []),
+        "documentation": documentation_links(report.get("phases") or []),
         "extras": extras,
         "charts": charts,
         "max_findings": max_findings,
@@ -362,6 +363,17 @@ def _phases_view(phases: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
             "summary": fmt_cell(p.get("summary") or {}, 600), "superseded": tn < last_try[task],
         })
     return rows
+
+
+def documentation_links(phases: list[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """The documentation phase's artifacts (its newest record): name, store URL, public URL."""
+    from golive.docs.store import DOCS_PHASE
+
+    recorded = [p for p in phases if p.get("phase") == DOCS_PHASE]
+    summary = recorded[-1].get("summary") if recorded else None
+    links = summary.get("artifacts") if isinstance(summary, Mapping) else None
+    return [{"name": str(a.get("name", "")), "url": str(a.get("url", "")), "public_url": str(a.get("public_url") or "")}
+            for a in links or [] if isinstance(a, Mapping)]
 
 
 def _table(title: str, key: str, rows: list[Mapping[str, Any]]) -> dict[str, Any]:

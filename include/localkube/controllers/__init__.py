@@ -58,6 +58,17 @@ class ControllerManager:
         if self.store.find(PODS, namespace, name) is not None:
             await self.kubelet.delete_pod(namespace, name, None)
 
+    async def sync_all(self) -> None:
+        """Sync every stored object once, controller by controller (after a restart, before serving).
+
+        Restored status (a Deployment's available replicas, say) describes pods that are gone; this
+        brings it in line with what runs now, so the first reader does not see the old state.
+        """
+        for controller in self.controllers:
+            for obj in self.store.list(controller.primary):
+                meta = obj["metadata"]
+                await controller.sync((meta.get("namespace") or "", meta["name"]))
+
     def start(self) -> None:
         """Start every controller and the garbage collector."""
         self.gc.start()

@@ -75,7 +75,8 @@ class Controller:
             self.enqueue_obj(obj)
 
     def start(self) -> None:
-        """Start the worker and the periodic resync."""
+        """Start the worker and the periodic resync (objects already stored, e.g. restored, are queued now)."""
+        self.resync()
         self._task = asyncio.get_running_loop().create_task(self._run(), name=f"localkube-{self.name}")
         self._schedule_resync()
 

@@ -102,6 +102,11 @@ class ServiceController(Controller):
         self._locks: dict[Key, asyncio.Lock] = {}
         ctx.store.subscribe(SERVICES, self._service_changed)
         ctx.store.subscribe(PODS, self._pod_changed)
+        for service in ctx.store.list(SERVICES):  # restored from disk: their addresses are taken
+            spec = service.get("spec") or {}
+            if spec.get("clusterIP") and spec["clusterIP"] != "None":
+                self._ips.reserve(spec["clusterIP"])
+            self._node_ports.update(p["nodePort"] for p in spec.get("ports") or [] if p.get("nodePort"))
 
     # ----------------------------------------------------------------------------- admission hooks
     def allocate_ip(self, requested: str | None, kind: str, name: str) -> str:

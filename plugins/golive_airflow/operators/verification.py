@@ -17,15 +17,17 @@ from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowSkipException
 
 from golive.gates.canary import CANARY
+from golive.gates.documentation import DOCUMENTATION
 from golive.gates.quality import QUALITY
 from golive.gates.security import SECURITY
 from golive.gates.spec import GateSpec
 from golive.gates.testing import TESTING
 from golive.gates.verification import VERIFICATION
-from golive.models import AnalyzerResult, Verdict
+from golive.models import AnalyzerResult, Measurement, Verdict
 from golive.profile.model import ApplicationProfile
 from golive.sarif import results_to_sarif
 from golive.settings import get_settings
+from golive_airflow import docs
 from golive_airflow.context import pull_application_profile, pull_request, record_key, require_phase_reached, run_day
 from golive_airflow.hooks.ledger import LedgerHook
 
@@ -82,6 +84,12 @@ class GateScoringOperator(BaseOperator):
         """The agent whose analyzers are scored (the gate spec's name)."""
         return self.spec.name
 
+    def _not_applicable(self, tool: str, why: str) -> AnalyzerResult:
+        """A skipped analyzer's result: each measurement it produces is not-applicable, with ``why``."""
+        names = [m for m, producer in self.spec.producers.items() if producer == tool]
+        return AnalyzerResult(agent=self.agent, tool=tool, measurements=[
+            Measurement(name=name, value=None, unit="", applicable=False, detail=why) for name in names])
+
     def collect(self, context: Any) -> list[AnalyzerResult]:
         """Pull every analyzer's result; a missing or malformed one becomes an error result.
 
@@ -97,8 +105,8 @@ class GateScoringOperator(BaseOperator):
         for task_id in self.analyzer_task_ids:
             tool = task_id.rsplit(".", 1)[-1]
             if states.get(task_id) == "skipped":
-                results.append(AnalyzerResult(agent=self.agent, tool=tool, error=(
-                    f"analyzer task {task_id} was skipped (it does not apply to this application)")))
+                results.append(self._not_applicable(tool, f"analyzer task {task_id} was skipped: it does not "
+                                                          "apply to this application"))
                 continue
             raw = ti.xcom_pull(task_ids=task_id)
             if isinstance(raw, str):
@@ -197,3 +205,29 @@ class CanaryAnalysisOperator(GateScoringOperator):
     spec = CANARY
     gate = "canary"
     subject_field = "version"
+
+
+class DocumentationOperator(GateScoringOperator):
+    """Documentation of the deployed version: the API reference's OpenAPI validity, the runbooks'
+    URLs, docstring/JSDoc coverage, broken links and README sections → 0–100 score. Also writes the
+    deployment record (from the ledger, through ``ObjectStoragePath``) and records the run's
+    documentation artifacts in the ledger (phase ``documentation``), where the report links them.
+    """
+
+    spec = DOCUMENTATION
+    gate = "documentation"
+    subject_field = "version"
+
+    def after_verdict(self, context: Any, verdict: Verdict, results: list[AnalyzerResult]) -> dict[str, Any]:
+        """Write the deployment record and record every artifact's URL."""
+        request = pull_request(context, self.request_task_id)
+        run_id = context["ti"].run_id
+        ledger = LedgerHook(self.ledger_conn_id).get_conn()
+        artifacts = docs.artifacts_of(results)
+        artifacts.update(docs.write_deployment_record(ledger.run_report(run_id), run_id, request["application"]))
+        links = docs.artifact_links(artifacts)
+        ledger.record_phase(record_key(context), phase=docs.DOCS_PHASE, status="success",
+                            summary={"artifacts": links, "verdict": verdict.status.value})
+        for link in links:
+            self.log.info("documentation artifact %s: %s", link["name"], link["public_url"] or link["url"])
+        return {"artifacts": len(links)}

@@ -85,11 +85,15 @@ def test_a_forged_token_is_forbidden_and_a_user_without_a_role_reads_no_run(api)
     assert api.get("/golive/runs/manual__1.json?dag_id=other", headers=nobody).status_code == 403
 
 
-def test_no_docs_or_schema_are_served_to_anyone(api):
+def test_no_swagger_redoc_or_schema_are_served_to_anyone(api):
     headers = {"Authorization": f"Bearer {_token('viewer')}"}
-    for path in ("/golive/docs", "/golive/redoc", "/golive/openapi.json"):
+    for path in ("/golive/redoc", "/golive/openapi.json"):
         assert api.get(path).status_code == 404
         assert api.get(path, headers=headers).status_code == 404
+    # /golive/docs/… serves the documentation phase's artifacts (signed-in users), never Swagger UI
+    assert api.get("/golive/docs").status_code == 401
+    response = api.get("/golive/docs", headers=headers)
+    assert response.status_code == 404 and "swagger" not in response.text.lower()
 
 
 def test_a_conf_with_a_credential_in_its_source_is_refused_by_rest_without_echoing_it(api):

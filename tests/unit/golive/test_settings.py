@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from golive.settings import GoliveSettings, safe_dir_name
+from golive.settings import GoliveSettings, safe_name
 
 
 @pytest.mark.parametrize("run_id", ["..", ".", "...", "../..", "../etc", "a/../../b", "/abs", ".hidden", "", "ü"])
@@ -20,8 +20,8 @@ def test_distinct_run_ids_get_distinct_directories_and_plain_ones_stay_readable(
     settings = GoliveSettings(home=tmp_path)
     ids = ["manual__2026-12-03T06:16:15+00:00", "manual__2026-12-03T06_16_15_00_00", "a:b", "a_b", "..", "._"]
     assert len({settings.run_report_dir(i) for i in ids}) == len(ids)
-    assert safe_dir_name("scheduled__2026-12-03") == "scheduled__2026-12-03"
-    assert safe_dir_name("a:b").startswith("a_b-")
+    assert safe_name("scheduled__2026-12-03") == "scheduled__2026-12-03"
+    assert safe_name("a:b").startswith("a_b-")
 
 
 def test_source_roots_are_a_path_list_and_always_allow_the_sample_app(tmp_path, monkeypatch):

@@ -12,6 +12,7 @@ import pytest
 from airflow.sdk.exceptions import TaskDeferred
 from sqlalchemy import select
 
+from golive.gates.spec import GateSpec
 from golive.ledger import Ledger, RecordKey, default_url
 from golive.ledger.schema import approvals
 from golive.models import AnalyzerResult, CriterionRule, Finding, Measurement
@@ -48,7 +49,9 @@ def ctx(ti):
 
 
 class DemoScoring(GateScoringOperator):
-    agent = gate = "demo"
+    spec = GateSpec(name="demo", analyzers=("cov", "lint"), rules=tuple(RULES),
+                    producers={"cov": "cov", "lint": "lint"})
+    gate = "demo"
 
     def score(self, results, threshold, profile=None, on=None):
         values = {m.name: m.value for r in results for m in r.measurements}
@@ -107,7 +110,10 @@ def test_scoring_skips_when_every_analyzer_was_skipped(ledger):
     ti.states = {"g.cov": "skipped"}
     ti.xcoms["g.lint"] = AnalyzerResult(agent="demo", tool="lint", measurements=[
         Measurement(name="lint", value=1, unit="/kloc")]).model_dump()
-    assert "was skipped" in op.collect(ctx(ti))[0].error
+    skipped = op.collect(ctx(ti))[0]
+    assert skipped.error is None and skipped.measurements  # not-applicable, not no-data
+    assert all(not m.applicable and "was skipped: it does not apply" in m.detail for m in skipped.measurements)
+    assert [m.name for m in skipped.measurements] == ["cov"]
 
 
 def test_trigger_serializes_round_trip():

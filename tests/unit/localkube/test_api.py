@@ -26,8 +26,8 @@ pytestmark = pytest.mark.localkube
 def http(kube: LocalKube, method: str, path: str, body: Any = None,
          content_type: str = "application/json") -> tuple[int, Any]:
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(kube.url + path, data=data, method=method,
-                                     headers={"Content-Type": content_type})
+    headers = {"Content-Type": content_type, "Authorization": f"Bearer {kube.token}"}
+    request = urllib.request.Request(kube.url + path, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request) as response:
             return response.status, json.loads(response.read() or b"null")
@@ -106,7 +106,7 @@ def test_patch_flavours_and_immutable_spec(localkube: LocalKube) -> None:
     code, body = http(localkube, "PATCH", path, {"spec": {"restartPolicy": "Always"}}, "application/merge-patch+json")
     assert code == 422 and "Forbidden" in body["message"]
     code, body = http(localkube, "PATCH", path, {"metadata": {}}, "application/apply-patch+yaml")
-    assert code == 400
+    assert code == 415 and body["reason"] == "UnsupportedMediaType"  # server-side apply is not implemented
     api.delete_namespaced_pod(name, "default", grace_period_seconds=0)
 
 
@@ -202,11 +202,15 @@ def test_cli_serves_and_writes_kubeconfig(tmp_path) -> None:
         url = proc.stdout.readline().split()[-1]
         assert proc.stdout.readline().strip() == f"kubeconfig: {kubeconfig}"
         assert json.loads(proc.stdout.readline().partition("=")[2])["extra"]["kube_config_path"] == str(kubeconfig)
-        with urllib.request.urlopen(f"{url}/api/v1/nodes/localkube") as response:
+        token = yaml.safe_load(kubeconfig.read_text())["users"][0]["user"]["token"]
+        assert token == (tmp_path / "state" / "token").read_text().strip()
+        auth = {"Authorization": f"Bearer {token}"}
+        with urllib.request.urlopen(urllib.request.Request(f"{url}/api/v1/nodes/localkube", headers=auth)) as response:
             node = json.load(response)
         assert node["status"]["capacity"]["nvidia.com/gpu"] == "2"
         assert node["metadata"]["labels"]["golive.io/accelerator"] == "nvidia-gpu"
-        with urllib.request.urlopen(f"{url}/api/v1/namespaces/team-a") as response:
+        with urllib.request.urlopen(urllib.request.Request(f"{url}/api/v1/namespaces/team-a",
+                                                           headers=auth)) as response:
             assert json.load(response)["status"]["phase"] == "Active"
         assert yaml.safe_load(kubeconfig.read_text())["clusters"][0]["cluster"]["server"] == url
     finally:

@@ -207,7 +207,7 @@ def test_exec_runs_argv_in_a_running_container(localkube: LocalKube) -> None:
     wait_for(lambda: localkube.pod(name) is None)
     url = f"{localkube.url}/api/v1/namespaces/default/pods/{name}/exec?command=true&container=base&stdout=True"
     with pytest.raises(urllib.error.HTTPError) as gone:
-        urllib.request.urlopen(url)
+        urllib.request.urlopen(urllib.request.Request(url, headers={"Authorization": f"Bearer {localkube.token}"}))
     assert gone.value.code == 404 and json.load(gone.value)["reason"] == "NotFound"
 
 

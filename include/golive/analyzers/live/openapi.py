@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -63,6 +63,7 @@ class RegisterEndpoint:
     password_field: str
     properties: dict[str, dict[str, Any]]
     required: tuple[str, ...]
+    encoding: Literal["json", "form"] = "json"
 
 
 _PASSWORD_NAME = re.compile(r"pass(word)?|passwd|pwd", re.IGNORECASE)

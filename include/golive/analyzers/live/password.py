@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -41,11 +41,11 @@ def strong_password() -> str:
         + secrets.choice(string.digits) + secrets.choice("!#%+-.:=?@^_~")
 
 
-def signup_endpoint(path: str) -> RegisterEndpoint:
-    """The profile's sign-up path with golive's request contract (JSON ``{username, password}``)."""
+def signup_endpoint(path: str, encoding: Literal["json", "form"] = "json") -> RegisterEndpoint:
+    """The profile's sign-up path with golive's request contract (``{username, password}`` as JSON or a form)."""
     return RegisterEndpoint(path=path, password_field="password",
                             properties={"username": {"type": "string"}, "password": {"type": "string"}},
-                            required=("username", "password"))
+                            required=("username", "password"), encoding=encoding)
 
 
 def _username() -> str:
@@ -53,7 +53,16 @@ def _username() -> str:
 
 
 def _register(client: httpx.Client, endpoint: RegisterEndpoint, password: str) -> httpx.Response:
-    return send(client, "POST", endpoint.path, json=registration_body(endpoint, _username(), password))
+    body = registration_body(endpoint, _username(), password)
+    if endpoint.encoding == "form":
+        return send(client, "POST", endpoint.path, data=body)
+    return send(client, "POST", endpoint.path, json=body)
+
+
+def _accepted(endpoint: RegisterEndpoint, response: httpx.Response) -> bool:
+    """A sign-up that worked: 2xx, or for an HTML form its Post/Redirect/Get 3xx."""
+    code = response.status_code
+    return 200 <= code < 300 or (endpoint.encoding == "form" and 300 <= code < 400)
 
 
 def run_password(ctx: Context) -> AnalyzerResult:
@@ -62,7 +71,8 @@ def run_password(ctx: Context) -> AnalyzerResult:
     Registers one account ``golive-verify-<hex>`` on the application (the strong password's), so it
     needs the profile's consent in prod (``live_checks.prod.signup``); without it the criterion is
     not-applicable. The sign-up is the profile's ``endpoints.signup`` (its request contract:
-    ``{username, password}`` as JSON), else discovered in the OpenAPI document.
+    ``{username, password}`` as JSON or, with ``endpoints.signup_format: form``, as an HTML form), else
+    discovered in the OpenAPI document.
     """
     allowed, why = ctx.profile.profile.live_checks.allows("signup", get_settings().environment)
     if not allowed:
@@ -71,7 +81,7 @@ def run_password(ctx: Context) -> AnalyzerResult:
     signup = ctx.profile.profile.endpoints.signup
     with http_client(ctx) as client:
         if signup is not None:
-            endpoint = signup_endpoint(signup)
+            endpoint = signup_endpoint(signup, ctx.profile.profile.endpoints.signup_format)
         else:
             doc = fetch_openapi(client)
             if doc is None:
@@ -91,7 +101,7 @@ def run_password(ctx: Context) -> AnalyzerResult:
         return _no_password_data(ctx, f"POST {endpoint.path} was rate limited (429) even after waiting: weak "
                                       f"{weak_text}, strong → {strong.status_code}; run this check before the "
                                       "ratelimit burst", path=endpoint.path, weak=outcomes, strong=strong.status_code)
-    if not 200 <= strong.status_code < 300:
+    if not _accepted(endpoint, strong):
         return _no_password_data(ctx, f"a strong password was refused too (POST {endpoint.path} → "
                                       f"{strong.status_code} {shorten(strong.text, 120)}; weak: {weak_text}): "
                                       "the policy cannot be told apart from a rejected request body",

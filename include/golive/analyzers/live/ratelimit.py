@@ -21,7 +21,7 @@ from golive.analyzers.live.client import (
     require_url,
     shorten,
 )
-from golive.analyzers.live.openapi import api_path, fetch_openapi
+from golive.analyzers.live.openapi import NOT_API, api_path, fetch_openapi
 from golive.models import AnalyzerResult, Measurement, Severity
 from golive.settings import get_settings
 from golive.tools import ToolError
@@ -94,6 +94,12 @@ def _replicas_hint(ctx: Context) -> str:
     return f" (the pods check counted {desired} replicas)" if desired else ""
 
 
+def _traffic_path(ctx: Context) -> str | None:
+    """The profile's first traffic path that is not its health probe nor a health/metrics/version path."""
+    endpoints = ctx.profile.profile.endpoints
+    return next((p for p in endpoints.traffic_paths if p != endpoints.health and not NOT_API.match(p)), None)
+
+
 def run_ratelimit(ctx: Context) -> AnalyzerResult:
     """``rate_limited``: a concurrent burst (≤ ``--burst-max``, time-bounded) gets a 429.
 
@@ -109,10 +115,11 @@ def run_ratelimit(ctx: Context) -> AnalyzerResult:
     concurrency = max(1, min(int(option(ctx, "burst_concurrency", DEFAULT_BURST_CONCURRENCY)), maximum))
     budget = float(ctx.timeout or DEFAULT_BURST_SECONDS)
     with http_client(ctx) as client:
-        path = api_path(fetch_openapi(client), option(ctx, "api_path", None))
+        path = api_path(fetch_openapi(client), option(ctx, "api_path", None)) or _traffic_path(ctx)
     if path is None:
-        raise ToolError("no API path to test the rate limit on: the OpenAPI document lists no GET path "
-                        "without parameters outside /health, /metrics and /version; give --api-path")
+        raise ToolError("no API path to test the rate limit on: no OpenAPI document lists a GET path without "
+                        "parameters outside /health, /metrics and /version, and the profile's "
+                        "endpoints.traffic_paths name none either; give --api-path")
     burst = asyncio.run(_burst(url, path, maximum=maximum, concurrency=concurrency, budget=budget,
                               timeout=request_timeout(ctx)))
     if burst.answered == 0:

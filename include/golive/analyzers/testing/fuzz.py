@@ -98,6 +98,15 @@ def _schema_path(base: str, override: str | None) -> str:
     return found[0] if found else DEFAULT_OPENAPI_PATH
 
 
+_FUZZ_MEASURES = (("fuzz_server_errors", "failures"), ("fuzz_failures", "failures"), ("fuzz_operations", "operations"))
+
+
+def _not_applicable(ctx: Context, why: str) -> AnalyzerResult:
+    return AnalyzerResult(agent=ctx.agent, tool="fuzz", details={"reason": why},
+                          measurements=[Measurement(name=n, value=None, unit=u, applicable=False, detail=why)
+                                        for n, u in _FUZZ_MEASURES])
+
+
 def run_fuzz(ctx: Context) -> AnalyzerResult:
     """Fuzz the deployed API from its OpenAPI document with Schemathesis; count 5xx and failed checks.
 
@@ -106,8 +115,12 @@ def run_fuzz(ctx: Context) -> AnalyzerResult:
     max_examples = _max_examples(ctx)
     allowed = ensure_internal_target(base, ctx)
     endpoints = ctx.profile.profile.endpoints
+    override = ctx.options.get("openapi_path")
+    if not override and endpoints.openapi is False:
+        return _not_applicable(ctx, "the profile declares that the application serves no OpenAPI document "
+                                    "(endpoints.openapi: false): schema-based fuzzing has no schema to follow")
     ensure_reachable(base, path=endpoints.health)
-    schema_url = base + _schema_path(base, ctx.options.get("openapi_path") or endpoints.openapi)
+    schema_url = base + _schema_path(base, override or endpoints.openapi or None)
     phases = ctx.options.get("fuzz_phases") or DEFAULT_PHASES
     checks = ctx.options.get("fuzz_checks") or DEFAULT_CHECKS
     config = None

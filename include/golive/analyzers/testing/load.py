@@ -125,13 +125,18 @@ def _discover(base: str, openapi_path: str | None, ctx: Context | None = None) -
     documented statuses (``openapi_path``, the profile's ``endpoints.openapi``, else the usual paths),
     else the profile's ``endpoints.traffic_paths`` (expected 2XX), else only the health path."""
     endpoints = ctx.profile.profile.endpoints if ctx is not None else None
-    openapi_path = openapi_path or (endpoints.openapi if endpoints is not None else None)
+    declared = endpoints.openapi if endpoints is not None else None
+    openapi_path = openapi_path or (declared or None)
     where = openapi_path or ", ".join(OPENAPI_PATHS)
-    try:
-        found = discover_openapi(base, openapi_path)
-        why = f"no OpenAPI document at {where}"
-    except httpx.HTTPError as exc:
-        found, why = None, f"no OpenAPI document at {where} ({type(exc).__name__})"
+    found: tuple[str, dict[str, Any]] | None
+    if declared is False and not openapi_path:
+        found, why = None, "the profile declares no OpenAPI document (endpoints.openapi: false)"
+    else:
+        try:
+            found = discover_openapi(base, openapi_path)
+            why = f"no OpenAPI document at {where}"
+        except httpx.HTTPError as exc:
+            found, why = None, f"no OpenAPI document at {where} ({type(exc).__name__})"
     if found is not None:
         path, spec = found
         operations = load_operations(spec)

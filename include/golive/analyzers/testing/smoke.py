@@ -122,10 +122,11 @@ def _check_health(http: httpx.Client, ctx: Context) -> Check:
                                   f"{', '.join(sorted(app_http.HEALTHY_STATUSES))})"), path)
 
 
-def _check_version(http: httpx.Client, ctx: Context) -> Check | None:
+def _check_version(http: httpx.Client, ctx: Context) -> Check | str:
     path = ctx.profile.profile.endpoints.version
     if path is None:
-        return None
+        return ("the profile declares no version endpoint (the deployment verifies the version by the "
+                "Deployment's image tag)")
     r = http.get(path)
     version = app_http.version_of(r)
     if version is None:
@@ -136,9 +137,11 @@ def _check_version(http: httpx.Client, ctx: Context) -> Check | None:
     return Check("version", True, f"GET {path} answered version {version}{expected}", path)
 
 
-def _check_openapi(http: httpx.Client, ctx: Context) -> Check:
-    override = ctx.options.get("openapi_path") or ctx.profile.profile.endpoints.openapi
-    paths: tuple[str, ...] = (str(override),) if override else app_http.OPENAPI_PATHS
+def _check_openapi(http: httpx.Client, ctx: Context) -> Check | str:
+    override = ctx.options.get("openapi_path")
+    paths = (str(override),) if override else ctx.profile.profile.endpoints.openapi_paths(app_http.OPENAPI_PATHS)
+    if not paths:
+        return "the profile declares that the application serves no OpenAPI document (endpoints.openapi: false)"
     found = app_http.find_openapi(http.get, paths)
     if found is None:
         return Check("openapi", False, f"no OpenAPI document with paths at {', '.join(paths)}", paths[0])
@@ -170,7 +173,8 @@ def _check_unknown_path(http: httpx.Client, ctx: Context) -> Check:
                  + ("" if ok else " (expected 404)"), path)
 
 
-SMOKE_CHECKS: tuple[tuple[str, Callable[[httpx.Client, Context], Check | None]], ...] = (
+#: The smoke checks; one answers a :class:`Check`, or why it does not apply to this application.
+SMOKE_CHECKS: tuple[tuple[str, Callable[[httpx.Client, Context], Check | str]], ...] = (
     ("health", _check_health),
     ("version", _check_version),
     ("openapi", _check_openapi),
@@ -183,8 +187,9 @@ def run_smoke(ctx: Context) -> AnalyzerResult:
     """Smoke-test the deployed application over HTTP; ``smoke_passed`` is the share of checks passed.
 
     Plain http is accepted (TLS is not required of an in-cluster Service); https is verified. The
-    health, version and OpenAPI paths are the profile's; without a version endpoint that check is
-    left out (said so in ``details.skipped``: the deployment verifies the version by the image tag).
+    health, version and OpenAPI paths are the profile's; a check the profile says does not apply (no
+    version endpoint: the deployment verifies the version by the image tag; ``openapi: false``) is left
+    out, said so in ``details.skipped``.
     """
     base = require_url(ctx)
     ensure_reachable(base, path=ctx.profile.profile.endpoints.health)
@@ -196,9 +201,8 @@ def run_smoke(ctx: Context) -> AnalyzerResult:
                 outcome = check(http, ctx)
             except httpx.HTTPError as exc:
                 outcome = Check(name, False, f"{type(exc).__name__}: {exc}", "")
-            if outcome is None:
-                skipped.append(f"{name}: the profile declares no {name} endpoint (the deployment verifies the "
-                               "version by the Deployment's image tag)")
+            if isinstance(outcome, str):
+                skipped.append(f"{name}: {outcome}")
             else:
                 checks.append(outcome)
     passed = sum(c.passed for c in checks)

@@ -3,15 +3,16 @@
 ``tests/data/projects/flaskr`` (pallets/flask ``examples/tutorial``, BSD-3) has no chart: the
 deployment agent — a process with ``$GOLIVE_PROFILE`` and ``--source``, as in a pod — deploys it with
 golive's generic chart ``charts/golive-app`` on localkube, whose image catalog runs image ``flaskr``
-with Flask's own server. The rollout waits on readiness probes of the profile's health path
-(``/hello``); the version is verified by the Deployment's image tag (flaskr reports none); the
-canary traffic GETs the profile's paths.
+with Flask's own server and the session key from the ``flaskr-secrets`` Secret. The rollout waits on
+readiness probes of the profile's health path (``/hello``); the version is verified by the
+Deployment's image tag (flaskr reports none); the canary traffic GETs the profile's paths.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 import uuid
@@ -22,6 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 from repo_paths import REPO
 
 from golive.canary.traffic import drive, traffic_paths
@@ -61,6 +63,9 @@ def byo(localkube: Any) -> Iterator[Byo]:
     client = load_client(kubeconfig)
     name = f"byo-{uuid.uuid4().hex[:6]}"
     apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}], "default", client)
+    # what the infrastructure agent creates from the profile's secret_keys: flaskr refuses to start without it
+    apply([{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": f"{APP}-secrets", "namespace": name},
+            "stringData": {"FLASKR_SECRET_KEY": secrets.token_hex(32)}}], name, client)
     try:
         yield Byo(namespace=name, kubeconfig=kubeconfig, client=client)
     finally:
@@ -110,7 +115,7 @@ def test_flaskr_goes_live_from_its_kustomize_overlay(byo: Byo, tmp_path: Path) -
     tree = tmp_path / "flaskr"
     shutil.copytree(FLASKR, tree)  # the user's repository: the app and its k8s/base + overlays
     shutil.copytree(REPO / "tests" / "data" / "kustomize" / "flaskr" / "k8s", tree / "k8s")
-    profile = PROFILE.replace("image: flaskr\n", "image: flaskr\nchart: {ref: k8s, type: kustomize}\n")
+    profile = json.dumps({**yaml.safe_load(PROFILE), "chart": {"ref": "k8s", "type": "kustomize"}})
     env = {**os.environ, "KUBECONFIG": str(byo.kubeconfig), "GOLIVE_PROFILE": profile}
     env.pop("GOLIVE_CHART_DIR", None)
 

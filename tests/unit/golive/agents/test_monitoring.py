@@ -38,3 +38,13 @@ def test_an_invalid_profile_is_bad_input(tmp_path: Path) -> None:
         monitoring.main(["setup", "--application", "shop", "--namespace", "apps", "--dry-run",
                          "--source", str(tmp_path)])
     assert exit_.value.code == 2
+
+
+def test_the_alerts_link_to_the_runbooks_the_documentation_phase_writes(capsys: pytest.CaptureFixture[str]) -> None:
+    from golive.settings import get_settings
+
+    default = _setup(capsys)["slos"]
+    assert isinstance(default, dict)
+    assert default["runbook_base_url"] == f"{get_settings().docs_public_url}/shop/runbooks"
+    chosen = _setup(capsys, "--runbook-base-url", "https://docs.example.com/shop")["slos"]
+    assert isinstance(chosen, dict) and chosen["runbook_base_url"] == "https://docs.example.com/shop"

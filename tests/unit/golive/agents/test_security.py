@@ -364,6 +364,35 @@ def test_rate_limiting_and_headers(tmp_path):
     assert not rate_limiting(unused).passed
 
 
+@pytest.mark.parametrize(("code", "passed"), [
+    ("def limited():\n    return 'slow down', 429\n", True),
+    ("response = app.make_response(('Too many requests', 429))\n", True),
+    ("abort(429)\n", True),
+    ("if response.status_code == 429:\n    retry()\n", False),
+    ("def ok():\n    return 'fine', 200\n", False),
+])
+def test_rate_limiting_finds_hand_written_limiters(tmp_path, code, passed):
+    assert rate_limiting(_index(tmp_path, {"app.py": code})).passed is passed
+
+
+def test_flask_path_parameters_need_no_schema(tmp_path):
+    index = _index(tmp_path, {"blog.py": """
+        from pydantic import BaseModel
+        class PostForm(BaseModel):
+            title: str
+        @bp.route("/<int:id>/update", methods=("GET", "POST"))
+        def update(id):
+            form = PostForm.model_validate(request.form.to_dict())
+        @bp.route("/<slug>/delete", methods=("POST",))
+        def delete(slug): ...
+        @bp.route("/<int:id>/rename", methods=("POST",))
+        def rename(id, name): ...
+    """})
+    check = input_validation(index)
+    assert "update" not in check.missing and "/delete" not in check.missing
+    assert "parameter name has no type" in check.missing
+
+
 def test_endpoint_checks_auth_input_logging_debug(tmp_path):
     index = _index(tmp_path, {"api.py": """
         from typing import Annotated

@@ -25,11 +25,20 @@ def _chart(tree: Path, name: str = "shop") -> Path:
 
 
 def test_no_chart_deploys_the_generic_chart_on_the_profiles_endpoints(tmp_path: Path) -> None:
-    target = resolve_target(load_profile(FLASKR, FLASKR_PROFILE), FLASKR, "dev", tmp_path)
+    profile = "image: flaskr\nendpoints: {health: /hello, version: null}\n"
+    target = resolve_target(load_profile(tmp_path, profile), tmp_path, "dev", tmp_path / "pull")
     assert target.chart_dir == generic_chart_dir()
     assert target.base_values == {"probes": {"path": "/hello"}}
     assert (target.image, target.health_path, target.version_path) == ("flaskr", "/hello", None)
     assert "generic chart" in target.chart
+
+
+def test_the_generic_chart_named_with_values_of_the_tree(tmp_path: Path) -> None:
+    target = resolve_target(load_profile(FLASKR, FLASKR_PROFILE), FLASKR, "dev", tmp_path)
+    assert target.chart_dir == generic_chart_dir()
+    assert target.base_values == {"probes": {"path": "/hello"}}  # the probes still follow the profile
+    assert target.values_files == ((FLASKR / "deploy" / "golive-values.yaml").resolve(),)
+    assert (target.image, target.health_path, target.version_path) == ("flaskr", "/hello", None)
 
 
 def test_the_generic_chart_needs_an_image(tmp_path: Path) -> None:

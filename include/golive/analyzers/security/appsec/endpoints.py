@@ -157,6 +157,9 @@ def _schema_classes(index: SourceIndex) -> set[str]:
     return names
 
 
+#: A path parameter: FastAPI/Starlette ``{item_id}``, Flask/Werkzeug ``<id>`` or ``<int:id>``, Django
+#: ``<int:pk>``; the router parses it, so it needs no schema of its own.
+_PATH_PARAM = re.compile(r"{(\w+)|<(?:[^:<>]+:)?(\w+)>")
 _RAW_BODY = re.compile(r"request\.(json|get_json|form|data|body)\b|await\s+\w+\.(json|body|form)\(\)")
 _PRIMITIVES = frozenset({"int", "str", "float", "bool", "UUID", "uuid.UUID", "date", "datetime", "Decimal",
                          "Request", "Response", "BackgroundTasks", "WebSocket", "HttpRequest"})
@@ -165,7 +168,7 @@ _UNTYPED = frozenset({"dict", "Dict", "Any", "object", "list", "List", "typing.A
 
 def _input_problems(index: SourceIndex, ep: Endpoint, schemas: set[str]) -> list[str]:
     """Why an endpoint's input is not schema-validated (empty when it is)."""
-    path_params = set(re.findall(r"{(\w+)", ep.path))
+    path_params = {brace or angle for brace, angle in _PATH_PARAM.findall(ep.path)}
     problems = []
     for arg, default in _params(ep.func):
         if arg.arg in path_params or _dependency_names(index, default) or _dependency_names(index, arg.annotation):

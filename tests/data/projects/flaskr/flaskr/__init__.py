@@ -1,4 +1,5 @@
 import os
+import tempfile
 
 from flask import Flask
 
@@ -7,10 +8,14 @@ def create_app(test_config=None):
     """Create and configure an instance of the Flask application."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(
-        # a default secret that should be overridden by instance config
-        SECRET_KEY="dev",
-        # store the database in the instance folder
-        DATABASE=os.path.join(app.instance_path, "flaskr.sqlite"),
+        # the session signing key comes from the environment (a Kubernetes
+        # Secret in a cluster), never from the code
+        SECRET_KEY=os.environ.get("FLASKR_SECRET_KEY"),
+        # the database lives where the container may write (/tmp)
+        DATABASE=os.environ.get(
+            "FLASKR_DATABASE", os.path.join(tempfile.gettempdir(), "flaskr.sqlite")
+        ),
+        RATE_LIMIT_PER_MINUTE=int(os.environ.get("FLASKR_RATE_LIMIT_PER_MINUTE", "1200")),
     )
 
     if test_config is None:
@@ -20,8 +25,10 @@ def create_app(test_config=None):
         # load the test config if passed in
         app.config.update(test_config)
 
-    # ensure the instance folder exists
-    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config["SECRET_KEY"]:
+        raise RuntimeError(
+            "FLASKR_SECRET_KEY is not set: the session signing key comes from the environment"
+        )
 
     @app.route("/hello")
     def hello():
@@ -31,6 +38,14 @@ def create_app(test_config=None):
     from . import db
 
     db.init_app(app)
+    if test_config is None:
+        db.ensure_db(app)
+
+    from . import hardening
+    from . import metrics
+
+    metrics.init_app(app)
+    hardening.init_app(app)
 
     # apply the blueprints to the app
     from . import auth

@@ -12,6 +12,9 @@ from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
 
 from .db import get_db
+from .forms import Credentials
+from .forms import Registration
+from .forms import parse
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -51,32 +54,26 @@ def register():
     password for security.
     """
     if request.method == "POST":
-        username = request.form["username"]
-        password = request.form["password"]
+        form, error = parse(Registration, request.form)
         db = get_db()
-        error = None
-
-        if not username:
-            error = "Username is required."
-        elif not password:
-            error = "Password is required."
 
         if error is None:
             try:
                 db.execute(
                     "INSERT INTO user (username, password) VALUES (?, ?)",
-                    (username, generate_password_hash(password)),
+                    (form.username, generate_password_hash(form.password)),
                 )
                 db.commit()
             except db.IntegrityError:
                 # The username was already taken, which caused the
                 # commit to fail. Show a validation error.
-                error = f"User {username} is already registered."
+                error = f"User {form.username} is already registered."
             else:
                 # Success, go to the login page.
                 return redirect(url_for("auth.login"))
 
         flash(error)
+        return render_template("auth/register.html"), 400
 
     return render_template("auth/register.html")
 
@@ -85,18 +82,18 @@ def register():
 def login():
     """Log in a registered user by adding the user id to the session."""
     if request.method == "POST":
-        username = request.form["username"]
-        password = request.form["password"]
-        db = get_db()
-        error = None
-        user = db.execute(
-            "SELECT * FROM user WHERE username = ?", (username,)
-        ).fetchone()
-
-        if user is None:
-            error = "Incorrect username."
-        elif not check_password_hash(user["password"], password):
-            error = "Incorrect password."
+        form, error = parse(Credentials, request.form)
+        user = None
+        if error is None:
+            user = (
+                get_db()
+                .execute("SELECT * FROM user WHERE username = ?", (form.username,))
+                .fetchone()
+            )
+            if user is None:
+                error = "Incorrect username."
+            elif not check_password_hash(user["password"], form.password):
+                error = "Incorrect password."
 
         if error is None:
             # store the user id in a new session and return to the index
@@ -105,6 +102,7 @@ def login():
             return redirect(url_for("index"))
 
         flash(error)
+        return render_template("auth/login.html"), 400
 
     return render_template("auth/login.html")
 

@@ -9,6 +9,8 @@ from werkzeug.exceptions import abort
 
 from .auth import login_required
 from .db import get_db
+from .forms import PostForm
+from .forms import parse
 
 bp = Blueprint("blog", __name__)
 
@@ -62,12 +64,7 @@ def get_post(id, check_author=True):
 def create():
     """Create a new post for the current user."""
     if request.method == "POST":
-        title = request.form["title"]
-        body = request.form["body"]
-        error = None
-
-        if not title:
-            error = "Title is required."
+        form, error = parse(PostForm, request.form)
 
         if error is not None:
             flash(error)
@@ -75,7 +72,7 @@ def create():
             db = get_db()
             db.execute(
                 "INSERT INTO post (title, body, author_id) VALUES (?, ?, ?)",
-                (title, body, g.user["id"]),
+                (form.title, form.body, g.user["id"]),
             )
             db.commit()
             return redirect(url_for("blog.index"))
@@ -90,19 +87,15 @@ def update(id):
     post = get_post(id)
 
     if request.method == "POST":
-        title = request.form["title"]
-        body = request.form["body"]
-        error = None
-
-        if not title:
-            error = "Title is required."
+        form, error = parse(PostForm, request.form)
 
         if error is not None:
             flash(error)
         else:
             db = get_db()
             db.execute(
-                "UPDATE post SET title = ?, body = ? WHERE id = ?", (title, body, id)
+                "UPDATE post SET title = ?, body = ? WHERE id = ?",
+                (form.title, form.body, id),
             )
             db.commit()
             return redirect(url_for("blog.index"))

@@ -1,3 +1,4 @@
+import os
 import sqlite3
 from datetime import datetime
 
@@ -36,6 +37,13 @@ def init_db():
 
     with current_app.open_resource("schema.sql") as f:
         db.executescript(f.read().decode("utf8"))
+
+
+def ensure_db(app):
+    """Create the tables when the database does not exist yet (a fresh pod)."""
+    if not os.path.exists(app.config["DATABASE"]):
+        with app.app_context():
+            init_db()
 
 
 @click.command("init-db")

@@ -1,4 +1,5 @@
 import os
+import secrets
 import tempfile
 
 import pytest
@@ -18,7 +19,9 @@ def app():
     # create a temporary file to isolate the database for each test
     db_fd, db_path = tempfile.mkstemp()
     # create the app with common test config
-    app = create_app({"TESTING": True, "DATABASE": db_path})
+    app = create_app(
+        {"TESTING": True, "DATABASE": db_path, "SECRET_KEY": secrets.token_hex(16)}
+    )
 
     # create the database and load test data
     with app.app_context():

@@ -4,13 +4,17 @@ from flask import session
 
 from flaskr.db import get_db
 
+STRONG_PASSWORD = "Tutorial-blog-2024"
+
 
 def test_register(client, app):
     # test that viewing the page renders without template errors
     assert client.get("/auth/register").status_code == 200
 
     # test that successful registration redirects to the login page
-    response = client.post("/auth/register", data={"username": "a", "password": "a"})
+    response = client.post(
+        "/auth/register", data={"username": "a", "password": STRONG_PASSWORD}
+    )
     assert response.headers["Location"] == "/auth/login"
 
     # test that the user was inserted into the database
@@ -26,13 +30,16 @@ def test_register(client, app):
     (
         ("", "", b"Username is required."),
         ("a", "", b"Password is required."),
-        ("test", "test", b"already registered"),
+        ("a", "Short-pw-1", b"at least 12 characters"),
+        ("a", "alllowercaseletters", b"three of"),
+        ("test", STRONG_PASSWORD, b"already registered"),
     ),
 )
 def test_register_validate_input(client, username, password, message):
     response = client.post(
         "/auth/register", data={"username": username, "password": password}
     )
+    assert response.status_code == 400
     assert message in response.data
 
 
@@ -58,6 +65,7 @@ def test_login(client, auth):
 )
 def test_login_validate_input(auth, username, password, message):
     response = auth.login(username, password)
+    assert response.status_code == 400
     assert message in response.data
 
 
