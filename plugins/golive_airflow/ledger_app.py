@@ -2,7 +2,8 @@
 
 ``/golive/runs`` lists the recorded go-live runs; ``/golive/runs/{run_id}`` shows one run's
 report (rendered from the ledger on request); ``/golive/runs/{run_id}.json`` returns it as JSON;
-``/golive/feedback`` lists the feedback insights reports and quarantined batches;
+``/golive/feedback`` lists the feedback insights reports and quarantined batches (to a user who may
+read the runs of ``golive_feedback``);
 ``/golive/docs/{path}`` serves the documentation phase's artifacts from the artifact store
 (``GOLIVE_DOCS_STORE_URL``; a page without its ``.html`` suffix too, which is how the alerts'
 ``runbook_url`` name their runbooks).
@@ -92,8 +93,11 @@ def create_app() -> FastAPI:
             return render_report(report, Path(tmp)).html.read_text(encoding="utf-8")
 
     @app.get("/feedback", response_class=HTMLResponse)
-    def feedback() -> str:
-        """The newest 200 feedback insights reports and the quarantined feedback batches."""
+    def feedback(user: GetUserDep) -> str:
+        """The newest 200 feedback insights reports and quarantined feedback batches (for a user who may
+        read the runs of ``golive_feedback``, which wrote them)."""
+        if not may_read_runs_of(user, FEEDBACK_DAG_ID):
+            raise HTTPException(status_code=403, detail=f"not allowed to read the runs of DAG {FEEDBACK_DAG_ID!r}")
         with ledger().engine.connect() as conn:
             reports = conn.execute(select(t.feedback_reports).order_by(t.feedback_reports.c.id.desc())
                                    .limit(200)).mappings().all()
@@ -131,6 +135,7 @@ def create_app() -> FastAPI:
     return app
 
 
+FEEDBACK_DAG_ID = "golive_feedback"
 DOC_TYPES = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8", "json": "application/json"}
 
 

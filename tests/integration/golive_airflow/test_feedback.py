@@ -164,13 +164,15 @@ def test_the_go_live_event_chooses_the_application_and_bad_conf_is_refused_first
         feedback.collect({"ti": ti, "params": {"application": "Shop!"}})
     with pytest.raises(GoLiveConfError, match="url: url must not carry user:password@"):
         feedback.collect({"ti": ti, "params": {"url": "http://u:p@127.0.0.1:1"}})
-    assert not (golive_home / "ledger.sqlite").exists()  # refused before anything was opened
+    assert not (golive_home / "feedback").exists()  # refused before anything was staged
 
 
-def test_the_ledger_app_lists_the_reports_and_serves_them(golive_home, capsys):
+def test_the_ledger_app_lists_the_reports_and_serves_them(golive_home, capsys, monkeypatch):
+    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
+    from airflow.api_fastapi.core_api.security import get_user
     from fastapi.testclient import TestClient
 
-    from golive_airflow.ledger_app import create_app
+    from golive_airflow import ledger_app
 
     ledger = LedgerHook().get_conn()
     inbox = golive_home / "feedback" / "inbox" / "shop"
@@ -185,9 +187,17 @@ def test_the_ledger_app_lists_the_reports_and_serves_them(golive_home, capsys):
     ti.xcoms["analyze"] = _pod(capsys, ["analyze", "--manifest", ti.xcoms["record"]["manifest"], "--run", RUN,
                                         "--as-of", "2026-12-01T06:00:00Z"])
     [link] = feedback.record_reports(context)["reports"]
-    client = TestClient(create_app())
+    app = ledger_app.create_app()
+    assert TestClient(app).get("/feedback").status_code == 401  # no user: refused like /api/v2
+    app.dependency_overrides[get_user] = lambda: SimpleAuthManagerUser(username="alice", role="viewer")
+    readable: dict[str, bool] = {}
+    monkeypatch.setattr(ledger_app, "may_read_runs_of", lambda user, dag_id: readable.setdefault(dag_id, True))
+    client = TestClient(app)
     page = client.get("/feedback")
+    assert readable == {"golive_feedback": True}  # asked about the DAG that wrote the reports
     assert page.status_code == 200 and link["public_url"] in page.text and "duplicate id: j1" in page.text
     served = client.get("/docs/" + link["public_url"].split("/golive/docs/", 1)[1])  # the page, without .html
     assert served.status_code == 200 and "Feedback insights — shop" in served.text
     assert ledger.feedback_reports("shop")[0]["public_url"] == link["public_url"]
+    readable["golive_feedback"] = False
+    assert client.get("/feedback").status_code == 403
