@@ -96,7 +96,7 @@ def test_a_real_web_application_goes_live_through_every_phase(env, localkube):
     assert secret is not None, "the infrastructure agent creates the profile's secret_keys"
     key = base64.b64decode(secret["data"]["FLASKR_SECRET_KEY"]).decode()
     html = (report_dir(env, report["run"]["run_id"]) / "report.html").read_text()
-    assert len(key) >= 32 and key not in json.dumps(report) and key not in html
+    assert len(key) >= 32 and key not in json.dumps(report, default=str) and key not in html
 
 
 def test_copy_with_secret_and_untested_module_fails_its_gates(env, tmp_path):
