@@ -87,7 +87,6 @@ def agent_gate_phase(group_id: str, *, agent: str, analyzers: Sequence[str],
         leave the score.
     """
     gate_name = gate or scoring.gate
-    delivery = scoring.subject_field != "ref"
     with TaskGroup(group_id, tooltip=tooltip or f"{agent} agent and its gate") as group:
         # The phase's entry. Steps that run "after the previous one, whatever its outcome" (chained
         # and late analyzers, the scoring) are all_done and skip themselves unless it succeeded,
@@ -130,7 +129,7 @@ def agent_gate_phase(group_id: str, *, agent: str, analyzers: Sequence[str],
         score = scoring(task_id="score", analyzer_task_ids=[p.task_id for p in pods],
                         request_task_id=REQUEST_TASK_ID, gate=gate_name, phase_task_id=begin.task_id)
         sensor = VerificationGateSensor(task_id="gate", gate=gate_name, request_task_id=REQUEST_TASK_ID,
-                                        subject_field=scoring.subject_field, same_run=delivery)
+                                        subject_field=scoring.subject_field, plan_task_id=plan_task_id)
         approval = GateApprovalOperator(task_id="approval", gate_task_id=sensor.task_id)
         [begin, *pods] >> score >> sensor >> approval
     return group

@@ -146,15 +146,18 @@ def test_golive_documentation_phase_after_testing(dagbag):
     assert score.gate == "documentation" and score.trigger_rule == "all_done"
     assert {t.split(".")[-1] for t in score.upstream_task_ids} == {"begin", *pods}
     assert dag.get_task("documentation.gate").upstream_task_ids == {"documentation.score"}
-    assert dag.get_task("documentation.gate").same_run is True
     # the monitoring phase's alerts link to where the documentation phase writes the runbooks
     setup = dag.get_task("monitoring.setup").arguments
     assert setup[setup.index("--runbook-base-url") + 1].endswith("/runbooks")
 
 
-def test_delivery_gates_only_accept_this_runs_verdicts(dagbag):
+def test_every_gate_reads_the_verdict_of_this_run_about_the_plans_commit(dagbag):
+    from golive_airflow.sensors.gate import VerificationGateSensor
+
     dag = dagbag.dags["golive"]
-    assert dag.get_task("verification.gate").same_run is True
+    gates = [t for t in dag.tasks if isinstance(t, VerificationGateSensor)]
+    assert {g.task_id for g in gates} >= {"preparation.quality.gate", "preparation.security.gate",
+                                         "verification.gate", "canary.analysis_25.gate"}
+    assert {g.plan_task_id for g in gates} == {"start.plan"}
     assert dag.get_task("verification.gate").subject_field == "version"
     assert dag.get_task("canary.analysis_25.gate").gate == "canary-25"
-    assert dag.get_task("preparation.quality.gate").same_run is False
