@@ -50,6 +50,10 @@ def check_ref(value: str) -> str:
 GitRef = Annotated[str, Field(pattern=_REF, json_schema_extra={"pattern": _REF_SCHEMA}), AfterValidator(check_ref)]
 
 
+#: A commit the orchestrator's plan pins: a git SHA-1/SHA-256, or ``tree:<sha256>`` of a plain directory.
+COMMIT_PATTERN = r"[0-9a-f]{40}|[0-9a-f]{64}|tree:[0-9a-f]{64}"
+
+
 def is_git_source(source: str) -> bool:
     """True when ``source`` names a git repository rather than a local path."""
     return "://" in source or source.startswith("git@")

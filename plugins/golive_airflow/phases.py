@@ -61,7 +61,13 @@ def start_phase(model: type[BaseModel], *, with_plan: bool = True) -> TaskGroup:
     return group
 
 
-SOURCE_ARGS = ("--source", request_field("source"), "--ref", request_field("ref"))
+def plan_field(name: str, plan_task_id: str = PLAN_TASK_ID) -> str:
+    """Jinja template for one field of the orchestrator's plan (empty in a DAG without a plan)."""
+    return xcom_field(plan_task_id, name)
+
+
+#: The application's tree at the one commit the plan pinned (``--commit``: the pod refuses another).
+SOURCE_ARGS = ("--source", request_field("source"), "--ref", request_field("ref"), "--commit", plan_field("commit"))
 
 
 def agent_gate_phase(group_id: str, *, agent: str, analyzers: Sequence[str],

@@ -161,3 +161,18 @@ def test_every_gate_reads_the_verdict_of_this_run_about_the_plans_commit(dagbag)
     assert {g.plan_task_id for g in gates} == {"start.plan"}
     assert dag.get_task("verification.gate").subject_field == "version"
     assert dag.get_task("canary.analysis_25.gate").gate == "canary-25"
+
+
+def test_every_pod_that_reads_the_tree_gets_the_plans_commit(dagbag):
+    from golive_airflow.operators.agent_pod import AgentPodOperator
+
+    dag = dagbag.dags["golive"]
+    tree_pods = {t.task_id: t.arguments for t in dag.tasks
+                 if isinstance(t, AgentPodOperator) and "--source" in t.arguments and t.task_id != "start.plan"}
+    assert {"preparation.quality.coverage", "deployment.deploy", "verification.version", "promotion.promote"} <= set(
+        tree_pods)
+    unpinned = {task_id for task_id, args in tree_pods.items() if "--commit" not in args}
+    assert unpinned == {"rollback.rollback"}  # restoring the previous revision never waits on a moved branch
+    for args in tree_pods.values():
+        if "--commit" in args:
+            assert "xcom_pull(task_ids='start.plan')" in args[args.index("--commit") + 1]

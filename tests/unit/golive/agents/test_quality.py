@@ -343,3 +343,20 @@ def test_an_unreachable_ledger_exits_5_after_printing_the_verdict(tmp_path, caps
     assert code == 5
     assert json.loads(captured.out)["verdict"]["status"] == "PASS"
     assert "could not be recorded in the ledger" in captured.err and "hunter2" not in captured.err
+
+
+def test_an_analyzer_refuses_a_source_that_moved_since_the_plan_and_a_gate_names_the_commit(tmp_path):
+    import shutil
+
+    from golive.sources import tree_hash
+
+    app = tmp_path / "app"
+    shutil.copytree(TARGETS / "good", app)
+    pinned = tree_hash(app)
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    ok = _cli_run("verify", "--source", str(app), "--commit", pinned, "--ledger-url", url, "--application", "good")
+    assert ok.returncode == 0, ok.stderr
+    assert Ledger.from_url(url).latest_evaluation(gate="quality", application="good", ref="HEAD")["commit"] == pinned
+    (app / "extra.py").write_text("x = 1\n")
+    moved = _cli_run("analyze", "--tool", "ruff", "--source", str(app), "--commit", pinned)
+    assert moved.returncode == 6 and f"pinned {pinned}" in moved.stderr and moved.stdout == ""
