@@ -31,6 +31,7 @@ from golive_airflow.operators.verification import (
     TestingOperator,
 )
 from golive_airflow.phases import SOURCE_ARGS, agent_gate_phase, request_field, xcom_field
+from golive_airflow.sensors.lease import DeliveryLeaseSensor
 
 DEPLOY_TASK_ID = "deployment.deploy"
 
@@ -49,10 +50,12 @@ UNPINNED_TREE_ARGS = ("--source", request_field("source"), "--ref", request_fiel
 
 
 def infrastructure_phase() -> TaskGroup:
-    """Phase 2: the namespace and the environment's secret values in the secrets backend."""
-    with TaskGroup("infrastructure", tooltip="Deployment agent: namespace and secrets") as group:
-        SecretsProvisionOperator(task_id="secrets", request_task_id=REQUEST_TASK_ID,
-                                 backend=get_settings().secrets_backend)
+    """Phase 2: the application's delivery lease (one go-live at a time per application and environment,
+    released by ``finish.release_lease``), then the namespace and the environment's secret values."""
+    with TaskGroup("infrastructure", tooltip="Delivery lease, then namespace and secrets") as group:
+        lease = DeliveryLeaseSensor(task_id="lease", request_task_id=REQUEST_TASK_ID)
+        lease >> SecretsProvisionOperator(task_id="secrets", request_task_id=REQUEST_TASK_ID,
+                                          backend=get_settings().secrets_backend)
     return group
 
 

@@ -141,8 +141,11 @@ def agent_gate_phase(group_id: str, *, agent: str, analyzers: Sequence[str],
     return group
 
 
-def finish_phase() -> TaskGroup:
-    """Final report (always runs) — HTML and JSON with the scores, criteria and findings."""
+def finish_phase(*, release_lease: bool = False) -> TaskGroup:
+    """Final report (always runs) — HTML and JSON with the scores, criteria and findings.
+
+    :param release_lease: first give back the run's delivery lease (``all_done``: also when it failed).
+    """
     with TaskGroup("finish", tooltip="Orchestrator: final report and run status") as group:
 
         @task(task_id="final_report", trigger_rule="all_done")
@@ -150,5 +153,13 @@ def finish_phase() -> TaskGroup:
             """Render the report from the ledger; fail the run if any task failed."""
             return tasks.final_report(get_current_context())
 
-        final_report()
+        report = final_report()
+        if release_lease:
+
+            @task(task_id="release_lease", trigger_rule="all_done")
+            def release() -> dict[str, Any]:
+                """Give back the delivery lease, however the run ended."""
+                return tasks.release_delivery_lease(get_current_context())
+
+            release() >> report
     return group

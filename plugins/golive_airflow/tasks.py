@@ -145,6 +145,18 @@ def record_rollback(context: Any, pod_task_id: str, ledger_conn_id: str | None =
     return {"verified": bool(result.get("verified"))}
 
 
+def release_delivery_lease(context: Any, ledger_conn_id: str | None = None) -> dict[str, Any]:
+    """Give back the run's delivery lease (``DeliveryLeaseSensor``), however the run ended; a run that
+    never took it, or whose expired lease another run took over, releases nothing."""
+    ti = context["ti"]
+    request = ti.xcom_pull(task_ids=REQUEST_TASK_ID)
+    if not isinstance(request, dict) or "application" not in request or "environment" not in request:
+        return {"released": False, "reason": "the run was never validated"}
+    released = _ledger(ledger_conn_id).release_lease(application=request["application"],
+                                                     environment=str(request["environment"]), run_id=ti.run_id)
+    return {"released": released, "application": request["application"], "environment": request["environment"]}
+
+
 def final_report(context: Any, ledger_conn_id: str | None = None) -> dict[str, Any]:
     """Record every task's final state, render the HTML/JSON report and settle the run's status.
 

@@ -104,7 +104,8 @@ def test_golive_delivery_phases_in_order_with_rollback(dagbag):
     def upstream(task_id):
         return dag.get_task(task_id).upstream_task_ids
 
-    assert "preparation.quality.approval" in upstream("infrastructure.secrets")
+    assert "preparation.quality.approval" in upstream("infrastructure.lease")
+    assert upstream("infrastructure.secrets") == {"infrastructure.lease"}
     assert "infrastructure.secrets" in upstream("monitoring.setup")
     assert "monitoring.record" in upstream("deployment.deploy")
     assert upstream("verification.begin") == {"deployment.record"}
@@ -127,7 +128,8 @@ def test_golive_delivery_phases_in_order_with_rollback(dagbag):
     assert upstream("promotion.approval") == {"documentation.approval", "canary.analysis_50.approval"}
     decide = dag.get_task("rollback.decide")
     assert decide.trigger_rule == "all_done" and "promotion.record" in decide.upstream_task_ids
-    assert {"promotion.record", "rollback.record"} <= upstream("finish.final_report")
+    assert {"promotion.record", "rollback.record"} <= upstream("finish.release_lease")
+    assert upstream("finish.final_report") == {"finish.release_lease"}
     rollback = dag.get_task("rollback.rollback")
     assert rollback.evidence_task_ids == ["deployment.deploy"]
     assert rollback.arguments[0] == "rollback"
@@ -176,3 +178,18 @@ def test_every_pod_that_reads_the_tree_gets_the_plans_commit(dagbag):
     for args in tree_pods.values():
         if "--commit" in args:
             assert "xcom_pull(task_ids='start.plan')" in args[args.index("--commit") + 1]
+
+
+def test_the_delivery_lease_spans_secrets_to_rollback_and_is_released_however_the_run_ends(dagbag):
+    from golive_airflow.sensors.lease import DeliveryLeaseSensor
+
+    dag = dagbag.dags["golive"]
+    lease = dag.get_task("infrastructure.lease")
+    assert isinstance(lease, DeliveryLeaseSensor) and lease.mode == "reschedule"
+    assert "infrastructure.secrets" in lease.downstream_task_ids
+    assert lease.upstream_task_ids and all(t.startswith("preparation.") for t in lease.upstream_task_ids)
+    release = dag.get_task("finish.release_lease")
+    assert release.trigger_rule == "all_done"
+    assert {"rollback.record", "promotion.record"} <= release.upstream_task_ids
+    assert dag.get_task("finish.final_report").upstream_task_ids >= {"finish.release_lease"}
+    assert "finish.release_lease" not in dagbag.dags["golive_quality_verification"].task_dict
