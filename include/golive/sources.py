@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 _USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
 _REF = re.compile(r"^[A-Za-z0-9._/@+][A-Za-z0-9._/@+-]{0,199}$")
 TREE_PREFIX = "tree:"
-_NOT_CONTENT = frozenset({".git", "__pycache__"})
+#: Not the application's content: git's own data, bytecode and the caches analyzers may leave behind.
+_NOT_CONTENT = frozenset({".git", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis",
+                          ".schemathesis", ".coverage"})
 
 
 class SourceError(GoliveError):
@@ -43,7 +45,7 @@ class SourceMoved(SourceError):
 
 def tree_hash(root: Path) -> str:
     """``tree:<sha256>`` over the sorted relative paths and bytes of every file under ``root``
-    (``.git`` and ``__pycache__`` left out; a symlink counts by its target path, never followed)."""
+    (``.git``, ``__pycache__`` and tool caches left out; a symlink counts by its target path, never followed)."""
     digest = hashlib.sha256()
     files = sorted(p for p in root.rglob("*") if not _NOT_CONTENT.intersection(p.relative_to(root).parts)
                    and (p.is_symlink() or p.is_file()))

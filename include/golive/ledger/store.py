@@ -298,6 +298,17 @@ class Ledger:
             row = conn.execute(select(lease).where(*mine)).mappings().one()
         return acquired, _lease_row(row)
 
+    def renew_lease(self, *, application: str, environment: str, run_id: str, ttl: float,
+                    now: datetime | None = None) -> bool:
+        """Heartbeat: extend the lease by ``ttl`` from now if ``run_id`` still holds it (never takes it)."""
+        now = _utc(now or datetime.now(UTC))
+        lease = t.leases
+        with self.engine.begin() as conn:
+            return bool(conn.execute(lease.update().where(
+                lease.c.application == application, lease.c.environment == environment,
+                lease.c.run_id == run_id).values(heartbeat_at=now, expires_at=now + timedelta(seconds=ttl))
+            ).rowcount == 1)
+
     def release_lease(self, *, application: str, environment: str, run_id: str) -> bool:
         """Release the lease if ``run_id`` holds it (a run whose lease was taken over releases nothing)."""
         lease = t.leases

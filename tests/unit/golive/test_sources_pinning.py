@@ -61,7 +61,9 @@ def test_a_plain_directory_is_pinned_by_its_content(tmp_path):
     (app / "pkg" / "m.py").write_text("x = 1\n")
     _, commit = pin(str(app), "HEAD", tmp_path / "w")
     assert re.fullmatch(COMMIT_PATTERN, commit) and commit.startswith("tree:")
-    (app / "pkg" / "__pycache__" / "m.pyc").write_bytes(b"\0")  # bytecode is not content
+    (app / "pkg" / "__pycache__" / "m.pyc").write_bytes(b"\0")  # bytecode and tool caches are not content
+    (app / ".ruff_cache").mkdir()
+    (app / ".ruff_cache" / "x").write_text("cache")
     assert checkout(str(app), "HEAD", tmp_path / "w", commit=commit) == app.resolve()
     (app / "pkg" / "m.py").write_text("x = 2\n")
     with pytest.raises(SourceMoved) as info:

@@ -124,3 +124,20 @@ def test_the_release_gives_the_lease_back_only_for_its_own_run(ledger):
     assert tasks.release_delivery_lease(ctx("never-validated", {}))["released"] is False
     assert tasks.release_delivery_lease(ctx("run-1"))["released"] is True
     assert ledger.lease("shop", "staging") is None
+
+
+def test_each_recorded_deploy_names_the_commit_and_is_a_heartbeat(ledger):
+    request = {**REQUEST, "namespace": "apps", "version": "1.1.0", "strategy": "rolling"}
+    ledger.acquire_lease(application="shop", environment="staging", run_id="run-1", ttl=7200,
+                         now=datetime.now(UTC) - timedelta(hours=1))
+    before = ledger.lease("shop", "staging")["expires_at"]
+    context = ctx("run-1", request)
+    pulled = {"start.validate_request": request, "start.plan": {"commit": "d" * 40},
+              "deployment.deploy": {"agent": "deployment", "ok": True, "revision": 3, "deployment": "shop"}}
+    context["ti"].xcom_pull = pulled.get
+    context["ti"].task_id = "deployment.record"
+    tasks.record_revision(context, pod_task_id="deployment.deploy", action="deploy")
+    ledger.record_run(run_id="run-1", dag_id="golive", request=request, status="accepted")
+    revision = ledger.run_report("run-1")["revisions"][0]
+    assert revision["detail"]["commit"] == "d" * 40 and revision["revision"] == 3
+    assert ledger.lease("shop", "staging")["expires_at"] > before + timedelta(hours=12)

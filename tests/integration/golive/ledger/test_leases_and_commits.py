@@ -81,3 +81,12 @@ def test_concurrent_acquires_give_the_lease_to_exactly_one_run(ledger):
         th.join()
     winners = [r for r, won in outcomes.items() if won]
     assert len(winners) == 1 and ledger.lease("race", "dev")["run_id"] == winners[0]
+
+
+def test_a_heartbeat_extends_only_the_holders_lease(ledger):
+    kw = {"application": "shop", "environment": "staging", "ttl": 60}
+    ledger.acquire_lease(run_id="run-1", now=T0, **kw)
+    assert ledger.renew_lease(run_id="run-1", now=T0 + timedelta(seconds=50), **kw)
+    assert not ledger.renew_lease(run_id="run-2", now=T0 + timedelta(seconds=50), **kw)
+    assert not ledger.acquire_lease(run_id="run-2", now=T0 + timedelta(seconds=100), **kw)[0]  # still held
+    assert ledger.lease("shop", "staging")["heartbeat_at"] == T0 + timedelta(seconds=50)
