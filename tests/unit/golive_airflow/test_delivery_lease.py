@@ -134,7 +134,11 @@ def test_each_recorded_deploy_names_the_commit_and_is_a_heartbeat(ledger):
     context = ctx("run-1", request)
     pulled = {"start.validate_request": request, "start.plan": {"commit": "d" * 40},
               "deployment.deploy": {"agent": "deployment", "ok": True, "revision": 3, "deployment": "shop"}}
-    context["ti"].xcom_pull = pulled.get
+
+    def xcom_pull(task_ids):
+        return pulled.get(task_ids)
+
+    context["ti"].xcom_pull = xcom_pull
     context["ti"].task_id = "deployment.record"
     tasks.record_revision(context, pod_task_id="deployment.deploy", action="deploy")
     ledger.record_run(run_id="run-1", dag_id="golive", request=request, status="accepted")
