@@ -18,9 +18,8 @@ Triggered per submission — from the UI, `airflow dags trigger -c '{...}'` or
 `POST /api/v2/dags/golive_quality_verification/dagRuns`. Conf: `application`, `source`, `ref`,
 `submitted_by`, `quality_threshold`.
 
-Runs the quality analyzers in pods, records the submission and its verdict in the ledger (the
-`golive` DAG's quality gate reads the newest verdict of the same application and ref), gates it,
-asks for approval on WARNING, and writes the report.
+Runs the quality analyzers in pods, records the submission and its verdict in the ledger, gates it
+(on this run's verdict only), asks for approval on WARNING, and writes the report.
 """,
     schedule=None,
     start_date=START_DATE,
