@@ -17,6 +17,7 @@ actions take::
     --source PATH|GIT-URL      optional: the application's tree (for its test suites, a schemathesis
                                config, a locustfile...) -> ctx.source (None without it)
     --ref REF                  as for source agents (only used with --source)
+    --commit SHA|tree:HASH     as for source agents: the tree must be at the commit the run's plan pinned
     --expected-version V       optional -> ctx.expected_version (what /version should answer)
     --timeout S                as for source agents
 
@@ -31,7 +32,8 @@ and the application from ``--application`` or else the URL's first host label (`
 Exit codes: ``analyze`` exits 0 whenever it produced a result (also when the tool failed: the result
 carries the error). The gate action exits 0 for PASS, 1 for FAIL, 3 for WARNING. Both exit 2 on bad
 command-line input (nothing was run), 4 when a git source could not be fetched, 5 when the ledger
-could not record the verdict (the verdict is still printed).
+could not record the verdict (the verdict is still printed), 6 when ``--commit`` is given and the source
+is no longer at it (nothing was measured).
 """
 
 from __future__ import annotations
