@@ -193,3 +193,11 @@ def test_the_delivery_lease_spans_secrets_to_rollback_and_is_released_however_th
     assert {"rollback.record", "promotion.record"} <= release.upstream_task_ids
     assert dag.get_task("finish.final_report").upstream_task_ids >= {"finish.release_lease"}
     assert "finish.release_lease" not in dagbag.dags["golive_quality_verification"].task_dict
+
+
+def test_a_submission_is_pinned_to_one_commit_too(dagbag):
+    dag = dagbag.dags["golive_quality_verification"]
+    assert dag.get_task("start.plan").upstream_task_ids == {"start.validate_request"}
+    args = dag.get_task("quality.coverage").arguments
+    assert "xcom_pull(task_ids='start.plan')" in args[args.index("--commit") + 1]
+    assert dag.get_task("quality.gate").plan_task_id == "start.plan"
