@@ -90,3 +90,14 @@ def test_a_heartbeat_extends_only_the_holders_lease(ledger):
     assert not ledger.renew_lease(run_id="run-2", now=T0 + timedelta(seconds=50), **kw)
     assert not ledger.acquire_lease(run_id="run-2", now=T0 + timedelta(seconds=100), **kw)[0]  # still held
     assert ledger.lease("shop", "staging")["heartbeat_at"] == T0 + timedelta(seconds=50)
+
+
+def test_the_migrations_create_exactly_the_tables_of_schema_py(ledger):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from golive.ledger import schema
+
+    with ledger.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), schema.metadata)
+    assert [d for d in diff if not (d[0] == "remove_table" and d[1].name == "golive_alembic_version")] == []
