@@ -51,15 +51,21 @@ def _timed(argv: list[str], cwd: Path, **extra: str) -> float:
     return seconds
 
 
+#: The Python projects' test extra and measured source, as their own CI runs them.
+PYTHON_PROJECTS = {"humanize": ("tests", "src/humanize"), "flaskr": ("test", "flaskr")}
+PROJECT_NAMES = [*PYTHON_PROJECTS, "vary"]
+
+
 def _direct_python(tree: Path, work: Path) -> Callable[[], float]:
+    extra, source = PYTHON_PROJECTS[tree.name]
     copy = work / "direct"
     shutil.copytree(tree, copy)
     uv = tool_command("uv")
     _timed([*uv, "venv", "-q", str(work / "venv")], work)
     python = str(work / "venv" / "bin" / "python")
-    _timed([*uv, "pip", "install", "-q", "--python", python, "-e", f"{copy}[tests]"], work,
+    _timed([*uv, "pip", "install", "-q", "--python", python, "-e", f"{copy}[{extra}]", "coverage"], work,
            SETUPTOOLS_SCM_PRETEND_VERSION="0.0.0")
-    argv = [python, "-m", "coverage", "run", f"--data-file={work / '.coverage'}", "--source=src/humanize",
+    argv = [python, "-m", "coverage", "run", f"--data-file={work / '.coverage'}", f"--source={source}",
             "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     return lambda: _timed(argv, copy)
 
@@ -138,9 +144,9 @@ def main() -> None:
     """Measure every vendored project (or the one named)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--project", choices=["humanize", "vary"])
+    parser.add_argument("--project", choices=PROJECT_NAMES)
     args = parser.parse_args()
-    for name in [args.project] if args.project else ["humanize", "vary"]:
+    for name in [args.project] if args.project else PROJECT_NAMES:
         measure(name, args.runs)
 
 

@@ -7,6 +7,7 @@ service fails the test; on a laptop it is skipped with the reason.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -23,6 +24,9 @@ import pytest
 # imports it, with the same settings as the demo (golive_local.env).
 _SESSION_STATE = Path(tempfile.mkdtemp(prefix="golive-tests-"))
 os.environ.setdefault("GOLIVE_TEST_STATE", str(_SESSION_STATE))
+# the tests take copies of the vendored projects live from their temporary directories too
+os.environ.setdefault("GOLIVE_SOURCE_ROOTS", os.pathsep.join([str(Path(__file__).resolve().parents[1]),
+                                                               tempfile.gettempdir()]))
 from golive_local.env import local_env  # noqa: E402 - must precede any airflow import
 from golive_local.platform import free_port  # noqa: E402
 
@@ -88,12 +92,27 @@ def fresh_settings() -> Iterator[None]:
     get_settings.cache_clear()
 
 
+@pytest.fixture(scope="session")
+def _ledger_template(tmp_path_factory) -> Path:
+    """An empty embedded ledger at the newest schema, migrated once for the session."""
+    from golive.ledger import Ledger
+
+    path = tmp_path_factory.mktemp("ledger-template") / "ledger.sqlite"
+    Ledger.from_url(f"sqlite:///{path}").engine.dispose()
+    return path
+
+
 @pytest.fixture
-def golive_home(tmp_path, monkeypatch) -> Iterator[object]:
-    """An isolated GOLIVE_HOME (embedded ledger, reports) for one test."""
+def golive_home(tmp_path, monkeypatch, _ledger_template) -> Iterator[object]:
+    """An isolated GOLIVE_HOME (embedded ledger, reports) for one test; its empty ledger is a copy of
+    one migrated once per session (a migration costs about a second)."""
     from golive.settings import get_settings
 
-    monkeypatch.setenv("GOLIVE_HOME", str(tmp_path / "golive"))
+    home = tmp_path / "golive"
+    home.mkdir(mode=0o700)
+    shutil.copyfile(_ledger_template, home / "ledger.sqlite")
+    (home / "ledger.sqlite").chmod(0o600)
+    monkeypatch.setenv("GOLIVE_HOME", str(home))
     monkeypatch.delenv("GOLIVE_LEDGER_URL", raising=False)
     get_settings.cache_clear()
     yield tmp_path / "golive"

@@ -1,10 +1,11 @@
 """Infrastructure phase (plan 000, phase 2): the environment's secret values.
 
 The keys are the application's (``ApplicationProfile.secret_keys_for(environment)``, from its
-``golive.yaml``). ``ensure_values`` keeps every valid value that already exists in the secrets backend
-and generates the missing ones with ``secrets.token_urlsafe``; ``validate_values`` is the schema they
-must meet (long and random enough). Values never leave these functions except towards the backend:
-callers record only the key names.
+``golive.yaml``). ``ensure_values`` keeps every value that already exists in the secrets backend —
+a weak one too: regenerating it would break whatever was initialised with it (a database's password),
+so it is reported by key for a person to rotate — and generates the missing ones with
+``secrets.token_urlsafe``; ``validate_values`` is the schema they must meet (long and random enough).
+Values never leave these functions except towards the backend: callers record only the key names.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import math
 import secrets
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from golive.errors import GoliveError
 
@@ -54,24 +56,38 @@ def validate_values(values: Mapping[str, str], keys: Sequence[str]) -> None:
         raise SecretValuesError(f"secret values rejected: {'; '.join(problems)}")
 
 
-def ensure_values(keys: Sequence[str], existing: Mapping[str, str]) -> tuple[dict[str, str], dict[str, bool]]:
-    """Values for every one of ``keys``: existing valid ones kept, the rest generated; other existing
-    keys (not the application's to manage) are kept as they are.
+@dataclass(frozen=True)
+class EnsuredValues:
+    """What :func:`ensure_values` decided: every value to store, which keys it generated, and the
+    existing values it kept although they break the schema (key → why; never the value)."""
 
-    Returns ``(values, created)`` where ``created[key]`` tells whether this call generated it. An
-    existing value that breaks the schema is replaced (and reported as created), so a weak
-    hand-set secret never reaches production.
+    values: dict[str, str]
+    created: dict[str, bool]
+    weak: dict[str, str] = field(default_factory=dict)
+
+    def weak_message(self) -> str:
+        """The weak keys and why, for a finding or an error (no value)."""
+        return "; ".join(f"{key} {why}" for key, why in sorted(self.weak.items()))
+
+
+def ensure_values(keys: Sequence[str], existing: Mapping[str, str]) -> EnsuredValues:
+    """Values for every one of ``keys``: existing ones kept (weak ones too, listed in ``weak``), the
+    missing ones generated; other existing keys (not the application's to manage) are kept as they are.
     """
     values: dict[str, str] = {}
     created: dict[str, bool] = {}
+    weak: dict[str, str] = {}
     for key in keys:
         current = existing.get(key)
-        if current and weakness(current) is None:
+        if current:
             values[key], created[key] = current, False
+            why = weakness(current)
+            if why is not None:
+                weak[key] = why
         else:
             values[key], created[key] = generate_value(), True
     extra = {k: v for k, v in existing.items() if k not in values}
     values.update(extra)
     created.update(dict.fromkeys(extra, False))
-    validate_values(values, keys)
-    return values, created
+    validate_values({k: v for k, v in values.items() if k not in weak}, [k for k in keys if k not in weak])
+    return EnsuredValues(values, created, weak)

@@ -12,51 +12,83 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from golive.patterns import DNS1123_LABEL
+from golive.patterns import (
+    DNS1123_LABEL,
+    GIT_REF,
+    MAX_APP_LENGTH,
+    MAX_SOURCE_LENGTH,
+    MAX_VERSION_LENGTH,
+    SOURCE,
+    VERSION,
+)
 from golive.profile.model import ApplicationProfile
 
-_GIT_URL = re.compile(r"^(https://|ssh://|git@|file://)[^\s]+$")
-_REF = r"^[A-Za-z0-9._/@+-]{1,200}$"
-#: ``_REF`` plus the rules of ``git check-ref-format`` that matter here, as a JSON-schema pattern so the
-#: DAG's Params refuse what :func:`check_ref` refuses.
-_REF_SCHEMA = (r"^(?![-/.])(?!.*\.\.)(?!.*//)(?!.*/\.)(?!.*@\{)(?!.*\.lock(/|$))(?!.*[/.]$)"
-               r"[A-Za-z0-9._/@+-]{1,200}$")
-#: An OCI image tag: the version becomes the image's tag.
-IMAGE_TAG = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
-
-
-def _check_source(value: str) -> str:
-    if "\x00" in value or value.startswith("-"):
-        raise ValueError("source must be a path or a git URL and may not start with '-'")
-    if ("://" in value or value.startswith("git@")) and not _GIT_URL.match(value):
-        raise ValueError("source URL must be https://, ssh://, file:// or git@host:repo")
-    return value
-
-
-SourceStr = Annotated[str, AfterValidator(_check_source)]
-
-
-def check_ref(value: str) -> str:
-    """``value`` when it is a git ref git itself accepts: no '..', '//', '@{', no component starting
-    with '.' or ending with '.lock', not starting with '-', '/' or '.', not ending with '/' or '.'."""
-    components = value.split("/")
-    if (value.startswith(("-", "/", ".")) or value.endswith(("/", ".")) or ".." in value or "@{" in value
-            or "" in components or any(c.startswith(".") or c.endswith(".lock") for c in components)):
-        raise ValueError(f"ref {value!r} is not a valid git branch, tag or commit name (no '..', '//', '@{{', "
-                         "leading '-', '/' or '.', component starting with '.' or ending with '.lock')")
-    return value
-
-
-GitRef = Annotated[str, Field(pattern=_REF, json_schema_extra={"pattern": _REF_SCHEMA}), AfterValidator(check_ref)]
-
-
-#: A commit the orchestrator's plan pins: a git SHA-1/SHA-256, or ``tree:<sha256>`` of a plain directory.
-COMMIT_PATTERN = r"[0-9a-f]{40}|[0-9a-f]{64}|tree:[0-9a-f]{64}"
+#: Where golive's pods take git credentials from (a source URL never carries them).
+_CREDENTIALS_HINT = ("give the URL without them: git in the agent pods takes credentials from the Secret "
+                     "named by GOLIVE_GIT_CREDENTIALS_SECRET (GIT_ASKPASS, a credential helper); see the "
+                     "README's Security section")
 
 
 def is_git_source(source: str) -> bool:
     """True when ``source`` names a git repository rather than a local path."""
     return "://" in source or source.startswith("git@")
+
+
+def carries_credentials(source: str) -> bool:
+    """True when ``source`` is a URL with a password or token before '@' (any user-info for https)."""
+    scheme, sep, rest = source.partition("://")
+    if not sep:
+        return False
+    authority = rest.split("/", 1)[0]
+    if "@" not in authority:
+        return False
+    return scheme.lower() != "ssh" or ":" in authority.rsplit("@", 1)[0]
+
+
+def check_source(value: str) -> str:
+    """``value`` when it is a git URL without credentials or a local path (``golive.patterns.SOURCE``).
+
+    The messages never quote the value: a refused URL may carry a token.
+    """
+    if carries_credentials(value):
+        raise ValueError(f"source must not carry credentials (user:password@ or a token before '@'): "
+                         f"{_CREDENTIALS_HINT}")
+    if value.startswith("-"):
+        raise ValueError("source must be a path or a git URL and may not start with '-'")
+    if not is_git_source(value) or value.startswith("file://"):
+        path = value.removeprefix("file://")
+        if ".." in path.split("/"):
+            raise ValueError("source path may not contain a '..' component (give the path inside an allowed "
+                             "source root)")
+    if ("://" in value or value.startswith("git@")) and not re.fullmatch(SOURCE, value):
+        raise ValueError("source URL must be https://host/…, ssh://[user@]host/…, file:///… or git@host:repo, "
+                         "without spaces")
+    if not re.fullmatch(SOURCE, value):
+        raise ValueError("source must be a path or a git URL without control characters")
+    return value
+
+
+SourceStr = Annotated[str, Field(min_length=1, max_length=MAX_SOURCE_LENGTH, json_schema_extra={"pattern": SOURCE}),
+                      AfterValidator(check_source)]
+
+
+def check_ref(value: str) -> str:
+    """``value`` when it is a git ref git itself accepts (``golive.patterns.GIT_REF``): no '..', '//',
+    '@{', no component starting with '.' or ending with '.lock', not starting with '-', '/' or '.',
+    not ending with '/' or '.'."""
+    if not re.fullmatch(GIT_REF, value):
+        raise ValueError(f"ref {value!r} is not a branch, tag or commit name git accepts (at most 200 of letters, "
+                         "digits and ._/@+-; no '..', '//', '@{', leading '-', '/' or '.', component starting "
+                         "with '.' or ending with '.lock', trailing '/' or '.')")
+    return value
+
+
+GitRef = Annotated[str, Field(json_schema_extra={"pattern": GIT_REF}), AfterValidator(check_ref)]
+
+#: The application's name: a DNS-1123 label the charts keep whole (``golive.patterns.MAX_APP_LENGTH``).
+ApplicationName = Annotated[str, Field(min_length=1, max_length=MAX_APP_LENGTH, pattern=DNS1123_LABEL)]
+#: A version: an image tag that is also a label value (``golive.patterns.VERSION``; no '+').
+VersionStr = Annotated[str, Field(min_length=1, max_length=MAX_VERSION_LENGTH, pattern=VERSION)]
 
 
 class Environment(StrEnum):
@@ -104,25 +136,25 @@ class Severity(StrEnum):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, hide_input_in_errors=True)
 
 
 class GoLiveRequest(_Strict):
     """The conf of one go-live run, validated at trigger time (Params) and again in the first task."""
 
-    application: str = Field(
-        min_length=1, max_length=63, pattern=DNS1123_LABEL,
+    application: ApplicationName = Field(
         title="Application",
-        description="Application name, a DNS-1123 label: lowercase letters, digits and '-', at most 63.",
+        description=f"Application name, a DNS-1123 label: lowercase letters, digits and '-', at most "
+                    f"{MAX_APP_LENGTH}.",
     )
-    version: str = Field(
-        min_length=1, max_length=128, pattern=IMAGE_TAG,
-        title="Version", description="Version (image tag) to take live, e.g. 1.4.2 (letters, digits, '_', '.', "
-                                     "'-'; not starting with '.' or '-').",
+    version: VersionStr = Field(
+        title="Version", description=f"Version (image tag and label value) to take live, e.g. 1.4.2: letters, "
+                                     f"digits, '_', '.', '-', at most {MAX_VERSION_LENGTH}, starting and ending "
+                                     "with a letter or digit (no '+').",
     )
     source: SourceStr = Field(
-        min_length=1, max_length=1024,
-        title="Source", description="Local path of the application's source tree, or a git URL.",
+        title="Source", description="Local path of the application's source tree (under an allowed source "
+                                    "root), or a git URL without credentials.",
     )
     ref: GitRef = Field(
         default="HEAD",
@@ -154,10 +186,11 @@ class GoLiveRequest(_Strict):
 class QualitySubmission(_Strict):
     """One submission to the quality verification DAG."""
 
-    application: str = Field(min_length=1, max_length=63, pattern=DNS1123_LABEL, title="Application",
-                             description="Application name (DNS-1123 label).")
-    source: SourceStr = Field(min_length=1, max_length=1024, title="Source",
-                        description="Local path of the source tree, or a git URL.")
+    application: ApplicationName = Field(title="Application",
+                                         description=f"Application name (DNS-1123 label, at most {MAX_APP_LENGTH}).")
+    source: SourceStr = Field(title="Source",
+                              description="Local path of the source tree (under an allowed source root), or a "
+                                          "git URL without credentials.")
     ref: GitRef = Field(default="HEAD", title="Git ref",
                      description="Branch, tag or commit that was submitted.")
     submitted_by: str = Field(default="unknown", min_length=1, max_length=200, title="Submitted by",

@@ -20,7 +20,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from golive.models import COMMIT_PATTERN, Verdict
+from golive.models import Verdict
+from golive.patterns import COMMIT_PATTERN
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 MAX_BYTES = 512 * 1024

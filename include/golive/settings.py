@@ -6,6 +6,7 @@ connections are not, so nothing here touches them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from functools import lru_cache
@@ -30,6 +31,11 @@ ENVIRONMENT_ENV = "GOLIVE_ENVIRONMENT"
 #: ``GOLIVE_TOOL_<NAME>`` overrides the command of analyzer tool ``<name>`` (``GoliveSettings.tool_overrides``).
 TOOL_ENV_PREFIX = "GOLIVE_TOOL_"
 
+#: The agent pods hold the keys of the git credentials Secret (``git_credentials_secret``) as env under
+#: this prefix: only git's environment gets them back unprefixed (``git_credentials_env``), and
+#: ``golive.tools.clean_env`` drops them, so an analyzed project's tests and tools never see them.
+GIT_CREDENTIALS_ENV_PREFIX = "GOLIVE_GITCRED_"
+
 #: The public OSV API (``GOLIVE_OSV_URL`` points the dependencies analyzer elsewhere).
 DEFAULT_OSV_URL = "https://api.osv.dev"
 _DEFAULT_GPU_NODE_SELECTOR = {"golive.io/accelerator": "nvidia-gpu"}
@@ -39,6 +45,12 @@ _DEFAULT_GPU_TOLERATIONS = [{"key": "nvidia.com/gpu", "operator": "Exists", "eff
 def _tool_overrides_from_env() -> dict[str, str]:
     return {key.removeprefix(TOOL_ENV_PREFIX): value for key, value in os.environ.items()
             if key.startswith(TOOL_ENV_PREFIX) and value}
+
+
+def git_credentials_env() -> dict[str, str]:
+    """The git credentials this process holds (the Secret's keys, prefix removed), for git's env only."""
+    return {key.removeprefix(GIT_CREDENTIALS_ENV_PREFIX): value for key, value in os.environ.items()
+            if key.startswith(GIT_CREDENTIALS_ENV_PREFIX) and key != GIT_CREDENTIALS_ENV_PREFIX}
 
 
 def _json_or_default(value: Any, default: Any) -> Any:
@@ -87,6 +99,15 @@ class GoliveSettings(BaseSettings):
                                     description="The bundled sample application (the demo's default source).")
     source_root: Path | None = Field(
         default=None, description="Directory a local ``source`` of a run's conf is relative to (default: cwd).")
+    source_roots: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="Directories a local ``source`` (or a ``file://`` URL) must resolve under, separated by "
+                    "os.pathsep (default: source_root, else cwd; the bundled sample app is always allowed).")
+    git_credentials_secret: str | None = Field(
+        default=None, description="Kubernetes Secret (in the agents' namespace) whose keys become git's env in "
+                                  "every agent pod: git credentials for private sources (GIT_ASKPASS, a token "
+                                  "the askpass script reads, GIT_CONFIG_* for a credential helper); the pods hold "
+                                  "them under GIT_CREDENTIALS_ENV_PREFIX.")
     ledger_url: str | None = Field(
         default=None, description="SQLAlchemy URL of the ledger (default: the embedded SQLite file under home).")
     chart_dir: Path | None = Field(
@@ -158,6 +179,13 @@ class GoliveSettings(BaseSettings):
     def _tolerations_json(cls, value: Any) -> Any:
         return _json_or_default(value, [dict(t) for t in _DEFAULT_GPU_TOLERATIONS])
 
+    @field_validator("source_roots", mode="before")
+    @classmethod
+    def _source_roots_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [Path(p) for p in value.split(os.pathsep) if p.strip()]
+        return value
+
     @field_validator("tool_overrides", mode="before")
     @classmethod
     def _tool_overrides_json(cls, value: Any) -> Any:
@@ -186,14 +214,29 @@ class GoliveSettings(BaseSettings):
         """Base URL of the documentation artifacts (``docs_store_url``, else ``file://<home>/docs``)."""
         return (self.docs_store_url or (self.home / "docs").resolve().as_uri()).rstrip("/")
 
+    @property
+    def allowed_source_roots(self) -> list[Path]:
+        """The resolved directories a local source must lie under (``source_roots``, else the base of
+        relative sources), and the bundled sample app."""
+        roots = self.source_roots or [self.source_root or Path.cwd()]
+        return [*(r.expanduser().resolve() for r in roots), self.sample_app_source.resolve()]
+
     def run_report_dir(self, run_id: str) -> Path:
-        """Directory of one run's report files (the run id made filesystem-safe)."""
+        """Directory of one run's report files: the run id made filesystem-safe, always one new path
+        component under ``reports`` (a run id of dots or a path never lands on ``reports`` or above it)."""
         return self.reports / safe_name(run_id)
 
 
 def safe_name(run_id: str) -> str:
-    """A run id made safe as one path segment (file names, object keys)."""
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in run_id)
+    """A run id made safe as one path segment (directory and file names, object keys): characters other
+    than letters, digits, '-', '_' and '.' become '_'; a name that changed, starts with '.' or is empty
+    gets a short hash of the original, so two run ids never share a segment and none is '.', '..' or
+    hidden."""
+    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in run_id)[:150]
+    if safe == run_id and safe and not safe.startswith("."):
+        return safe
+    digest = hashlib.sha256(run_id.encode()).hexdigest()[:12]
+    return f"{safe.lstrip('.')}-{digest}" if safe.lstrip(".") else f"run-{digest}"
 
 
 @lru_cache(maxsize=1)

@@ -8,27 +8,31 @@ of a run measures the same code and each verdict names it.
 
 ``checkout`` never builds a shell string: git runs from an argv list, with ``--`` before every value
 that came from a user, with terminal prompts disabled (a private repository without credentials fails
-fast instead of hanging a pod) and with a timeout. Error messages carry git's stderr with the
-credentials of any URL removed.
+fast instead of hanging a pod) and with a timeout. A source URL never carries credentials (refused by
+``golive.models.check_source``); git alone takes them from the pod's git credentials
+(``golive.settings.git_credentials_env``: ``GIT_ASKPASS``, a credential helper through
+``GIT_CONFIG_*``). Error messages carry git's stderr with the credentials of any URL removed.
+``resolve_source`` keeps a local source (or ``file://`` URL) inside the allowed source roots.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
+import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
 
 from golive.errors import GoliveError
-from golive.models import is_git_source
-from golive.settings import get_settings
+from golive.models import check_ref, check_source, is_git_source
+from golive.patterns import URL_USERINFO
+from golive.settings import get_settings, git_credentials_env
 from golive.tools import ToolError, clean_env, run_tool, tool_command
 
 if TYPE_CHECKING:
     from golive.profile.load import ResolvedProfile
 
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
-_REF = re.compile(r"^[A-Za-z0-9._/@+][A-Za-z0-9._/@+-]{0,199}$")
 TREE_PREFIX = "tree:"
 #: Not the application's content: git's own data, bytecode and the caches analyzers may leave behind.
 _NOT_CONTENT = frozenset({".git", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis",
@@ -58,7 +62,9 @@ def tree_hash(root: Path) -> str:
 
 
 def _git_env() -> dict[str, str]:
-    env = clean_env({"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": ""})
+    # credentials come from the pod's git credentials (the Secret GOLIVE_GIT_CREDENTIALS_SECRET names:
+    # GIT_ASKPASS, GIT_CONFIG_* naming a credential helper), never from a prompt
+    env = clean_env({"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": "", **git_credentials_env()})
     env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
     return env
 
@@ -100,7 +106,40 @@ def _head(tree: Path, timeout: float | None) -> str:
 
 def redact(text: str) -> str:
     """Remove the user-info part (``user:token@``) of every URL in ``text``."""
-    return _USERINFO.sub(lambda m: f"{m.group('scheme')}***@", text)
+    return URL_USERINFO.sub(lambda m: f"{m.group('scheme')}***@", text)
+
+
+def redact_json(value: Any) -> Any:
+    """``value`` (JSON-like) with :func:`redact` applied to every string in it."""
+    if isinstance(value, dict):
+        return {k: redact_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_json(v) for v in value]
+    return redact(value) if isinstance(value, str) else value
+
+
+def _under(path: Path, roots: Sequence[Path]) -> bool:
+    return any(path == root or root in path.parents for root in roots)
+
+
+def resolve_source(source: str, base: Path, roots: Sequence[Path]) -> str:
+    """The source a run may use: a local path made absolute (relative to ``base``, symlinks and '..'
+    resolved) that lies under one of ``roots``; a ``file://`` URL only when its path does; any other git
+    URL as given.
+
+    :raises SourceError: the path is outside every root, or is not a directory (the message names the
+        field and the roots, never a credential).
+    """
+    if is_git_source(source) and not source.startswith("file://"):
+        return source
+    local = unquote(urlsplit(source).path) if source.startswith("file://") else source
+    path = Path(os.path.realpath(base / Path(local).expanduser()))
+    if not _under(path, roots):
+        raise SourceError(f"source: {path} is outside the allowed source roots "
+                          f"({os.pathsep.join(str(r) for r in roots)}; GOLIVE_SOURCE_ROOTS names them)")
+    if not path.is_dir():
+        raise SourceError(f"source: {path} is not a directory (a local path must exist; or give a git URL)")
+    return source if source.startswith("file://") else str(path)
 
 
 def checkout(source: str, ref: str, workdir: Path, timeout: float | None = None, commit: str | None = None) -> Path:
@@ -115,6 +154,10 @@ def checkout(source: str, ref: str, workdir: Path, timeout: float | None = None,
     :raises SourceMoved: the tree is no longer at ``commit``.
     :raises SourceError: the path is missing or not a directory, the ref is invalid, or git failed.
     """
+    try:
+        check_source(source)
+    except ValueError as exc:
+        raise SourceError(str(exc)) from None
     tree = _checkout(source, ref, workdir, timeout)
     if commit:
         now = _head(tree, timeout) if is_git_source(source) else local_commit(tree, timeout)
@@ -134,8 +177,10 @@ def _checkout(source: str, ref: str, workdir: Path, timeout: float | None) -> Pa
         if not path.is_dir():
             raise SourceError(f"source path {source} is not a directory: give the root of the source tree")
         return path.resolve()
-    if source.startswith("-") or not _REF.match(ref):
-        raise SourceError(f"ref {ref!r} is not a branch, tag or commit name")
+    try:
+        check_ref(ref)
+    except ValueError as exc:
+        raise SourceError(str(exc)) from None
     return _git_checkout(source, ref, workdir, get_settings().git_timeout if timeout is None else timeout)
 
 

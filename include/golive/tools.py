@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from golive.errors import GoliveError
-from golive.settings import get_settings
+from golive.settings import GIT_CREDENTIALS_ENV_PREFIX, get_settings
 
 _TAIL = 2000
 
@@ -93,9 +93,10 @@ def tail(text: str, limit: int = _TAIL) -> str:
 
 
 def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for a tool: ours without pytest/coverage state that would leak into a child run."""
+    """The environment for a tool: ours without pytest/coverage state that would leak into a child run,
+    and without the pod's git credentials (``GIT_CREDENTIALS_ENV_PREFIX``: git alone gets those)."""
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PYTEST_", "COV_CORE_", "COVERAGE_", "LOCALKUBE_"))}
+           if not k.startswith(("PYTEST_", "COV_CORE_", "COVERAGE_", "LOCALKUBE_", GIT_CREDENTIALS_ENV_PREFIX))}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.update(extra or {})
     return env

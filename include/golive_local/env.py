@@ -31,6 +31,9 @@ def local_env(root: Path = REPO_ROOT, state_dir: Path | None = None) -> dict[str
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
         "GOLIVE_HOME": str(state / "golive"),
         "GOLIVE_SOURCE_ROOT": str(root),
+        # local sources must lie in the repository (its tests/data, the sample app) unless the caller
+        # allows more (the tests add their temporary directory)
+        "GOLIVE_SOURCE_ROOTS": os.environ.get("GOLIVE_SOURCE_ROOTS") or str(root),
         # localkube answers in milliseconds: poll it often instead of KPO's cluster-friendly 2-5 s
         "GOLIVE_KPO_STARTUP_CHECK_INTERVAL": "1",
         "GOLIVE_KPO_POLL_INTERVAL": "0.2",

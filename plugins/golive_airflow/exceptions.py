@@ -32,3 +32,12 @@ class GoLiveFailed(AirflowFailException):
 
 class NamespaceUnavailable(AirflowFailException):
     """The pods' namespace is missing and may not be created; names the namespace and the permission."""
+
+
+class SecretWriteConflict(AirflowException):
+    """Another writer changed the secrets store between golive's read and its write (retried)."""
+
+
+class WeakSecretValues(AirflowFailException):
+    """Existing secret values break the schema; golive keeps them (regenerating would break what was
+    initialised with them) and names the keys for a person to rotate (no automatic retry)."""

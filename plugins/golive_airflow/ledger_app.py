@@ -5,6 +5,13 @@ report (rendered from the ledger on request); ``/golive/runs/{run_id}.json`` ret
 ``/golive/docs/{path}`` serves the documentation phase's artifacts from the artifact store
 (``GOLIVE_DOCS_STORE_URL``; a page without its ``.html`` suffix too, which is how the alerts'
 ``runbook_url`` name their runbooks).
+
+Every route goes through Airflow's auth manager, like ``/api/v2``: a user is required (a JWT in
+``Authorization: Bearer`` or the UI's session cookie; none → 401), each run is shown only to a user
+the auth manager lets read the runs of that run's DAG (``is_authorized_dag(GET, RUN)``, as
+``requires_access_dag`` asks it; otherwise 403), the list holds only such runs, and there are no docs,
+redoc or OpenAPI routes to serve to anyone (``/golive/docs/{path}`` is the artifacts', for any signed-in
+user). The DAG is the run's, from the ledger — never a request parameter.
 """
 
 from __future__ import annotations
@@ -13,8 +20,13 @@ import html
 import json
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from fastapi import FastAPI, HTTPException
+from airflow.api_fastapi.app import get_auth_manager
+from airflow.api_fastapi.auth.managers.models.base_user import BaseUser
+from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity, DagDetails
+from airflow.api_fastapi.core_api.security import GetUserDep, get_user
+from fastapi import Depends, FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 
@@ -26,17 +38,30 @@ from golive_airflow.hooks.ledger import LedgerHook
 
 
 def create_app() -> FastAPI:
-    """The FastAPI app (no connection is opened until a request arrives)."""
-    app = FastAPI(title="golive ledger", description="Go-live runs, verdicts and reports.")
+    """The FastAPI app (no connection is opened until a request arrives; every route needs a user)."""
+    app = FastAPI(title="golive ledger", description="Go-live runs, verdicts and reports.",
+                  docs_url=None, redoc_url=None, openapi_url=None, dependencies=[Depends(get_user)])
 
     def ledger() -> Ledger:
         return LedgerHook().get_conn()
 
+    def readable_report(run_id: str, user: BaseUser) -> dict[str, Any]:
+        try:
+            report = ledger().run_report(run_id)
+        except LedgerError as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from None
+        dag_id = report["run"]["dag_id"]
+        if not may_read_runs_of(user, dag_id):
+            raise HTTPException(status_code=403, detail=f"not allowed to read the runs of DAG {dag_id!r}")
+        return report
+
     @app.get("/runs", response_class=HTMLResponse)
-    def runs() -> str:
-        """The newest 200 runs with their status."""
+    def runs(user: GetUserDep) -> str:
+        """The newest 200 runs the user may read, with their status."""
         with ledger().engine.connect() as conn:
-            rows = conn.execute(select(t.runs).order_by(t.runs.c.recorded_at.desc()).limit(200)).mappings()
+            found = conn.execute(select(t.runs).order_by(t.runs.c.recorded_at.desc()).limit(200)).mappings().all()
+            allowed = {dag_id: may_read_runs_of(user, dag_id) for dag_id in {r["dag_id"] for r in found}}
+            rows = [r for r in found if allowed[r["dag_id"]]]
             items = "".join(
                 f"<tr><td><a href='runs/{html.escape(r['run_id'])}'>{html.escape(r['run_id'])}</a></td>"
                 f"<td>{html.escape(r['dag_id'])}</td><td>{html.escape(str(r['application']))}</td>"
@@ -47,27 +72,21 @@ def create_app() -> FastAPI:
                 f"<th>error</th></tr>{items}</table></body></html>")
 
     @app.get("/runs/{run_id}.json")
-    def run_json(run_id: str) -> JSONResponse:
+    def run_json(run_id: str, user: GetUserDep) -> JSONResponse:
         """One run's full record."""
         from golive.report import render_report
 
-        try:
-            report = ledger().run_report(run_id)
-        except LedgerError as exc:
-            raise HTTPException(status_code=404, detail=str(exc)) from None
+        report = readable_report(run_id, user)
         with tempfile.TemporaryDirectory() as tmp:
             paths = render_report(report, Path(tmp))
             return JSONResponse(content=json.loads(paths.json.read_text(encoding="utf-8")))
 
     @app.get("/runs/{run_id}", response_class=HTMLResponse)
-    def run_html(run_id: str) -> str:
+    def run_html(run_id: str, user: GetUserDep) -> str:
         """One run's report as HTML."""
         from golive.report import render_report
 
-        try:
-            report = ledger().run_report(run_id)
-        except LedgerError as exc:
-            raise HTTPException(status_code=404, detail=str(exc)) from None
+        report = readable_report(run_id, user)
         with tempfile.TemporaryDirectory() as tmp:
             return render_report(report, Path(tmp)).html.read_text(encoding="utf-8")
 
@@ -88,3 +107,12 @@ def create_app() -> FastAPI:
 
 
 DOC_TYPES = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8", "json": "application/json"}
+
+
+def may_read_runs_of(user: BaseUser, dag_id: str) -> bool:
+    """Whether the auth manager lets ``user`` read the runs of DAG ``dag_id`` (its team included)."""
+    from airflow.models.dag import DagModel
+
+    return get_auth_manager().is_authorized_dag(
+        method="GET", access_entity=DagAccessEntity.RUN,
+        details=DagDetails(id=dag_id, team_name=DagModel.get_team_name(dag_id)), user=user)

@@ -6,22 +6,33 @@ conf against these Params; the first task validates again with the pydantic mode
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from airflow.sdk import Param
 from airflow.sdk.definitions.param import ParamsDict
 from pydantic import BaseModel
 
+from golive.patterns import SOURCE, source_pattern
+from golive.settings import get_settings
+
 _SCHEMA_KEYS = ("type", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum",
                 "exclusiveMinimum", "exclusiveMaximum", "format")
 
 
-def params_from_model(model: type[BaseModel], defaults: dict[str, Any] | None = None) -> dict[str, Param]:
+def params_from_model(model: type[BaseModel], defaults: dict[str, Any] | None = None,
+                      source_roots: Sequence[Path] | None = None) -> dict[str, Param]:
     """One ``Param`` per model field, with the field's title, description and JSON-schema rules.
+
+    A source field's pattern (``golive.patterns.SOURCE``) is narrowed to the allowed source roots
+    (``source_pattern``), so the trigger form, the CLI and the REST API refuse ``/root`` at the door.
 
     :param model: the pydantic model (``GoLiveRequest``, ``QualitySubmission``).
     :param defaults: defaults for fields the model requires (so scheduled runs have a value).
+    :param source_roots: the allowed source roots (default: the settings' ``allowed_source_roots``).
     """
+    roots = get_settings().allowed_source_roots if source_roots is None else source_roots
     schema = model.model_json_schema()
     defs = schema.get("$defs", {})
     defaults = defaults or {}
@@ -36,6 +47,8 @@ def params_from_model(model: type[BaseModel], defaults: dict[str, Any] | None = 
                                  **_object_rules(prop, defs))
             continue
         rules = {k: prop[k] for k in _SCHEMA_KEYS if k in prop}
+        if rules.get("pattern") == SOURCE:
+            rules["pattern"] = source_pattern([str(r) for r in roots])
         params[name] = Param(default, title=prop.get("title", name), description=prop.get("description", ""),
                              **rules)
     return params

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from golive.models import QualitySubmission, is_git_source
+from golive.models import QualitySubmission
 from golive.settings import get_settings
+from golive.sources import SourceError, redact, resolve_source
 from golive_airflow.context import REQUEST_TASK_ID, pull_commit, record_key
 from golive_airflow.exceptions import GoLiveConfError, GoLiveFailed
 from golive_airflow.hooks.ledger import LedgerHook
@@ -32,20 +33,17 @@ def format_validation_error(error: ValidationError) -> str:
     lines = []
     for err in error.errors():
         field = ".".join(str(p) for p in err["loc"]) or "conf"
-        got = f" (got {err['input']!r})" if "input" in err and not isinstance(err["input"], dict) else ""
+        shown = "input" in err and not isinstance(err["input"], dict) and field != "source"
+        got = f" (got {redact(repr(err['input']))})" if shown else ""
         lines.append(f"{field}: {err['msg']}{got}")
     return "; ".join(lines)
 
 
 def _resolve_source(request: BaseModel) -> BaseModel:
     source = getattr(request, "source")  # noqa: B009 - the request model is any submission model with a source
-    if is_git_source(source):
-        return request
-    root = get_settings().source_root or Path(os.getcwd())
-    path = (root / source).resolve()
-    if not path.is_dir():
-        raise ValueError(f"source: {path} is not a directory (a local path must exist; or give a git URL)")
-    return request.model_copy(update={"source": str(path)})
+    settings = get_settings()
+    resolved = resolve_source(source, settings.source_root or Path(os.getcwd()), settings.allowed_source_roots)
+    return request.model_copy(update={"source": resolved})
 
 
 def validate_request(model: type[BaseModel], context: Any, ledger_conn_id: str | None = None) -> dict[str, Any]:
@@ -59,7 +57,7 @@ def validate_request(model: type[BaseModel], context: Any, ledger_conn_id: str |
     ledger = _ledger(ledger_conn_id)
     try:
         request = _resolve_source(model.model_validate(raw))
-    except (ValidationError, ValueError) as exc:
+    except (ValidationError, ValueError, SourceError) as exc:
         message = format_validation_error(exc) if isinstance(exc, ValidationError) else str(exc)
         ledger.record_run(run_id=ti.run_id, dag_id=ti.dag_id, request=_jsonable(raw), status="rejected",
                           logical_date=context.get("logical_date"), error=message)
@@ -205,6 +203,8 @@ def _jsonable(value: Any) -> Any:
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
-    if isinstance(value, str | int | float | bool) or value is None:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, int | float | bool) or value is None:
         return value
-    return str(value)
+    return redact(str(value))

@@ -46,7 +46,16 @@ from golive.canary.metrics import CanaryError, TrafficWindow
 from golive.canary.providers import provider_for
 from golive.canary.targets import discover
 from golive.canary.traffic import drive, sign_in, traffic_paths
-from golive.cli.args import RaisingParser, UsageError, add_commit_argument, dns_label, number, target_url, whole
+from golive.cli.args import (
+    RaisingParser,
+    UsageError,
+    add_commit_argument,
+    application,
+    dns_label,
+    number,
+    target_url,
+    whole,
+)
 from golive.cli.args import ref as ref_arg
 from golive.cli.args import source as source_arg
 from golive.cli.output import VERDICT_EXIT, ExitCode, emit
@@ -177,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("analyze", "gate"):
         p = sub.add_parser(name, help="measure one step" if name == "analyze" else "measure and score")
         p.add_argument("--tool", default=TOOL, choices=CANARY.analyzers, help="the analyzer (only 'analysis')")
-        p.add_argument("--application", required=True, type=dns_label("application"))
+        p.add_argument("--application", required=True, type=application)
         p.add_argument("--namespace", required=True, type=dns_label("namespace"))
         p.add_argument("--seconds", type=number("--seconds", 0.5, 600), default=8.0, help="traffic window bound (8)")
         p.add_argument("--requests", type=whole("--requests", 1, 100_000), default=200, help="requests to send (200)")

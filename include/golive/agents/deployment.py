@@ -46,7 +46,7 @@ from typing import Any
 
 from golive import runtime
 from golive.cli import output
-from golive.cli.args import RaisingParser, UsageError, add_commit_argument, dns_label, number, whole
+from golive.cli.args import RaisingParser, UsageError, add_commit_argument, application, dns_label, number, whole
 from golive.cli.args import ref as ref_arg
 from golive.cli.args import source as source_arg
 from golive.cli.output import ExitCode
@@ -56,10 +56,8 @@ from golive.settings import get_settings
 ACTIONS = ("deploy", "canary-step", "promote", "rollback", "status")
 def build_parser() -> argparse.ArgumentParser:
     """The agent's argument parser (one sub-command per action)."""
-    from golive.deploy.naming import MAX_APP_LENGTH
-
     common = RaisingParser(add_help=False)
-    common.add_argument("--application", required=True, type=dns_label("application", MAX_APP_LENGTH),
+    common.add_argument("--application", required=True, type=application,
                         help="application name (DNS-1123 label, at most 40 characters)")
     common.add_argument("--namespace", required=True, type=dns_label("namespace"), help="its namespace")
     common.add_argument("--version", default=None,

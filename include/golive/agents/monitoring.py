@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from golive.cli.args import add_commit_argument, dns_label, target_url
+from golive.cli.args import add_commit_argument, application, dns_label, target_url
 from golive.cli.args import ref as ref_arg
 from golive.cli.args import source as source_arg
 from golive.cli.output import ExitCode, emit
@@ -71,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m golive.agents.monitoring", description=__doc__)
     sub = parser.add_subparsers(dest="action", required=True)
     p = sub.add_parser("setup", help="render, validate and apply the monitoring ConfigMaps")
-    p.add_argument("--application", required=True, type=dns_label("application"))
+    p.add_argument("--application", required=True, type=application)
     p.add_argument("--namespace", required=True, type=dns_label("namespace"))
     p.add_argument("--latency-p95", type=float, default=None, help="p95 latency objective in seconds")
     p.add_argument("--error-rate", type=float, default=None, help="maximum error ratio (0-1)")

@@ -15,11 +15,10 @@ from urllib.parse import urlsplit
 
 from pydantic import TypeAdapter, ValidationError
 
-from golive.models import COMMIT_PATTERN, DNS1123_LABEL, SourceStr, check_ref
+from golive.models import SourceStr, check_ref
+from golive.patterns import COMMIT_PATTERN, DNS1123_LABEL, MAX_APP_LENGTH, VERSION
 
 DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
-_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,127}")
-_REF = re.compile(r"[A-Za-z0-9._/@+][A-Za-z0-9._/@+-]{0,199}")
 _URL_PATH = re.compile(r"/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,500}")
 
 
@@ -73,6 +72,11 @@ def dns_label(what: str, limit: int = 63, pattern: str = DNS1123_LABEL) -> Calla
     return parse
 
 
+def application(text: str) -> str:
+    """An application name: a DNS-1123 label of at most ``MAX_APP_LENGTH`` (the request's rule)."""
+    return dns_label("application", MAX_APP_LENGTH)(text)
+
+
 def source(text: str) -> str:
     """A local path or a git URL (the ``SourceStr`` rules of the request model)."""
     try:
@@ -103,16 +107,15 @@ def target_url(text: str) -> str:
 
 
 def version(text: str) -> str:
-    """A version (image tag): letters, digits and ``._+-``."""
-    if not _VERSION.fullmatch(text):
-        raise argparse.ArgumentTypeError(f"expected version {text!r} is not a version (letters, digits, ._+-)")
+    """A version (image tag and label value, ``golive.patterns.VERSION``: the request's rule)."""
+    if not re.fullmatch(VERSION, text):
+        raise argparse.ArgumentTypeError(f"expected version {text!r} is not a version (letters, digits, '_', '.', "
+                                         "'-', at most 63, starting and ending with a letter or digit; no '+')")
     return text
 
 
 def ref(text: str) -> str:
     """A git branch, tag or commit name (``golive.models.check_ref``)."""
-    if not _REF.fullmatch(text):
-        raise argparse.ArgumentTypeError(f"ref {text!r} is not a branch, tag or commit name")
     try:
         return check_ref(text)
     except ValueError as exc:

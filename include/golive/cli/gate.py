@@ -157,7 +157,7 @@ def build_parser(spec: AgentSpec) -> argparse.ArgumentParser:
                           description=f"Run every {spec.name} analyzer, score them and print "
                                       '{"verdict": ..., "results": [...]} as JSON.')
     common(gate)
-    gate.add_argument("--application", default=None, type=cli_args.dns_label("application"),
+    gate.add_argument("--application", default=None, type=cli_args.application,
                       help="application name (DNS-1123 label; default: derived from the "
                            + ("URL's host)" if spec.target == "url" else "source)"))
     gate.add_argument("--threshold", type=cli_args.number("threshold", 0, 100), default=DEFAULT_THRESHOLD,

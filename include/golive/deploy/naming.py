@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from golive.deploy.errors import DeployInputError
+from golive.patterns import DNS1123_LABEL, MAX_APP_LENGTH, MAX_VERSION_LENGTH, VERSION
 
 __all__ = [
     "COMPONENT",
@@ -55,9 +56,6 @@ COMPONENT = "api"
 INSTANCE_LABEL = "app.kubernetes.io/instance"
 #: The label that tells the application's Deployment from the release's others (workers).
 COMPONENT_LABEL = "app.kubernetes.io/component"
-#: The chart truncates ``appName`` to 40 characters; longer names would not round-trip.
-MAX_APP_LENGTH = 40
-_OCI_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
 
 def release_name(app: str, variant: str) -> str:
@@ -119,16 +117,18 @@ def version_of_image(image: str | None) -> str | None:
 
 
 def check_version(version: str) -> str:
-    """Return ``version`` when it is a valid image tag (it becomes ``image.tag``), else raise."""
-    if not _OCI_TAG.match(version):
-        raise DeployInputError(f"version {version!r} is not a valid image tag (letters, digits, '_', '.', '-'; "
-                               "at most 128; not starting with '.' or '-')")
+    """Return ``version`` when it is a valid image tag and label value (``golive.patterns.VERSION``, the
+    request's rule), else raise."""
+    if not re.fullmatch(VERSION, version):
+        raise DeployInputError(f"version {version!r} is not a valid image tag and label value (letters, digits, "
+                               f"'_', '.', '-'; at most {MAX_VERSION_LENGTH}; starting and ending with a letter "
+                               "or digit; no '+')")
     return version
 
 
 def check_application(app: str) -> str:
     """Return ``app`` when it is a DNS-1123 label the chart keeps whole (at most 40 characters)."""
-    if not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", app) or len(app) > MAX_APP_LENGTH:
+    if not re.fullmatch(DNS1123_LABEL, app) or len(app) > MAX_APP_LENGTH:
         raise DeployInputError(f"application {app!r} must be a DNS-1123 label of at most {MAX_APP_LENGTH} "
                                "characters (lowercase letters, digits and '-')")
     return app

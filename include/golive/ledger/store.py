@@ -7,6 +7,7 @@ the engine from the ``golive_ledger`` connection and hands it over.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,6 +36,10 @@ def default_url() -> str:
     return settings.ledger_url or f"sqlite:///{settings.home / 'ledger.sqlite'}"
 
 
+class ApprovalConflict(LedgerError):
+    """An evaluation already has a different decision: the first decision stands, the second is refused."""
+
+
 @dataclass(frozen=True)
 class RecordKey:
     """Identifies what wrote a record: the DAG run, the task and its try (the idempotency key)."""
@@ -51,12 +56,24 @@ def _enable_sqlite_fk(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _private_file(path: Path) -> None:
+    """Create ``path`` readable by its owner only (0600, in a 0700 directory when this makes it), or
+    take group and other permissions off an existing one: the ledger holds every run's record."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+    except PermissionError as exc:
+        raise LedgerError(f"the ledger file {path} cannot be made private (0600): {exc.strerror}") from None
+
+
 def make_engine(url: str) -> Engine:
-    """Create an engine for ``url``; SQLite files get their directory, foreign keys and a busy timeout."""
+    """Create an engine for ``url``; SQLite files get a private file (0600), foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if path and path != ":memory:" and not path.startswith("file:"):
+            _private_file(Path(path))
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _enable_sqlite_fk)
         return engine
@@ -222,12 +239,25 @@ class Ledger:
 
     def record_approval(self, *, evaluation_id: int, run_id: str, task_id: str,
                         decision: ApprovalDecision) -> None:
-        """Record the human (or automatic) decision on an evaluation."""
+        """Record the human (or automatic) decision on an evaluation, once: the first decision stands.
+
+        Recording the same decision again (a retried task) changes nothing.
+
+        :raises ApprovalConflict: the evaluation already has another decision (it is kept).
+        """
+        a = t.approvals
         with self.engine.begin() as conn:
-            self._upsert(conn, t.approvals, {
-                "evaluation_id": evaluation_id, "run_id": run_id, "task_id": task_id,
-                "decision": decision.decision, "approver": decision.approver, "comment": decision.comment,
-            }, ["evaluation_id"])
+            conn.execute(self._insert(a).values(
+                evaluation_id=evaluation_id, run_id=run_id, task_id=task_id, decision=decision.decision,
+                approver=decision.approver, comment=decision.comment,
+            ).on_conflict_do_nothing(index_elements=["evaluation_id"]))
+            first = conn.execute(select(a).where(a.c.evaluation_id == evaluation_id)).mappings().one()
+        if (first["decision"], first["approver"], first["comment"]) != (
+                decision.decision, decision.approver, decision.comment):
+            raise ApprovalConflict(
+                f"evaluation {evaluation_id} was already {first['decision']} by {first['approver']} "
+                f"(task {first['task_id']} of run {first['run_id']}); the first decision stands, "
+                f"{decision.decision} by {decision.approver} was not recorded")
 
     # -- delivery -----------------------------------------------------------------------------
     def record_revision(self, key: RecordKey, *, application: str, namespace: str, deployment: str,

@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
 from golive.errors import GoliveError
-from golive.models import DNS1123_LABEL
+from golive.models import ApplicationName
+from golive.patterns import DNS1123_LABEL
 
 #: Prometheus' own duration syntax (model.ParseDuration): units in decreasing order, at least one.
 PROM_DURATION = re.compile(r"^(?=\d)(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$")
@@ -65,8 +66,8 @@ class ServiceSLOs(_Strict):
     carries the pod's ``track`` label (``stable`` or ``canary``).
     """
 
-    application: str = Field(min_length=1, max_length=63, pattern=DNS1123_LABEL,
-                             description="Application name, a DNS-1123 label (the scrape job's name).")
+    application: ApplicationName = Field(description="Application name, a DNS-1123 label (the scrape job's "
+                                                     "name; the request's rule).")
     namespace: str = Field(min_length=1, max_length=63, pattern=DNS1123_LABEL,
                            description="Kubernetes namespace of the application (DNS-1123 label).")
     availability_target: float = Field(default=99.5, gt=50, lt=100,

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseHook
 
+from golive_airflow.exceptions import SecretWriteConflict
+
 if TYPE_CHECKING:
     from airflow.providers.google.cloud.hooks.secret_manager import GoogleCloudSecretManagerHook
     from kubernetes.client import CoreV1Api
@@ -35,10 +37,18 @@ class SecretStoreHook(BaseHook):
 
     def read(self) -> dict[str, str]:
         """The values the store holds now (empty when it holds none)."""
+        return self.read_versioned()[0]
+
+    def read_versioned(self) -> tuple[dict[str, str], str | None]:
+        """The values and the version they were read at (None: the store keeps no version, or holds
+        nothing yet), for :meth:`write`'s optimistic concurrency."""
         raise NotImplementedError
 
-    def write(self, values: Mapping[str, str], labels: Mapping[str, str]) -> None:
-        """Store ``values``, labelled with ``labels``."""
+    def write(self, values: Mapping[str, str], labels: Mapping[str, str], version: str | None = None) -> None:
+        """Store ``values``, labelled with ``labels``, only if the store is still at ``version``.
+
+        :raises SecretWriteConflict: another writer changed the store since it was read.
+        """
         raise NotImplementedError
 
 
@@ -79,33 +89,40 @@ class KubernetesSecretStoreHook(SecretStoreHook):
 
         ensure_namespace(self.core, self.namespace)
 
-    def read(self) -> dict[str, str]:
-        """The Secret's current values (empty when it does not exist)."""
+    def read_versioned(self) -> tuple[dict[str, str], str | None]:
+        """The Secret's current values and its ``resourceVersion`` (``({}, None)`` when it does not exist)."""
         from kubernetes.client.exceptions import ApiException
 
         try:
             secret = self.core.read_namespaced_secret(self.name, self.namespace)
         except ApiException as exc:
             if exc.status == 404:
-                return {}
+                return {}, None
             raise
-        return {k: base64.b64decode(v).decode() for k, v in (secret.data or {}).items()}
+        values = {k: base64.b64decode(v).decode() for k, v in (secret.data or {}).items()}
+        return values, secret.metadata.resource_version
 
-    def write(self, values: Mapping[str, str], labels: Mapping[str, str]) -> None:
-        """Create or replace the Secret."""
+    def write(self, values: Mapping[str, str], labels: Mapping[str, str], version: str | None = None) -> None:
+        """Create the Secret (``version`` None) or replace it at ``resourceVersion`` ``version``; the API
+        server answers 409 when another writer got there first."""
         from kubernetes.client import V1ObjectMeta, V1Secret
         from kubernetes.client.exceptions import ApiException
 
         body = V1Secret(metadata=V1ObjectMeta(name=self.name, namespace=self.namespace, labels=dict(labels),
-                                              annotations={"golive.io/managed-keys": ",".join(sorted(values))}),
+                                              annotations={"golive.io/managed-keys": ",".join(sorted(values))},
+                                              resource_version=version),
                         type="Opaque",
                         data={k: base64.b64encode(v.encode()).decode() for k, v in values.items()})
         try:
-            self.core.replace_namespaced_secret(self.name, self.namespace, body)
+            if version is None:
+                self.core.create_namespaced_secret(self.namespace, body)
+            else:
+                self.core.replace_namespaced_secret(self.name, self.namespace, body)
         except ApiException as exc:
-            if exc.status != 404:
-                raise
-            self.core.create_namespaced_secret(self.namespace, body)
+            if exc.status in (404, 409):
+                raise SecretWriteConflict(f"Secret {self.location} changed while golive wrote it "
+                                          f"(HTTP {exc.status}); read it again") from None
+            raise
 
 
 class GcpSecretManagerStoreHook(SecretStoreHook):
@@ -141,16 +158,17 @@ class GcpSecretManagerStoreHook(SecretStoreHook):
         """Secret Manager ids allow letters, digits, '-' and '_'."""
         return re.sub(r"[^A-Za-z0-9_-]", "-", f"{self.prefix}-{key}".lower())
 
-    def read(self) -> dict[str, str]:
-        """The latest version of each key's secret that exists."""
+    def read_versioned(self) -> tuple[dict[str, str], str | None]:
+        """The latest version of each key's secret that exists (Secret Manager versions are appended,
+        never replaced: no version to compare)."""
         values = {}
         for key in self.keys:
             if self.hook.secret_exists(project_id=self.project_id, secret_id=self.secret_id(key)):
                 response = self.hook.access_secret(project_id=self.project_id, secret_id=self.secret_id(key))
                 values[key] = response.payload.data.decode()
-        return values
+        return values, None
 
-    def write(self, values: Mapping[str, str], labels: Mapping[str, str]) -> None:
+    def write(self, values: Mapping[str, str], labels: Mapping[str, str], version: str | None = None) -> None:
         """Create missing secrets and add a version where the value changed."""
         current = self.read()
         for key, value in values.items():

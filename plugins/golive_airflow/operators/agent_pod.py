@@ -13,7 +13,7 @@ from kubernetes.client import models as k8s
 
 from golive.results import travel_safe_result
 from golive.routing import PodProfile, profile_named
-from golive.settings import ENVIRONMENT_ENV, EVIDENCE_ENV, PROFILE_ENV, get_settings
+from golive.settings import ENVIRONMENT_ENV, EVIDENCE_ENV, GIT_CREDENTIALS_ENV_PREFIX, PROFILE_ENV, get_settings
 from golive_airflow.context import PLAN_TASK_ID, REQUEST_TASK_ID, require_phase_reached
 from golive_airflow.exceptions import NamespaceUnavailable
 
@@ -97,6 +97,10 @@ class AgentPodOperator(KubernetesPodOperator):
             "reattach_on_restart": True,
             "log_events_on_failure": True,
         }
+        if settings.git_credentials_secret:
+            defaults["env_from"] = [k8s.V1EnvFromSource(
+                prefix=GIT_CREDENTIALS_ENV_PREFIX,
+                secret_ref=k8s.V1SecretEnvSource(name=settings.git_credentials_secret))]
         deferrable = settings.deferrable if settings.pod_deferrable is None else settings.pod_deferrable
         if deferrable is not None:
             defaults["deferrable"] = deferrable

@@ -7,7 +7,9 @@ from datetime import timedelta
 from typing import Any
 
 from airflow.providers.standard.operators.hitl import ApprovalOperator, HITLOperator
+from airflow.sdk.exceptions import AirflowFailException
 
+from golive.ledger import ApprovalConflict
 from golive.models import ApprovalDecision
 from golive.settings import get_settings
 from golive_airflow.context import pull_request
@@ -69,9 +71,13 @@ class GateApprovalOperator(ApprovalOperator):
         return summary
 
     def _record(self, context: Any, summary: dict[str, Any], decision: ApprovalDecision) -> None:
-        LedgerHook(self.ledger_conn_id).get_conn().record_approval(
-            evaluation_id=int(summary["id"]), run_id=context["ti"].run_id, task_id=context["ti"].task_id,
-            decision=decision)
+        """Record the decision; a different earlier one stands and fails this task without retry."""
+        try:
+            LedgerHook(self.ledger_conn_id).get_conn().record_approval(
+                evaluation_id=int(summary["id"]), run_id=context["ti"].run_id, task_id=context["ti"].task_id,
+                decision=decision)
+        except ApprovalConflict as exc:
+            raise AirflowFailException(f"{exc}; retry the gate for a new evaluation to decide again") from None
 
     def execute(self, context: Any) -> Any:
         """Record ``not-required`` for a PASS; otherwise ask a human."""

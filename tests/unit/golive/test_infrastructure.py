@@ -28,28 +28,33 @@ PROD = PROFILE.secret_keys_for("prod")
 
 
 def test_the_profile_names_the_keys_of_each_environment():
-    dev, created = ensure_values(PROFILE.secret_keys_for("dev"), {})
-    assert set(dev) == {"APP_SECRET_KEY"} and created == {"APP_SECRET_KEY": True}
-    prod, _ = ensure_values(PROD, {})
+    dev = ensure_values(PROFILE.secret_keys_for("dev"), {})
+    assert set(dev.values) == {"APP_SECRET_KEY"} and dev.created == {"APP_SECRET_KEY": True}
+    prod = ensure_values(PROD, {}).values
     assert set(prod) == {"APP_SECRET_KEY", "REDIS_PASSWORD", "POSTGRES_PASSWORD"}
     flat = ApplicationProfile.model_validate({"secret_keys": ["DATABASE_URL"]})
     assert flat.secret_keys_for("dev") == flat.secret_keys_for("prod") == ["DATABASE_URL"]
     assert ApplicationProfile().secret_keys_for("prod") == []
 
 
-def test_existing_strong_values_are_kept_weak_ones_replaced():
-    values, created = ensure_values(STAGING, {"APP_SECRET_KEY": STRONG, "REDIS_PASSWORD": "redis123",
-                                                          "EXTRA_TOKEN": "keep-me"})
+def test_existing_values_are_kept_weak_ones_too_and_reported_by_key():
+    ensured = ensure_values(STAGING, {"APP_SECRET_KEY": STRONG, "REDIS_PASSWORD": "redis123",
+                                      "EXTRA_TOKEN": "keep-me"})
+    values, created = ensured.values, ensured.created
     assert values["APP_SECRET_KEY"] == STRONG and created["APP_SECRET_KEY"] is False
-    assert values["REDIS_PASSWORD"] != "redis123" and created["REDIS_PASSWORD"] is True
+    # a database initialised with the weak password would break if golive regenerated it
+    assert values["REDIS_PASSWORD"] == "redis123" and created["REDIS_PASSWORD"] is False
+    assert ensured.weak == {"REDIS_PASSWORD": "must be at least 32 characters"}
+    assert "REDIS_PASSWORD must be at least 32" in ensured.weak_message()
+    assert "redis123" not in ensured.weak_message()
     assert created["POSTGRES_PASSWORD"] is True
     assert values["EXTRA_TOKEN"] == "keep-me" and created["EXTRA_TOKEN"] is False
 
 
 def test_ensure_is_idempotent():
-    first, _ = ensure_values(PROD, {})
-    second, created = ensure_values(PROD, first)
-    assert first == second and not any(created.values())
+    first = ensure_values(PROD, {}).values
+    second = ensure_values(PROD, first)
+    assert first == second.values and not any(second.created.values()) and not second.weak
 
 
 @pytest.mark.parametrize(("value", "why"), [("short", "at least 32"), ("a" * 40, "not random enough")])

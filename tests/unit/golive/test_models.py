@@ -16,7 +16,7 @@ def test_defaults():
 @pytest.mark.parametrize(("field", "value", "rule"), [
     ("application", "Shop_API", "pattern"),
     ("application", "-shop", "pattern"),
-    ("application", "a" * 64, "at most 63"),
+    ("application", "a" * 41, "at most 40"),
     ("namespace", "Prod NS", "pattern"),
     ("environment", "production", "'dev', 'staging' or 'prod'"),
     ("strategy", "big-bang", "'rolling', 'blue-green' or 'canary'"),
@@ -25,7 +25,7 @@ def test_defaults():
     ("version", "", "at least 1"),
     ("source", "--upload-pack=evil", "may not start with '-'"),
     ("source", "ftp://x/y", None),
-    ("ref", "main; rm -rf /", "pattern"),
+    ("ref", "main; rm -rf /", "not a branch, tag or commit name"),
 ])
 def test_bad_values_name_the_field_and_rule(field, value, rule):
     with pytest.raises(ValidationError) as info:

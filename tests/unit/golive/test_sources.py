@@ -78,15 +78,36 @@ def test_a_missing_repository_reports_gits_error(tmp_path):
     assert "does not appear to be a git repository" in str(info.value)  # git's own stderr
 
 
-def test_credentials_never_appear_in_the_error(tmp_path):
+def test_a_url_with_credentials_is_refused_before_git_runs_and_never_echoed(tmp_path):
     url = "https://deploy:s3cr3t-token@127.0.0.1:1/team/app.git"
     with pytest.raises(SourceError) as info:
         checkout(url, "HEAD", tmp_path / "work", timeout=30)
-    assert "s3cr3t-token" not in str(info.value)
-    assert "https://***@127.0.0.1:1/team/app.git" in str(info.value)
+    assert "s3cr3t-token" not in str(info.value) and "deploy" not in str(info.value)
+    assert "must not carry credentials" in str(info.value)
+    assert not (tmp_path / "work").exists()
 
 
 def test_redact_removes_user_info_only():
     assert redact("clone https://u:p@host/x.git and ssh://git@host/y") == \
         "clone https://***@host/x.git and ssh://***@host/y"
     assert redact("/local/path") == "/local/path"
+
+
+def test_git_alone_gets_the_pods_git_credentials(repo, tmp_path, monkeypatch):
+    from golive import sources
+    from golive.tools import clean_env
+
+    monkeypatch.setenv("GOLIVE_GITCRED_GIT_ASKPASS", "/secrets/askpass.sh")
+    monkeypatch.setenv("GOLIVE_GITCRED_GIT_TOKEN", "tok-from-the-secret")
+    seen: list[dict[str, str]] = []
+    real = sources.run_tool
+
+    def recording(argv, **kwargs):
+        seen.append(dict(kwargs["env"]))
+        return real(argv, **kwargs)
+
+    monkeypatch.setattr(sources, "run_tool", recording)
+    assert (checkout(repo.as_uri(), "HEAD", tmp_path / "work") / ".git").exists()
+    assert seen and all(env["GIT_ASKPASS"] == "/secrets/askpass.sh" and env["GIT_TOKEN"] == "tok-from-the-secret"
+                        and env["GIT_TERMINAL_PROMPT"] == "0" for env in seen)
+    assert not any("tok-from-the-secret" in v for v in clean_env().values())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from golive.models import COMMIT_PATTERN
+from golive.patterns import COMMIT_PATTERN
 from golive.sources import SourceMoved, checkout, local_commit, pin, tree_hash
 
 

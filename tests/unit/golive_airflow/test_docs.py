@@ -3,6 +3,8 @@ ObjectStoragePath and records the artifacts; the report links them; the plugin a
 
 from __future__ import annotations
 
+from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
+from airflow.api_fastapi.core_api.security import get_user
 from fastapi.testclient import TestClient
 
 from golive.docs.store import ArtifactStore, runbook_path
@@ -73,7 +75,10 @@ def test_the_plugin_app_serves_the_runbook_a_rules_url_names(golive_home):
     store = ArtifactStore(get_settings().docs_store)
     store.write_text("shop/runbooks/high-error-rate.html", "<h1>HighErrorRate</h1>")
     store.write_text("shop/runs/r/api-reference.md", "# API")
-    client = TestClient(create_app())
+    app = create_app()
+    assert TestClient(app).get("/docs/shop/runbooks/high-error-rate").status_code == 401  # a user is needed
+    app.dependency_overrides[get_user] = lambda: SimpleAuthManagerUser(username="oncall", role="viewer")
+    client = TestClient(app)
     page = client.get("/docs/shop/runbooks/high-error-rate")  # what runbook_url names: no suffix
     assert page.status_code == 200 and "HighErrorRate" in page.text and page.headers["content-type"].startswith(
         "text/html")

@@ -284,6 +284,25 @@ def test_warning_asks_a_human_and_records_decision_and_approver(ledger, monkeypa
     assert (row["decision"], row["approver"]) == (decision, "alice")
 
 
+def test_a_second_decision_on_the_same_evaluation_fails_and_the_first_stands(ledger, monkeypatch):
+    from airflow.providers.standard.operators import hitl
+    from airflow.sdk.exceptions import AirflowFailException
+
+    summary = _gate_summary(ledger, 70.0)
+    monkeypatch.setattr(hitl, "upsert_hitl_detail", lambda **kw: None)
+    ti = FakeTI("g.approval", xcoms={"g.gate": summary})
+    ti.id = "00000000-0000-0000-0000-000000000002"
+    first = {"chosen_options": ["Reject"], "params_input": {}, "responded_by_user": {"id": "7", "name": "alice"},
+             "responded_at": datetime(2026, 1, 1)}
+    with pytest.raises(GateRejected):
+        approval().execute_complete(ctx(ti), first)
+    again = {**first, "chosen_options": ["Approve"], "responded_by_user": {"id": "8", "name": "mallory"}}
+    with pytest.raises(AirflowFailException, match="already rejected by alice"):
+        approval().execute_complete(ctx(ti), again)
+    row = recorded_approval(ledger)
+    assert (row["decision"], row["approver"]) == ("rejected", "alice")
+
+
 @pytest.mark.parametrize(("environment", "asks"), [("prod", True), ("dev", False)])
 def test_promotion_to_prod_always_asks(ledger, monkeypatch, environment, asks):
     from airflow.providers.standard.operators import hitl

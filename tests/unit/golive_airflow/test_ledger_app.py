@@ -1,4 +1,6 @@
-"""The plugin's ledger browser (mounted at /golive in Airflow's API server)."""
+"""The plugin's ledger browser (mounted at /golive in Airflow's API server): behind the auth manager,
+without docs. The authenticated paths run inside Airflow's own app in
+tests/integration/golive_airflow/test_ledger_app.py."""
 
 from fastapi.testclient import TestClient
 
@@ -10,7 +12,7 @@ from golive_airflow.ledger_app import create_app
 from golive_airflow.plugin import GolivePlugin
 
 
-def test_runs_list_report_and_json(golive_home):
+def test_every_route_needs_a_user_and_no_docs_are_served(golive_home):
     ledger = LedgerHook().get_conn()
     ledger.record_run(run_id="manual__1", dag_id="golive", request={"application": "shop", "source": "/s",
                                                                     "version": "1.2.0"}, status="succeeded")
@@ -19,15 +21,16 @@ def test_runs_list_report_and_json(golive_home):
     ledger.record_evaluation(RecordKey("manual__1", "preparation.quality.score", 1), application="shop", ref="HEAD",
                              verdict=evaluate("quality", [apply_rule(rule, 91.5)]))
     client = TestClient(create_app())
-    runs = client.get("/runs")
-    assert runs.status_code == 200 and "manual__1" in runs.text and "succeeded" in runs.text
-    page = client.get("/runs/manual__1")
-    assert page.status_code == 200 and "test_coverage" in page.text and "91.5" in page.text
-    data = client.get("/runs/manual__1.json").json()
-    assert data["evaluations"][0]["criteria"][0]["value"] == 91.5
-    assert client.get("/runs/nope").status_code == 404
+    for path in ("/runs", "/runs/manual__1", "/runs/manual__1.json", "/runs/nope", "/docs", "/docs/shop/x"):
+        response = client.get(path)
+        assert response.status_code == 401, path  # /docs/… are the documentation artifacts, not Swagger
+        assert "manual__1" not in response.text and "91.5" not in response.text
+    for path in ("/redoc", "/openapi.json", "/docs/oauth2-redirect"):
+        assert client.get(path).status_code in (401, 404)
+        assert "swagger" not in client.get(path).text.lower()
 
 
 def test_plugin_mounts_the_app_and_links_it():
     assert GolivePlugin.fastapi_apps[0]["url_prefix"] == "/golive"
+    assert GolivePlugin().fastapi_apps[0]["app"].openapi_url is None
     assert GolivePlugin.external_views[0]["href"] == "/golive/runs"

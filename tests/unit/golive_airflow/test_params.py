@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from golive.models import GoLiveRequest
@@ -94,3 +97,17 @@ def test_params_and_model_agree_on_refs_and_versions(field: str, value: str, ok:
     else:
         accepted = True
     assert accepted is ok
+
+
+_SOURCE_TEXT = st.builds(lambda prefix, rest: prefix + rest,
+                         st.sampled_from(["", "/", "https://", "ssh://", "ssh://u:p@", "git@", "file://", "file:///",
+                                          "http://", "-", "..", "./", " ", "/srv/apps", "file:///srv/apps"]),
+                         st.text(alphabet="ab/.-@:_ \t\n\x00\x7f~%", max_size=30))
+
+
+@settings(max_examples=600, deadline=None)
+@given(source=_SOURCE_TEXT, roots=st.sampled_from([[Path("/")], [Path("/srv/apps"), Path("/tmp")]]))
+def test_the_params_never_accept_a_source_the_model_refuses(source: str, roots: list[Path]) -> None:
+    param = params_from_model(GoLiveRequest, source_roots=roots)["source"]
+    if _param_accepts(param, source):
+        GoLiveRequest.model_validate({**BASE, "source": source})

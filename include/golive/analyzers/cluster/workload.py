@@ -28,6 +28,7 @@ from golive.kube.objects import get
 from golive.kube.pods import pod_logs, pod_ready, pods_for
 from golive.kube.workloads import REVISION_ANNOTATION, Revision, RolloutStatus, revisions, rollout_status
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
+from golive.sources import redact
 from golive.tools import ToolError
 
 DEFAULT_ROLLOUT_WAIT = 60.0
@@ -38,20 +39,22 @@ ERROR_LINE = re.compile(r"\bERROR\b|Traceback|CRITICAL")
 
 # -- secrets in log lines -----------------------------------------------------------------------------
 
+#: ``key=value`` pairs whose key names a credential. A key starts where a word starts and is bounded, so
+#: that a long log line is scanned in linear time (an unbounded ``[\w.-]*`` prefix retried at every
+#: position costs seconds on one 100 kB line).
 _SECRET_PAIR = re.compile(
-    r"(?i)(?P<key>[\w.-]*(?:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|"
-    r"private[_-]?key|credentials?|session[_-]?id|cookie|authorization)[\w.-]*)"
+    r"(?i)(?<![\w.-])(?P<key>[\w.-]{0,64}(?:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|apikey|"
+    r"access[_-]?key|private[_-]?key|credentials?|session[_-]?id|cookie|authorization)[\w.-]{0,64})"
     r"(?P<sep>[\"']?\s*[:=]\s*[\"']?)(?P<value>[^\s\"'&,;]+)")
 _AUTH_SCHEME = re.compile(r"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}")
 _JWT = re.compile(r"\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*")
-_URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][\w+.-]*://)[^/\s@]+@")
 _KNOWN_KEYS = re.compile(r"\b(AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|xox[abpr]-[A-Za-z0-9-]{10,}|"
                          r"sk-[A-Za-z0-9]{20,})\b")
 
 
 def redact_line(line: str) -> str:
     """``line`` with passwords, tokens, keys, bearer credentials and URL user-info replaced by ``***``."""
-    line = _URL_USERINFO.sub(lambda m: f"{m.group('scheme')}***@", line)
+    line = redact(line)
     line = _JWT.sub("***", line)
     line = _AUTH_SCHEME.sub(lambda m: f"{m.group(1)} ***", line)
     line = _KNOWN_KEYS.sub("***", line)

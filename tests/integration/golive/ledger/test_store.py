@@ -2,7 +2,7 @@
 
 import pytest
 
-from golive.ledger import Ledger, LedgerError, RecordKey
+from golive.ledger import ApprovalConflict, Ledger, LedgerError, RecordKey
 from golive.models import ApprovalDecision, CriterionRule, Finding
 from golive.scoring import apply_rule, evaluate
 
@@ -71,16 +71,18 @@ def test_same_try_upserts_new_try_keeps_the_old(ledger):
     assert ledger.latest_evaluation(gate="quality", application="shop", ref="v2") is None
 
 
-def test_approval_is_recorded_once_per_evaluation(ledger):
+def test_the_first_approval_of_an_evaluation_stands(ledger):
     ev = ledger.record_evaluation(RecordKey("r2", "q", 1), application="shop", ref="v1", verdict=verdict(90))
     ledger.record_run(run_id="r2", dag_id="golive", request={"application": "shop", "source": "/s"},
                       status="accepted")
-    ledger.record_approval(evaluation_id=ev, run_id="r2", task_id="a",
-                           decision=ApprovalDecision(decision="approved", approver="alice"))
-    ledger.record_approval(evaluation_id=ev, run_id="r2", task_id="a",
-                           decision=ApprovalDecision(decision="rejected", approver="bob", comment="no"))
+    first = ApprovalDecision(decision="approved", approver="alice")
+    ledger.record_approval(evaluation_id=ev, run_id="r2", task_id="a", decision=first)
+    ledger.record_approval(evaluation_id=ev, run_id="r2", task_id="a", decision=first)  # a retried task
+    with pytest.raises(ApprovalConflict, match=f"evaluation {ev} was already approved by alice"):
+        ledger.record_approval(evaluation_id=ev, run_id="r2", task_id="a",
+                               decision=ApprovalDecision(decision="rejected", approver="bob", comment="no"))
     approval = ledger.run_report("r2")["evaluations"][0]["approval"]
-    assert (approval["decision"], approval["approver"]) == ("rejected", "bob")
+    assert (approval["decision"], approval["approver"]) == ("approved", "alice")
 
 
 def test_phase_and_submission_upserts(ledger):
@@ -143,3 +145,13 @@ def test_waivers_and_raw_values_are_recorded_and_rewritten_with_their_try(ledger
     assert (row["status"], row["owner"], row["expires"], row["measurement"]) == (
         "active", "team", date(2030, 1, 1), "sast_high")
     assert (latest["criteria"][0]["value"], latest["criteria"][0]["raw_value"]) == (0.0, 1.0)
+
+
+def test_the_sqlite_ledger_file_is_private(tmp_path):
+    path = tmp_path / "home" / "ledger.sqlite"
+    Ledger.from_url(f"sqlite:///{path}")
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o077 == 0
+    path.chmod(0o644)  # a file made before this rule
+    Ledger.from_url(f"sqlite:///{path}")
+    assert path.stat().st_mode & 0o777 == 0o600

@@ -195,3 +195,29 @@ def test_an_ml_target_is_planned_onto_the_gpu_profile_and_evaluated_on_a_gpu_nod
     result = run_operator(op, context)
     assert result["error"] is None and result["details"]["gpu"]["cuda_visible_devices"] == "0"
     assert next(m for m in result["measurements"] if m["name"] == "model_accuracy")["value"] == 98.0
+
+
+def test_the_git_credentials_secret_reaches_git_only(kpo_env: LocalKube, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kubernetes.client import models as k8s
+
+    from golive.settings import get_settings
+    from golive_airflow.operators.agent_pod import AgentPodOperator
+
+    namespace = "agents-creds"
+    core = kpo_env.core_v1()
+    core.create_namespace(k8s.V1Namespace(metadata=k8s.V1ObjectMeta(name=namespace)))
+    core.create_namespaced_secret(namespace, k8s.V1Secret(metadata=k8s.V1ObjectMeta(name="git-creds"), string_data={
+        "GIT_ASKPASS": "/secrets/askpass.sh", "GIT_TOKEN": "tok-from-the-secret"}))
+    monkeypatch.setenv("GOLIVE_GIT_CREDENTIALS_SECRET", "git-creds")
+    get_settings.cache_clear()
+    code = ("from golive.runtime import write_xcom; from golive.settings import git_credentials_env; "
+            "from golive.tools import clean_env; git = git_credentials_env(); tools = clean_env(); "
+            "write_xcom({'agent': 'quality', 'tool': 'env', 'details': {'askpass': git.get('GIT_ASKPASS'), "
+            "'token': git.get('GIT_TOKEN') == 'tok-from-the-secret', "
+            "'tools_see': sorted(k for k, v in tools.items() if 'tok-from-the-secret' in v or 'GITCRED' in k)}})")
+    op = AgentPodOperator(task_id="creds", agent="quality", action="analyze", namespace=namespace,
+                          image="golive-agents:test", cmds=["python", "-c", code], arguments=[], **FAST)
+    assert op.env_from[0].secret_ref.name == "git-creds"
+    result = run_operator(op, task_context(op.task_id))
+    # git gets the Secret's keys; the analyzed project's tools (clean_env) get none of them
+    assert result["details"] == {"askpass": "/secrets/askpass.sh", "token": True, "tools_see": []}

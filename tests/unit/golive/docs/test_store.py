@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from golive.docs.store import ArtifactStore, StoreError, public_url_of, relpath, run_path, runbook_base_url
@@ -30,7 +32,10 @@ def test_memory_store_works_like_any_fsspec_filesystem():
 
 
 def test_urls():
-    assert run_path("shop", "manual__2026-01-01T00:00:00+00:00", "x.html") == \
-        "shop/runs/manual__2026-01-01T00_00_00_00_00/x.html"
+    # a run id with characters replaced gets a short hash of itself: two run ids never share a path
+    assert re.fullmatch(r"shop/runs/manual__2026-01-01T00_00_00_00_00-[0-9a-f]{12}/x\.html",
+                        run_path("shop", "manual__2026-01-01T00:00:00+00:00", "x.html"))
+    assert run_path("shop", "scheduled__2026-01-01", "x.html") == "shop/runs/scheduled__2026-01-01/x.html"
+    assert run_path("shop", "..", "x.html").startswith("shop/runs/run-")
     assert runbook_base_url("http://h:8080/golive/docs/", "shop") == "http://h:8080/golive/docs/shop/runbooks"
     assert public_url_of("http://h/golive/docs", "shop/runbooks/a.html") == "http://h/golive/docs/shop/runbooks/a"
