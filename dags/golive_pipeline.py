@@ -7,6 +7,7 @@ from golive.gates.quality import QUALITY
 from golive.gates.security import SECURITY
 from golive.models import GoLiveRequest
 from golive.settings import get_settings
+from golive_airflow.assets import GO_LIVES
 from golive_airflow.dag_defaults import DEFAULT_ARGS, SAMPLE_REQUEST, START_DATE
 from golive_airflow.delivery import delivery_phases, rollback_phase
 from golive_airflow.operators.verification import QualityVerificationOperator, SecurityHardeningOperator
@@ -51,7 +52,8 @@ One run takes one application version live. Conf (validated by the Params below 
 * **rollback** — when anything after the deploy failed: restore the previous revision, verify it,
   record it.
 * **finish** — release the delivery lease (however the run ended), then the HTML/JSON report from
-  the ledger; fails the run when anything failed.
+  the ledger; fails the run when anything failed. A successful run updates the asset
+  `golive://go-lives`, which triggers `golive_feedback`.
 
 A failed gate names each criterion's raw value, threshold and reason. The defaults take the
 bundled sample application live.
@@ -73,6 +75,6 @@ bundled sample application live.
     chain(start, preparation, *delivery)
     delivery.documentation >> delivery.promotion  # promotion also follows it directly: the canary steps may be skipped
     rollback = rollback_phase([delivery.promotion])
-    [delivery.promotion, rollback] >> finish_phase(release_lease=True)
+    [delivery.promotion, rollback] >> finish_phase(outlets=[GO_LIVES], release_lease=True)
 
 attach_params(dag, GoLiveRequest, SAMPLE_REQUEST)

@@ -78,6 +78,19 @@ class MonitoringSummary(_Open):
     applied: list[str] = Field(default_factory=list)
 
 
+
+class FeedbackValidationResult(_Open):
+    """What the feedback agent's ``validate`` found: each batch accepted or to quarantine, with why."""
+
+    batches: list[dict[str, Any]]
+    errors: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class FeedbackInsightsResult(_Open):
+    """The insights reports the feedback agent's ``analyze`` wrote, one per application."""
+
+    reports: list[dict[str, Any]]
+
 def _bounded_text(text: str, limit: int, path: str, cut: list[str]) -> str:
     if len(text) <= limit:
         return text

@@ -157,6 +157,14 @@ class GoliveSettings(BaseSettings):
     docs_links_online: bool = Field(
         default=False, description="The documentation phase's link checker also checks http(s) links (offline they "
                                    "are no data, never a pass).")
+    feedback_store_url: str | None = Field(
+        default=None, description="Where the feedback DAG stages batches and keeps quarantined and processed files: "
+                                  "a file://, gs:// or s3:// URL (default file://<home>/feedback).")
+    feedback_inbox_url: str | None = Field(
+        default=None, description="The feedback drop folder: <inbox>/<application>/*.csv|*.json (default "
+                                  "<feedback store>/inbox).")
+    feedback_schedule: str = Field(
+        default="0 6 * * *", description="Cron of the golive_feedback DAG (UTC); it also runs after every go-live.")
     cpu_request: str = Field(default="250m", description="CPU request of the cpu pod profile.")
     memory_request: str = Field(default="256Mi", description="Memory request of the cpu pod profile.")
     cpu_limit: str = Field(default="2", description="CPU limit of the cpu pod profile.")
@@ -213,6 +221,16 @@ class GoliveSettings(BaseSettings):
     def docs_store(self) -> str:
         """Base URL of the documentation artifacts (``docs_store_url``, else ``file://<home>/docs``)."""
         return (self.docs_store_url or (self.home / "docs").resolve().as_uri()).rstrip("/")
+
+    @property
+    def feedback_store(self) -> str:
+        """Base URL of the feedback files (``feedback_store_url``, else ``file://<home>/feedback``)."""
+        return (self.feedback_store_url or (self.home / "feedback").resolve().as_uri()).rstrip("/")
+
+    @property
+    def feedback_inbox(self) -> str:
+        """Base URL of the feedback drop folder (``feedback_inbox_url``, else ``<feedback store>/inbox``)."""
+        return (self.feedback_inbox_url or f"{self.feedback_store}/inbox").rstrip("/")
 
     @property
     def allowed_source_roots(self) -> list[Path]:

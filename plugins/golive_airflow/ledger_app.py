@@ -2,6 +2,8 @@
 
 ``/golive/runs`` lists the recorded go-live runs; ``/golive/runs/{run_id}`` shows one run's
 report (rendered from the ledger on request); ``/golive/runs/{run_id}.json`` returns it as JSON;
+``/golive/feedback`` lists the feedback insights reports and quarantined batches (to a user who may
+read the runs of ``golive_feedback``);
 ``/golive/docs/{path}`` serves the documentation phase's artifacts from the artifact store
 (``GOLIVE_DOCS_STORE_URL``; a page without its ``.html`` suffix too, which is how the alerts'
 ``runbook_url`` name their runbooks).
@@ -90,6 +92,33 @@ def create_app() -> FastAPI:
         with tempfile.TemporaryDirectory() as tmp:
             return render_report(report, Path(tmp)).html.read_text(encoding="utf-8")
 
+    @app.get("/feedback", response_class=HTMLResponse)
+    def feedback(user: GetUserDep) -> str:
+        """The newest 200 feedback insights reports and quarantined feedback batches (for a user who may
+        read the runs of ``golive_feedback``, which wrote them)."""
+        if not may_read_runs_of(user, FEEDBACK_DAG_ID):
+            raise HTTPException(status_code=403, detail=f"not allowed to read the runs of DAG {FEEDBACK_DAG_ID!r}")
+        with ledger().engine.connect() as conn:
+            reports = conn.execute(select(t.feedback_reports).order_by(t.feedback_reports.c.id.desc())
+                                   .limit(200)).mappings().all()
+            batches = conn.execute(select(t.feedback_quarantine).order_by(t.feedback_quarantine.c.id.desc())
+                                   .limit(200)).mappings().all()
+        report_rows = "".join(
+            f"<tr><td>{html.escape(r['application'])}</td><td>{html.escape(r['run_id'])}</td>"
+            f"<td><a href='{html.escape(r['public_url'])}'>insights</a></td>"
+            f"<td>{html.escape(str(r['summary'].get('responses')))}</td><td>{html.escape(str(r['summary'].get('csat')))}"
+            f"</td><td>{html.escape(str(r['summary'].get('nps')))}</td></tr>" for r in reports)
+        batch_rows = "".join(
+            f"<tr><td>{html.escape(b['application'])}</td><td>{html.escape(b['batch_id'])}</td>"
+            f"<td>{html.escape(b['origin'])}</td><td>{html.escape(b['location'])}</td>"
+            f"<td>{'<br>'.join(html.escape(str(f.get('description'))) for f in b['failed'])}</td></tr>"
+            for b in batches)
+        return ("<html><head><title>golive feedback</title></head><body><h1>Feedback insights</h1><table border=1>"
+                "<tr><th>application</th><th>run</th><th>report</th><th>responses</th><th>CSAT %</th><th>NPS</th>"
+                f"</tr>{report_rows}</table><h2>Quarantined batches</h2><table border=1><tr><th>application</th>"
+                "<th>batch</th><th>origin</th><th>kept at</th><th>failed expectations</th></tr>"
+                f"{batch_rows}</table></body></html>")
+
     @app.get("/docs/{path:path}")
     def docs(path: str) -> Response:
         """One documentation artifact (HTML, Markdown or JSON) from the artifact store."""
@@ -106,6 +135,7 @@ def create_app() -> FastAPI:
     return app
 
 
+FEEDBACK_DAG_ID = "golive_feedback"
 DOC_TYPES = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8", "json": "application/json"}
 
 

@@ -11,7 +11,7 @@ from itertools import pairwise
 from typing import Any
 
 from airflow.providers.standard.operators.empty import EmptyOperator
-from airflow.sdk import TaskGroup, TriggerRule, get_current_context, task
+from airflow.sdk import Asset, TaskGroup, TriggerRule, get_current_context, task
 from pydantic import BaseModel
 
 from golive_airflow import tasks
@@ -141,17 +141,27 @@ def agent_gate_phase(group_id: str, *, agent: str, analyzers: Sequence[str],
     return group
 
 
-def finish_phase(*, release_lease: bool = False) -> TaskGroup:
+def finish_phase(outlets: Sequence[Asset] = (), *, release_lease: bool = False) -> TaskGroup:
     """Final report (always runs) — HTML and JSON with the scores, criteria and findings.
 
+    :param outlets: assets a successful run updates (the go-live asset: the event's ``extra`` names
+        the application and version); a failed run fails this task and so updates none.
     :param release_lease: first give back the run's delivery lease (``all_done``: also when it failed).
     """
     with TaskGroup("finish", tooltip="Orchestrator: final report and run status") as group:
 
-        @task(task_id="final_report", trigger_rule="all_done")
+        @task(task_id="final_report", trigger_rule="all_done", outlets=list(outlets))
         def final_report() -> dict[str, Any]:
             """Render the report from the ledger; fail the run if any task failed."""
-            return tasks.final_report(get_current_context())
+            context = get_current_context()
+            result = tasks.final_report(context)
+            if outlets:
+                from golive_airflow.feedback import go_live_event
+
+                extra = go_live_event(context)
+                for asset in outlets:
+                    context["outlet_events"][asset].extra = extra
+            return result
 
         report = final_report()
         if release_lease:

@@ -37,4 +37,6 @@ class GolivePlugin(AirflowPlugin):
     # AirflowPlugin declares these class-level lists as instance variables (mypy: misc)
     external_views: ClassVar[list[dict[str, Any]]] = [  # type: ignore[misc]
         {"name": "golive ledger", "href": "/golive/runs", "destination": "nav", "category": "browse",
-         "url_route": "golive"}]
+         "url_route": "golive"},
+        {"name": "golive feedback", "href": "/golive/feedback", "destination": "nav", "category": "browse",
+         "url_route": "golive-feedback"}]

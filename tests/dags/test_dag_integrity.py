@@ -24,12 +24,12 @@ def dagbag():
 
 
 def test_dag_files_exist():
-    assert {p.stem for p in DAG_FILES} >= {"golive_pipeline", "golive_quality_verification"}
+    assert {p.stem for p in DAG_FILES} >= {"golive_pipeline", "golive_quality_verification", "golive_feedback"}
 
 
 def test_no_import_errors(dagbag):
     assert dagbag.import_errors == {}
-    assert set(dagbag.dag_ids) >= {"golive", "golive_quality_verification"}
+    assert set(dagbag.dag_ids) >= {"golive", "golive_quality_verification", "golive_feedback"}
 
 
 def test_every_dag_is_owned_tagged_documented_and_retried(dagbag):
@@ -201,3 +201,32 @@ def test_a_submission_is_pinned_to_one_commit_too(dagbag):
     args = dag.get_task("quality.coverage").arguments
     assert "xcom_pull(task_ids='start.plan')" in args[args.index("--commit") + 1]
     assert dag.get_task("quality.gate").plan_task_id == "start.plan"
+
+
+def test_golive_feedback_runs_on_the_go_live_asset_or_daily(dagbag):
+    from airflow.sdk import Asset, AssetOrTimeSchedule
+
+    timetable = dagbag.dags["golive_feedback"].timetable
+    assert isinstance(timetable, AssetOrTimeSchedule)  # the asset OR the cron, whichever comes first
+    assert timetable.timetable.expression == "0 6 * * *"  # GOLIVE_FEEDBACK_SCHEDULE's default, UTC
+    assert [a.uri.rstrip("/") for a in timetable.asset_condition.objects] == ["golive://go-lives"]
+    # the go-live's final step produces what the feedback DAG consumes; the quality DAG produces nothing
+    outlets = dagbag.dags["golive"].get_task("finish.final_report").outlets
+    assert [o.uri.rstrip("/") for o in outlets if isinstance(o, Asset)] == ["golive://go-lives"]
+    assert dagbag.dags["golive_quality_verification"].get_task("finish.final_report").outlets == []
+
+
+def test_golive_feedback_graph_runs_the_heavy_work_in_agent_pods(dagbag):
+    dag = dagbag.dags["golive_feedback"]
+
+    def upstream(task_id):
+        return dag.get_task(task_id).upstream_task_ids
+
+    assert upstream("validate") == {"collect"} and upstream("record") == {"validate"}
+    assert upstream("analyze") == {"record"} and upstream("report") == {"analyze"}
+    for task_id, action in (("validate", "validate"), ("analyze", "analyze")):
+        pod = dag.get_task(task_id)
+        assert pod.cmds == ["python", "-m", "golive.agents.feedback"] and pod.arguments[0] == action
+        assert "--manifest" in pod.arguments and "{{ run_id }}" in pod.arguments
+    assert set(dag.params.keys()) == {"application", "url"}
+    dag.params.validate()  # no conf: every live application

@@ -219,6 +219,52 @@ approvals = Table(
     UniqueConstraint("evaluation_id"),
 )
 
+feedback = Table(  # migration 0005b: every feedback row golive knows of (see golive.feedback)
+    "feedback", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("application", String(63), nullable=False),
+    Column("source", String(16), nullable=False),  # ledger | drop | endpoint
+    Column("external_id", String(200), nullable=False),  # the row's id in its source
+    Column("version", String(128), nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("rating", Integer),  # CSAT 1-5
+    Column("nps", Integer),  # 0-10
+    Column("comment", Text),
+    Column("channel", String(64)),
+    Column("status", String(16), nullable=False),  # received | accepted | quarantined
+    Column("batch_id", String(64)),  # the batch that was validated (None while received)
+    _recorded_at(),
+    UniqueConstraint("application", "source", "external_id"),
+)
+
+feedback_quarantine = Table(  # migration 0005b: a batch that failed validation, with why
+    "feedback_quarantine", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("batch_id", String(64), nullable=False),
+    Column("run_id", String(250), nullable=False),
+    Column("application", String(63), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("origin", Text, nullable=False),  # the drop file, the endpoint URL, ledger:feedback
+    Column("location", Text, nullable=False),  # where the quarantined file is kept
+    Column("rows", Integer, nullable=False),
+    Column("failed", JSON, nullable=False),  # the failed expectations (type, column, observed, description)
+    _recorded_at(),
+    UniqueConstraint("batch_id"),
+)
+
+feedback_reports = Table(  # migration 0005b: the insights report of one application in one run
+    "feedback_reports", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(250), nullable=False),
+    Column("application", String(63), nullable=False),
+    Column("html_url", Text, nullable=False),
+    Column("json_url", Text, nullable=False),
+    Column("public_url", Text, nullable=False),
+    Column("summary", JSON, nullable=False),  # responses, CSAT, NPS, the top topics
+    _recorded_at(),
+    UniqueConstraint("run_id", "application"),
+)
+
 leases = Table(  # migration 0005a: one delivery at a time per application and environment
     "leases", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),

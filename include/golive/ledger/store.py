@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from golive.errors import GoliveError
 from golive.ledger import schema as t
+from golive.ledger.feedback import FeedbackRecords
 from golive.models import ApprovalDecision, Finding, Verdict
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -80,7 +81,7 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-class Ledger:
+class Ledger(FeedbackRecords):
     """Read and write golive's records; every write is an idempotent UPSERT.
 
     :param engine: a SQLAlchemy engine (see ``make_engine``), owned by the caller or a LedgerHook.

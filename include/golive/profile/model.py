@@ -182,6 +182,10 @@ class Endpoints(_Strict):
     login: UrlPath | None = Field(
         default=None, description="Log-in path: POST the same JSON answers 200 with an access_token (sent as "
                                   "'Authorization: Bearer'); with signup, the canary traffic also runs signed in.")
+    feedback: UrlPath | None = Field(
+        default=None, description="Path that serves the users' feedback: GET answers a JSON list of rows (or "
+                                  "{\"items\": [...]}) with id, submitted_at, version, rating (1-5), nps (0-10), "
+                                  "comment; the golive_feedback DAG collects it daily. None: no endpoint.")
 
 
     def openapi_paths(self, usual: tuple[str, ...]) -> tuple[str, ...]:

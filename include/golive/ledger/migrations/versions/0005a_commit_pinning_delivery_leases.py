@@ -1,13 +1,13 @@
 """the commit each verdict is about, and the per-application delivery lease
 
 Revision ID: 0005a
-Revises: 0004
+Revises: 0005b
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0005a'
-down_revision = '0004'
+down_revision = '0005b'
 branch_labels = None
 depends_on = None
 
