@@ -31,7 +31,9 @@ One run takes one application version live. Conf (validated by the Params below 
   checks and the security checklist, each in its own pod → score → gate → approval on WARNING.
 * **preparation.quality** — ruff, radon, coverage of the app's own tests, docstrings, type hints,
   bandit → score (threshold 85, coverage ≥ 80 % is key) → gate → approval on WARNING.
-* **infrastructure** — the namespace and the environment's secret values (Kubernetes Secret, or
+* **infrastructure** — the application's delivery lease (a second go-live of the same application
+  and environment waits here until the first releases it in `finish`), then the namespace and the
+  environment's secret values (Kubernetes Secret, or
   GCP Secret Manager with `GOLIVE_SECRETS_BACKEND=gcp-secret-manager`); only key names are recorded.
 * **monitoring** — PrometheusRule, Grafana dashboard and alert routing from the SLOs, validated
   (PromQL parses, runbook links) and applied as ConfigMaps.
@@ -49,8 +51,9 @@ One run takes one application version live. Conf (validated by the Params below 
 * **promotion** — prod always asks a human; then switch (blue-green) or promote (canary).
 * **rollback** — when anything after the deploy failed: restore the previous revision, verify it,
   record it.
-* **finish** — the HTML/JSON report from the ledger; fails the run when anything failed. A
-  successful run updates the asset `golive://go-lives`, which triggers `golive_feedback`.
+* **finish** — release the delivery lease (however the run ended), then the HTML/JSON report from
+  the ledger; fails the run when anything failed. A successful run updates the asset
+  `golive://go-lives`, which triggers `golive_feedback`.
 
 A failed gate names each criterion's raw value, threshold and reason. The defaults take the
 bundled sample application live.
@@ -72,6 +75,6 @@ bundled sample application live.
     chain(start, preparation, *delivery)
     delivery.documentation >> delivery.promotion  # promotion also follows it directly: the canary steps may be skipped
     rollback = rollback_phase([delivery.promotion])
-    [delivery.promotion, rollback] >> finish_phase(outlets=[GO_LIVES])
+    [delivery.promotion, rollback] >> finish_phase(outlets=[GO_LIVES], release_lease=True)
 
 attach_params(dag, GoLiveRequest, SAMPLE_REQUEST)

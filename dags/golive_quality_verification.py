@@ -18,9 +18,9 @@ Triggered per submission — from the UI, `airflow dags trigger -c '{...}'` or
 `POST /api/v2/dags/golive_quality_verification/dagRuns`. Conf: `application`, `source`, `ref`,
 `submitted_by`, `quality_threshold`.
 
-Runs the quality analyzers in pods, records the submission and its verdict in the ledger (the
-`golive` DAG's quality gate reads the newest verdict of the same application and ref), gates it,
-asks for approval on WARNING, and writes the report.
+The orchestrator pod pins the source to one commit (and resolves the profile); the quality analyzers
+run in pods at that commit, the submission and its verdict are recorded in the ledger, the gate opens
+on this run's verdict about that commit only, asks for approval on WARNING, and the report is written.
 """,
     schedule=None,
     start_date=START_DATE,
@@ -29,7 +29,7 @@ asks for approval on WARNING, and writes the report.
     default_args=DEFAULT_ARGS,
     tags=["golive", "quality", "submission"],
 ) as dag:
-    start_phase(QualitySubmission, with_plan=False) >> agent_gate_phase(
+    start_phase(QualitySubmission) >> agent_gate_phase(
         "quality", agent="quality", analyzers=QUALITY.analyzers, scoring=QualityVerificationOperator,
     ) >> finish_phase()
 

@@ -31,6 +31,10 @@ MAX_VERSION_LENGTH = 63
 GIT_REF = (r"^(?![-/.])(?!.*\.\.)(?!.*//)(?!.*/\.)(?!.*@\{)(?!.*\.lock(/|$))(?!.*[/.]$)"
            r"[A-Za-z0-9._/@+-]{1,200}$")
 
+#: A commit the orchestrator's plan pins: a git SHA-1/SHA-256, or ``tree:<sha256>`` of a plain directory
+#: (``golive.sources.pin``).
+COMMIT_PATTERN = r"[0-9a-f]{40}|[0-9a-f]{64}|tree:[0-9a-f]{64}"
+
 #: The user-info part (``user:token@``) of a URL with a scheme. The scheme is bounded (32 characters;
 #: registered schemes are shorter) so that a search through a long value stays linear: unbounded, every
 #: start position would rescan the rest of a 100 kB value without ``://`` (seconds of CPU per request).

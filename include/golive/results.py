@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from golive.models import Verdict
+from golive.patterns import COMMIT_PATTERN
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 MAX_BYTES = 512 * 1024
@@ -55,6 +56,7 @@ class PlanResult(_Open):
 
     agent: str
     action: str
+    commit: str = Field(pattern=rf"^(?:{COMMIT_PATTERN})$")
     routing: PlannedRouting
 
 

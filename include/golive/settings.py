@@ -77,6 +77,11 @@ class GoliveSettings(BaseSettings):
     gate_poll_interval: float = Field(default=5.0, gt=0, description="Gate sensor poll interval (s).")
     gate_timeout: float = Field(default=3600.0, gt=0, description="Seconds a gate waits for a verdict.")
     approval_timeout_hours: float = Field(default=24.0, gt=0, description="How long a WARNING waits for a human.")
+    delivery_lease_ttl: float = Field(
+        default=129600.0, gt=0, description="Seconds a go-live holds its application's delivery lease before another "
+                                            "may take it over (longer than a go-live, approvals included).")
+    delivery_lease_timeout: float = Field(
+        default=7200.0, gt=0, description="Seconds a go-live waits for the delivery lease before it fails.")
     deferrable: bool | None = Field(default=None, description="Force deferrable gates/pods on or off.")
     pod_deferrable: bool | None = Field(
         default=None, description="Force deferrable agent pods on or off (default: as `deferrable`).")

@@ -36,6 +36,14 @@ def pull_application_profile(context: Any, plan_task_id: str = PLAN_TASK_ID) -> 
     return ApplicationProfile.model_validate(declared) if isinstance(declared, dict) else None
 
 
+def pull_commit(context: Any, plan_task_id: str = PLAN_TASK_ID) -> str | None:
+    """The commit the orchestrator's plan pinned (a git SHA or ``tree:<sha256>``); None in a DAG
+    without a plan."""
+    plan = context["ti"].xcom_pull(task_ids=plan_task_id)
+    commit = plan.get("commit") if isinstance(plan, dict) else None
+    return str(commit) if commit else None
+
+
 def run_day(context: Any) -> date:
     """The day the run judges waivers on: its logical date, else when it was due to run, else today."""
     moment = context.get("logical_date") or getattr(context.get("dag_run"), "run_after", None)

@@ -30,7 +30,8 @@ from golive_airflow.operators.verification import (
     DocumentationOperator,
     TestingOperator,
 )
-from golive_airflow.phases import agent_gate_phase, request_field, xcom_field
+from golive_airflow.phases import SOURCE_ARGS, agent_gate_phase, request_field, xcom_field
+from golive_airflow.sensors.lease import DeliveryLeaseSensor
 
 DEPLOY_TASK_ID = "deployment.deploy"
 
@@ -41,15 +42,20 @@ def deploy_field(name: str) -> str:
 
 
 APP_ARGS = ("--application", request_field("application"), "--namespace", request_field("namespace"))
-#: The application's tree: its golive.yaml names the chart, image and endpoints the delivery agents use.
-TREE_ARGS = ("--source", request_field("source"), "--ref", request_field("ref"))
+#: The application's tree at the plan's commit: its golive.yaml names the chart, image and endpoints the
+#: delivery agents use.
+TREE_ARGS = SOURCE_ARGS
+#: The rollback's tree is not pinned: restoring the previous revision must not wait on a moved branch.
+UNPINNED_TREE_ARGS = ("--source", request_field("source"), "--ref", request_field("ref"))
 
 
 def infrastructure_phase() -> TaskGroup:
-    """Phase 2: the namespace and the environment's secret values in the secrets backend."""
-    with TaskGroup("infrastructure", tooltip="Deployment agent: namespace and secrets") as group:
-        SecretsProvisionOperator(task_id="secrets", request_task_id=REQUEST_TASK_ID,
-                                 backend=get_settings().secrets_backend)
+    """Phase 2: the application's delivery lease (one go-live at a time per application and environment,
+    released by ``finish.release_lease``), then the namespace and the environment's secret values."""
+    with TaskGroup("infrastructure", tooltip="Delivery lease, then namespace and secrets") as group:
+        lease = DeliveryLeaseSensor(task_id="lease", request_task_id=REQUEST_TASK_ID)
+        lease >> SecretsProvisionOperator(task_id="secrets", request_task_id=REQUEST_TASK_ID,
+                                          backend=get_settings().secrets_backend)
     return group
 
 
@@ -70,11 +76,12 @@ def monitoring_phase() -> TaskGroup:
     return group
 
 
-def _deployment_pod(task_id: str, action: str, *extra: str, **kwargs: Any) -> AgentPodOperator:
+def _deployment_pod(task_id: str, action: str, *extra: str, tree_args: Sequence[str] = TREE_ARGS,
+                    **kwargs: Any) -> AgentPodOperator:
     return AgentPodOperator(
         task_id=task_id, agent="deployment", action=action,
         agent_args=[*APP_ARGS, "--version", request_field("version"), "--strategy", request_field("strategy"),
-                    "--environment", request_field("environment"), *TREE_ARGS, *extra],
+                    "--environment", request_field("environment"), *tree_args, *extra],
         service_account_name=get_settings().deployer_service_account, **kwargs)
 
 
@@ -186,7 +193,7 @@ def rollback_phase(watched: Sequence[TaskGroup]) -> TaskGroup:
 
         decision = decide()
         rollback = _deployment_pod("rollback", "rollback", "--reason", xcom_field("rollback.decide", "reason"),
-                                   evidence_task_ids=[DEPLOY_TASK_ID])
+                                   tree_args=UNPINNED_TREE_ARGS, evidence_task_ids=[DEPLOY_TASK_ID])
 
         @task(task_id="record")
         def record() -> dict[str, Any]:

@@ -17,6 +17,11 @@ class GateTimeout(AirflowException):
     """No verdict was recorded for a gate within its timeout."""
 
 
+class LeaseTimeout(AirflowFailException):
+    """Another go-live of the same application and environment held the delivery lease for longer than
+    this run may wait; names the holder (no retry: clear the task to wait again)."""
+
+
 class GateRejected(AirflowFailException):
     """A human rejected a WARNING verdict (or the approval timed out and the default is reject)."""
 

@@ -61,7 +61,13 @@ def start_phase(model: type[BaseModel], *, with_plan: bool = True) -> TaskGroup:
     return group
 
 
-SOURCE_ARGS = ("--source", request_field("source"), "--ref", request_field("ref"))
+def plan_field(name: str, plan_task_id: str = PLAN_TASK_ID) -> str:
+    """Jinja template for one field of the orchestrator's plan (empty in a DAG without a plan)."""
+    return xcom_field(plan_task_id, name)
+
+
+#: The application's tree at the one commit the plan pinned (``--commit``: the pod refuses another).
+SOURCE_ARGS = ("--source", request_field("source"), "--ref", request_field("ref"), "--commit", plan_field("commit"))
 
 
 def agent_gate_phase(group_id: str, *, agent: str, analyzers: Sequence[str],
@@ -87,7 +93,6 @@ def agent_gate_phase(group_id: str, *, agent: str, analyzers: Sequence[str],
         leave the score.
     """
     gate_name = gate or scoring.gate
-    delivery = scoring.subject_field != "ref"
     with TaskGroup(group_id, tooltip=tooltip or f"{agent} agent and its gate") as group:
         # The phase's entry. Steps that run "after the previous one, whatever its outcome" (chained
         # and late analyzers, the scoring) are all_done and skip themselves unless it succeeded,
@@ -130,17 +135,18 @@ def agent_gate_phase(group_id: str, *, agent: str, analyzers: Sequence[str],
         score = scoring(task_id="score", analyzer_task_ids=[p.task_id for p in pods],
                         request_task_id=REQUEST_TASK_ID, gate=gate_name, phase_task_id=begin.task_id)
         sensor = VerificationGateSensor(task_id="gate", gate=gate_name, request_task_id=REQUEST_TASK_ID,
-                                        subject_field=scoring.subject_field, same_run=delivery)
+                                        subject_field=scoring.subject_field, plan_task_id=plan_task_id)
         approval = GateApprovalOperator(task_id="approval", gate_task_id=sensor.task_id)
         [begin, *pods] >> score >> sensor >> approval
     return group
 
 
-def finish_phase(outlets: Sequence[Asset] = ()) -> TaskGroup:
+def finish_phase(outlets: Sequence[Asset] = (), *, release_lease: bool = False) -> TaskGroup:
     """Final report (always runs) — HTML and JSON with the scores, criteria and findings.
 
     :param outlets: assets a successful run updates (the go-live asset: the event's ``extra`` names
         the application and version); a failed run fails this task and so updates none.
+    :param release_lease: first give back the run's delivery lease (``all_done``: also when it failed).
     """
     with TaskGroup("finish", tooltip="Orchestrator: final report and run status") as group:
 
@@ -157,5 +163,13 @@ def finish_phase(outlets: Sequence[Asset] = ()) -> TaskGroup:
                     context["outlet_events"][asset].extra = extra
             return result
 
-        final_report()
+        report = final_report()
+        if release_lease:
+
+            @task(task_id="release_lease", trigger_rule="all_done")
+            def release() -> dict[str, Any]:
+                """Give back the delivery lease, however the run ended."""
+                return tasks.release_delivery_lease(get_current_context())
+
+            release() >> report
     return group

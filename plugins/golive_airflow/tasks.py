@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from golive.models import QualitySubmission
 from golive.settings import get_settings
 from golive.sources import SourceError, redact, resolve_source
-from golive_airflow.context import REQUEST_TASK_ID, record_key
+from golive_airflow.context import REQUEST_TASK_ID, pull_commit, record_key
 from golive_airflow.exceptions import GoLiveConfError, GoLiveFailed
 from golive_airflow.hooks.ledger import LedgerHook
 
@@ -103,16 +103,20 @@ def record_pod_phase(context: Any, pod_task_id: str, phase: str,
 
 def record_revision(context: Any, pod_task_id: str, action: str,
                     ledger_conn_id: str | None = None) -> dict[str, Any]:
-    """Record the revision a deployment action (deploy, canary step, promote) produced."""
+    """Record the revision a deployment action (deploy, canary step, promote) produced, with the commit
+    the plan pinned; each one is also a heartbeat of the run's delivery lease."""
     result = _pod_result(context, pod_task_id)
     request = context["ti"].xcom_pull(task_ids=REQUEST_TASK_ID)
     revision = result.get("revision")
-    _ledger(ledger_conn_id).record_revision(
+    ledger = _ledger(ledger_conn_id)
+    ledger.record_revision(
         record_key(context), application=request["application"], namespace=request["namespace"],
         deployment=str(result.get("deployment") or result.get("stable_deployment") or request["application"]),
         revision=int(revision) if isinstance(revision, int | str) and str(revision).isdigit() else None,
         version=str(result.get("version") or request["version"]), strategy=request["strategy"], action=action,
-        detail=result)
+        detail={**result, "commit": pull_commit(context)})
+    ledger.renew_lease(application=request["application"], environment=str(request.get("environment")),
+                       run_id=context["ti"].run_id, ttl=get_settings().delivery_lease_ttl)
     return {"action": action, "revision": revision}
 
 
@@ -141,6 +145,18 @@ def record_rollback(context: Any, pod_task_id: str, ledger_conn_id: str | None =
         to_revision=result.get("to_revision"), reason=str(result.get("reason", "")),
         verified=bool(result.get("verified")), detail=result)
     return {"verified": bool(result.get("verified"))}
+
+
+def release_delivery_lease(context: Any, ledger_conn_id: str | None = None) -> dict[str, Any]:
+    """Give back the run's delivery lease (``DeliveryLeaseSensor``), however the run ended; a run that
+    never took it, or whose expired lease another run took over, releases nothing."""
+    ti = context["ti"]
+    request = ti.xcom_pull(task_ids=REQUEST_TASK_ID)
+    if not isinstance(request, dict) or "application" not in request or "environment" not in request:
+        return {"released": False, "reason": "the run was never validated"}
+    released = _ledger(ledger_conn_id).release_lease(application=request["application"],
+                                                     environment=str(request["environment"]), run_id=ti.run_id)
+    return {"released": released, "application": request["application"], "environment": request["environment"]}
 
 
 def final_report(context: Any, ledger_conn_id: str | None = None) -> dict[str, Any]:

@@ -104,7 +104,8 @@ def test_golive_delivery_phases_in_order_with_rollback(dagbag):
     def upstream(task_id):
         return dag.get_task(task_id).upstream_task_ids
 
-    assert "preparation.quality.approval" in upstream("infrastructure.secrets")
+    assert "preparation.quality.approval" in upstream("infrastructure.lease")
+    assert upstream("infrastructure.secrets") == {"infrastructure.lease"}
     assert "infrastructure.secrets" in upstream("monitoring.setup")
     assert "monitoring.record" in upstream("deployment.deploy")
     assert upstream("verification.begin") == {"deployment.record"}
@@ -127,7 +128,8 @@ def test_golive_delivery_phases_in_order_with_rollback(dagbag):
     assert upstream("promotion.approval") == {"documentation.approval", "canary.analysis_50.approval"}
     decide = dag.get_task("rollback.decide")
     assert decide.trigger_rule == "all_done" and "promotion.record" in decide.upstream_task_ids
-    assert {"promotion.record", "rollback.record"} <= upstream("finish.final_report")
+    assert {"promotion.record", "rollback.record"} <= upstream("finish.release_lease")
+    assert upstream("finish.final_report") == {"finish.release_lease"}
     rollback = dag.get_task("rollback.rollback")
     assert rollback.evidence_task_ids == ["deployment.deploy"]
     assert rollback.arguments[0] == "rollback"
@@ -146,18 +148,59 @@ def test_golive_documentation_phase_after_testing(dagbag):
     assert score.gate == "documentation" and score.trigger_rule == "all_done"
     assert {t.split(".")[-1] for t in score.upstream_task_ids} == {"begin", *pods}
     assert dag.get_task("documentation.gate").upstream_task_ids == {"documentation.score"}
-    assert dag.get_task("documentation.gate").same_run is True
     # the monitoring phase's alerts link to where the documentation phase writes the runbooks
     setup = dag.get_task("monitoring.setup").arguments
     assert setup[setup.index("--runbook-base-url") + 1].endswith("/runbooks")
 
 
-def test_delivery_gates_only_accept_this_runs_verdicts(dagbag):
+def test_every_gate_reads_the_verdict_of_this_run_about_the_plans_commit(dagbag):
+    from golive_airflow.sensors.gate import VerificationGateSensor
+
     dag = dagbag.dags["golive"]
-    assert dag.get_task("verification.gate").same_run is True
+    gates = [t for t in dag.tasks if isinstance(t, VerificationGateSensor)]
+    assert {g.task_id for g in gates} >= {"preparation.quality.gate", "preparation.security.gate",
+                                         "verification.gate", "canary.analysis_25.gate"}
+    assert {g.plan_task_id for g in gates} == {"start.plan"}
     assert dag.get_task("verification.gate").subject_field == "version"
     assert dag.get_task("canary.analysis_25.gate").gate == "canary-25"
-    assert dag.get_task("preparation.quality.gate").same_run is False
+
+
+def test_every_pod_that_reads_the_tree_gets_the_plans_commit(dagbag):
+    from golive_airflow.operators.agent_pod import AgentPodOperator
+
+    dag = dagbag.dags["golive"]
+    tree_pods = {t.task_id: t.arguments for t in dag.tasks
+                 if isinstance(t, AgentPodOperator) and "--source" in t.arguments and t.task_id != "start.plan"}
+    assert {"preparation.quality.coverage", "deployment.deploy", "verification.version", "promotion.promote"} <= set(
+        tree_pods)
+    unpinned = {task_id for task_id, args in tree_pods.items() if "--commit" not in args}
+    assert unpinned == {"rollback.rollback"}  # restoring the previous revision never waits on a moved branch
+    for args in tree_pods.values():
+        if "--commit" in args:
+            assert "xcom_pull(task_ids='start.plan')" in args[args.index("--commit") + 1]
+
+
+def test_the_delivery_lease_spans_secrets_to_rollback_and_is_released_however_the_run_ends(dagbag):
+    from golive_airflow.sensors.lease import DeliveryLeaseSensor
+
+    dag = dagbag.dags["golive"]
+    lease = dag.get_task("infrastructure.lease")
+    assert isinstance(lease, DeliveryLeaseSensor) and lease.mode == "reschedule"
+    assert "infrastructure.secrets" in lease.downstream_task_ids
+    assert lease.upstream_task_ids and all(t.startswith("preparation.") for t in lease.upstream_task_ids)
+    release = dag.get_task("finish.release_lease")
+    assert release.trigger_rule == "all_done"
+    assert {"rollback.record", "promotion.record"} <= release.upstream_task_ids
+    assert dag.get_task("finish.final_report").upstream_task_ids >= {"finish.release_lease"}
+    assert "finish.release_lease" not in dagbag.dags["golive_quality_verification"].task_dict
+
+
+def test_a_submission_is_pinned_to_one_commit_too(dagbag):
+    dag = dagbag.dags["golive_quality_verification"]
+    assert dag.get_task("start.plan").upstream_task_ids == {"start.validate_request"}
+    args = dag.get_task("quality.coverage").arguments
+    assert "xcom_pull(task_ids='start.plan')" in args[args.index("--commit") + 1]
+    assert dag.get_task("quality.gate").plan_task_id == "start.plan"
 
 
 def test_golive_feedback_runs_on_the_go_live_asset_or_daily(dagbag):

@@ -46,7 +46,16 @@ from golive.canary.metrics import CanaryError, TrafficWindow
 from golive.canary.providers import provider_for
 from golive.canary.targets import discover
 from golive.canary.traffic import drive, sign_in, traffic_paths
-from golive.cli.args import RaisingParser, UsageError, application, dns_label, number, target_url, whole
+from golive.cli.args import (
+    RaisingParser,
+    UsageError,
+    add_commit_argument,
+    application,
+    dns_label,
+    number,
+    target_url,
+    whole,
+)
 from golive.cli.args import ref as ref_arg
 from golive.cli.args import source as source_arg
 from golive.cli.output import VERDICT_EXIT, ExitCode, emit
@@ -147,7 +156,7 @@ def _openapi(http: Any, url: str, endpoints: Endpoints) -> dict[str, Any] | None
     return found[1] if found else None
 
 
-def _endpoints(source: str | None, ref: str) -> tuple[Endpoints, tuple[bool, str]]:
+def _endpoints(source: str | None, ref: str, commit: str | None = None) -> tuple[Endpoints, tuple[bool, str]]:
     """The profile's endpoints (the conf's profile, else ``--source``'s golive.yaml, else the defaults)
     and its consent to sign-ups in ``$GOLIVE_ENVIRONMENT``.
 
@@ -160,7 +169,7 @@ def _endpoints(source: str | None, ref: str) -> tuple[Endpoints, tuple[bool, str
     from golive.sources import checked_out_profile
 
     with tempfile.TemporaryDirectory(prefix="golive-canary-") as tmp:
-        profile = checked_out_profile(source, ref, Path(tmp))[1].profile
+        profile = checked_out_profile(source, ref, Path(tmp), commit)[1].profile
     return profile.endpoints, profile.live_checks.allows("signup", get_settings().environment)
 
 
@@ -193,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--source", default=None, type=source_arg,
                        help="the application's tree: its golive.yaml names the traffic paths and sign-up")
         p.add_argument("--ref", default="HEAD", type=ref_arg, help="git ref of --source (default HEAD)")
+        add_commit_argument(p)
         if name == "gate":
             p.add_argument("--threshold", type=number("--threshold", 0, 100), default=85.0)
     return parser
@@ -210,7 +220,7 @@ def main(argv: Sequence[str] | None = None, *, cluster: Any = None) -> int:
     endpoints: Endpoints | None = None
     consent = (True, "")
     try:
-        endpoints, consent = _endpoints(args.source, args.ref)
+        endpoints, consent = _endpoints(args.source, args.ref, args.commit or None)
     except GoliveError as exc:
         result = AnalyzerResult(agent=CANARY.name, tool=TOOL, error=f"the application's profile: {exc}")
     if cluster is None and result is None:

@@ -46,7 +46,7 @@ from typing import Any
 
 from golive import runtime
 from golive.cli import output
-from golive.cli.args import RaisingParser, UsageError, application, dns_label, number, whole
+from golive.cli.args import RaisingParser, UsageError, add_commit_argument, application, dns_label, number, whole
 from golive.cli.args import ref as ref_arg
 from golive.cli.args import source as source_arg
 from golive.cli.output import ExitCode
@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the application's tree (directory or git URL): its golive.yaml names the chart, "
                              "image and endpoints")
     common.add_argument("--ref", default="HEAD", type=ref_arg, help="git ref of --source (default HEAD)")
+    add_commit_argument(common)
     common.add_argument("--chart", type=Path, default=None,
                         help="chart directory (default: the profile's chart, golive's generic chart when the "
                              "profile has none, else $GOLIVE_CHART_DIR or charts/sample-app)")
@@ -134,12 +135,14 @@ def _target(args: argparse.Namespace, workdir: Path) -> Any:
     from golive.deploy.errors import DeployInputError
     from golive.deploy.target import Target, resolve_target
     from golive.errors import GoliveError
-    from golive.sources import checked_out_profile
+    from golive.sources import SourceMoved, checked_out_profile
 
     if args.source is None and get_settings().profile is None:
         return None
     try:
-        tree, resolved = checked_out_profile(args.source, args.ref, workdir / "source")
+        tree, resolved = checked_out_profile(args.source, args.ref, workdir / "source", commit=args.commit or None)
+    except SourceMoved:
+        raise
     except GoliveError as exc:
         raise DeployInputError(f"the application's profile: {exc}") from exc
     if args.chart is not None:
@@ -232,6 +235,7 @@ def main(argv: Sequence[str] | None = None, *, cluster: Any = None) -> int:
 def _main(argv: Sequence[str] | None, cluster: Any, workdir: Path) -> int:
     from golive.deploy import DeployInputError, run
     from golive.errors import GoliveError
+    from golive.sources import SourceMoved
 
     parser = build_parser()
     head: dict[str, Any] = {"agent": "deployment"}
@@ -240,6 +244,9 @@ def _main(argv: Sequence[str] | None, cluster: Any, workdir: Path) -> int:
         head.update(action=args.action, application=args.application, namespace=args.namespace,
                     strategy=args.strategy)
         req = make_request(args, workdir)
+    except SourceMoved as exc:  # nothing deployed: the tree is not the one this run's gates measured
+        emit({**head, "ok": False, "error": str(exc)})
+        return ExitCode.MOVED
     except (UsageError, DeployInputError) as exc:
         emit({**head, "ok": False, "error": str(exc), "usage": parser.format_usage().strip()})
         return ExitCode.USAGE

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from golive.cli.args import application, dns_label, target_url
+from golive.cli.args import add_commit_argument, application, dns_label, target_url
 from golive.cli.args import ref as ref_arg
 from golive.cli.args import source as source_arg
 from golive.cli.output import ExitCode, emit
@@ -54,7 +54,7 @@ def setup(slos: ServiceSLOs, *, apply: bool = True) -> tuple[int, dict[str, Any]
     return ExitCode.OK, summary
 
 
-def profile_slos(source: str | None, ref: str) -> dict[str, float]:
+def profile_slos(source: str | None, ref: str, commit: str | None = None) -> dict[str, float]:
     """The objectives the application's profile declares (``slos``: the conf's profile, else the tree's
     golive.yaml); none without a source or a conf profile."""
     import tempfile
@@ -62,7 +62,7 @@ def profile_slos(source: str | None, ref: str) -> dict[str, float]:
     from golive.sources import checked_out_profile
 
     with tempfile.TemporaryDirectory(prefix="golive-monitoring-") as tmp:
-        slos = checked_out_profile(source, ref, Path(tmp))[1].profile.slos
+        slos = checked_out_profile(source, ref, Path(tmp), commit)[1].profile.slos
     return slos.model_dump(exclude_none=True) if slos is not None else {}
 
 
@@ -79,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--source", default=None, type=source_arg,
                    help="the application's tree: its golive.yaml `slos` are the objectives (the flags win)")
     p.add_argument("--ref", default="HEAD", type=ref_arg, help="git ref of --source (default HEAD)")
+    add_commit_argument(p)
     p.add_argument("--runbook-base-url", type=target_url, default=None,
                    help="base URL of the runbooks (each alert links to <base>/<alert-slug>; the documentation "
                         "phase writes the pages there; default: GOLIVE_DOCS_PUBLIC_URL/<application>/runbooks)")
@@ -87,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     flags = {k: v for k, v in {"latency_p95_seconds": args.latency_p95, "error_rate_max": args.error_rate,
                                "availability_target": args.availability}.items() if v is not None}
     try:
-        overrides = {**profile_slos(args.source, args.ref), **flags}
+        overrides = {**profile_slos(args.source, args.ref, args.commit or None), **flags}
     except GoliveError as exc:
         parser.error(f"the application's profile: {exc}")
     try:

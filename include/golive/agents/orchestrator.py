@@ -4,8 +4,9 @@
 profile (the conf's, ``$GOLIVE_PROFILE``, else the tree's ``golive.yaml``, completed by detection),
 reads its PRD/README and declared dependencies, scores how likely it is an ML workload
 (``golive.routing``) and prints the plan as JSON (also to the pod's XCom file when run by
-``AgentPodOperator``): the routing decision, which decides at run time the pod profile of the ML
-steps, and the profile with what was assumed about the application.
+``AgentPodOperator``): the commit every later pod must find the source at (``golive.sources.pin``: the
+ref's git SHA, or ``tree:<sha256>`` of a plain directory), the routing decision, which decides at run
+time the pod profile of the ML steps, and the profile with what was assumed about the application.
 """
 
 from __future__ import annotations
@@ -25,15 +26,18 @@ from golive.sources import redact
 
 
 def plan(source: str, ref: str = "HEAD") -> dict[str, Any]:
-    """The go-live plan of the application at ``source``: its routing decision (cpu or gpu)."""
-    from golive.sources import checked_out_profile
+    """The go-live plan of the application at ``source``: the commit it pins, its routing decision
+    (cpu or gpu) and its profile."""
+    from golive.profile.load import load_profile
+    from golive.settings import get_settings
+    from golive.sources import pin
 
     with tempfile.TemporaryDirectory(prefix="golive-plan-") as tmp:
-        tree, resolved = checked_out_profile(source, ref, Path(tmp))
-        assert tree is not None  # a plan always has a source
+        tree, commit = pin(source, ref, Path(tmp))
+        resolved = load_profile(tree, get_settings().profile)
         decision = route_source(tree, resolved=resolved)
     profile = resolved.profile
-    return {"agent": "orchestrator", "action": "plan", "source": redact(source), "ref": ref,
+    return {"agent": "orchestrator", "action": "plan", "source": redact(source), "ref": ref, "commit": commit,
             "routing": {"ml_score": decision.score, "profile": decision.profile,
                         "evidence": decision.evidence, "reason": decision.reason},
             "application_profile": {"source": resolved.source, "kind": profile.kind,

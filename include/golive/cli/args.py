@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import TypeAdapter, ValidationError
 
 from golive.models import SourceStr, check_ref
-from golive.patterns import DNS1123_LABEL, MAX_APP_LENGTH, VERSION
+from golive.patterns import COMMIT_PATTERN, DNS1123_LABEL, MAX_APP_LENGTH, VERSION
 
 DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
 _URL_PATH = re.compile(r"/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,500}")
@@ -120,6 +120,20 @@ def ref(text: str) -> str:
         return check_ref(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def commit(text: str) -> str:
+    """The commit the run's plan pinned: a git SHA, ``tree:<sha256>``, or empty (not pinned)."""
+    if text and not re.fullmatch(COMMIT_PATTERN, text):
+        raise argparse.ArgumentTypeError(f"commit {text!r} is not a commit SHA or tree:<sha256>")
+    return text
+
+
+def add_commit_argument(parser: argparse.ArgumentParser) -> None:
+    """``--commit``: the analyzed tree must be at exactly this commit (the orchestrator's plan resolved it)."""
+    parser.add_argument("--commit", default="", type=commit,
+                        help="the commit the run's plan pinned (git SHA or tree:<sha256>): refuse a --source "
+                             "that is no longer at it (exit 6); empty: not pinned")
 
 
 def url_path(text: str) -> str:

@@ -17,6 +17,7 @@ actions take::
     --source PATH|GIT-URL      optional: the application's tree (for its test suites, a schemathesis
                                config, a locustfile...) -> ctx.source (None without it)
     --ref REF                  as for source agents (only used with --source)
+    --commit SHA|tree:HASH     as for source agents: the tree must be at the commit the run's plan pinned
     --expected-version V       optional -> ctx.expected_version (what /version should answer)
     --timeout S                as for source agents
 
@@ -31,7 +32,8 @@ and the application from ``--application`` or else the URL's first host label (`
 Exit codes: ``analyze`` exits 0 whenever it produced a result (also when the tool failed: the result
 carries the error). The gate action exits 0 for PASS, 1 for FAIL, 3 for WARNING. Both exit 2 on bad
 command-line input (nothing was run), 4 when a git source could not be fetched, 5 when the ledger
-could not record the verdict (the verdict is still printed).
+could not record the verdict (the verdict is still printed), 6 when ``--commit`` is given and the source
+is no longer at it (nothing was measured).
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ from golive.gates.spec import DEFAULT_THRESHOLD, GateSpec
 from golive.models import DNS1123_LABEL, AnalyzerResult, Verdict, is_git_source
 from golive.results import GateOutcome
 from golive.settings import EVIDENCE_ENV, get_settings
-from golive.sources import SourceError, checkout, redact
+from golive.sources import SourceError, SourceMoved, checkout, redact
 from golive.tools import ToolError
 from golive.waivers import WaiverLike
 
@@ -116,7 +118,7 @@ def build_parser(spec: AgentSpec) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description=spec.description,
                      epilog="exit codes: analyze 0 (result printed, tool errors inside it); "
                             f"{spec.gate_action} 0 PASS, 1 FAIL, 3 WARNING; 2 bad input, "
-                            "4 source not fetched, 5 ledger not written")
+                            "4 source not fetched, 5 ledger not written, 6 source moved since the plan (--commit)")
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     def common(p: argparse.ArgumentParser) -> None:
@@ -133,6 +135,7 @@ def build_parser(spec: AgentSpec) -> argparse.ArgumentParser:
                            help="local path of the source tree, or a git URL (https://, ssh://, file://, git@)")
         p.add_argument("--ref", default="HEAD", type=cli_args.ref,
                        help="branch, tag or commit to check out for a git source (default HEAD)")
+        cli_args.add_commit_argument(p)
         p.add_argument("--timeout", type=cli_args.number("timeout", 0, above=True), default=None,
                        help="seconds each tool may run (default: 300 for the test suite, 120 otherwise)")
         if spec.add_arguments is not None:
@@ -187,7 +190,8 @@ def _parse_evidence(text: str) -> tuple[AnalyzerResult, ...]:
     return tuple(AnalyzerResult.model_validate(item) for item in items)
 
 def record_in_ledger(url: str, spec: AgentSpec, *, run_id: str, application: str, ref: str, source: str,
-                     submitted_by: str, verdict: Verdict, results: Sequence[AnalyzerResult]) -> int:
+                     submitted_by: str, verdict: Verdict, results: Sequence[AnalyzerResult],
+                     commit: str | None = None) -> int:
     """Record the submission and the gate's evaluation (criteria, findings, raw results); return its id."""
     from golive.ledger import Ledger, RecordKey
 
@@ -197,7 +201,7 @@ def record_in_ledger(url: str, spec: AgentSpec, *, run_id: str, application: str
     findings = [f for r in results for f in r.findings]
     return ledger.record_evaluation(RecordKey(run_id, spec.task_id, 1), application=application, ref=ref,
                                     verdict=verdict, findings=findings,
-                                    inputs=[r.model_dump(mode="json") for r in results])
+                                    inputs=[r.model_dump(mode="json") for r in results], commit=commit)
 
 def gate_results(spec: AgentSpec, ctx: Context) -> list[AnalyzerResult]:
     """Run all of the agent's analyzers: the independent ones in parallel, then the ``late`` ones."""
@@ -248,10 +252,10 @@ def main(spec: AgentSpec, argv: Sequence[str] | None = None) -> int:
         tree: Path | None = None
         if args.source is not None:
             try:
-                tree = checkout(args.source, args.ref, Path(tmp))
+                tree = checkout(args.source, args.ref, Path(tmp), commit=args.commit or None)
             except SourceError as exc:
                 print(f"error: {exc}", file=sys.stderr)
-                return ExitCode.SOURCE
+                return ExitCode.MOVED if isinstance(exc, SourceMoved) else ExitCode.SOURCE
         ctx = Context(agent=spec.name, source=tree, timeout=args.timeout, evidence=evidence, url=url,
                       expected_version=getattr(args, "expected_version", None), options=options)
         if args.action == "analyze":
@@ -284,7 +288,7 @@ def main(spec: AgentSpec, argv: Sequence[str] | None = None) -> int:
             evaluation_id = record_in_ledger(
                 ledger_url, spec, run_id=args.run_id or f"cli-{uuid.uuid4()}", application=application,
                 ref=ref, source=redact(named_by), submitted_by=args.submitted_by, verdict=verdict,
-                results=results)
+                results=results, commit=args.commit or None)
         except Exception as exc:  # any database failure: say so, keep the verdict printed
             print(f"error: the verdict could not be recorded in the ledger: {type(exc).__name__}: "
                   f"{redact(str(exc))}", file=sys.stderr)

@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     WARNING = 3  #: WARNING: the score is in the warning band
     SOURCE = 4  #: the git source could not be fetched
     LEDGER = 5  #: the verdict was printed but could not be recorded in the ledger
+    MOVED = 6  #: the source is no longer at the commit the run's plan pinned (--commit): nothing was measured
 
 
 VERDICT_EXIT: dict[VerdictStatus, ExitCode] = {VerdictStatus.PASS: ExitCode.OK, VerdictStatus.FAIL: ExitCode.FAIL,

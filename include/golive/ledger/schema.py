@@ -101,6 +101,8 @@ evaluations = Table(
     Column("reasons", JSON, nullable=False),
     Column("inputs", JSON, nullable=False),  # the raw analyzer results the verdict was made from
     _recorded_at(),
+    # migration 0005a: the commit the plan pinned (a git SHA or ``tree:<sha256>``); None before 0005a
+    Column("commit", String(80), nullable=True),
     UniqueConstraint("run_id", "task_id", "try_number"),
 )
 
@@ -261,4 +263,16 @@ feedback_reports = Table(  # migration 0005b: the insights report of one applica
     Column("summary", JSON, nullable=False),  # responses, CSAT, NPS, the top topics
     _recorded_at(),
     UniqueConstraint("run_id", "application"),
+)
+
+leases = Table(  # migration 0005a: one delivery at a time per application and environment
+    "leases", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("application", String(63), nullable=False),
+    Column("environment", String(16), nullable=False),
+    Column("run_id", String(250), nullable=False),  # the holder
+    Column("acquired_at", DateTime(timezone=True), nullable=False),
+    Column("heartbeat_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),  # another run may take it over after
+    UniqueConstraint("application", "environment"),
 )

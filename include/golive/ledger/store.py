@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -173,10 +173,12 @@ class Ledger(FeedbackRecords):
 
     # -- verdicts -----------------------------------------------------------------------------
     def record_evaluation(self, key: RecordKey, *, application: str, ref: str, verdict: Verdict,
-                          findings: Iterable[Finding] = (), inputs: Any = None) -> int:
+                          findings: Iterable[Finding] = (), inputs: Any = None, commit: str | None = None) -> int:
         """Record a gate's verdict with its criteria, findings, waivers and raw inputs; returns its id.
 
         Re-running the same try replaces that try's rows; a new try is a new evaluation.
+
+        :param commit: the commit the verdict is about (the plan's git SHA or ``tree:<sha256>``).
         """
         with self.engine.begin() as conn:
             eval_id = self._upsert(conn, t.evaluations, {
@@ -184,7 +186,7 @@ class Ledger(FeedbackRecords):
                 "gate": verdict.gate, "application": application, "ref": ref,
                 "status": verdict.status.value, "score": verdict.score, "threshold": verdict.threshold,
                 "warning_floor": verdict.warning_floor, "reasons": list(verdict.reasons),
-                "inputs": inputs if inputs is not None else {},
+                "inputs": inputs if inputs is not None else {}, "commit": commit,
             }, ["run_id", "task_id", "try_number"])
             conn.execute(t.criteria.delete().where(t.criteria.c.evaluation_id == eval_id))
             conn.execute(t.findings.delete().where(t.findings.c.evaluation_id == eval_id))
@@ -209,13 +211,16 @@ class Ledger(FeedbackRecords):
                     message=f.message, path=f.path, line=f.line, fingerprint=f.fingerprint))
         return int(eval_id)
 
-    def latest_evaluation(self, *, gate: str, application: str, ref: str,
-                          run_id: str | None = None) -> dict[str, Any] | None:
-        """The newest evaluation of ``gate`` for this application and ref (optionally of one run)."""
+    def latest_evaluation(self, *, gate: str, application: str, ref: str, run_id: str | None = None,
+                          commit: str | None = None) -> dict[str, Any] | None:
+        """The newest evaluation of ``gate`` for this application and ref (optionally of one run, and
+        of one commit: a verdict about another commit never matches)."""
         e = t.evaluations
         query = select(e).where(e.c.gate == gate, e.c.application == application, e.c.ref == ref)
         if run_id is not None:
             query = query.where(e.c.run_id == run_id)
+        if commit is not None:
+            query = query.where(e.c.commit == commit)
         query = query.order_by(e.c.id.desc()).limit(1)
         with self.engine.connect() as conn:
             row = conn.execute(query).mappings().first()
@@ -297,6 +302,60 @@ class Ledger(FeedbackRecords):
             return [dict(r) for r in conn.execute(select(k).where(
                 k.c.application == application, k.c.environment == environment).order_by(k.c.key)).mappings()]
 
+    # -- delivery lease -----------------------------------------------------------------------
+    def acquire_lease(self, *, application: str, environment: str, run_id: str, ttl: float,
+                      now: datetime | None = None) -> tuple[bool, dict[str, Any]]:
+        """Take (or renew) the delivery lease of ``application`` in ``environment`` for ``run_id``.
+
+        Atomic on SQLite and PostgreSQL: an INSERT on the unique (application, environment) key, else
+        an UPDATE that only matches when this run already holds the lease (a renewal) or the holder's
+        lease expired (a takeover). Returns whether ``run_id`` holds it now, and the holder's row.
+
+        :param ttl: seconds the lease is valid from now; after that another run may take it over.
+        """
+        now = _utc(now or datetime.now(UTC))
+        expires = now + timedelta(seconds=ttl)
+        lease = t.leases
+        mine = (lease.c.application == application, lease.c.environment == environment)
+        with self.engine.begin() as conn:
+            inserted = conn.execute(self._insert(lease).values(
+                application=application, environment=environment, run_id=run_id, acquired_at=now,
+                heartbeat_at=now, expires_at=expires).on_conflict_do_nothing(
+                index_elements=["application", "environment"])).rowcount == 1
+            acquired = inserted or conn.execute(lease.update().where(*mine, lease.c.run_id == run_id).values(
+                heartbeat_at=now, expires_at=expires)).rowcount == 1 or conn.execute(
+                lease.update().where(*mine, lease.c.expires_at < now).values(
+                    run_id=run_id, acquired_at=now, heartbeat_at=now, expires_at=expires)).rowcount == 1
+            row = conn.execute(select(lease).where(*mine)).mappings().one()
+        return acquired, _lease_row(row)
+
+    def renew_lease(self, *, application: str, environment: str, run_id: str, ttl: float,
+                    now: datetime | None = None) -> bool:
+        """Heartbeat: extend the lease by ``ttl`` from now if ``run_id`` still holds it (never takes it)."""
+        now = _utc(now or datetime.now(UTC))
+        lease = t.leases
+        with self.engine.begin() as conn:
+            return bool(conn.execute(lease.update().where(
+                lease.c.application == application, lease.c.environment == environment,
+                lease.c.run_id == run_id).values(heartbeat_at=now, expires_at=now + timedelta(seconds=ttl))
+            ).rowcount == 1)
+
+    def release_lease(self, *, application: str, environment: str, run_id: str) -> bool:
+        """Release the lease if ``run_id`` holds it (a run whose lease was taken over releases nothing)."""
+        lease = t.leases
+        with self.engine.begin() as conn:
+            return bool(conn.execute(lease.delete().where(
+                lease.c.application == application, lease.c.environment == environment,
+                lease.c.run_id == run_id)).rowcount == 1)
+
+    def lease(self, application: str, environment: str) -> dict[str, Any] | None:
+        """The current holder of the delivery lease, or None."""
+        lease = t.leases
+        with self.engine.connect() as conn:
+            row = conn.execute(select(lease).where(lease.c.application == application,
+                                                   lease.c.environment == environment)).mappings().first()
+        return _lease_row(row) if row else None
+
     # -- reading ------------------------------------------------------------------------------
     def run_record(self, run_id: str) -> dict[str, Any] | None:
         """The run row, or None."""
@@ -340,6 +399,18 @@ class Ledger(FeedbackRecords):
                 if rows:
                     report[name] = rows
         return report
+
+
+def _utc(moment: datetime) -> datetime:
+    """A UTC-aware datetime (SQLite hands naive ones back; every lease time is written in UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _lease_row(row: Any) -> dict[str, Any]:
+    out = dict(row)
+    for name in ("acquired_at", "heartbeat_at", "expires_at"):
+        out[name] = _utc(out[name])
+    return out
 
 
 def _str_or_none(value: Any) -> str | None:

@@ -28,7 +28,14 @@ from golive.profile.model import ApplicationProfile
 from golive.sarif import results_to_sarif
 from golive.settings import get_settings
 from golive_airflow import docs
-from golive_airflow.context import pull_application_profile, pull_request, record_key, require_phase_reached, run_day
+from golive_airflow.context import (
+    pull_application_profile,
+    pull_commit,
+    pull_request,
+    record_key,
+    require_phase_reached,
+    run_day,
+)
 from golive_airflow.hooks.ledger import LedgerHook
 
 
@@ -137,13 +144,14 @@ class GateScoringOperator(BaseOperator):
         ledger = LedgerHook(self.ledger_conn_id).get_conn()
         evaluation_id = ledger.record_evaluation(
             key, application=request["application"], ref=str(request.get(self.subject_field, "HEAD")), verdict=verdict,
-            findings=findings, inputs=[r.model_dump(mode="json") for r in results])
+            findings=findings, inputs=[r.model_dump(mode="json") for r in results], commit=pull_commit(context))
         for c in verdict.criteria:
             self.log.info("%s %-28s %-8s value=%s %s threshold %s — %s", self.gate, c.name, c.status.value,
                           c.value, c.unit, c.threshold, c.reason)
         self.log.info("%s verdict %s, score %.1f (threshold %.0f)", self.gate, verdict.status.value,
                       verdict.score, verdict.threshold)
-        summary = {"gate": self.gate, "evaluation_id": evaluation_id, "status": verdict.status.value,
+        summary = {"gate": self.gate, "evaluation_id": evaluation_id, "commit": pull_commit(context),
+                   "status": verdict.status.value,
                    "score": verdict.score, "threshold": verdict.threshold, "findings": len(findings),
                    "reasons": verdict.reasons[:10]}
         summary.update(self.after_verdict(context, verdict, results))

@@ -10,7 +10,7 @@ from airflow.configuration import conf
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
 from golive.settings import get_settings
-from golive_airflow.context import pull_request
+from golive_airflow.context import PLAN_TASK_ID, pull_commit, pull_request
 from golive_airflow.exceptions import GateFailed, GateTimeout
 from golive_airflow.triggers.gate import VerificationGateTrigger, jsonable
 
@@ -25,7 +25,8 @@ def explain(evaluation: dict[str, Any]) -> str:
 
 
 class VerificationGateSensor(BaseSensorOperator):
-    """Wait for the recorded verdict of ``gate`` for the run's application and ref.
+    """Wait for the verdict of ``gate`` that THIS run recorded for its application, subject and the
+    commit its plan pinned: a verdict of another run, or about another commit, never opens it.
 
     * PASS — the gate opens; the evaluation summary goes to XCom.
     * WARNING — the gate opens with status WARNING, and the ``GateApprovalOperator`` downstream
@@ -42,15 +43,15 @@ class VerificationGateSensor(BaseSensorOperator):
     :param ledger_conn_id: ledger connection id.
     :param deferrable: wait in the triggerer instead of a worker slot.
     :param subject_field: request field the verdict is about (``ref`` before deployment, ``version`` after).
-    :param same_run: accept only a verdict recorded by this DAG run (the delivery gates); the
-        quality gate accepts the newest verdict of the same application and ref from any run.
+    :param plan_task_id: the orchestrator's plan, whose ``commit`` the verdict must name (a DAG
+        without a plan matches on the run alone).
     """
 
     template_fields: Sequence[str] = ("gate", "request_task_id")
     ui_color = "#fff3cd"
 
     def __init__(self, *, gate: str, request_task_id: str, ledger_conn_id: str | None = None,
-                 deferrable: bool | None = None, subject_field: str = "ref", same_run: bool = False,
+                 deferrable: bool | None = None, subject_field: str = "ref", plan_task_id: str = PLAN_TASK_ID,
                  **kwargs: Any) -> None:
         settings = get_settings()
         kwargs.setdefault("poke_interval", settings.gate_poll_interval)
@@ -60,7 +61,7 @@ class VerificationGateSensor(BaseSensorOperator):
         self.gate = gate
         self.request_task_id = request_task_id
         self.subject_field = subject_field
-        self.same_run = same_run
+        self.plan_task_id = plan_task_id
         self.ledger_conn_id = ledger_conn_id or settings.ledger_conn_id
         if deferrable is None:
             deferrable = settings.deferrable
@@ -74,7 +75,8 @@ class VerificationGateSensor(BaseSensorOperator):
                                        ref=str(request.get(self.subject_field, "HEAD")),
                                        ledger_conn_id=self.ledger_conn_id, poll_interval=float(self.poke_interval),
                                        timeout=float(self.timeout),
-                                       run_id=context["ti"].run_id if self.same_run else None)
+                                       run_id=context["ti"].run_id,
+                                       commit=pull_commit(context, self.plan_task_id))
 
     def decide(self, evaluation: dict[str, Any]) -> dict[str, Any]:
         """Open (return the summary) on PASS/WARNING; fail with the reasons on FAIL."""
@@ -83,7 +85,7 @@ class VerificationGateSensor(BaseSensorOperator):
             raise GateFailed(text)
         self.log.info(text)
         return {k: evaluation[k] for k in ("id", "gate", "status", "score", "threshold", "warning_floor",
-                                           "reasons", "run_id", "application", "ref")}
+                                           "reasons", "run_id", "application", "ref", "commit")}
 
     def poke(self, context: Any) -> PokeReturnValue:
         """Check the ledger once."""

@@ -27,7 +27,8 @@ def jsonable(row: dict[str, Any]) -> dict[str, Any]:
 
 
 class VerificationGateTrigger(BaseTrigger):
-    """Poll the ledger for the newest evaluation of ``gate`` for ``application`` and ``ref``.
+    """Poll the ledger for the newest evaluation of ``gate`` for ``application`` and ``ref`` recorded
+    by ``run_id`` about ``commit``.
 
     Yields one event: ``{"status": "PASS" | "WARNING" | "FAIL", "evaluation": {...}}`` when a
     verdict is found, ``{"status": "timeout", ...}`` after ``timeout`` seconds, or
@@ -37,13 +38,14 @@ class VerificationGateTrigger(BaseTrigger):
     :param application: application name.
     :param ref: git ref (or version) the verdict is about.
     :param ledger_conn_id: the ledger connection.
-    :param run_id: only accept a verdict recorded by this DAG run (delivery gates); None: any run.
+    :param run_id: the DAG run whose verdict opens the gate.
+    :param commit: the commit the verdict must be about (the plan's); None: any of this run.
     :param poll_interval: seconds between ledger reads.
     :param timeout: seconds to wait in all.
     """
 
     def __init__(self, *, gate: str, application: str, ref: str, ledger_conn_id: str,
-                 poll_interval: float, timeout: float, run_id: str | None = None) -> None:
+                 poll_interval: float, timeout: float, run_id: str, commit: str | None = None) -> None:
         super().__init__()
         self.gate = gate
         self.application = application
@@ -52,13 +54,14 @@ class VerificationGateTrigger(BaseTrigger):
         self.poll_interval = poll_interval
         self.timeout = timeout
         self.run_id = run_id
+        self.commit = commit
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Classpath and kwargs, so the triggerer can rebuild this trigger."""
         return (f"{type(self).__module__}.{type(self).__qualname__}", {
             "gate": self.gate, "application": self.application, "ref": self.ref,
             "ledger_conn_id": self.ledger_conn_id, "poll_interval": self.poll_interval,
-            "timeout": self.timeout, "run_id": self.run_id,
+            "timeout": self.timeout, "run_id": self.run_id, "commit": self.commit,
         })
 
     def fetch(self) -> dict[str, Any] | None:
@@ -66,7 +69,7 @@ class VerificationGateTrigger(BaseTrigger):
         from golive_airflow.hooks.ledger import LedgerHook
 
         row = LedgerHook(self.ledger_conn_id).get_conn().latest_evaluation(
-            gate=self.gate, application=self.application, ref=self.ref, run_id=self.run_id)
+            gate=self.gate, application=self.application, ref=self.ref, run_id=self.run_id, commit=self.commit)
         return None if row is None else jsonable(row)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
@@ -83,6 +86,7 @@ class VerificationGateTrigger(BaseTrigger):
                 return
             if time.monotonic() >= deadline:
                 yield TriggerEvent({"status": "timeout", "message": (
-                    f"no {self.gate} verdict for {self.application}@{self.ref} within {self.timeout:g}s")})
+                    f"no {self.gate} verdict of run {self.run_id} for {self.application}@{self.ref}"
+                    + (f" (commit {self.commit})" if self.commit else "") + f" within {self.timeout:g}s")})
                 return
             await asyncio.sleep(self.poll_interval)

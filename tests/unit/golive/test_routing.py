@@ -93,3 +93,15 @@ def test_the_plan_carries_the_profile_and_what_was_assumed(tmp_path: Path, monke
         get_settings.cache_clear()
     assert from_conf["application_profile"]["source"] == "conf"
     assert from_conf["routing"]["profile"] == "gpu" and "declared in conf" in from_conf["routing"]["reason"]
+
+
+def test_the_plan_pins_the_commit_every_pod_must_find(tmp_path: Path):
+    from golive.agents.orchestrator import plan
+    from golive.results import PlanResult
+    from golive.sources import checkout
+
+    (tmp_path / "app.py").write_text("X = 1\n")
+    planned = plan(str(tmp_path))
+    PlanResult.model_validate(planned)
+    assert planned["commit"].startswith("tree:")
+    assert checkout(str(tmp_path), "HEAD", tmp_path, commit=planned["commit"]) == tmp_path.resolve()

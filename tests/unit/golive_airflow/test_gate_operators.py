@@ -59,10 +59,10 @@ class DemoScoring(GateScoringOperator):
         return evaluate(self.gate, apply_rules(RULES, values, errors), threshold)
 
 
-def record(ledger: Ledger, cov: float, try_number=1, ref="v1") -> int:
+def record(ledger: Ledger, cov: float, try_number=1, ref="v1", *, run_id="run-1", commit=None) -> int:
     verdict = evaluate("demo", [apply_rule(RULES[0], cov), apply_rule(RULES[1], 1.0)])
-    return ledger.record_evaluation(RecordKey("run-1", "g.score", try_number), application="shop", ref=ref,
-                                    verdict=verdict)
+    return ledger.record_evaluation(RecordKey(run_id, "g.score", try_number), application="shop", ref=ref,
+                                    verdict=verdict, commit=commit)
 
 
 @pytest.fixture
@@ -118,7 +118,7 @@ def test_scoring_skips_when_every_analyzer_was_skipped(ledger):
 
 def test_trigger_serializes_round_trip():
     trig = VerificationGateTrigger(gate="quality", application="shop", ref="v1", ledger_conn_id="golive_ledger",
-                                   poll_interval=0.1, timeout=3)
+                                   poll_interval=0.1, timeout=3, run_id="run-1", commit="a" * 40)
     path, kwargs = trig.serialize()
     module, name = path.rsplit(".", 1)
     again = getattr(importlib.import_module(module), name)(**kwargs)
@@ -134,7 +134,7 @@ def _run_trigger(trigger):
 
 def test_trigger_fires_when_a_verdict_arrives_later(ledger):
     trig = VerificationGateTrigger(gate="demo", application="shop", ref="v1", ledger_conn_id="golive_ledger",
-                                   poll_interval=0.1, timeout=20)
+                                   poll_interval=0.1, timeout=20, run_id="run-1")
     threading.Timer(0.5, record, args=(ledger, 90.0)).start()
     started = time.monotonic()
     event = _run_trigger(trig)
@@ -145,7 +145,7 @@ def test_trigger_fires_when_a_verdict_arrives_later(ledger):
 
 def test_trigger_times_out(ledger):
     trig = VerificationGateTrigger(gate="demo", application="shop", ref="nope", ledger_conn_id="golive_ledger",
-                                   poll_interval=0.05, timeout=0.2)
+                                   poll_interval=0.05, timeout=0.2, run_id="run-1")
     assert _run_trigger(trig)["status"] == "timeout"
 
 
@@ -191,6 +191,39 @@ def test_deferrable_gate_defers_then_resumes(ledger):
     assert gate.execute_complete(ctx(FakeTI("g.gate")), event)["status"] == "PASS"
     with pytest.raises(GateTimeout):
         gate.execute_complete(ctx(FakeTI("g.gate")), {"status": "timeout", "message": "no verdict"})
+
+
+def test_the_second_run_never_opens_on_the_first_runs_verdict(ledger):
+    record(ledger, 95.0, run_id="run-1", commit="a" * 40)  # same application and ref, another run
+    second = FakeTI("g.gate", xcoms={"start.plan": {"commit": "a" * 40}})
+    second.run_id = "run-2"
+    gate = sensor(deferrable=False)
+    assert gate.poke(ctx(second)).is_done is False
+    with pytest.raises(TaskDeferred) as info:
+        sensor(deferrable=True).execute(ctx(second))
+    assert info.value.trigger.serialize()[1]["run_id"] == "run-2"
+    record(ledger, 20.0, run_id="run-2", commit="a" * 40)
+    with pytest.raises(GateFailed) as failed:
+        gate.execute(ctx(second))
+    assert "of run run-2" in str(failed.value)
+
+
+def test_a_verdict_about_another_commit_does_not_open_the_gate(ledger):
+    ti = FakeTI("g.gate", xcoms={"start.plan": {"commit": "b" * 40}})
+    record(ledger, 95.0, commit="a" * 40)  # this run, but not the commit the plan pinned
+    assert sensor(deferrable=False).poke(ctx(ti)).is_done is False
+    record(ledger, 95.0, try_number=2, commit="b" * 40)
+    assert sensor(deferrable=False).execute(ctx(ti))["commit"] == "b" * 40
+
+
+def test_scoring_records_the_plans_commit(ledger):
+    cov = AnalyzerResult(agent="demo", tool="cov", measurements=[Measurement(name="cov", value=91, unit="%")])
+    lint = AnalyzerResult(agent="demo", tool="lint", measurements=[Measurement(name="lint", value=2, unit="/kloc")])
+    ti = FakeTI(xcoms={"g.cov": cov.model_dump(mode="json"), "g.lint": lint.model_dump(mode="json"),
+                       "start.plan": {"commit": "c" * 40}})
+    op = DemoScoring(task_id="score", analyzer_task_ids=["g.cov", "g.lint"], request_task_id="start.validate_request")
+    assert op.execute(ctx(ti))["commit"] == "c" * 40
+    assert ledger.latest_evaluation(gate="demo", application="shop", ref="v1", run_id="run-1")["commit"] == "c" * 40
 
 
 def test_poke_mode(ledger):

@@ -127,3 +127,15 @@ def test_an_invalid_profile_is_bad_input(capsys: pytest.CaptureFixture[str], mon
     monkeypatch.setenv("GOLIVE_PROFILE", "endpoints: {health: no-slash}")
     code, doc = _run(capsys, ["deploy", *BASE, "--version", "1.0.0"])
     assert code == 2 and "endpoints.health" in doc["error"]
+
+
+def test_a_tree_that_moved_since_the_plan_is_not_deployed(capsys: pytest.CaptureFixture[str], tmp_path: Any) -> None:
+    from golive.sources import tree_hash
+
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "golive.yaml").write_text("kind: library\n")
+    pinned = tree_hash(app)
+    (app / "app.py").write_text("changed = True\n")  # after the plan: the gates measured the old tree
+    code, doc = _run(capsys, ["deploy", *BASE, "--version", "1.0.0", "--source", str(app), "--commit", pinned])
+    assert code == 6 and f"pinned {pinned}" in doc["error"] and doc["ok"] is False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -343,3 +344,37 @@ def test_an_unreachable_ledger_exits_5_after_printing_the_verdict(tmp_path, caps
     assert code == 5
     assert json.loads(captured.out)["verdict"]["status"] == "PASS"
     assert "could not be recorded in the ledger" in captured.err and "hunter2" not in captured.err
+
+
+def test_an_analyzer_refuses_a_source_that_moved_since_the_plan_and_a_gate_names_the_commit(tmp_path):
+    from golive.sources import tree_hash
+
+    app = tmp_path / "app"
+    shutil.copytree(TARGETS / "good", app)
+    pinned = tree_hash(app)
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    ok = _cli_run("verify", "--source", str(app), "--commit", pinned, "--ledger-url", url, "--application", "good")
+    assert ok.returncode == 0, ok.stderr
+    assert Ledger.from_url(url).latest_evaluation(gate="quality", application="good", ref="HEAD")["commit"] == pinned
+    (app / "extra.py").write_text("x = 1\n")
+    moved = _cli_run("analyze", "--tool", "ruff", "--source", str(app), "--commit", pinned)
+    assert moved.returncode == 6 and f"pinned {pinned}" in moved.stderr and moved.stdout == ""
+
+
+def test_a_branch_moved_between_the_plan_and_the_analyzer_is_refused(tmp_path):
+    from golive.agents.orchestrator import plan
+
+    origin = tmp_path / "origin"
+    shutil.copytree(TARGETS / "good", origin)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "v1"]):
+        subprocess.run([*git, *args], cwd=origin, check=True, capture_output=True)
+    url = f"file://{origin}"
+    pinned = plan(url, "main")["commit"]
+    same = _cli_run("analyze", "--tool", "ruff", "--source", url, "--ref", "main", "--commit", pinned)
+    assert same.returncode == 0, same.stderr
+    (origin / "later.py").write_text("x = 2\n")
+    for args in (["add", "-A"], ["commit", "-q", "-m", "v2"]):
+        subprocess.run([*git, *args], cwd=origin, check=True, capture_output=True)
+    moved = _cli_run("analyze", "--tool", "ruff", "--source", url, "--ref", "main", "--commit", pinned)
+    assert moved.returncode == 6 and f"pinned {pinned}" in moved.stderr and "moved" in moved.stderr
