@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from golive_local.env import REPO_ROOT, airflow_executable, kubernetes_connection, local_env
 
@@ -70,6 +71,24 @@ def _print_outcome(env: dict[str, str], dag_id: str) -> int:
     return 0 if run["status"] == "succeeded" else 1
 
 
+def free_interrupted_leases(golive_home: Path) -> list[dict[str, Any]]:
+    """Release the delivery leases an interrupted earlier demo left (Ctrl-C, a killed terminal).
+
+    The demo runs one go-live at a time in its state directory, so a lease still held when it starts
+    belongs to no live run; kept, it would make this go-live wait until its TTL. Returns what was freed.
+    """
+    path = golive_home / "ledger.sqlite"
+    if not path.is_file():
+        return []
+    from golive.ledger import Ledger
+
+    ledger = Ledger.from_url(f"sqlite:///{path}")
+    freed = [row for row in ledger.leases() if ledger.release_lease(
+        application=row["application"], environment=row["environment"], run_id=row["run_id"])]
+    ledger.engine.dispose()
+    return freed
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the demo go-live."""
     parser = argparse.ArgumentParser(prog="python -m golive_local.demo", description=__doc__)
@@ -97,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
         if _airflow(["db", "migrate"], env, log, timeout=300) != 0:
             print(f"airflow db migrate failed; see {log_path}", file=sys.stderr)
             return 2
+        for lease in free_interrupted_leases(Path(env["GOLIVE_HOME"])):
+            print(f"freed the delivery lease of {lease['application']} ({lease['environment']}) left by the "
+                  f"interrupted run {lease['run_id']}")
         print(f"running `airflow dags test {args.dag}`…", flush=True)
         test_args = ["dags", "test", args.dag] + (["-c", args.conf] if args.conf else [])
         rc = _airflow(test_args, env, log, timeout=args.timeout)

@@ -348,6 +348,12 @@ class Ledger(FeedbackRecords):
                 lease.c.application == application, lease.c.environment == environment,
                 lease.c.run_id == run_id)).rowcount == 1)
 
+    def leases(self) -> list[dict[str, Any]]:
+        """Every delivery lease held now, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.leases).order_by(t.leases.c.acquired_at)).mappings().all()
+        return [_lease_row(row) for row in rows]
+
     def lease(self, application: str, environment: str) -> dict[str, Any] | None:
         """The current holder of the delivery lease, or None."""
         lease = t.leases
