@@ -4,7 +4,9 @@ A real web application nobody here wrote (the Flask tutorial app, with its own p
 secret key, tests and E2E suite) goes live through every phase. A copy of the sample app with a
 hard-coded secret and an untested module fails both preparation gates, with the measured values and
 the reasons in the ledger and in the report. The default go-live that succeeds runs through the
-scheduler (``test_platform_sqlite.py``, ``test_scheduler_e2e.py``).
+scheduler (``test_platform_sqlite.py``, ``test_scheduler_e2e.py``); a conf refused at the door, with
+only its rejection recorded, is ``tests/unit/golive_airflow/test_tasks.py``'s corpus and the scheduler's
+REST and CLI refusals.
 """
 
 from __future__ import annotations
@@ -126,14 +128,3 @@ def test_copy_with_secret_and_untested_module_fails_its_gates(env, tmp_path):
     html = (report_dir(env, report["run"]["run_id"]) / "report.html").read_text()
     assert "secrets" in html and "test_coverage" in html and f"{coverage['value']:g}" in html
     assert "wJalrXUtnFEMI" not in html
-
-
-def test_bad_conf_is_rejected_before_any_pod_and_recorded(env, localkube):
-    # inside the allowed source roots (outside them the Params refuse it before any run exists)
-    missing = Path(__file__).resolve().parents[2] / "nonexistent" / "path"
-    rc, _ = go_live(env, {"application": "reject-me", "version": "1.0.0", "source": str(missing)})
-    assert rc != 0
-    _, report = latest_run(env, "reject-me")
-    assert report["run"]["status"] == "rejected"
-    assert "/nonexistent/path" in report["run"]["error"] and "source" in report["run"]["error"]
-    assert report["evaluations"] == []
