@@ -216,7 +216,8 @@ approvals = Table(
     Column("approver", String(200), nullable=False),
     Column("comment", Text, nullable=False),
     _recorded_at(),
-    UniqueConstraint("evaluation_id"),
+    # migration 0006: one decision per approval task of an evaluation (the gate's, then the promotion's)
+    UniqueConstraint("evaluation_id", "task_id"),
 )
 
 feedback = Table(  # migration 0005b: every feedback row golive knows of (see golive.feedback)

@@ -240,19 +240,22 @@ class Ledger(FeedbackRecords):
 
     def record_approval(self, *, evaluation_id: int, run_id: str, task_id: str,
                         decision: ApprovalDecision) -> None:
-        """Record the human (or automatic) decision on an evaluation, once: the first decision stands.
+        """Record the human (or automatic) decision of one approval task on an evaluation, once: the
+        first decision stands. The gate's approval and the promotion's (prod asks again about the testing
+        verdict) are two questions, each with its own decision.
 
         Recording the same decision again (a retried task) changes nothing.
 
-        :raises ApprovalConflict: the evaluation already has another decision (it is kept).
+        :raises ApprovalConflict: this task already decided otherwise on the evaluation (that is kept).
         """
         a = t.approvals
         with self.engine.begin() as conn:
             conn.execute(self._insert(a).values(
                 evaluation_id=evaluation_id, run_id=run_id, task_id=task_id, decision=decision.decision,
                 approver=decision.approver, comment=decision.comment,
-            ).on_conflict_do_nothing(index_elements=["evaluation_id"]))
-            first = conn.execute(select(a).where(a.c.evaluation_id == evaluation_id)).mappings().one()
+            ).on_conflict_do_nothing(index_elements=["evaluation_id", "task_id"]))
+            first = conn.execute(select(a).where(a.c.evaluation_id == evaluation_id,
+                                                 a.c.task_id == task_id)).mappings().one()
         if (first["decision"], first["approver"], first["comment"]) != (
                 decision.decision, decision.approver, decision.comment):
             raise ApprovalConflict(
@@ -394,8 +397,8 @@ class Ledger(FeedbackRecords):
                 waived = {w["fingerprint"]: w for w in ev["waivers"]}
                 for finding in ev["findings"]:
                     finding["waiver"] = waived.get(finding["fingerprint"])
-                approval = conn.execute(select(t.approvals).where(
-                    t.approvals.c.evaluation_id == row["id"])).mappings().first()
+                approval = conn.execute(select(t.approvals).where(  # the latest question's answer
+                    t.approvals.c.evaluation_id == row["id"]).order_by(t.approvals.c.id.desc())).mappings().first()
                 ev["approval"] = dict(approval) if approval else None
                 evals.append(ev)
             report: dict[str, Any] = {"run": dict(run), "phases": phases, "evaluations": evals}

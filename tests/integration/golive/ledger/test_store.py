@@ -85,6 +85,25 @@ def test_the_first_approval_of_an_evaluation_stands(ledger):
     assert (approval["decision"], approval["approver"]) == ("approved", "alice")
 
 
+def test_the_promotions_approval_is_its_own_question_about_the_testing_verdict(ledger):
+    """testing.approval records not-required for a PASS; in prod promotion.approval then asks a human
+    about the same evaluation: both decisions are kept, the report shows the latest."""
+    ev = ledger.record_evaluation(RecordKey("r4", "testing.gate", 1), application="shop", ref="v1",
+                                  verdict=verdict(95))
+    ledger.record_run(run_id="r4", dag_id="golive", request={"application": "shop", "source": "/s"},
+                      status="accepted")
+    ledger.record_approval(evaluation_id=ev, run_id="r4", task_id="testing.approval",
+                           decision=ApprovalDecision(decision="not-required", approver="golive"))
+    ledger.record_approval(evaluation_id=ev, run_id="r4", task_id="promotion.approval",
+                           decision=ApprovalDecision(decision="rejected", approver="alice"))
+    with ledger.engine.connect() as conn:
+        rows = conn.exec_driver_sql("select task_id, decision from approvals where evaluation_id = "
+                                    f"{int(ev)} order by id").all()
+    assert [tuple(r) for r in rows] == [("testing.approval", "not-required"), ("promotion.approval", "rejected")]
+    approval = ledger.run_report("r4")["evaluations"][0]["approval"]
+    assert (approval["task_id"], approval["decision"]) == ("promotion.approval", "rejected")
+
+
 def test_phase_and_submission_upserts(ledger):
     key = RecordKey("r3", "start.record_plan", 1)
     ledger.record_phase(key, phase="plan", status="success", summary={"profile": "cpu"})
