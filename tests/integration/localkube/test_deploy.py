@@ -12,12 +12,13 @@ import collections
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from repo_paths import REPO
+from waiting import wait_for
 
 from golive.charts import merge_values, render_chart
 from golive.kube.client import KubeError
@@ -108,15 +109,6 @@ class Poller:
         self._stop.set()
         self._thread.join(10)
 
-
-def wait_for(check: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def metrics_count(pod_ip: str, path: str) -> float:

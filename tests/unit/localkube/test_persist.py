@@ -6,7 +6,6 @@ import base64
 import json
 import os
 import subprocess
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from kubernetes import client as k8s
+from waiting import wait_for
 
 from localkube import LocalKube
 from localkube.persist import OBJECTS_FILE, StatePersister
@@ -38,15 +38,6 @@ SERVER = (
     "http.server.ThreadingHTTPServer((os.environ['POD_IP'], 8080), H).serve_forever()\n"
 )
 
-
-def wait_for(check: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def web_deployment(name: str) -> dict[str, Any]:

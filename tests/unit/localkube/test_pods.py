@@ -7,7 +7,6 @@ import os
 import re
 import signal
 import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -17,23 +16,13 @@ from typing import Any
 import pytest
 from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import stream
+from waiting import wait_for
 
 from localkube import LocalKube
 
 pytestmark = pytest.mark.localkube
 
 TS_LINE = re.compile(rb"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (.*)$")
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    """Poll ``check`` until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def pod_body(code: str, name: str | None = None, **spec: Any) -> dict[str, Any]:

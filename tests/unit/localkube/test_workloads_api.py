@@ -12,7 +12,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -20,6 +20,7 @@ import pytest
 from kubernetes import client as k8s
 from kubernetes import watch
 from kubernetes.client.exceptions import ApiException
+from waiting import wait_for
 
 from golive.kube.client import KubeError
 from golive.kube.objects import apply, delete, get
@@ -61,15 +62,6 @@ def deployment(name: str, version: str = "a", replicas: int = 1, **spec: Any) ->
                      "template": {"metadata": {"labels": labels}, "spec": {"containers": [container(version)]}},
                      **spec}}
 
-
-def wait_for(check: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture
