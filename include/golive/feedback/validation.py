@@ -20,7 +20,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from golive.analyzers.testing.expectations import ExpectationOutcome, GXOutcome, _observed, _quiet_gx
+from golive.analyzers.testing.expectations import (
+    ExpectationOutcome,
+    GXOutcome,
+    _observed,
+    _quiet_gx,
+    read_result,
+)
 from golive.feedback.rows import COLUMNS, REQUIRED_COLUMNS
 
 SUITE = "golive-feedback"
@@ -104,15 +110,10 @@ def validate_rows(rows: Sequence[Mapping[str, Any]], *, suite_name: str = SUITE)
 
 
 def _describe(result: Any, frame: Any) -> ExpectationOutcome:
-    config = result.expectation_config
-    kind = str(config.type)
-    kwargs = dict(config.kwargs)
-    column = kwargs.get("column")
-    details = dict(result.result or {})
-    success = bool(result.success)
-    if result.exception_info and result.exception_info.get("raised_exception"):
-        message = result.exception_info.get("exception_message") or "GX raised an exception"
-        return ExpectationOutcome(kind, column, False, None, f"{kind} on {column} could not run: {message}")
+    parts = read_result(result)
+    if isinstance(parts, ExpectationOutcome):
+        return parts
+    kind, column, kwargs, details, success = parts.kind, parts.column, parts.kwargs, parts.details, parts.success
     unexpected = _observed(details.get("unexpected_list", []))[:MAX_LISTED]
     rows = [int(i) + 1 for i in _observed(details.get("unexpected_index_list") or [])][:MAX_LISTED]
     where = f" (rows {', '.join(map(str, rows))})" if rows else ""

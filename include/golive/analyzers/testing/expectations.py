@@ -171,16 +171,33 @@ def validate_load_stats(stats_rows: Sequence[Mapping[str, Any]], *, max_p95_ms: 
                      statistics=statistics, gx_version=str(gx.__version__))
 
 
-def _describe(result: Any, frame: Any) -> ExpectationOutcome:
-    config = result.expectation_config
-    kwargs = dict(config.kwargs)
-    kind = str(config.type)
+@dataclass(frozen=True)
+class ResultParts:
+    """What one GX expectation result says: its type, column, arguments, result details and success."""
+
+    kind: str
+    column: str | None
+    kwargs: dict[str, Any]
+    details: dict[str, Any]
+    success: bool
+
+
+def read_result(result: Any) -> ResultParts | ExpectationOutcome:
+    """The parts of a GX expectation result, or the failed outcome of one that raised instead of running."""
+    kwargs = dict(result.expectation_config.kwargs)
+    kind = str(result.expectation_config.type)
     column = kwargs.get("column")
-    details = dict(result.result or {})
-    success = bool(result.success)
     if result.exception_info and result.exception_info.get("raised_exception"):
         message = result.exception_info.get("exception_message") or "GX raised an exception"
         return ExpectationOutcome(kind, column, False, None, f"{kind} on {column} could not run: {message}")
+    return ResultParts(kind, column, kwargs, dict(result.result or {}), bool(result.success))
+
+
+def _describe(result: Any, frame: Any) -> ExpectationOutcome:
+    parts = read_result(result)
+    if isinstance(parts, ExpectationOutcome):
+        return parts
+    kind, column, kwargs, details, success = parts.kind, parts.column, parts.kwargs, parts.details, parts.success
     if "observed_value" in details:
         observed = _observed(details["observed_value"])
     else:
