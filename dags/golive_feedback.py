@@ -19,7 +19,7 @@ with DAG(
     doc_md="""
 ### golive_feedback
 Runs daily (`GOLIVE_FEEDBACK_SCHEDULE`, default 06:00 UTC) **and** after every successful go-live
-(the `golive` DAG's `finish.final_report` updates the asset `golive://go-lives`). Triggered by hand:
+(the `golive` DAG's `finish.final_report` updates the asset `x-golive://go-lives`). Triggered by hand:
 `airflow dags trigger golive_feedback -c '{"application": "shop"}'` (conf optional: without
 `application`, every application live in the ledger — or, when a go-live triggered the run, that one).
 

@@ -53,7 +53,7 @@ One run takes one application version live. Conf (validated by the Params below 
   record it.
 * **finish** — release the delivery lease (however the run ended), then the HTML/JSON report from
   the ledger; fails the run when anything failed. A successful run updates the asset
-  `golive://go-lives`, which triggers `golive_feedback`.
+  `x-golive://go-lives`, which triggers `golive_feedback`.
 
 A failed gate names each criterion's raw value, threshold and reason. The defaults take the
 bundled sample application live.

@@ -209,10 +209,10 @@ def test_golive_feedback_runs_on_the_go_live_asset_or_daily(dagbag):
     timetable = dagbag.dags["golive_feedback"].timetable
     assert isinstance(timetable, AssetOrTimeSchedule)  # the asset OR the cron, whichever comes first
     assert timetable.timetable.expression == "0 6 * * *"  # GOLIVE_FEEDBACK_SCHEDULE's default, UTC
-    assert [a.uri.rstrip("/") for a in timetable.asset_condition.objects] == ["golive://go-lives"]
+    assert [a.uri.rstrip("/") for a in timetable.asset_condition.objects] == ["x-golive://go-lives"]
     # the go-live's final step produces what the feedback DAG consumes; the quality DAG produces nothing
     outlets = dagbag.dags["golive"].get_task("finish.final_report").outlets
-    assert [o.uri.rstrip("/") for o in outlets if isinstance(o, Asset)] == ["golive://go-lives"]
+    assert [o.uri.rstrip("/") for o in outlets if isinstance(o, Asset)] == ["x-golive://go-lives"]
     assert dagbag.dags["golive_quality_verification"].get_task("finish.final_report").outlets == []
 
 

@@ -158,7 +158,7 @@ def test_a_bad_ledger_batch_quarantines_its_rows(golive_home, capsys):
 
 def test_the_go_live_event_chooses_the_application_and_bad_conf_is_refused_first(golive_home):
     event = SimpleNamespace(extra={"application": "shop", "version": "1.1.0"})
-    assert feedback._triggering_applications({"triggering_asset_events": {"golive://go-lives": [event]}}) == ["shop"]
+    assert feedback._triggering_applications({"triggering_asset_events": {"x-golive://go-lives": [event]}}) == ["shop"]
     ti = FakeTI()
     with pytest.raises(GoLiveConfError, match="application: 'Shop!' is not a DNS-1123 label"):
         feedback.collect({"ti": ti, "params": {"application": "Shop!"}})
