@@ -4,8 +4,8 @@ One platform (``golive_local.platform``: localkube, api-server, scheduler, dag-p
 PostgreSQL (Airflow's metadata DB and the ledger), LocalExecutor, gates and approvals deferrable (they
 wait in the triggerer), real users of the simple auth manager. The go-lives run concurrently:
 
-* a bad build (``-errors``), triggered with ``airflow dags trigger``: its verification gate fails and the
-  previous version is restored;
+* a bad build (``-broken``: every API request answers 500), triggered with ``airflow dags trigger``: its
+  verification gate fails and the previous version is restored;
 * a prod go-live of a copy of the sample app with 40 lint findings, whose quality verdict (about 89.5)
   lands in the warning band of a 90 threshold: a human approves it
   over REST (``PATCH …/hitlDetails``), then approves the prod promotion: promoted, the approver recorded;
@@ -109,7 +109,7 @@ def runs(platform, tmp_path_factory) -> dict[str, str]:
             "submitted_by": "release-bot"}),
     }
     cli = subprocess.run([airflow_executable(), "dags", "trigger", "golive", "--output", "json", "-c",
-                          json.dumps({"application": "bad-build", "version": "1.1.0-errors"})],
+                          json.dumps({"application": "bad-build", "version": "1.1.0-broken"})],
                          env=platform.env(), capture_output=True, text=True, timeout=180)
     assert cli.returncode == 0, cli.stdout[-3000:] + cli.stderr[-3000:]
     printed = next(line for line in reversed(cli.stdout.splitlines()) if line.startswith("[{"))  # after log lines
@@ -198,7 +198,7 @@ def test_bad_build_triggered_from_the_cli_fails_its_gate_and_the_previous_versio
     failed = [e for e in rep["evaluations"] if e["status"] == "FAIL"]
     assert failed and all(c["reason"] for e in failed for c in e["criteria"] if c["status"] != "pass")
     rollback = rep["rollbacks"][0]
-    assert rollback["verified"] and rollback["from_version"] == "1.1.0-errors" and rollback["to_version"] == "1.0.0"
+    assert rollback["verified"] and rollback["from_version"] == "1.1.0-broken" and rollback["to_version"] == "1.0.0"
     url = service_url("bad-build", NAMESPACE, load_client(str(platform.kubeconfig)))
     assert httpx.get(f"{url}/version", timeout=10).json()["version"] == "1.0.0"
 
