@@ -2,11 +2,18 @@
 
 The trigger form, ``airflow dags trigger -c`` and ``POST /api/v2/dags/{dag_id}/dagRuns`` validate
 conf against these Params; the first task validates again with the pydantic model itself.
+
+The models' JSON schemas are generated once and committed (``request_schemas.json``, written by
+``python -m golive_airflow.params``; a unit test fails when it differs from the models): generating
+``GoLiveRequest``'s schema costs more than a third of the golive DAG file's own parse time.
 """
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +23,11 @@ from pydantic import BaseModel
 
 from golive.patterns import SOURCE, source_pattern
 from golive.settings import get_settings
+
+#: The committed JSON schema of each request model, by class name.
+SCHEMAS_FILE = Path(__file__).with_name("request_schemas.json")
+#: The models whose schemas are committed.
+MODELS = ("GoLiveRequest", "QualitySubmission")
 
 _SCHEMA_KEYS = ("type", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum",
                 "exclusiveMinimum", "exclusiveMaximum", "format")
@@ -33,7 +45,7 @@ def params_from_model(model: type[BaseModel], defaults: dict[str, Any] | None = 
     :param source_roots: the allowed source roots (default: the settings' ``allowed_source_roots``).
     """
     roots = get_settings().allowed_source_roots if source_roots is None else source_roots
-    schema = model.model_json_schema()
+    schema = model_schema(model)
     defs = schema.get("$defs", {})
     defaults = defaults or {}
     params: dict[str, Param] = {}
@@ -52,6 +64,25 @@ def params_from_model(model: type[BaseModel], defaults: dict[str, Any] | None = 
         params[name] = Param(default, title=prop.get("title", name), description=prop.get("description", ""),
                              **rules)
     return params
+
+
+@cache
+def _committed_schemas() -> dict[str, Any]:
+    return json.loads(SCHEMAS_FILE.read_text(encoding="utf-8")) if SCHEMAS_FILE.is_file() else {}
+
+
+def model_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """``model``'s JSON schema: the committed one for the request models, else generated."""
+    committed = _committed_schemas().get(model.__name__) if model.__name__ in MODELS else None
+    return json.loads(json.dumps(committed)) if committed is not None else model.model_json_schema()
+
+
+def schemas_text() -> str:
+    """What ``request_schemas.json`` holds: every request model's generated JSON schema."""
+    import golive.models
+
+    schemas = {name: getattr(golive.models, name).model_json_schema() for name in MODELS}
+    return json.dumps(schemas, indent=1, sort_keys=True) + "\n"
 
 
 def _is_object(prop: dict[str, Any]) -> bool:
@@ -78,3 +109,8 @@ def attach_params(dag: Any, model: type[BaseModel], defaults: dict[str, Any] | N
     the trigger form, the CLI and the REST API validate against the DAG's Params.
     """
     dag.params = ParamsDict(params_from_model(model, defaults))
+
+
+if __name__ == "__main__":
+    SCHEMAS_FILE.write_text(schemas_text(), encoding="utf-8")
+    sys.stdout.write(f"wrote {SCHEMAS_FILE}\n")

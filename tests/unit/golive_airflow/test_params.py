@@ -111,3 +111,18 @@ def test_the_params_never_accept_a_source_the_model_refuses(source: str, roots: 
     param = params_from_model(GoLiveRequest, source_roots=roots)["source"]
     if _param_accepts(param, source):
         GoLiveRequest.model_validate({**BASE, "source": source})
+
+
+def test_committed_request_schemas_are_the_models_own():
+    from golive_airflow.params import SCHEMAS_FILE, schemas_text
+
+    assert SCHEMAS_FILE.read_text(encoding="utf-8") == schemas_text(), "run: python -m golive_airflow.params"
+
+
+def test_the_params_of_the_committed_schema_are_those_of_the_generated_one(monkeypatch):
+    from golive_airflow import params as module
+
+    committed = {name: p.schema for name, p in params_from_model(GoLiveRequest).items()}
+    monkeypatch.setattr(module, "MODELS", ())
+    generated = {name: p.schema for name, p in params_from_model(GoLiveRequest).items()}
+    assert committed == generated
