@@ -12,7 +12,8 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from golive.settings import get_settings
 from golive_airflow.context import PLAN_TASK_ID, pull_commit, pull_request
 from golive_airflow.exceptions import GateFailed, GateTimeout
-from golive_airflow.triggers.gate import VerificationGateTrigger, jsonable
+from golive_airflow.triggers.gate import VerificationGateTrigger
+from golive_airflow.triggers.ledger import jsonable
 
 
 def explain(evaluation: dict[str, Any]) -> str:

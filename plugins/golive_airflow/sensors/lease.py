@@ -13,8 +13,8 @@ from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
 from golive.settings import get_settings
 from golive_airflow.context import pull_request
 from golive_airflow.exceptions import LeaseTimeout
-from golive_airflow.triggers.gate import jsonable
 from golive_airflow.triggers.lease import DeliveryLeaseTrigger
+from golive_airflow.triggers.ledger import jsonable
 
 
 def describe(holder: dict[str, Any]) -> str:

@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator
-from datetime import date, datetime
 from typing import Any
 
-from airflow.triggers.base import BaseTrigger, TriggerEvent
+from golive_airflow.triggers.ledger import LedgerPollTrigger, jsonable
 
 
-def jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    """A ledger row made JSON-safe (datetimes as ISO strings), for trigger events and XCom."""
-    out: dict[str, Any] = {}
-    for key, value in row.items():
-        if isinstance(value, datetime | date):
-            out[key] = value.isoformat()
-        elif isinstance(value, dict):
-            out[key] = jsonable(value)
-        elif isinstance(value, list):
-            out[key] = [jsonable(v) if isinstance(v, dict) else v for v in value]
-        else:
-            out[key] = value
-    return out
-
-
-class VerificationGateTrigger(BaseTrigger):
+class VerificationGateTrigger(LedgerPollTrigger):
     """Poll the ledger for the newest evaluation of ``gate`` for ``application`` and ``ref`` recorded
     by ``run_id`` about ``commit``.
 
@@ -37,56 +18,38 @@ class VerificationGateTrigger(BaseTrigger):
     :param gate: gate name (``quality``, ``security`` …).
     :param application: application name.
     :param ref: git ref (or version) the verdict is about.
-    :param ledger_conn_id: the ledger connection.
     :param run_id: the DAG run whose verdict opens the gate.
     :param commit: the commit the verdict must be about (the plan's); None: any of this run.
-    :param poll_interval: seconds between ledger reads.
-    :param timeout: seconds to wait in all.
+    :param kwargs: ``ledger_conn_id``, ``poll_interval``, ``timeout`` (``LedgerPollTrigger``).
     """
 
-    def __init__(self, *, gate: str, application: str, ref: str, ledger_conn_id: str,
-                 poll_interval: float, timeout: float, run_id: str, commit: str | None = None) -> None:
-        super().__init__()
+    def __init__(self, *, gate: str, application: str, ref: str, run_id: str, commit: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.gate = gate
         self.application = application
         self.ref = ref
-        self.ledger_conn_id = ledger_conn_id
-        self.poll_interval = poll_interval
-        self.timeout = timeout
         self.run_id = run_id
         self.commit = commit
 
-    def serialize(self) -> tuple[str, dict[str, Any]]:
-        """Classpath and kwargs, so the triggerer can rebuild this trigger."""
-        return (f"{type(self).__module__}.{type(self).__qualname__}", {
-            "gate": self.gate, "application": self.application, "ref": self.ref,
-            "ledger_conn_id": self.ledger_conn_id, "poll_interval": self.poll_interval,
-            "timeout": self.timeout, "run_id": self.run_id, "commit": self.commit,
-        })
+    def kwargs(self) -> dict[str, Any]:
+        """The gate, the subject and the run (and commit) the verdict must come from."""
+        return {"gate": self.gate, "application": self.application, "ref": self.ref, "run_id": self.run_id,
+                "commit": self.commit}
 
     def fetch(self) -> dict[str, Any] | None:
-        """Read the newest matching evaluation (blocking; run in a thread)."""
-        from golive_airflow.hooks.ledger import LedgerHook
-
-        row = LedgerHook(self.ledger_conn_id).get_conn().latest_evaluation(
-            gate=self.gate, application=self.application, ref=self.ref, run_id=self.run_id, commit=self.commit)
+        """Read the newest matching evaluation (blocking)."""
+        row = self.ledger.latest_evaluation(gate=self.gate, application=self.application, ref=self.ref,
+                                            run_id=self.run_id, commit=self.commit)
         return None if row is None else jsonable(row)
 
-    async def run(self) -> AsyncIterator[TriggerEvent]:
-        """Poll until a verdict appears or the timeout passes."""
-        deadline = time.monotonic() + self.timeout
-        while True:
-            try:
-                evaluation = await asyncio.to_thread(self.fetch)
-            except Exception as exc:
-                yield TriggerEvent({"status": "error", "message": f"{type(exc).__name__}: {exc}"})
-                return
-            if evaluation is not None:
-                yield TriggerEvent({"status": evaluation["status"], "evaluation": evaluation})
-                return
-            if time.monotonic() >= deadline:
-                yield TriggerEvent({"status": "timeout", "message": (
-                    f"no {self.gate} verdict of run {self.run_id} for {self.application}@{self.ref}"
-                    + (f" (commit {self.commit})" if self.commit else "") + f" within {self.timeout:g}s")})
-                return
-            await asyncio.sleep(self.poll_interval)
+    def poll(self) -> dict[str, Any] | None:
+        """The verdict's event, once there is one."""
+        evaluation = self.fetch()
+        return None if evaluation is None else {"status": evaluation["status"], "evaluation": evaluation}
+
+    def timeout_event(self) -> dict[str, Any]:
+        """No verdict in time, in words."""
+        return {"status": "timeout", "message": (
+            f"no {self.gate} verdict of run {self.run_id} for {self.application}@{self.ref}"
+            + (f" (commit {self.commit})" if self.commit else "") + f" within {self.timeout:g}s")}

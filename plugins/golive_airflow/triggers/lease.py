@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator
 from typing import Any
 
-from airflow.triggers.base import BaseTrigger, TriggerEvent
-
-from golive_airflow.triggers.gate import jsonable
+from golive_airflow.triggers.ledger import LedgerPollTrigger, jsonable
 
 
-class DeliveryLeaseTrigger(BaseTrigger):
+class DeliveryLeaseTrigger(LedgerPollTrigger):
     """Try to take the delivery lease of ``application`` in ``environment`` for ``run_id`` until it is
     held or ``timeout`` passes.
 
@@ -22,52 +17,34 @@ class DeliveryLeaseTrigger(BaseTrigger):
     :param application: application name.
     :param environment: environment the go-live delivers to.
     :param run_id: the DAG run that wants the lease.
-    :param ledger_conn_id: the ledger connection.
     :param ttl: seconds the lease is valid once taken (``GOLIVE_DELIVERY_LEASE_TTL``).
-    :param poll_interval: seconds between tries.
-    :param timeout: seconds to wait in all (``GOLIVE_DELIVERY_LEASE_TIMEOUT``).
+    :param kwargs: ``ledger_conn_id``, ``poll_interval``, ``timeout`` (``GOLIVE_DELIVERY_LEASE_TIMEOUT``).
     """
 
-    def __init__(self, *, application: str, environment: str, run_id: str, ledger_conn_id: str, ttl: float,
-                 poll_interval: float, timeout: float) -> None:
-        super().__init__()
+    def __init__(self, *, application: str, environment: str, run_id: str, ttl: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.application = application
         self.environment = environment
         self.run_id = run_id
-        self.ledger_conn_id = ledger_conn_id
         self.ttl = ttl
-        self.poll_interval = poll_interval
-        self.timeout = timeout
+        self._holder: dict[str, Any] = {}
 
-    def serialize(self) -> tuple[str, dict[str, Any]]:
-        """Classpath and kwargs, so the triggerer can rebuild this trigger."""
-        return (f"{type(self).__module__}.{type(self).__qualname__}", {
-            "application": self.application, "environment": self.environment, "run_id": self.run_id,
-            "ledger_conn_id": self.ledger_conn_id, "ttl": self.ttl, "poll_interval": self.poll_interval,
-            "timeout": self.timeout,
-        })
+    def kwargs(self) -> dict[str, Any]:
+        """The lease wanted, by whom, for how long."""
+        return {"application": self.application, "environment": self.environment, "run_id": self.run_id,
+                "ttl": self.ttl}
 
     def try_acquire(self) -> tuple[bool, dict[str, Any]]:
-        """One atomic try (blocking; run in a thread): whether this run holds the lease, and the holder."""
-        from golive_airflow.hooks.ledger import LedgerHook
-
-        acquired, holder = LedgerHook(self.ledger_conn_id).get_conn().acquire_lease(
-            application=self.application, environment=self.environment, run_id=self.run_id, ttl=self.ttl)
+        """One atomic try (blocking): whether this run holds the lease, and the holder."""
+        acquired, holder = self.ledger.acquire_lease(application=self.application, environment=self.environment,
+                                                     run_id=self.run_id, ttl=self.ttl)
         return acquired, jsonable(holder)
 
-    async def run(self) -> AsyncIterator[TriggerEvent]:
-        """Try until the lease is this run's or the timeout passes."""
-        deadline = time.monotonic() + self.timeout
-        while True:
-            try:
-                acquired, holder = await asyncio.to_thread(self.try_acquire)
-            except Exception as exc:
-                yield TriggerEvent({"status": "error", "message": f"{type(exc).__name__}: {exc}"})
-                return
-            if acquired:
-                yield TriggerEvent({"status": "acquired", "lease": holder})
-                return
-            if time.monotonic() >= deadline:
-                yield TriggerEvent({"status": "timeout", "holder": holder})
-                return
-            await asyncio.sleep(self.poll_interval)
+    def poll(self) -> dict[str, Any] | None:
+        """The lease's event once this run holds it."""
+        acquired, self._holder = self.try_acquire()
+        return {"status": "acquired", "lease": self._holder} if acquired else None
+
+    def timeout_event(self) -> dict[str, Any]:
+        """Who still held the lease."""
+        return {"status": "timeout", "holder": self._holder}
