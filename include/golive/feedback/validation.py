@@ -23,8 +23,8 @@ from typing import Any
 from golive.analyzers.testing.expectations import (
     ExpectationOutcome,
     GXOutcome,
-    _observed,
-    _quiet_gx,
+    jsonable_observation,
+    quiet_gx,
     read_result,
 )
 from golive.feedback.rows import COLUMNS, REQUIRED_COLUMNS
@@ -88,7 +88,7 @@ def _expectations(gx: Any) -> list[Any]:
 
 def validate_rows(rows: Sequence[Mapping[str, Any]], *, suite_name: str = SUITE) -> FeedbackValidation:
     """Validate normalised rows (:func:`golive.feedback.rows.normalise`) with the suite above."""
-    _quiet_gx()
+    quiet_gx()
     import great_expectations as gx
     import pandas as pd
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -104,7 +104,7 @@ def validate_rows(rows: Sequence[Mapping[str, Any]], *, suite_name: str = SUITE)
     suite = context.suites.add(gx.ExpectationSuite(name=suite_name, expectations=_expectations(gx)))
     result = batch.validate(suite, result_format="COMPLETE")
     outcomes = tuple(_describe(r, frame) for r in result.results)
-    statistics = {k: _observed(v) for k, v in dict(result.statistics).items()}
+    statistics = {k: jsonable_observation(v) for k, v in dict(result.statistics).items()}
     return FeedbackValidation(GXOutcome(suite=suite_name, success=bool(result.success), expectations=outcomes,
                                         statistics=statistics, gx_version=str(gx.__version__)))
 
@@ -114,12 +114,12 @@ def _describe(result: Any, frame: Any) -> ExpectationOutcome:
     if isinstance(parts, ExpectationOutcome):
         return parts
     kind, column, kwargs, details, success = parts.kind, parts.column, parts.kwargs, parts.details, parts.success
-    unexpected = _observed(details.get("unexpected_list", []))[:MAX_LISTED]
-    rows = [int(i) + 1 for i in _observed(details.get("unexpected_index_list") or [])][:MAX_LISTED]
+    unexpected = jsonable_observation(details.get("unexpected_list", []))[:MAX_LISTED]
+    rows = [int(i) + 1 for i in jsonable_observation(details.get("unexpected_index_list") or [])][:MAX_LISTED]
     where = f" (rows {', '.join(map(str, rows))})" if rows else ""
     if kind == "expect_table_row_count_to_be_between":
-        return ExpectationOutcome(kind, None, success, _observed(details.get("observed_value")),
-                                  f"{_observed(details.get('observed_value'))} row(s), expected at least 1")
+        return ExpectationOutcome(kind, None, success, jsonable_observation(details.get("observed_value")),
+                                  f"{jsonable_observation(details.get('observed_value'))} row(s), expected at least 1")
     if kind == "expect_column_to_exist":
         return ExpectationOutcome(kind, column, success, column in frame.columns,
                                   f"column {column} {'exists' if success else 'is missing'}")
@@ -129,7 +129,7 @@ def _describe(result: Any, frame: Any) -> ExpectationOutcome:
         text = "columns are the known ones" if success else "; ".join(part for part in (
             f"unknown column(s) {', '.join(map(str, extra))}" if extra else "",
             f"missing column(s) {', '.join(map(str, missing))}" if missing else "") if part)
-        return ExpectationOutcome(kind, None, success, _observed(details.get("observed_value")), text)
+        return ExpectationOutcome(kind, None, success, jsonable_observation(details.get("observed_value")), text)
     if kind == "expect_column_values_to_not_be_null":
         count = details.get("unexpected_count", len(rows))
         return ExpectationOutcome(kind, column, success, count,

@@ -104,7 +104,7 @@ def _num(value: Any) -> float:
     return number
 
 
-def _observed(value: Any) -> Any:
+def jsonable_observation(value: Any) -> Any:
     """GX result values (numpy scalars) as plain JSON-able Python values."""
     if hasattr(value, "item"):
         try:
@@ -112,11 +112,12 @@ def _observed(value: Any) -> Any:
         except (TypeError, ValueError):
             return str(value)
     if isinstance(value, (list, tuple)):
-        return [_observed(v) for v in value]
+        return [jsonable_observation(v) for v in value]
     return value
 
 
-def _quiet_gx() -> None:
+def quiet_gx() -> None:
+    """No GX usage analytics (offline), and only GX's errors in the log."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     for name in ("great_expectations", "great_expectations.core", "great_expectations.data_context"):
         logging.getLogger(name).setLevel(logging.ERROR)
@@ -141,7 +142,7 @@ def validate_load_stats(stats_rows: Sequence[Mapping[str, Any]], *, max_p95_ms: 
         if missing:
             raise GXInputError(f"load statistics row {row.get('name', '?')!r} misses {', '.join(missing)}")
 
-    _quiet_gx()
+    quiet_gx()
     import great_expectations as gx
     import pandas as pd
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -166,7 +167,7 @@ def validate_load_stats(stats_rows: Sequence[Mapping[str, Any]], *, max_p95_ms: 
     result = batch.validate(suite)
 
     outcomes = [_describe(r, frame) for r in result.results]
-    statistics = {k: _observed(v) for k, v in dict(result.statistics).items()}
+    statistics = {k: jsonable_observation(v) for k, v in dict(result.statistics).items()}
     return GXOutcome(suite=suite_name, success=bool(result.success), expectations=tuple(outcomes),
                      statistics=statistics, gx_version=str(gx.__version__))
 
@@ -199,9 +200,9 @@ def _describe(result: Any, frame: Any) -> ExpectationOutcome:
         return parts
     kind, column, kwargs, details, success = parts.kind, parts.column, parts.kwargs, parts.details, parts.success
     if "observed_value" in details:
-        observed = _observed(details["observed_value"])
+        observed = jsonable_observation(details["observed_value"])
     else:
-        observed = _observed(details.get("partial_unexpected_list", []))
+        observed = jsonable_observation(details.get("partial_unexpected_list", []))
     low, high = kwargs.get("min_value"), kwargs.get("max_value")
     bounds = " and ".join(part for part in (
         f">= {low:g}" if low is not None else "",
