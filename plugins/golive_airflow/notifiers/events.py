@@ -25,6 +25,14 @@ def ui_base_url() -> str:
             or "http://127.0.0.1:8080").rstrip("/")
 
 
+def run_link(context: Any) -> str:
+    """The run's page in the Airflow UI."""
+    from urllib.parse import quote
+
+    ti = context["ti"]
+    return f"{ui_base_url()}/dags/{quote(ti.dag_id, safe='')}/runs/{quote(ti.run_id, safe='')}"
+
+
 def _facts(context: Any, request: dict[str, Any]) -> dict[str, Any]:
     ti = context["ti"]
     return {"dag_id": ti.dag_id, "run_id": ti.run_id, "application": str(request.get("application") or "?"),
@@ -40,7 +48,7 @@ def gate_event(context: Any, evaluation: dict[str, Any], request: dict[str, Any]
     return NotifyEvent(kind=kind, **_facts(context, request), gate=str(evaluation["gate"]),
                        status=str(evaluation["status"]), score=float(evaluation["score"]),
                        threshold=float(evaluation["threshold"]), reasons=tuple(evaluation.get("reasons") or ()),
-                       detail=f"ledger evaluation {evaluation.get('id')}")
+                       detail=f"ledger evaluation {evaluation.get('id')}", link=run_link(context))
 
 
 def approval_event(context: Any, summary: dict[str, Any], request: dict[str, Any], link: str | None, *,
@@ -60,7 +68,7 @@ def rollback_event(context: Any, result: dict[str, Any], request: dict[str, Any]
                        reasons=(str(result.get("reason") or "no reason recorded"),),
                        detail=(f"from {result.get('from_version')} (revision {result.get('from_revision')}) to "
                                f"{result.get('to_version')} (revision {result.get('to_revision')})"),
-                       extra={"verified": verified})
+                       extra={"verified": verified}, link=run_link(context))
 
 
 def finished_event(context: Any, request: dict[str, Any], failed: list[str], report: str | None) -> NotifyEvent:
@@ -68,4 +76,4 @@ def finished_event(context: Any, request: dict[str, Any], failed: list[str], rep
     return NotifyEvent(kind="golive_finished", **_facts(context, request),
                        status="failed" if failed else "succeeded",
                        reasons=tuple(f"failed: {task}" for task in failed),
-                       detail=f"report: {report}" if report else "")
+                       detail=f"report: {report}" if report else "", link=run_link(context))

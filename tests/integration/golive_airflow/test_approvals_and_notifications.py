@@ -19,6 +19,7 @@ from sqlalchemy import select
 from golive.ledger import Ledger, RecordKey
 from golive.ledger.schema import approval_refusals, approvals
 from golive.models import CriterionRule
+from golive.report.summary import gate_line
 from golive.scoring import apply_rule, evaluate
 from golive.settings import get_settings
 from golive_airflow.exceptions import GateFailed, GateRejected, NoApprover
@@ -125,6 +126,9 @@ def test_the_prod_triggerer_cannot_approve_their_own_promotion(sink, asked, monk
     with ledger.engine.connect() as conn:
         row = conn.execute(select(approvals)).mappings().one()
     assert (row["decision"], row["approver"]) == ("approved", "alice")
+    ledger.record_run(run_id="run-1", dag_id="golive", request=REQUEST, status="accepted")
+    [evaluation] = ledger.run_report("run-1")["evaluations"]
+    assert "approved by alice; refused: Approve by release-bot" in gate_line(evaluation)
     kinds = [e["kind"] for e in events(sink)]
     assert kinds == ["approval_requested", "approval_refused", "approval_requested"]
     link = events(sink)[0]["link"]
@@ -174,6 +178,7 @@ def test_a_gate_failure_reaches_the_file_sink_with_score_and_reasons_and_no_secr
     assert event["score"] == pytest.approx(0.0) and event["threshold"] == 85
     assert any("coverage" in r and "40" in r for r in event["reasons"])
     assert "key criterion coverage failed" in event["text"]
+    assert event["link"] == "http://airflow.example:8080/dags/golive/runs/run-1"
     assert TOKEN not in sink.read_text() and "deploy:" not in sink.read_text()
 
 
