@@ -10,6 +10,7 @@ from golive.settings import get_settings
 from golive_airflow.assets import GO_LIVES
 from golive_airflow.dag_defaults import DEFAULT_ARGS, SAMPLE_REQUEST, START_DATE
 from golive_airflow.delivery import delivery_phases, rollback_phase
+from golive_airflow.notifiers.deadline import golive_deadline
 from golive_airflow.operators.verification import QualityVerificationOperator, SecurityHardeningOperator
 from golive_airflow.params import attach_params
 from golive_airflow.phases import agent_gate_phase, finish_phase, start_phase
@@ -55,6 +56,11 @@ One run takes one application version live. Conf (validated by the Params below 
   the ledger; fails the run when anything failed. A successful run updates the asset
   `x-golive://go-lives`, which triggers `golive_feedback`.
 
+Notifications (`GOLIVE_NOTIFY`: file, webhook, Slack, SMTP) tell of a gate's FAIL or WARNING, an
+approval asked for (with the link), a refused answer, a rollback, the end of the run and — with
+`GOLIVE_DEADLINE_MINUTES` — a go-live that overran its deadline. Who may approve: `GOLIVE_APPROVERS`
+per environment; in prod the triggering user may not approve their own go-live.
+
 A failed gate names each criterion's raw value, threshold and reason. The defaults take the
 bundled sample application live.
 """,
@@ -62,6 +68,7 @@ bundled sample application live.
     start_date=START_DATE,
     catchup=False,
     max_active_runs=4,
+    deadline=golive_deadline(),
     default_args=DEFAULT_ARGS,
     tags=["golive", "go-live", "gates"],
 ) as dag:

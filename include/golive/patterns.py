@@ -39,6 +39,12 @@ COMMIT_PATTERN = r"[0-9a-f]{40}|[0-9a-f]{64}|tree:[0-9a-f]{64}"
 #: registered schemes are shorter) so that a search through a long value stays linear: unbounded, every
 #: start position would rescan the rest of a 100 kB value without ``://`` (seconds of CPU per request).
 URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]{0,31}://)[^/@\s]+@")
+#: A secret written as ``name=value`` (password, token, api key …; the value optionally quoted) or a
+#: bearer token: the value is what a notification replaces. A bare number is a count, not a secret
+#: (``no_secrets = 1``: the scores' reasons are numbers).
+SECRET_ASSIGNMENT = re.compile(
+    r"(?i)(?P<name>\b[\w.-]*(?:password|passwd|secret|token|api[_-]?key|credential)s?\b\s*=\s*)"
+    r"(?P<value>(?![\d.]+(?:[\s,;)]|$))[\"']?[^\s,;&'\"]+[\"']?)|(?P<bearer>\bbearer\s+)[A-Za-z0-9._~+/=-]+")
 
 _NO_DOTDOT = r"(?!(.*/)?\.\.(/|$))"
 #: One character of a URL or a path: no whitespace (URLs only), no control character.

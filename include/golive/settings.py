@@ -11,10 +11,14 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from golive.approvers import ApproverPolicy
+    from golive.notify import Sink
 
 #: Variables golive sets for the processes it starts (read back there through ``GoliveSettings``
 #: where golive itself runs in the child).
@@ -165,6 +169,22 @@ class GoliveSettings(BaseSettings):
                                   "<feedback store>/inbox).")
     feedback_schedule: str = Field(
         default="0 6 * * *", description="Cron of the golive_feedback DAG (UTC); it also runs after every go-live.")
+    approvers: str = Field(
+        default="", description="Who may approve, per environment: 'prod=alice,bob;staging=*;default=*' (user ids "
+                                "of the auth manager; * anyone; unnamed environments: anyone). See golive.approvers.")
+    separation_of_duties: str = Field(
+        default="prod", description="Environments (comma-separated) whose triggering user may not approve their "
+                                    "own go-live.")
+    notify: str = Field(
+        default="", description="Notification sinks, comma-separated: file:///abs/events.jsonl, webhook:<http conn>, "
+                                "slack:<slack webhook conn>, slackapi:<slack conn>#<channel>, smtp:<smtp conn>.")
+    notify_email_to: str = Field(default="", description="Recipients (comma-separated) of the smtp: sink.")
+    notify_timeout: float = Field(default=10.0, gt=0, description="Seconds a webhook notification may take.")
+    ui_base_url: str | None = Field(
+        default=None, description="The Airflow UI's base URL for links in notifications (default: [api] base_url).")
+    deadline_minutes: float | None = Field(
+        default=None, gt=0, description="A go-live still running this many minutes after it was queued sends a "
+                                        "deadline alert (Airflow DeadlineAlert); unset: none.")
     cpu_request: str = Field(default="250m", description="CPU request of the cpu pod profile.")
     memory_request: str = Field(default="256Mi", description="Memory request of the cpu pod profile.")
     cpu_limit: str = Field(default="2", description="CPU limit of the cpu pod profile.")
@@ -187,6 +207,30 @@ class GoliveSettings(BaseSettings):
     def _tolerations_json(cls, value: Any) -> Any:
         return _json_or_default(value, [dict(t) for t in _DEFAULT_GPU_TOLERATIONS])
 
+    @field_validator("approvers")
+    @classmethod
+    def _approvers_parse(cls, value: str) -> str:
+        from golive.approvers import ApproverPolicy
+
+        ApproverPolicy.parse(value)
+        return value
+
+    @field_validator("separation_of_duties")
+    @classmethod
+    def _separation_parse(cls, value: str) -> str:
+        from golive.approvers import ApproverPolicy
+
+        ApproverPolicy.parse("", value)
+        return value
+
+    @field_validator("notify")
+    @classmethod
+    def _notify_parse(cls, value: str) -> str:
+        from golive.notify import parse_sinks
+
+        parse_sinks(value)
+        return value
+
     @field_validator("source_roots", mode="before")
     @classmethod
     def _source_roots_list(cls, value: Any) -> Any:
@@ -198,6 +242,20 @@ class GoliveSettings(BaseSettings):
     @classmethod
     def _tool_overrides_json(cls, value: Any) -> Any:
         return _json_or_default(value, {})
+
+    @property
+    def approver_policy(self) -> ApproverPolicy:
+        """``approvers`` and ``separation_of_duties`` parsed."""
+        from golive.approvers import ApproverPolicy
+
+        return ApproverPolicy.parse(self.approvers, self.separation_of_duties)
+
+    @property
+    def notify_sinks(self) -> list[Sink]:
+        """``notify`` parsed: where notifications go."""
+        from golive.notify import parse_sinks
+
+        return parse_sinks(self.notify)
 
     @property
     def reports(self) -> Path:

@@ -26,6 +26,10 @@ class GateRejected(AirflowFailException):
     """A human rejected a WARNING verdict (or the approval timed out and the default is reject)."""
 
 
+class NoApprover(AirflowFailException):
+    """The approver configuration leaves nobody who may answer (the only approver triggered the run)."""
+
+
 class GoLiveFailed(AirflowFailException):
     """The go-live failed; raised by the final report after it is written (no retry)."""
 

@@ -18,6 +18,8 @@ from golive.sources import SourceError, redact, resolve_source
 from golive_airflow.context import REQUEST_TASK_ID, pull_commit, record_key
 from golive_airflow.exceptions import GoLiveConfError, GoLiveFailed
 from golive_airflow.hooks.ledger import LedgerHook
+from golive_airflow.notifiers.events import finished_event, request_of, rollback_event
+from golive_airflow.notifiers.factory import send
 
 if TYPE_CHECKING:
     from golive.ledger import Ledger
@@ -144,6 +146,7 @@ def record_rollback(context: Any, pod_task_id: str, ledger_conn_id: str | None =
         to_version=result.get("to_version"), from_revision=result.get("from_revision"),
         to_revision=result.get("to_revision"), reason=str(result.get("reason", "")),
         verified=bool(result.get("verified")), detail=result)
+    send(rollback_event(context, result, request), context)
     return {"verified": bool(result.get("verified"))}
 
 
@@ -193,6 +196,7 @@ def final_report(context: Any, ledger_conn_id: str | None = None) -> dict[str, A
         print(f"golive verdict: {line}")
     print(f"golive report: {paths.html}")
     print(f"golive report (JSON): {paths.json}")
+    send(finished_event(context, request_of(context), failed, str(paths.html)), context)
     if failed:
         raise GoLiveFailed(f"go-live failed; failed tasks: {', '.join(failed)}; report: {paths.html}")
     return {"html": str(paths.html), "json": str(paths.json), "summary": summary}

@@ -220,6 +220,18 @@ approvals = Table(
     UniqueConstraint("evaluation_id", "task_id"),
 )
 
+approval_refusals = Table(  # migration 0007b: answers refused by the approver policy (separation of duties)
+    "approval_refusals", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("evaluation_id", Integer, ForeignKey("evaluations.id", ondelete="CASCADE"), nullable=False),
+    Column("run_id", String(250), nullable=False),
+    Column("task_id", String(250), nullable=False),
+    Column("responder", String(200), nullable=False),
+    Column("chosen", String(32), nullable=False),
+    Column("reason", Text, nullable=False),
+    _recorded_at(),
+)
+
 feedback = Table(  # migration 0005b: every feedback row golive knows of (see golive.feedback)
     "feedback", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),

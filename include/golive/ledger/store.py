@@ -263,6 +263,20 @@ class Ledger(FeedbackRecords):
                 f"(task {first['task_id']} of run {first['run_id']}); the first decision stands, "
                 f"{decision.decision} by {decision.approver} was not recorded")
 
+    def record_approval_refusal(self, *, evaluation_id: int, run_id: str, task_id: str, responder: str,
+                                chosen: str, reason: str) -> None:
+        """Record an answer the approver policy refused (it decided nothing; the question stays open)."""
+        with self.engine.begin() as conn:
+            conn.execute(t.approval_refusals.insert().values(
+                evaluation_id=evaluation_id, run_id=run_id, task_id=task_id, responder=responder[:200],
+                chosen=chosen[:32], reason=reason))
+
+    def approval_refusals(self, evaluation_id: int) -> list[dict[str, Any]]:
+        """The refused answers about one evaluation, oldest first."""
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(t.approval_refusals).where(
+                t.approval_refusals.c.evaluation_id == evaluation_id).order_by(t.approval_refusals.c.id)).mappings()]
+
     # -- delivery -----------------------------------------------------------------------------
     def record_revision(self, key: RecordKey, *, application: str, namespace: str, deployment: str,
                         revision: int | None, version: str, strategy: str, action: str,
@@ -400,6 +414,8 @@ class Ledger(FeedbackRecords):
                 approval = conn.execute(select(t.approvals).where(  # the latest question's answer
                     t.approvals.c.evaluation_id == row["id"]).order_by(t.approvals.c.id.desc())).mappings().first()
                 ev["approval"] = dict(approval) if approval else None
+                ev["refusals"] = [dict(r) for r in conn.execute(select(t.approval_refusals).where(
+                    t.approval_refusals.c.evaluation_id == row["id"]).order_by(t.approval_refusals.c.id)).mappings()]
                 evals.append(ev)
             report: dict[str, Any] = {"run": dict(run), "phases": phases, "evaluations": evals}
             for name, table in (("revisions", t.revisions), ("rollbacks", t.rollbacks)):

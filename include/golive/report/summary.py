@@ -177,6 +177,9 @@ def gate_line(ev: Mapping[str, Any], tries: int = 1, qualify: bool = False) -> s
         notes.append(f"{approval.get('decision', '?')} by {approval.get('approver', '?')}")
     elif effective_status(ev) == "PENDING":
         notes.append("awaiting approval")
+    refusals = ev.get("refusals") or []
+    if refusals:
+        notes.append("refused: " + ", ".join(f"{r.get('chosen', '?')} by {r.get('responder', '?')}" for r in refusals))
     inapplicable = criteria_counts(ev)[CriterionStatus.NOT_APPLICABLE.value]
     if inapplicable:
         notes.append(f"{inapplicable} not applicable")

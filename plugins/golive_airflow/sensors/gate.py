@@ -12,6 +12,8 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from golive.settings import get_settings
 from golive_airflow.context import PLAN_TASK_ID, pull_commit, pull_request
 from golive_airflow.exceptions import GateFailed, GateTimeout
+from golive_airflow.notifiers.events import gate_event, request_of
+from golive_airflow.notifiers.factory import send
 from golive_airflow.triggers.gate import VerificationGateTrigger
 from golive_airflow.triggers.ledger import jsonable
 
@@ -79,9 +81,14 @@ class VerificationGateSensor(BaseSensorOperator):
                                        run_id=context["ti"].run_id,
                                        commit=pull_commit(context, self.plan_task_id))
 
-    def decide(self, evaluation: dict[str, Any]) -> dict[str, Any]:
-        """Open (return the summary) on PASS/WARNING; fail with the reasons on FAIL."""
+    def decide(self, evaluation: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        """Open (return the summary) on PASS/WARNING; fail with the reasons on FAIL. A FAIL or WARNING
+        is first told to every ``GOLIVE_NOTIFY`` sink (score, reasons; never the conf)."""
         text = explain(evaluation)
+        if context is not None:
+            event = gate_event(context, evaluation, request_of(context, self.request_task_id))
+            if event is not None:
+                send(event, context)
         if evaluation["status"] == "FAIL":
             raise GateFailed(text)
         self.log.info(text)
@@ -93,14 +100,14 @@ class VerificationGateSensor(BaseSensorOperator):
         evaluation = self._trigger(context).fetch()
         if evaluation is None:
             return PokeReturnValue(is_done=False)
-        return PokeReturnValue(is_done=True, xcom_value=self.decide(evaluation))
+        return PokeReturnValue(is_done=True, xcom_value=self.decide(evaluation, context))
 
     def execute(self, context: Any) -> Any:
         """Decide at once if the verdict is there; otherwise poke or defer to the trigger."""
         trigger = self._trigger(context)
         evaluation = trigger.fetch()
         if evaluation is not None:
-            return self.decide(evaluation)
+            return self.decide(evaluation, context)
         if not self.deferrable:
             return super().execute(context)
         self.defer(trigger=trigger, method_name="execute_complete",
@@ -114,4 +121,4 @@ class VerificationGateSensor(BaseSensorOperator):
             raise GateTimeout(event.get("message", "gate timed out"))
         if status == "error":
             raise GateTimeout(f"the ledger could not be read: {event.get('message')}")
-        return self.decide(jsonable(event["evaluation"]))
+        return self.decide(jsonable(event["evaluation"]), context)
