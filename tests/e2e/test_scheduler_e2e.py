@@ -8,7 +8,8 @@ wait in the triggerer), real users of the simple auth manager. The go-lives run 
   verification gate fails and the previous version is restored;
 * a prod go-live of a copy of the sample app with 40 lint findings, whose quality verdict (about 89.5)
   lands in the warning band of a 90 threshold: a human approves it
-  over REST (``PATCH …/hitlDetails``), then approves the prod promotion: promoted, the approver recorded;
+  over REST (``PATCH …/hitlDetails``); the triggerer's own Approve of the prod promotion is refused
+  (separation of duties, recorded), then the approver's stands: promoted, the approver recorded;
 * a prod go-live whose promotion is rejected over REST: rolled back, the rejection and approver recorded.
 
 The SQLite default (``./scripts/up.sh`` as the README says, gates in reschedule mode) is
@@ -21,6 +22,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -125,6 +127,13 @@ def gates(rep: dict) -> dict[str, dict]:
     return {e["gate"]: e for e in rep["evaluations"]}
 
 
+def refusals(platform: Platform, run_id: str) -> list[tuple]:
+    """The answers the approver policy refused in ``run_id``: (responder, chosen, reason)."""
+    with ledger(platform).engine.connect() as conn:
+        return [tuple(r) for r in conn.exec_driver_sql(
+            "select responder, chosen, reason from approval_refusals where run_id = %s order by id", (run_id,))]
+
+
 def recorded_runs(platform: Platform) -> int:
     with ledger(platform).engine.connect() as conn:
         return conn.exec_driver_sql("select count(*) from runs").scalar()
@@ -155,6 +164,14 @@ def test_warning_band_and_prod_promotion_approved_over_rest_by_a_named_approver(
     assert alice.decide("golive", run_id, "preparation.quality.approval", "Approve")["state"] == "success"
     asked = alice.wait_for_approval("golive", run_id, "promotion.approval")
     assert "promote shop-approve" in asked["subject"]
+    assert "release-bot triggered this go-live and may not approve it" in asked["body"]
+    # separation of duties: the triggerer's own Approve is refused in the worker, recorded, and asked again
+    bot = rest(platform, "release-bot")
+    time.sleep(3)
+    bot.answer("golive", run_id, "promotion.approval", "Approve")
+    refused = bot.wait("the triggerer's Approve refused", lambda: refusals(platform, run_id), 600,
+                       lambda: bot.states_text("golive", run_id))
+    assert refused[0][:2] == ("release-bot", "Approve") and "separation of duties" in refused[0][2]
     answered = alice.decide("golive", run_id, "promotion.approval", "Approve")
     assert answered["responded_by"]["name"] == "alice" and answered["state"] == "success"
     assert alice.wait_finished("golive", run_id) == "success", alice.states_text("golive", run_id)
