@@ -5,7 +5,7 @@ PostgreSQL (Airflow's metadata DB and the ledger), LocalExecutor, gates and appr
 wait in the triggerer), real users of the simple auth manager. The go-lives run concurrently:
 
 * a bad build (``-broken``: every API request answers 500), triggered with ``airflow dags trigger``: its
-  verification gate fails and the previous version is restored;
+  verification gate fails, the previous version is restored, and the file sink is told;
 * a prod go-live of a copy of the sample app with 40 lint findings, whose quality verdict (about 89.5)
   lands in the warning band of a 90 threshold: a human approves it
   over REST (``PATCH …/hitlDetails``); the triggerer's own Approve of the prod promotion is refused
@@ -57,6 +57,7 @@ def platform(postgres_database, tmp_path_factory) -> Iterator[Platform]:
                     # pod ends in seconds, and on a starved 2-core runner Airflow 3.3 then sees the resumed
                     # task "queued" before the deferral's own exit is reported, and retries it
                     extra_env={**FAST, "GOLIVE_DEFERRABLE": "true", "GOLIVE_POD_DEFERRABLE": "false",
+                               "GOLIVE_NOTIFY": f"file://{state / 'notifications.jsonl'}",
                                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
                                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "release-bot:admin,alice:admin",
                                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords)})
@@ -132,6 +133,13 @@ def refusals(platform: Platform, run_id: str) -> list[tuple]:
     with ledger(platform).engine.connect() as conn:
         return [tuple(r) for r in conn.exec_driver_sql(
             "select responder, chosen, reason from approval_refusals where run_id = %s order by id", (run_id,))]
+
+
+def notifications(platform: Platform, run_id: str) -> list[dict]:
+    """What the file sink received about ``run_id``."""
+    path = platform.state_dir / "notifications.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    return [event for event in map(json.loads, lines) if event["run_id"] == run_id]
 
 
 def recorded_runs(platform: Platform) -> int:
@@ -216,6 +224,10 @@ def test_bad_build_triggered_from_the_cli_fails_its_gate_and_the_previous_versio
     assert failed and all(c["reason"] for e in failed for c in e["criteria"] if c["status"] != "pass")
     rollback = rep["rollbacks"][0]
     assert rollback["verified"] and rollback["from_version"] == "1.1.0-broken" and rollback["to_version"] == "1.0.0"
+    told = {(e["kind"], e.get("gate")): e for e in notifications(platform, run_id)}
+    failed_gate = told[("gate_failed", "verification")]
+    assert failed_gate["score"] is not None and failed_gate["reasons"]
+    assert ("rollback_done", None) in told and told[("golive_finished", None)]["status"] == "failed"
     url = service_url("bad-build", NAMESPACE, load_client(str(platform.kubeconfig)))
     assert httpx.get(f"{url}/version", timeout=10).json()["version"] == "1.0.0"
 
