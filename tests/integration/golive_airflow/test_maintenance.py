@@ -16,7 +16,6 @@ import base64
 import hashlib
 import hmac
 import json
-
 from http.server import BaseHTTPRequestHandler
 
 import httpx
