@@ -27,7 +27,8 @@ def test_the_conf_is_checked_again_naming_the_field(golive_home):
 def test_discover_lists_the_live_applications_and_refuses_another(golive_home):
     ledger = LedgerHook().get_conn()
     for app, status in (("shop", "succeeded"), ("blog", "failed")):
-        ledger.record_run(run_id=f"g-{app}", dag_id="golive", status=status, request={"application": app, "source": "/s"})
+        ledger.record_run(run_id=f"g-{app}", dag_id="golive", status=status,
+                          request={"application": app, "source": "/s"})
     assert maintenance.discover({"params": {}}) == ["shop"]
     with pytest.raises(GoLiveConfError, match="'blog' is not live"):
         maintenance.discover({"params": {"application": "blog"}})

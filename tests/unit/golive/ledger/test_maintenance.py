@@ -39,7 +39,8 @@ def test_rows_upsert_and_a_go_live_knows_its_security_findings(tmp_path):
 
 def test_live_deployments_prefer_the_promoted_one(tmp_path):
     ledger = _ledger(tmp_path)
-    ledger.record_run(run_id="g1", dag_id="golive", status="succeeded", request={"application": "shop", "source": "/s"})
+    ledger.record_run(run_id="g1", dag_id="golive", status="succeeded",
+                      request={"application": "shop", "source": "/s"})
     for task, deployment, action in (("deploy", "shop-canary-api", "deploy"), ("promote", "shop-stable-api", "promote")):
         ledger.record_revision(RecordKey("g1", task), application="shop", namespace="apps", deployment=deployment,
                                revision=2, version="1.1.0", strategy="canary", action=action, detail={})

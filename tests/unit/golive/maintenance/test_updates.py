@@ -8,7 +8,7 @@ import json
 from golive.maintenance.updates import Bump, bump_requirements, first_fixed, patched_copy, plan_bumps, propose
 
 
-def advisory(package, version, path, fixed, primary="GHSA-1", ecosystem="PyPI", line=1):
+def advisory(package, version, path, fixed, *, primary="GHSA-1", ecosystem="PyPI", line=1):
     return {"package": package, "version": version, "path": path, "fixed": fixed, "primary": primary,
             "ecosystem": ecosystem, "line": line}
 
