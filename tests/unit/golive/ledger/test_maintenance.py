@@ -41,7 +41,8 @@ def test_live_deployments_prefer_the_promoted_one(tmp_path):
     ledger = _ledger(tmp_path)
     ledger.record_run(run_id="g1", dag_id="golive", status="succeeded",
                       request={"application": "shop", "source": "/s"})
-    for task, deployment, action in (("deploy", "shop-canary-api", "deploy"), ("promote", "shop-stable-api", "promote")):
+    for task, deployment, action in (("deploy", "shop-canary-api", "deploy"),
+                                     ("promote", "shop-stable-api", "promote")):
         ledger.record_revision(RecordKey("g1", task), application="shop", namespace="apps", deployment=deployment,
                                revision=2, version="1.1.0", strategy="canary", action=action, detail={})
     where = ledger.live_deployments("shop", "g1")
