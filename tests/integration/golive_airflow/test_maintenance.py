@@ -31,6 +31,7 @@ from golive.kube.pods import pods_for
 from golive.ledger import RecordKey
 from golive.settings import get_settings
 from golive_airflow import maintenance
+from golive_airflow.exceptions import MaintenanceIncomplete
 from golive_airflow.hooks.ledger import LedgerHook
 
 RUN = "scheduled__2026-12-02T03:00:00+00:00"
@@ -128,7 +129,7 @@ def test_rescan_finds_the_advisory_published_after_go_live_and_rotation_keeps_th
         assert not env.exists("Secret", f"{secret_name(APP)}-previous")  # the old value kept only until healthy
 
         # propose_updates did not run here: record says so, and records the rest
-        with pytest.raises(Exception, match="propose_updates"):
+        with pytest.raises(MaintenanceIncomplete, match="propose_updates"):
             maintenance.record({"ti": FakeTI("record")}, APP)
         findings = {r["item"]: r for r in ledger.maintenance_rows(application=APP, kind="finding")}
         new = findings["dependencies:uvicorn:0.54.0:GOLIVE-TEST-2026-0002"]

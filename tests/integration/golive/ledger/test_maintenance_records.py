@@ -1,4 +1,4 @@
-"""The ledger's maintenance records on SQLite: rows keyed by run, application, kind and item; what a
+"""The ledger's maintenance records on SQLite and PostgreSQL: rows keyed by run, application, kind and item; what a
 go-live knew (its security findings; None without an evaluation); where it went live and when; the
 retention deletes old runs' rows, never the live go-lives'."""
 
@@ -6,13 +6,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from golive.ledger import Ledger, RecordKey
 from golive.models import CriterionRule, Finding, Severity
 from golive.scoring import apply_rule, evaluate
 
 
-def _ledger(tmp_path) -> Ledger:
-    return Ledger.from_url(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger(request, tmp_path) -> Ledger:
+    if request.param == "sqlite":
+        return Ledger.from_url(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    return Ledger.from_url(request.getfixturevalue("postgres_database")("maintenance"))
 
 
 def _evaluation(ledger: Ledger, run_id: str, gate: str, findings=()) -> int:
@@ -22,8 +27,7 @@ def _evaluation(ledger: Ledger, run_id: str, gate: str, findings=()) -> int:
                                     verdict=evaluate(gate, [apply_rule(rule, 0)]), findings=findings)
 
 
-def test_rows_upsert_and_a_go_live_knows_its_security_findings(tmp_path):
-    ledger = _ledger(tmp_path)
+def test_rows_upsert_and_a_go_live_knows_its_security_findings(ledger):
     row = {"item": "dependencies:uvicorn:0.54.0:GHSA-1", "status": "new", "detail": {"severity": "HIGH"}}
     for _ in range(2):  # a retried task rewrites its rows
         assert ledger.record_maintenance(run_id="m1", application="shop", kind="finding", rows=[row]) == 1
@@ -37,8 +41,7 @@ def test_rows_upsert_and_a_go_live_knows_its_security_findings(tmp_path):
     assert ledger.known_fingerprints("g1") == ["dependencies:starlette:1.10.0:GHSA-0"]
 
 
-def test_live_deployments_prefer_the_promoted_one(tmp_path):
-    ledger = _ledger(tmp_path)
+def test_live_deployments_prefer_the_promoted_one(ledger):
     ledger.record_run(run_id="g1", dag_id="golive", status="succeeded",
                       request={"application": "shop", "source": "/s"})
     for task, deployment, action in (("deploy", "shop-canary-api", "deploy"),
@@ -50,8 +53,7 @@ def test_live_deployments_prefer_the_promoted_one(tmp_path):
     assert where["live_since"] is not None and where["live_since"].tzinfo is not None
 
 
-def test_retention_deletes_old_runs_rows_but_never_the_live_go_lives(tmp_path):
-    ledger = _ledger(tmp_path)
+def test_retention_deletes_old_runs_rows_but_never_the_live_go_lives(ledger):
     for run, dag in (("g-live", "golive"), ("g-old", "golive"), ("q-old", "golive_quality_verification")):
         ledger.record_run(run_id=run, dag_id=dag, status="succeeded", request={"application": "shop", "source": "/s"})
         ledger.record_phase(RecordKey(run, "t"), phase="plan", status="success", summary={})
