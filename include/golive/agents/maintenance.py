@@ -18,9 +18,10 @@ values when the application is not healthy (:mod:`golive.maintenance.rotation`).
 
 Each writes its result next to the manifest (``<app>/maintenance/<run>/{rescan,updates,rotation}.json``
 in the documentation store), prints it as JSON and writes it as the pod's XCom. Exit codes: 0 done
-(new advisories and a proposal whose gates fail are results, not failures), 1 the step failed
-(a rotation that had to restore the old values, a store or cluster error), 2 bad input, 4 the source
-could not be fetched.
+(new advisories, a proposal whose gates fail and a rotation that restored the old values, healthy, are
+results: ``record`` fails the group for the last, without a retry), 1 the step failed (the application
+unhealthy before the rotation or after restoring, a store or cluster error), 2 bad input, 4 the
+source could not be fetched.
 """
 
 from __future__ import annotations
@@ -153,7 +154,7 @@ def do_rotate(manifest: Mapping[str, Any], store: ArtifactStore, timeout: float)
                       keys=keys, health_url=health_url, timeout=timeout)
     result = {**base, **rotation.as_dict(), "health_url": health_url}
     result["url"] = _write(store, manifest, ROTATION, result)
-    return (ExitCode.OK if rotation.status == "rotated" else ExitCode.FAIL), result
+    return (ExitCode.FAIL if rotation.status == "restore-unhealthy" else ExitCode.OK), result
 
 
 def _gates(text: str) -> list[str]:

@@ -3,8 +3,10 @@ through the Kubernetes API, health verified — the old values kept until then, 
 
 Steps (:func:`rotate`):
 
-1. read the Secret (``<app>-secrets``) and copy its current data into ``<app>-secrets-previous`` (the
-   old values stay in the secrets backend, never in a log, a file or the ledger);
+1. check the application is healthy (else nothing is changed: a retry never rotates a sick app), read
+   the Secret (``<app>-secrets``) and copy its current data into ``<app>-secrets-previous`` (the old
+   values stay in the secrets backend, never in a log, a file or the ledger; when that copy exists
+   already, a rotation did not finish and the copy is the values to fall back to);
 2. write a new value (:func:`golive.infrastructure.generate_value`) for each key to rotate, at the
    Secret's ``resourceVersion`` (a concurrent writer makes it fail, nothing half-written);
 3. restart every Deployment of the namespace whose pods read the Secret (:func:`consumers`) the way
@@ -106,10 +108,16 @@ def _read(client: Any, namespace: str, name: str) -> Any | None:
         raise
 
 
-def _keep_previous(client: Any, namespace: str, name: str, values: dict[str, str]) -> None:
+def _keep_previous(client: Any, namespace: str, name: str, values: dict[str, str]) -> dict[str, str]:
+    """Keep ``values`` in ``<name>-previous`` and return them — unless that Secret exists already: then
+    an earlier rotation did not finish, and the values it kept (from before that rotation) are returned
+    and stay."""
     previous = _read(client, namespace, f"{name}-previous")
+    if previous is not None:
+        return _decode(previous.data)
     _write(client, namespace, f"{name}-previous", values, annotations={"golive.io/previous-of": name},
-           version=previous.metadata.resource_version if previous is not None else None)
+           version=None)
+    return values
 
 
 def restart(deployments: Sequence[str], namespace: str, client: Any, at: str) -> None:
@@ -186,8 +194,8 @@ def rotate(*, client: Any, namespace: str, secret: str, keys: Sequence[str], hea
     """Rotate ``keys`` of the Secret ``namespace/secret`` and restart its :func:`consumers` (see the
     module docstring).
 
-    :raises RotationError: the Secret, one of the keys or any Deployment that reads it does not exist
-        (nothing changed).
+    :raises RotationError: the Secret, one of the keys or any Deployment that reads it does not exist, or
+        the application is not healthy before the rotation (nothing changed).
     """
     current = _read(client, namespace, secret)
     if current is None:
@@ -199,15 +207,20 @@ def rotate(*, client: Any, namespace: str, secret: str, keys: Sequence[str], hea
     deployments = consumers(namespace, secret, client)
     if not deployments:
         raise RotationError(f"no Deployment of {namespace} reads the Secret {secret}: nothing rotated")
+    healthy, checks = verify(deployments, namespace, client, health_url, timeout=min(timeout, 30.0))
+    if not healthy:
+        raise RotationError(f"{namespace} is not healthy before the rotation ({checks[-1]}): nothing rotated")
     stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     names = sorted(keys)
-    result = Rotation(status="failed", keys=names, secret=f"{namespace}/{secret}", deployments=list(deployments))
-    _keep_previous(client, namespace, secret, old)
+    result = Rotation(status="failed", keys=names, secret=f"{namespace}/{secret}", deployments=list(deployments),
+                      checks=[f"before: {c}" for c in checks])
+    old = _keep_previous(client, namespace, secret, old)
     annotations = {**(current.metadata.annotations or {}), ROTATED_AT: stamp, ROTATED_KEYS: ",".join(names)}
     _write(client, namespace, secret, {**old, **{k: generate_value() for k in names}}, annotations=annotations,
            version=current.metadata.resource_version)
     restart(deployments, namespace, client, stamp)
-    healthy, result.checks = verify(deployments, namespace, client, health_url, timeout=timeout)
+    healthy, after = verify(deployments, namespace, client, health_url, timeout=timeout)
+    result.checks += after
     if healthy:
         result.status = "rotated"
     else:

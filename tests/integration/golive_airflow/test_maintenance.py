@@ -163,16 +163,21 @@ def _health_probe(env, healthy_values: dict[str, str]) -> type[BaseHTTPRequestHa
     return Health
 
 
-def test_a_rotation_the_app_is_not_healthy_with_restores_the_old_values(localkube, monkeypatch, capsys):
-    from golive.maintenance.rotation import rotate
+def test_a_rotation_the_app_is_not_healthy_with_restores_the_old_values_and_a_sick_app_is_not_rotated(
+        localkube, monkeypatch, capsys):
+    from golive.maintenance.rotation import RotationError, rotate
 
     with namespace_env(localkube, monkeypatch, capsys, "maint-restore") as env:
         code, deployed = env.deployment("deploy", "--version", "1.0.0")
         assert code == 0, deployed
         before = _secret_values(env)
+        with serving(_health_probe(env, {})) as url, pytest.raises(RotationError, match="not healthy before"):
+            rotate(client=env.client, namespace=env.namespace, secret=secret_name(APP), keys=["APP_SECRET_KEY"],
+                   health_url=f"{url}/health", timeout=2)  # an unhealthy app is never rotated
+        assert _secret_values(env) == before and not env.exists("Secret", f"{secret_name(APP)}-previous")
         with serving(_health_probe(env, before)) as url:
             result = rotate(client=env.client, namespace=env.namespace, secret=secret_name(APP),
-                            keys=["APP_SECRET_KEY"], health_url=f"{url}/health", timeout=5)
+                            keys=["APP_SECRET_KEY"], health_url=f"{url}/health", timeout=12)
         assert result.status == "restored" and result.error, result.checks
         assert "old values restored" in result.checks
         assert _secret_values(env) == before
