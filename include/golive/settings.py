@@ -185,6 +185,16 @@ class GoliveSettings(BaseSettings):
     deadline_minutes: float | None = Field(
         default=None, gt=0, description="A go-live still running this many minutes after it was queued sends a "
                                         "deadline alert (Airflow DeadlineAlert); unset: none.")
+    maintenance_schedule: str = Field(
+        default="0 3 * * *", description="Cron of the golive_maintenance DAG (UTC); it can also be triggered by hand.")
+    maintenance_retention_days: int = Field(
+        default=90, ge=1, le=3650, description="Default retention of the golive_maintenance DAG: ledger rows and "
+                                               "reports of runs older than this many days (not the live ones).")
+    maintenance_snapshot_dir: Path | None = Field(
+        default=None, description="Advisory snapshot directory the maintenance rescan reads (snapshot.json and its "
+                                  "files; default: the snapshots shipped in golive/data/osv).")
+    maintenance_health_timeout: float = Field(
+        default=120.0, gt=0, description="Seconds a secret rotation waits for the restarted pods and /health.")
     cpu_request: str = Field(default="250m", description="CPU request of the cpu pod profile.")
     memory_request: str = Field(default="256Mi", description="Memory request of the cpu pod profile.")
     cpu_limit: str = Field(default="2", description="CPU limit of the cpu pod profile.")

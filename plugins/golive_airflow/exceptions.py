@@ -45,3 +45,8 @@ class SecretWriteConflict(AirflowException):
 class WeakSecretValues(AirflowFailException):
     """Existing secret values break the schema; golive keeps them (regenerating would break what was
     initialised with them) and names the keys for a person to rotate (no automatic retry)."""
+
+
+class MaintenanceIncomplete(AirflowFailException):
+    """A maintenance step of one application did not finish (its result is missing, or a secret
+    rotation had to restore the old values); what the others did is recorded (no retry)."""

@@ -24,12 +24,13 @@ def dagbag():
 
 
 def test_dag_files_exist():
-    assert {p.stem for p in DAG_FILES} >= {"golive_pipeline", "golive_quality_verification", "golive_feedback"}
+    assert {p.stem for p in DAG_FILES} >= {"golive_pipeline", "golive_quality_verification", "golive_feedback",
+                                           "golive_maintenance"}
 
 
 def test_no_import_errors(dagbag):
     assert dagbag.import_errors == {}
-    assert set(dagbag.dag_ids) >= {"golive", "golive_quality_verification", "golive_feedback"}
+    assert set(dagbag.dag_ids) >= {"golive", "golive_quality_verification", "golive_feedback", "golive_maintenance"}
 
 
 def test_every_dag_is_owned_tagged_documented_and_retried(dagbag):
@@ -229,4 +230,32 @@ def test_golive_feedback_graph_runs_the_heavy_work_in_agent_pods(dagbag):
         assert pod.cmds == ["python", "-m", "golive.agents.feedback"] and pod.arguments[0] == action
         assert "--manifest" in pod.arguments and "{{ run_id }}" in pod.arguments
     assert set(dag.params.keys()) == {"application", "url"}
+    dag.params.validate()  # no conf: every live application
+
+
+def test_golive_maintenance_is_scheduled_and_maps_one_group_per_live_application(dagbag):
+    from airflow.sdk import CronTriggerTimetable
+
+    dag = dagbag.dags["golive_maintenance"]
+    assert isinstance(dag.timetable, CronTriggerTimetable)
+    assert dag.timetable.expression == "0 3 * * *"  # GOLIVE_MAINTENANCE_SCHEDULE's default, UTC
+
+    def upstream(task_id):
+        return dag.get_task(task_id).upstream_task_ids
+
+    assert upstream("maintain.prepare") == {"discover"}
+    assert upstream("maintain.rescan") == {"maintain.prepare"} == upstream("maintain.rotate_secrets")
+    assert upstream("maintain.propose_updates") == {"maintain.rescan"}
+    assert {"maintain.propose_updates", "maintain.rotate_secrets"} <= upstream("maintain.record")
+    assert upstream("retention") == {"maintain.record"}
+    # one application's failure stops neither its record step nor the retention
+    assert dag.get_task("maintain.record").trigger_rule == "all_done" == dag.get_task("retention").trigger_rule
+    group = dag.task_group_dict["maintain"]
+    assert type(group).__name__ == "MappedTaskGroup"
+    for task_id, action in (("rescan", "rescan"), ("propose_updates", "propose"), ("rotate_secrets", "rotate")):
+        pod = dag.get_task(f"maintain.{task_id}")
+        assert pod.cmds == ["python", "-m", "golive.agents.maintenance"] and pod.arguments[0] == action
+        manifest = pod.arguments[pod.arguments.index("--manifest") + 1]
+        assert "task_ids='maintain.prepare', map_indexes=ti.map_index" in manifest
+    assert set(dag.params.keys()) == {"application", "retention_days"}
     dag.params.validate()  # no conf: every live application

@@ -289,3 +289,16 @@ leases = Table(  # migration 0005a: one delivery at a time per application and e
     Column("expires_at", DateTime(timezone=True), nullable=False),  # another run may take it over after
     UniqueConstraint("application", "environment"),
 )
+
+maintenance = Table(  # migration 0007a: what a golive_maintenance run found and did, per application
+    "maintenance", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(250), nullable=False),
+    Column("application", String(63), nullable=False),
+    Column("kind", String(16), nullable=False),  # finding | update | rotation | retention
+    Column("item", String(512), nullable=False),  # the advisory fingerprint, package, secret key name, table
+    Column("status", String(16), nullable=False),  # new | known | proposed | rotated | restored | deleted | …
+    Column("detail", JSON, nullable=False),  # never a secret value
+    _recorded_at(),
+    UniqueConstraint("run_id", "application", "kind", "item"),
+)

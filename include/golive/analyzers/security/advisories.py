@@ -51,11 +51,13 @@ def snapshot_ecosystems(directory: Path = OSV_DIR) -> tuple[str, ...]:
 
 @lru_cache(maxsize=8)
 def load_snapshot(ecosystem: str = PYPI, directory: Path = OSV_DIR) -> tuple[dict[str, Any], ...]:
-    """Every OSV record of ``ecosystem``'s snapshot (for PyPI also the ``ghsa/`` records); () if none."""
+    """Every OSV record of ``ecosystem``'s snapshot (gzipped or plain JSON lines; for PyPI also the
+    ``ghsa/`` records); () if none."""
     entry = manifest(directory).get("ecosystems", {}).get(ecosystem)
     if entry is None:
         return ()
-    with gzip.open(directory / entry["file"], "rt", encoding="utf-8") as lines:
+    path = directory / entry["file"]
+    with (gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8")) as lines:
         records = [json.loads(line) for line in lines if line.strip()]
     if ecosystem == PYPI:
         records += [json.loads(p.read_text(encoding="utf-8")) for p in sorted((directory / "ghsa").glob("*.json"))]

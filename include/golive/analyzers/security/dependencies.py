@@ -80,11 +80,12 @@ def _vulnerability_finding(dep: Dependency, vuln: Vulnerability) -> Finding:
         severity=_TO_SEVERITY.get(vuln.severity or "HIGH", Severity.HIGH),
         message=f"{dep.name} {dep.version} is affected by {vuln.primary} ({level}"
                 + (f"; {', '.join(also)}" if also else "") + f"): {vuln.summary}{fix} [{dep.ecosystem}, {_role(dep)}]",
-        path=dep.path, line=dep.line, fingerprint=_fingerprint(dep, vuln.primary))
+        path=dep.path, line=dep.line, fingerprint=fingerprint(dep, vuln.primary))
 
 
-def _fingerprint(dep: Dependency, rule: str) -> str:
-    """``dependencies:name:version:id`` (PyPI, as before npm existed); npm ones say ``npm:`` first."""
+def fingerprint(dep: Dependency, rule: str) -> str:
+    """The finding's fingerprint: ``dependencies:name:version:id`` (PyPI, as before npm existed); npm
+    ones say ``npm:`` first."""
     prefix = "" if dep.ecosystem == PYPI else f"{dep.ecosystem}:"
     return f"dependencies:{prefix}{dep.name}:{dep.version}:{rule}"
 

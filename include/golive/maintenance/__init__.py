@@ -1,0 +1,1 @@
+"""Maintenance of live applications (the ``golive_maintenance`` DAG): rescan, updates, rotation, retention."""
