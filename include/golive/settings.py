@@ -165,17 +165,22 @@ class GoliveSettings(BaseSettings):
                                   "<feedback store>/inbox).")
     feedback_schedule: str = Field(
         default="0 6 * * *", description="Cron of the golive_feedback DAG (UTC); it also runs after every go-live.")
-    cpu_request: str = Field(default="250m", description="CPU request of the cpu pod profile.")
-    memory_request: str = Field(default="256Mi", description="Memory request of the cpu pod profile.")
-    cpu_limit: str = Field(default="2", description="CPU limit of the cpu pod profile.")
-    memory_limit: str = Field(default="2Gi", description="Memory limit of the cpu pod profile.")
-    gpu_count: str = Field(default="1", description="nvidia.com/gpu limit of the gpu pod profile.")
+    pod_profiles: Path | None = Field(
+        default=None, description="The agent pods' cpu/gpu profiles: the profiles.json of charts/golive's "
+                                  "golive-pod-profiles ConfigMap, mounted (default: the chart's defaults, "
+                                  "embedded in golive).")
+    cpu_request: str = Field(default="250m", description="Overrides the cpu pod profile's CPU request when set.")
+    memory_request: str = Field(default="256Mi", description="Overrides the cpu pod profile's memory request "
+                                                             "when set.")
+    cpu_limit: str = Field(default="2", description="Overrides the cpu pod profile's CPU limit when set.")
+    memory_limit: str = Field(default="2Gi", description="Overrides the cpu pod profile's memory limit when set.")
+    gpu_count: str = Field(default="1", description="Overrides the gpu pod profile's GPU count when set.")
     gpu_node_selector: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=lambda: dict(_DEFAULT_GPU_NODE_SELECTOR),
-        description="Node selector of the gpu pod profile (JSON object).")
+        description="Overrides the gpu pod profile's node selector when set (JSON object).")
     gpu_tolerations: Annotated[list[dict[str, Any]], NoDecode] = Field(
         default_factory=lambda: [dict(t) for t in _DEFAULT_GPU_TOLERATIONS],
-        description="Tolerations of the gpu pod profile (JSON list).")
+        description="Overrides the gpu pod profile's tolerations when set (JSON list).")
 
     @field_validator("gpu_node_selector", mode="before")
     @classmethod

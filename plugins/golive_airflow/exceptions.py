@@ -41,3 +41,8 @@ class SecretWriteConflict(AirflowException):
 class WeakSecretValues(AirflowFailException):
     """Existing secret values break the schema; golive keeps them (regenerating would break what was
     initialised with them) and names the keys for a person to rotate (no automatic retry)."""
+
+
+class UnsafeAgentPod(AirflowFailException):
+    """The agent pod about to start breaks Pod Security Standard "restricted" or golive's agent pod rules
+    (an override passed to the operator); lists each field and the rule (no retry)."""
