@@ -28,6 +28,9 @@ APP_URL_ENV = "GOLIVE_APP_URL"
 PROFILE_ENV = "GOLIVE_PROFILE"
 #: The go-live's environment (dev, staging, prod), for the agents in its pods.
 ENVIRONMENT_ENV = "GOLIVE_ENVIRONMENT"
+#: The file golive's pytest witness plugin (``golive/data/pytest/golive_witness.py``) records a target's
+#: test run in; the plugin removes it from the environment before the target's code loads.
+WITNESS_ENV = "GOLIVE_WITNESS_FILE"
 #: ``GOLIVE_TOOL_<NAME>`` overrides the command of analyzer tool ``<name>`` (``GoliveSettings.tool_overrides``).
 TOOL_ENV_PREFIX = "GOLIVE_TOOL_"
 
