@@ -230,3 +230,24 @@ def test_golive_feedback_graph_runs_the_heavy_work_in_agent_pods(dagbag):
         assert "--manifest" in pod.arguments and "{{ run_id }}" in pod.arguments
     assert set(dag.params.keys()) == {"application", "url"}
     dag.params.validate()  # no conf: every live application
+
+
+def test_every_agent_pod_of_every_dag_is_restricted_and_holds_a_token_only_when_it_needs_the_api(
+        dagbag, monkeypatch):
+    from kubernetes.client import ApiClient
+
+    from golive.kube.agentpod import agent_pod_violations, needs_api, tool_of
+    from golive_airflow.operators.agent_pod import AgentPodOperator
+
+    monkeypatch.setenv("AIRFLOW_CONN_KUBERNETES_DEFAULT", '{"conn_type": "kubernetes"}')
+    pods = [t for dag in dagbag.dags.values() for t in dag.tasks if isinstance(t, AgentPodOperator)]
+    with_api = set()
+    for op in pods:
+        pod = ApiClient().sanitize_for_serialization(op.build_pod_request_obj(dry_run=True))
+        assert agent_pod_violations(pod) == [], op.task_id
+        if pod["spec"]["automountServiceAccountToken"]:
+            with_api.add(op.task_id)
+        assert pod["spec"]["automountServiceAccountToken"] is needs_api(op.agent, tool_of(op.arguments)), op.task_id
+    assert {"deployment.deploy", "verification.rollout", "monitoring.setup"} <= with_api
+    without = {"preparation.quality.coverage", "testing.e2e", "start.plan", "verification.health"}
+    assert without <= {op.task_id for op in pods} and not without & with_api
