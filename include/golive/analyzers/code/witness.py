@@ -81,11 +81,11 @@ def read(path: Path) -> Witnessed:
             deselected += int(record.get("n", 0))
         elif event == "modified":
             seen.dropped += max(0, int(record.get("before", 0)) - int(record.get("after", 0)))
-        elif event == "report":
+        elif event in ("report", "raised"):
             nodeid = str(record.get("nodeid"))
             if record.get("when") == "setup":
                 seen.ran.add(nodeid)
-            if record.get("raised") and not record.get("xfail"):
+            if (event == "raised" or record.get("raised")) and not record.get("xfail"):
                 seen.failed.add(nodeid)
     seen.dropped = max(0, seen.dropped - deselected)
     return seen

@@ -38,6 +38,12 @@ def test_a_truthful_run_has_no_problem(tmp_path: Path) -> None:
     assert check(seen, {junit_key(FAILING)}, 1) == []
 
 
+def test_an_exception_seen_around_the_test_counts_whatever_the_report_says(tmp_path: Path) -> None:
+    raised = {"event": "raised", "nodeid": FAILING, "when": "call", "xfail": False}
+    seen = read(_run(tmp_path, _phase(FAILING, "setup"), raised, _phase(FAILING, "call")))
+    assert seen.failed == {FAILING} and check(seen, {junit_key(FAILING)}, 1) == []
+
+
 def test_an_expected_failure_is_not_a_hidden_one(tmp_path: Path) -> None:
     seen = read(_run(tmp_path, _phase(FAILING, "setup"), _phase(FAILING, "call", raised=True, xfail=True)))
     assert seen.failed == set() and check(seen, set(), 0) == []
