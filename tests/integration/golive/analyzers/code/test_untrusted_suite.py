@@ -66,8 +66,8 @@ def test_a_conftest_that_turns_failures_into_passes_is_caught(env_cache: Path) -
      "1 tests failed but pytest exited with status 0"),
     ("def pytest_configure(config):\n    config.pluginmanager.unregister(name='golive_witness')\n",
      "the witness saw no session end"),
-    ("import pytest\n\n\n@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n"
-     "    call.excinfo = None\n    yield\n",
+    (("import pytest\n\n\n@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n"
+     "    call.excinfo = None\n    yield\n"),
      "1 tests raised but are not failures in the JUnit report: tests/test_calc.py::test_add"),
 ], ids=["forced-exit-status", "witness-unregistered", "exception-cleared"])
 def test_other_rewrites_are_caught(env_cache: Path, tmp_path: Path, conftest: str, evidence: str) -> None:
