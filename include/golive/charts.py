@@ -362,30 +362,19 @@ def lint_chart(
 
 
 def parse_pod_profiles(configmap: Mapping[str, Any]) -> dict[str, Any]:
-    """Read the ``golive-pod-profiles`` ConfigMap (from charts/golive) into a dict, checking its shape.
-
-    Returns ``{"version": 1, "namespace", "serviceAccountName", "labels", "gpuResourceName",
-    "profiles": {"cpu": {...}, "gpu": {...}}}``; each profile has ``resources`` (requests and
-    limits), ``nodeSelector``, ``tolerations`` and ``priorityClassName``.
+    """Read the ``golive-pod-profiles`` ConfigMap (from charts/golive) into a dict, checking its shape
+    (``golive.kube.podprofiles.check_profiles``: the document AgentPodOperator reads).
 
     :raises GoliveError: the ConfigMap is not a version-1 profile document.
     """
     import json
 
+    from golive.kube.podprofiles import check_profiles
+
     raw = (configmap.get("data") or {}).get("profiles.json")
     if not raw:
         raise GoliveError("ConfigMap golive-pod-profiles has no data['profiles.json']; reinstall charts/golive")
-    doc = json.loads(raw)
-    if doc.get("version") != 1:
-        raise GoliveError(f"golive-pod-profiles version {doc.get('version')!r} is not supported (expected 1)")
-    for name in ("cpu", "gpu"):
-        profile = (doc.get("profiles") or {}).get(name)
-        if not isinstance(profile, dict):
-            raise GoliveError(f"golive-pod-profiles has no {name!r} profile; set podProfiles.{name} in charts/golive")
-        missing = {"resources", "nodeSelector", "tolerations", "priorityClassName"} - profile.keys()
-        if missing:
-            raise GoliveError(f"golive-pod-profiles profile {name!r} lacks {', '.join(sorted(missing))}")
-    return dict(doc)
+    return check_profiles(json.loads(raw), "ConfigMap golive-pod-profiles")
 
 
 # --- Kubernetes OpenAPI validation ----------------------------------------------------------

@@ -16,13 +16,12 @@ import dataclasses
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from golive.kube.podprofiles import PodProfile, pod_profile
 from golive.profile import ResolvedProfile, load_profile
 from golive.profile.detect import detect
-from golive.settings import get_settings
 
 # term → weight. Strong signals are frameworks and GPU words; weak ones are generic ML vocabulary.
 ML_TERMS: dict[str, float] = {
@@ -40,49 +39,20 @@ GPU_THRESHOLD = 0.5
 _SATURATION = 6.0  # total weight at which the score reaches ~0.63
 
 
-@dataclass(frozen=True)
-class PodProfile:
-    """Resources and placement of an agent pod."""
-
-    name: str
-    requests: dict[str, str]
-    limits: dict[str, str]
-    node_selector: dict[str, str] = field(default_factory=dict)
-    tolerations: list[dict[str, Any]] = field(default_factory=list)
-
-
 def cpu_profile() -> PodProfile:
-    """The default profile: CPU only."""
-    settings = get_settings()
-    return PodProfile(
-        name="cpu",
-        requests={"cpu": settings.cpu_request, "memory": settings.memory_request},
-        limits={"cpu": settings.cpu_limit, "memory": settings.memory_limit},
-    )
+    """The default profile: CPU only (``golive.kube.podprofiles``)."""
+    return pod_profile("cpu")
 
 
 def gpu_profile() -> PodProfile:
-    """GPU profile: one ``nvidia.com/gpu``, the GPU taint tolerated, the GPU node pool selected.
-
-    ``GOLIVE_GPU_NODE_SELECTOR`` and ``GOLIVE_GPU_TOLERATIONS`` (JSON) override the placement.
-    """
-    settings = get_settings()
-    return PodProfile(
-        name="gpu",
-        requests={"cpu": "1", "memory": "4Gi"},
-        limits={"cpu": "4", "memory": "16Gi", "nvidia.com/gpu": settings.gpu_count},
-        node_selector=dict(settings.gpu_node_selector),
-        tolerations=[dict(t) for t in settings.gpu_tolerations],
-    )
+    """GPU profile: the GPU resource, the GPU taint tolerated, the GPU node pool selected
+    (``golive.kube.podprofiles``; ``GOLIVE_GPU_NODE_SELECTOR`` / ``GOLIVE_GPU_TOLERATIONS`` override)."""
+    return pod_profile("gpu")
 
 
 def profile_named(name: str) -> PodProfile:
     """``cpu`` or ``gpu``."""
-    if name == "cpu":
-        return cpu_profile()
-    if name == "gpu":
-        return gpu_profile()
-    raise ValueError(f"unknown pod profile {name!r}: use 'cpu' or 'gpu'")
+    return pod_profile(name)
 
 
 @dataclass(frozen=True)

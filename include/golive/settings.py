@@ -32,6 +32,9 @@ APP_URL_ENV = "GOLIVE_APP_URL"
 PROFILE_ENV = "GOLIVE_PROFILE"
 #: The go-live's environment (dev, staging, prod), for the agents in its pods.
 ENVIRONMENT_ENV = "GOLIVE_ENVIRONMENT"
+#: The file golive's pytest witness plugin (``golive/data/pytest/golive_witness.py``) records a target's
+#: test run in; the plugin removes it from the environment before the target's code loads.
+WITNESS_ENV = "GOLIVE_WITNESS_FILE"
 #: ``GOLIVE_TOOL_<NAME>`` overrides the command of analyzer tool ``<name>`` (``GoliveSettings.tool_overrides``).
 TOOL_ENV_PREFIX = "GOLIVE_TOOL_"
 
@@ -195,17 +198,22 @@ class GoliveSettings(BaseSettings):
                                   "files; default: the snapshots shipped in golive/data/osv).")
     maintenance_health_timeout: float = Field(
         default=120.0, gt=0, description="Seconds a secret rotation waits for the restarted pods and /health.")
-    cpu_request: str = Field(default="250m", description="CPU request of the cpu pod profile.")
-    memory_request: str = Field(default="256Mi", description="Memory request of the cpu pod profile.")
-    cpu_limit: str = Field(default="2", description="CPU limit of the cpu pod profile.")
-    memory_limit: str = Field(default="2Gi", description="Memory limit of the cpu pod profile.")
-    gpu_count: str = Field(default="1", description="nvidia.com/gpu limit of the gpu pod profile.")
+    pod_profiles: Path | None = Field(
+        default=None, description="The agent pods' cpu/gpu profiles: the profiles.json of charts/golive's "
+                                  "golive-pod-profiles ConfigMap, mounted (default: the chart's defaults, "
+                                  "embedded in golive).")
+    cpu_request: str = Field(default="250m", description="Overrides the cpu pod profile's CPU request when set.")
+    memory_request: str = Field(default="256Mi", description="Overrides the cpu pod profile's memory request "
+                                                             "when set.")
+    cpu_limit: str = Field(default="2", description="Overrides the cpu pod profile's CPU limit when set.")
+    memory_limit: str = Field(default="2Gi", description="Overrides the cpu pod profile's memory limit when set.")
+    gpu_count: str = Field(default="1", description="Overrides the gpu pod profile's GPU count when set.")
     gpu_node_selector: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=lambda: dict(_DEFAULT_GPU_NODE_SELECTOR),
-        description="Node selector of the gpu pod profile (JSON object).")
+        description="Overrides the gpu pod profile's node selector when set (JSON object).")
     gpu_tolerations: Annotated[list[dict[str, Any]], NoDecode] = Field(
         default_factory=lambda: [dict(t) for t in _DEFAULT_GPU_TOLERATIONS],
-        description="Tolerations of the gpu pod profile (JSON list).")
+        description="Overrides the gpu pod profile's tolerations when set (JSON list).")
 
     @field_validator("gpu_node_selector", mode="before")
     @classmethod

@@ -102,6 +102,25 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+#: What an untrusted process (a target's test suite) keeps of golive's environment: the locale only.
+SANDBOX_PASSTHROUGH = ("LANG", "LC_ALL", "LC_CTYPE", "TZ")
+
+
+def sandbox_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The minimal environment for code golive does not trust (a target's tests, its test script):
+    ``PATH``, a fresh ``HOME`` (and ``TMPDIR`` under it), the locale and ``extra`` — never golive's own
+    variables (``KUBECONFIG``, ``GOLIVE_*``, ``AIRFLOW_*``, tokens, cloud credentials, ``LOCALKUBE_*``).
+
+    :param home: an empty directory golive made for this run (created here with ``tmp/`` inside).
+    """
+    (home / "tmp").mkdir(parents=True, exist_ok=True)
+    env = {k: os.environ[k] for k in SANDBOX_PASSTHROUGH if k in os.environ}
+    env.update({"PATH": os.environ.get("PATH", os.defpath), "HOME": str(home), "TMPDIR": str(home / "tmp"),
+                "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1"})
+    env.update(extra or {})
+    return env
+
+
 def run_tool(argv: Sequence[str], *, cwd: Path, timeout: float, env: Mapping[str, str] | None = None,
              ok_codes: Sequence[int] = (0,)) -> ToolRun:
     """Run ``argv`` (a list; never a shell) in ``cwd``; raise ``ToolError`` if it cannot run or fails.

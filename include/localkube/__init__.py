@@ -104,7 +104,8 @@ What localkube honours
     server whose context namespace is the pod's, so ``kubernetes.config.load_config()`` and
     :func:`golive.kube.client.load_client` work inside pods as in-cluster configuration does on a cluster
     (``KUBERNETES_SERVICE_HOST``/``PORT`` are set too; the token is in that kubeconfig, not in a
-    service-account volume).
+    service-account volume). A pod with ``automountServiceAccountToken: false`` gets no ``KUBECONFIG``,
+    as it would get no token on a cluster.
   * Scheduling: the node advertises ``nvidia.com/gpu`` (``gpus=``, default 0); a pod asking for
     more stays Pending, ``PodScheduled=False``/``Unschedulable``, with a ``FailedScheduling`` event
     ``0/1 nodes are available: 1 Insufficient nvidia.com/gpu.``; granted GPUs appear as

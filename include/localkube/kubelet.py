@@ -402,7 +402,8 @@ class Kubelet:
         gpu_ids = ",".join(str(i) for i in (runtime.binding.gpu_ids if runtime.binding else []))
         env["CUDA_VISIBLE_DEVICES"] = gpu_ids
         env["NVIDIA_VISIBLE_DEVICES"] = gpu_ids or "void"
-        if self._kubeconfig_fn is not None:  # what in-cluster config is on a real cluster
+        # what in-cluster config is on a real cluster; a pod that opts out of its token gets none
+        if self._kubeconfig_fn is not None and pod["spec"].get("automountServiceAccountToken") is not False:
             env["KUBECONFIG"] = str(self._kubeconfig_fn(runtime.namespace))
         env.update(image_env or {})
         env.update(self.extra_env)

@@ -50,3 +50,8 @@ class WeakSecretValues(AirflowFailException):
 class MaintenanceIncomplete(AirflowFailException):
     """A maintenance step of one application did not finish (its result is missing, or a secret
     rotation had to restore the old values); what the others did is recorded (no retry)."""
+
+
+class UnsafeAgentPod(AirflowFailException):
+    """The agent pod about to start breaks Pod Security Standard "restricted" or golive's agent pod rules
+    (an override passed to the operator); lists each field and the rule (no retry)."""

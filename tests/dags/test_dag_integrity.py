@@ -259,3 +259,25 @@ def test_golive_maintenance_is_scheduled_and_maps_one_group_per_live_application
         assert "task_ids='maintain.prepare', map_indexes=ti.map_index" in manifest
     assert set(dag.params.keys()) == {"application", "retention_days"}
     dag.params.validate()  # no conf: every live application
+
+
+def test_every_agent_pod_of_every_dag_is_restricted_and_holds_a_token_only_when_it_needs_the_api(
+        dagbag, monkeypatch):
+    from kubernetes.client import ApiClient
+
+    from golive.kube.agentpod import agent_pod_violations, needs_api, tool_of
+    from golive_airflow.operators.agent_pod import AgentPodOperator
+
+    monkeypatch.setenv("AIRFLOW_CONN_KUBERNETES_DEFAULT", '{"conn_type": "kubernetes"}')
+    pods = [t for dag in dagbag.dags.values() for t in dag.tasks if isinstance(t, AgentPodOperator)]
+    with_api = set()
+    for op in pods:
+        pod = ApiClient().sanitize_for_serialization(op.build_pod_request_obj(dry_run=True))
+        assert agent_pod_violations(pod) == [], op.task_id
+        if pod["spec"]["automountServiceAccountToken"]:
+            with_api.add(op.task_id)
+        step = tool_of(op.arguments) or op.action
+        assert pod["spec"]["automountServiceAccountToken"] is needs_api(op.agent, step), op.task_id
+    assert {"deployment.deploy", "verification.rollout", "monitoring.setup", "maintain.rotate_secrets"} <= with_api
+    without = {"preparation.quality.coverage", "testing.e2e", "start.plan", "verification.health", "maintain.rescan"}
+    assert without <= {op.task_id for op in pods} and not without & with_api

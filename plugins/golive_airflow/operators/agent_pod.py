@@ -8,14 +8,16 @@ from functools import cache
 from typing import Any
 
 from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
-from kubernetes.client import Configuration
+from kubernetes.client import ApiClient, Configuration
 from kubernetes.client import models as k8s
 
+from golive.kube.agentpod import SIDECAR_NAME, AgentPodSecurity, agent_pod_security, agent_pod_violations, tool_of
+from golive.kube.podprofiles import load_profiles
 from golive.results import travel_safe_result
 from golive.routing import PodProfile, profile_named
 from golive.settings import ENVIRONMENT_ENV, EVIDENCE_ENV, GIT_CREDENTIALS_ENV_PREFIX, PROFILE_ENV, get_settings
 from golive_airflow.context import PLAN_TASK_ID, REQUEST_TASK_ID, require_phase_reached
-from golive_airflow.exceptions import NamespaceUnavailable
+from golive_airflow.exceptions import NamespaceUnavailable, UnsafeAgentPod
 
 #: The pod profile an ML step asks for: the orchestrator's plan chooses it at run time.
 ROUTED = "routed"
@@ -41,6 +43,35 @@ def _tolerations(profile: PodProfile) -> list[k8s.V1Toleration]:
     return [k8s.V1Toleration(**t, local_vars_configuration=_model_configuration()) for t in profile.tolerations]
 
 
+def _security_kwargs(security: AgentPodSecurity) -> dict[str, Any]:
+    """KubernetesPodOperator's arguments for the security half of the pod spec."""
+    conf = _model_configuration()
+    return {
+        "service_account_name": security.service_account_name,
+        "automount_service_account_token": security.automount_service_account_token,
+        "security_context": security.security_context,
+        "container_security_context": security.container_security_context,
+        "xcom_sidecar_container_security_context": security.sidecar_security_context,
+        "active_deadline_seconds": security.active_deadline_seconds,
+        "priority_class_name": security.priority_class_name,
+        "volumes": [k8s.V1Volume(name=v["name"], empty_dir=k8s.V1EmptyDirVolumeSource(
+            local_vars_configuration=conf), local_vars_configuration=conf) for v in security.volumes],
+        "volume_mounts": [k8s.V1VolumeMount(name=m["name"], mount_path=m["mountPath"], local_vars_configuration=conf)
+                          for m in security.volume_mounts],
+    }
+
+
+def _sidecar_resources(current: Any) -> k8s.V1ResourceRequirements:
+    """The sidecar's resources (a connection's ``xcom_sidecar_container_resources`` or KPO's requests)
+    with golive's limits where none are set."""
+    from golive.kube.agentpod import SIDECAR_RESOURCES
+
+    raw = current.to_dict() if isinstance(current, k8s.V1ResourceRequirements) else dict(current or {})
+    requests = dict(raw.get("requests") or SIDECAR_RESOURCES["requests"])
+    limits = {**SIDECAR_RESOURCES["limits"], **(raw.get("limits") or {})}
+    return k8s.V1ResourceRequirements(requests=requests, limits=limits, local_vars_configuration=_model_configuration())
+
+
 class AgentPodOperator(KubernetesPodOperator):
     """Run ``python -m golive.agents.<agent> <action> <args…>`` in the workload image.
 
@@ -59,7 +90,13 @@ class AgentPodOperator(KubernetesPodOperator):
         as a JSON list in ``$GOLIVE_EVIDENCE`` — for steps that build on others (the checklist, a rollback).
     :param phase_task_id: for an ``all_done`` step: its phase's entry task; the pod is skipped
         (not started) when that task did not succeed.
-    :param kwargs: anything ``KubernetesPodOperator`` takes (overrides the defaults set here).
+    :param kwargs: anything ``KubernetesPodOperator`` takes (overrides the defaults set here; the pod
+        must still pass ``golive.kube.agentpod.agent_pod_violations``, or the task fails before it starts).
+
+    The pod's security (``golive.kube.agentpod.agent_pod_security``): Pod Security Standard "restricted"
+    on the pod and every container (the XCom sidecar too, with limits), the pod profiles' service
+    account, its token only for the agents that need the Kubernetes API, the profile's deadline and
+    priority class. Profiles, labels and service account come from ``golive.kube.podprofiles``.
     """
 
     EVIDENCE_ENV = EVIDENCE_ENV
@@ -69,6 +106,9 @@ class AgentPodOperator(KubernetesPodOperator):
                  plan_task_id: str = PLAN_TASK_ID, **kwargs: Any) -> None:
         settings = get_settings()
         chosen = profile_named("cpu" if profile == ROUTED else profile)
+        if kwargs.get("service_account_name") is None:  # the callers' "no deployer configured"
+            kwargs.pop("service_account_name", None)
+        security = agent_pod_security(agent, tool_of(list(agent_args)) or action, chosen, load_profiles())
         self.agent = agent
         self.action = action
         self.profile = profile if profile == ROUTED else chosen.name
@@ -85,8 +125,7 @@ class AgentPodOperator(KubernetesPodOperator):
             "container_resources": _resources(chosen),
             "node_selector": dict(chosen.node_selector) or None,
             "tolerations": _tolerations(chosen) or None,
-            "labels": {"app.kubernetes.io/part-of": "golive", "golive.io/role": "agent", "golive.io/agent": agent,
-                       "golive.io/profile": chosen.name},
+            "labels": {**security.labels, "golive.io/agent": agent, "golive.io/profile": chosen.name},
             "do_xcom_push": True,
             "get_logs": True,
             "startup_timeout_seconds": settings.kpo_startup_timeout,
@@ -96,6 +135,7 @@ class AgentPodOperator(KubernetesPodOperator):
             "on_finish_action": "delete_pod",
             "reattach_on_restart": True,
             "log_events_on_failure": True,
+            **_security_kwargs(security),
         }
         if settings.git_credentials_secret:
             defaults["env_from"] = [k8s.V1EnvFromSource(
@@ -145,6 +185,23 @@ class AgentPodOperator(KubernetesPodOperator):
         self.node_selector = dict(chosen.node_selector) or {}
         self.tolerations = _tolerations(chosen)
         self.labels = {**(self.labels or {}), "golive.io/profile": chosen.name}
+        self.active_deadline_seconds = chosen.active_deadline_seconds
+        self.priority_class_name = chosen.priority_class_name
+
+    def build_pod_request_obj(self, context: Any = None, *, dry_run: bool = False) -> k8s.V1Pod:
+        """KubernetesPodOperator's pod, with limits on its XCom sidecar, checked against the agent pod rules.
+
+        :raises UnsafeAgentPod: the pod breaks PSS "restricted" or golive's rules; nothing was created.
+        """
+        pod = super().build_pod_request_obj(context, dry_run=dry_run)
+        for container in pod.spec.containers:
+            if container.name == SIDECAR_NAME:
+                container.resources = _sidecar_resources(container.resources)
+        problems = agent_pod_violations(ApiClient().sanitize_for_serialization(pod))
+        if problems:
+            raise UnsafeAgentPod(f"agent pod {pod.metadata.name} would break the agent pod rules: "
+                                 + "; ".join(problems))
+        return pod
 
     def _ensure_namespace(self) -> None:
         """Create the pod's namespace when it is missing (a fresh localkube or cluster has none)."""

@@ -254,6 +254,32 @@ def test_agent_pods_egress_only_to_what_is_allowed() -> None:
     # the policy selects the agent pods by the labels the pod profiles tell the operator to set
     profiles = parse_pod_profiles(find(objs, "ConfigMap", "golive-pod-profiles"))
     assert agents["spec"]["podSelector"] == {"matchLabels": profiles["labels"]}
+    assert not [p for p in kinds(objs, "NetworkPolicy") if p["metadata"]["name"] == "golive-agents-kube-api"]
+
+
+def test_only_the_agent_pods_that_need_the_api_reach_it() -> None:
+    from golive.kube.agentpod import KUBE_API_LABEL
+
+    objs = render({"networkPolicy": {"kubeApi": {"cidrs": ["10.0.0.1/32"]}}})
+    base = find(objs, "NetworkPolicy", "golive-agents", "golive")
+    assert not any("ipBlock" in peer for rule in base["spec"]["egress"] for peer in rule["to"]), \
+        "the policy of every agent pod has no route to the API"
+    api = find(objs, "NetworkPolicy", "golive-agents-kube-api", "golive")
+    profiles = parse_pod_profiles(find(objs, "ConfigMap", "golive-pod-profiles"))
+    assert api["spec"]["podSelector"] == {"matchLabels": {**profiles["labels"], KUBE_API_LABEL: "true"}}
+    assert api["spec"]["policyTypes"] == ["Egress"] and "ingress" not in api["spec"]
+    assert api["spec"]["egress"] == [{"to": [{"ipBlock": {"cidr": "10.0.0.1/32"}}],
+                                      "ports": [{"protocol": "TCP", "port": 443}]}]
+
+
+def test_agent_pods_reach_only_the_applications_under_test_in_the_workload_namespace() -> None:
+    everyone = find(render(), "NetworkPolicy", "golive-agents", "golive")
+    workload = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "golive-apps"}}}
+    assert {"to": [workload]} in everyone["spec"]["egress"]
+    narrowed = find(render({"networkPolicy": {"workloadPodLabels": {"app.kubernetes.io/part-of": "shop"}}}),
+                    "NetworkPolicy", "golive-agents", "golive")
+    peer = {**workload, "podSelector": {"matchLabels": {"app.kubernetes.io/part-of": "shop"}}}
+    assert {"to": [peer]} in narrowed["spec"]["egress"] and {"to": [workload]} not in narrowed["spec"]["egress"]
 
 
 # --- PriorityClasses and pod profiles ----------------------------------------------------------
@@ -277,14 +303,22 @@ def test_pod_profiles_configmap() -> None:
     assert "nvidia.com/gpu" not in cpu["resources"]["limits"] and cpu["tolerations"] == []
     assert gpu["resources"]["limits"]["nvidia.com/gpu"] == "1" == gpu["resources"]["requests"]["nvidia.com/gpu"]
     assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in gpu["tolerations"]
-    assert gpu["nodeSelector"] == {"nvidia.com/gpu.present": "true"}
+    assert gpu["nodeSelector"] == {"golive.io/accelerator": "nvidia-gpu"}
+    assert cpu["activeDeadlineSeconds"] > 0 and gpu["activeDeadlineSeconds"] > 0
     pc_names = {p["metadata"]["name"] for p in kinds(objs, "PriorityClass")}
     assert {cpu["priorityClassName"], gpu["priorityClassName"]} <= pc_names
     custom = parse_pod_profiles(find(render(VALUE_SETS["custom-gpu"]), "ConfigMap", "golive-pod-profiles"))
     assert custom["gpuResourceName"] == "amd.com/gpu"
     limits = custom["profiles"]["gpu"]["resources"]["limits"]
     assert limits["amd.com/gpu"] == "2" and "nvidia.com/gpu" not in limits
-    assert custom["profiles"]["gpu"]["nodeSelector"] == {"nvidia.com/gpu.present": "true", "pool": "mi300"}
+    assert custom["profiles"]["gpu"]["nodeSelector"] == {"golive.io/accelerator": "nvidia-gpu", "pool": "mi300"}
+
+
+def test_the_embedded_pod_profiles_are_the_charts_defaults() -> None:
+    from golive.kube.podprofiles import EMBEDDED_PROFILES
+
+    doc = parse_pod_profiles(find(render(), "ConfigMap", "golive-pod-profiles", "golive"))
+    assert json.loads(EMBEDDED_PROFILES.read_text(encoding="utf-8")) == doc
 
 
 def test_parse_pod_profiles_rejects_bad_documents() -> None:
@@ -292,12 +326,20 @@ def test_parse_pod_profiles_rejects_bad_documents() -> None:
         parse_pod_profiles({"data": {}})
     with pytest.raises(GoliveError, match="version"):
         parse_pod_profiles({"data": {"profiles.json": json.dumps({"version": 2})}})
+    head = {"version": 1, "serviceAccountName": "golive-agent", "labels": {}}
+    cpu = {"resources": {"limits": {"cpu": "1", "memory": "1Gi"}}, "nodeSelector": {}, "tolerations": [],
+           "priorityClassName": "p", "activeDeadlineSeconds": 60}
     with pytest.raises(GoliveError, match="'gpu'"):
-        cpu = {"resources": {}, "nodeSelector": {}, "tolerations": [], "priorityClassName": "p"}
-        parse_pod_profiles({"data": {"profiles.json": json.dumps({"version": 1, "profiles": {"cpu": cpu}})}})
+        parse_pod_profiles({"data": {"profiles.json": json.dumps({**head, "profiles": {"cpu": cpu}})}})
     with pytest.raises(GoliveError, match="lacks nodeSelector"):
-        bad = {"cpu": {"resources": {}, "tolerations": [], "priorityClassName": "p"}, "gpu": {}}
-        parse_pod_profiles({"data": {"profiles.json": json.dumps({"version": 1, "profiles": bad})}})
+        bad = {"cpu": {k: v for k, v in cpu.items() if k != "nodeSelector"}, "gpu": cpu}
+        parse_pod_profiles({"data": {"profiles.json": json.dumps({**head, "profiles": bad})}})
+    with pytest.raises(GoliveError, match=r"profiles\.gpu\.activeDeadlineSeconds"):
+        bad = {"cpu": cpu, "gpu": {**cpu, "activeDeadlineSeconds": 0}}
+        parse_pod_profiles({"data": {"profiles.json": json.dumps({**head, "profiles": bad})}})
+    with pytest.raises(GoliveError, match=r"profiles\.cpu\.resources\.limits needs cpu and memory"):
+        bad = {"cpu": {**cpu, "resources": {"limits": {"cpu": "1"}}}, "gpu": cpu}
+        parse_pod_profiles({"data": {"profiles.json": json.dumps({**head, "profiles": bad})}})
 
 
 @pytest.mark.parametrize(
@@ -371,6 +413,9 @@ def test_airflow_service_accounts_are_the_ones_charts_golive_binds(airflow_value
         assert sa["create"] is False, f"{component}: charts/golive creates the account"
         assert sa["name"] in launcher_subjects, f"{component} runs KPO (or its trigger) without pod rights"
     env = {e["name"]: e["value"] for e in airflow_values["env"]}
-    assert env["GOLIVE_POD_PROFILES_CONFIGMAP"] == find(objs, "ConfigMap", "golive-pod-profiles")["metadata"]["name"]
-    assert env["GOLIVE_NAMESPACE"] == "golive"
+    volume = next(v for v in airflow_values["volumes"] if v["name"] == "golive-pod-profiles")
+    assert volume["configMap"]["name"] == find(objs, "ConfigMap", "golive-pod-profiles")["metadata"]["name"]
+    mount = next(m for m in airflow_values["volumeMounts"] if m["name"] == "golive-pod-profiles")
+    assert env["GOLIVE_POD_PROFILES"] == f"{mount['mountPath']}/profiles.json", "the operator reads the mounted file"
+    assert env["GOLIVE_AGENT_NAMESPACE"] == "golive"
     assert airflow_values["allowPodLaunching"] is False

@@ -406,6 +406,16 @@ def test_pods_reach_the_api_through_their_kubeconfig(localkube: LocalKube, ns: s
     assert log.strip() == "from-api True"
 
 
+def test_a_pod_without_its_token_gets_no_kubeconfig(localkube: LocalKube, ns: str, api: Any) -> None:
+    code = "import os; print(os.environ.get('KUBECONFIG', 'none'))"
+    localkube.core_v1().create_namespaced_pod(ns, {"metadata": {"name": "untrusted"}, "spec": {
+        "restartPolicy": "Never", "automountServiceAccountToken": False,
+        "containers": [{"name": "c", "image": "golive-agents:test", "command": ["python", "-c", code]}]}})
+    wait_for(lambda: (localkube.pod("untrusted", ns) or {}).get("status", {}).get("phase") in ("Succeeded", "Failed"),
+             what="the pod to finish")
+    assert pod_logs("untrusted", ns, api).strip() == "none"
+
+
 def test_orphan_delete_keeps_pods_and_background_delete_removes_them(localkube: LocalKube, ns: str, api: Any) -> None:
     labels = {"app": "rs"}
     rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "rs"},

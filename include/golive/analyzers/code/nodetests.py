@@ -31,7 +31,7 @@ from golive.targetenv.discover import node_plan
 from golive.targetenv.model import EnvError
 from golive.targetenv.node import node_env, node_version, npm_env
 from golive.targetenv.workcopy import work_copy
-from golive.tools import ToolError, ToolRun, run_tool, tail, tool_command
+from golive.tools import ToolError, ToolRun, run_tool, sandbox_env, tail, tool_command
 
 NODE_LANGUAGES = frozenset({"node", "typescript"})
 #: The c8 golive installs when the package brings neither nyc nor c8.
@@ -132,8 +132,9 @@ def run_node_coverage(ctx: Context, declared: TestsSpec | None) -> AnalyzerResul
         reports = tmpdir / "coverage"
         tool, wrapper = _coverage_wrapper(copy, reports, tmpdir / "coverage-tmp")
         details["coverage_tool"] = tool
-        run_env = npm_env()
-        run_env["PATH"] = os.pathsep.join([str(copy / "node_modules" / ".bin"), run_env.get("PATH", "")])
+        # the package's own test script is untrusted code: golive's environment stays out of it
+        run_env = sandbox_env(tmpdir / "home", {k: v for k, v in npm_env().items() if k.startswith("NPM_CONFIG_")})
+        run_env["PATH"] = os.pathsep.join([str(copy / "node_modules" / ".bin"), run_env["PATH"]])
         started = time.monotonic()
         run = run_tool([*wrapper, *command], cwd=copy, timeout=timeout, env=run_env, ok_codes=range(0, 256))
         details["test_seconds"] = round(time.monotonic() - started, 2)

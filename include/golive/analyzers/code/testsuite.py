@@ -10,6 +10,10 @@ tests (``src/`` layout included); files the tests never import count as 0 % cove
 module pulls the number down. Nothing is written into the target tree. ``details['env']`` records the
 installer, cache hit or miss, the hash and the build seconds.
 
+The suite is untrusted code: it runs with a minimal environment (``golive.tools.sandbox_env``: PATH, a
+fresh HOME, the locale; never KUBECONFIG, golive's or Airflow's variables, tokens) and under golive's
+witness plugin (:mod:`golive.analyzers.code.witness`), loaded before its conftest files.
+
 Outcomes:
 
 * no test modules at all → ``test_coverage`` 0 with that reason (a missing suite is a measured 0, not
@@ -18,7 +22,9 @@ Outcomes:
 * pytest cannot collect or run the suite (import error, usage error, internal error, timeout) → a tool
   error: both criteria are no-data with pytest's own message;
 * tests ran → coverage % and the number of failed or erroring tests (from the JUnit XML); failures that
-  show an unreachable service (PostgreSQL, Redis, …) name it in the detail, with the errors.
+  show an unreachable service (PostgreSQL, Redis, …) name it in the detail, with the errors;
+* the witness's record contradicts the JUnit XML or the exit status (a conftest rewrote outcomes) → both
+  criteria no-data, reason "the suite rewrites its own outcomes: …", a critical finding.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import xml.etree.ElementTree as ET  # parses only the JUnit file our own pytest 
 from pathlib import Path
 
 from golive.analyzers.base import Context
+from golive.analyzers.code import witness
 from golive.analyzers.code.nodetests import NODE_LANGUAGES, run_node_coverage
 from golive.analyzers.code.results import measurements as _measurements
 from golive.analyzers.code.services import describe, missing_services
@@ -38,11 +45,11 @@ from golive.analyzers.files import find_test_modules, source_roots
 from golive.models import AnalyzerResult, Finding, Severity
 from golive.profile import ResolvedProfile
 from golive.profile.model import TestsSpec
-from golive.settings import get_settings
+from golive.settings import WITNESS_ENV, get_settings
 from golive.targetenv.discover import python_plan
 from golive.targetenv.python import installed_version, overlay, python_bin, python_env
 from golive.targetenv.workcopy import work_copy
-from golive.tools import ToolError, clean_env, run_tool, tail
+from golive.tools import ToolError, run_tool, sandbox_env, tail
 
 PYTEST_CONFIGS = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
 #: pytest exit codes (``pytest.ExitCode``): 0 ok, 1 tests failed, 2 interrupted (collection errors),
@@ -62,12 +69,14 @@ def _has_pytest_config(root: Path) -> bool:
     return False
 
 
-def _junit(path: Path) -> tuple[int, int, list[Finding]]:
-    """Tests run, tests failed or erroring, and one finding per failure, from a JUnit XML report."""
+def _junit(path: Path) -> tuple[int, int, list[Finding], set[tuple[str, str]]]:
+    """Tests run, tests failed or erroring, one finding per failure and the failed ``(classname, name)``,
+    from a JUnit XML report."""
     root = ET.parse(path).getroot()  # nosec B314 - the JUnit file our own pytest run just wrote
     suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
     total = failed = 0
     findings: list[Finding] = []
+    keys: set[tuple[str, str]] = set()
     for suite in suites:
         for case in suite.iter("testcase"):
             total += 1
@@ -77,6 +86,7 @@ def _junit(path: Path) -> tuple[int, int, list[Finding]]:
             if problem is None:
                 continue
             failed += 1
+            keys.add((case.get("classname", ""), case.get("name", "")))
             name = f"{case.get('classname', '')}.{case.get('name', '')}".strip(".")
             file_name = case.get("file")
             line = case.get("line")
@@ -84,7 +94,7 @@ def _junit(path: Path) -> tuple[int, int, list[Finding]]:
                 tool="coverage", rule_id=f"test-{problem.tag}", severity=Severity.HIGH,
                 message=f"{name}: {(problem.get('message') or '').strip()[:300]}",
                 path=file_name, line=int(line) + 1 if line and line.isdigit() else None))
-    return total, failed, findings
+    return total, failed, findings, keys
 
 
 def _declared_tests(resolved: ResolvedProfile) -> TestsSpec | None:
@@ -159,10 +169,13 @@ def _run_python(ctx: Context, declared: TestsSpec | None) -> AnalyzerResult:
         if not _has_pytest_config(copy):  # stop pytest from adopting a config found above the tree
             (tmpdir / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
             pytest_args += ["-c", str(tmpdir / "pytest.ini")]
-        env_vars = clean_env({"VIRTUAL_ENV": str(python.parent.parent)})
+        witness_file = tmpdir / "witness.jsonl"
+        pytest_args[:0] = ["-p", witness.PLUGIN]  # before the target's conftest files and plugins load
+        env_vars = sandbox_env(tmpdir / "home", {
+            "VIRTUAL_ENV": str(python.parent.parent), WITNESS_ENV: str(witness_file),
+            "PYTHONPATH": os.pathsep.join([str(witness.install(tmpdir)), str(base)])})
         env_vars.pop("PYTHONDONTWRITEBYTECODE", None)  # the copy is ours: its bytecode dies with it
-        env_vars["PATH"] = os.pathsep.join([str(python.parent), env_vars.get("PATH", "")])
-        env_vars["PYTHONPATH"] = str(base)
+        env_vars["PATH"] = os.pathsep.join([str(python.parent), env_vars["PATH"]])
         coverage = [str(python), "-m", "coverage"]
         # packages by directory (unimported files count as 0 %), top-level modules by module name
         sources = [Path(p).stem if p.endswith(".py") else p for p in packages]
@@ -180,7 +193,16 @@ def _run_python(ctx: Context, declared: TestsSpec | None) -> AnalyzerResult:
             why = f"; {describe(services)}" if services else ""
             raise ToolError(f"pytest could not run the test suite (exit code {run.returncode}){why}: "
                             f"{_pytest_error(run.stdout, run.stderr)}")
-        total, failed, findings = _junit(junit) if junit.exists() else (0, 0, [])
+        total, failed, findings, failed_keys = _junit(junit) if junit.exists() else (0, 0, [], set())
+        seen = witness.read(witness_file)
+        tampering = witness.check(seen, failed_keys, run.returncode)
+        if seen.dropped:
+            details["tests_dropped"] = seen.dropped
+            findings.append(Finding(tool="coverage", rule_id="tests-dropped", severity=Severity.MEDIUM, path=None,
+                                    line=None, message=f"{seen.dropped} collected tests were removed without "
+                                                       "being deselected (a conftest hides them)"))
+        if tampering:
+            return _tampered(ctx, details, findings, tampering)
         failed_detail = f"{failed} of {total} tests failed" if total else "no test results reported"
         services = missing_services(output + "\n" + "\n".join(f.message for f in findings)) if failed else []
         if services:
@@ -216,6 +238,17 @@ def _run_python(ctx: Context, declared: TestsSpec | None) -> AnalyzerResult:
             f"{totals.get('covered_lines', 0)} of {totals.get('num_statements', 0)} statements in "
             f"{', '.join(packages)} covered by {total} tests",
             failed_detail))
+
+
+def _tampered(ctx: Context, details: dict[str, object], findings: list[Finding],
+              problems: list[str]) -> AnalyzerResult:
+    """Both criteria no-data: a suite that rewrites its outcomes measured nothing golive can believe."""
+    reason = f"{witness.TAMPERED}: {'; '.join(problems)}"
+    details["tampering"] = problems
+    findings.append(Finding(tool="coverage", rule_id="test-outcomes-rewritten", severity=Severity.CRITICAL,
+                            message=reason[:1000], path=None, line=None))
+    return AnalyzerResult(agent=ctx.agent, tool="coverage", details=details, findings=findings,
+                          measurements=_measurements(None, None, reason, reason))
 
 
 def _pytest_error(stdout: str, stderr: str) -> str:

@@ -4,7 +4,9 @@
   environment (``SAMPLE_APP_URL``, ``APP_URL``, ``BASE_URL`` by default; ``--e2e-url-env`` names
   others) and ``EXPECTED_VERSION``; the suite directory is ``--e2e-dir`` or the first of
   ``tests_e2e``, ``tests/e2e``, ``e2e`` in ``--source``. The JUnit XML gives ``e2e_passed_ratio``
-  (%, passed over executed, skipped tests reported apart) and ``e2e_failed``.
+  (%, passed over executed, skipped tests reported apart) and ``e2e_failed``. The suite runs in a
+  minimal environment (``golive.tools.sandbox_env``) under golive's witness plugin
+  (``golive.analyzers.code.witness``): a suite that rewrites its own outcomes is no-data with that reason.
 * ``run_model_eval``: for ML workloads, the evaluation the application declares in
   ``golive-model-eval.json`` (``--model-eval-config``)::
 
@@ -34,10 +36,11 @@ from pathlib import Path
 from typing import Any
 
 from golive.analyzers.base import Context
+from golive.analyzers.code import witness
 from golive.analyzers.testing.smoke import ensure_reachable, require_url
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
-from golive.settings import APP_URL_ENV, DEVICE_ENV, METRICS_PATH_ENV
-from golive.tools import TOOL_COMMANDS, ToolError, clean_env, run_tool, tail, tool_command
+from golive.settings import APP_URL_ENV, DEVICE_ENV, METRICS_PATH_ENV, WITNESS_ENV
+from golive.tools import TOOL_COMMANDS, ToolError, clean_env, run_tool, sandbox_env, tail, tool_command
 
 TOOL_COMMANDS.setdefault("pytest", [sys.executable, "-m", "pytest"])
 
@@ -97,6 +100,7 @@ def parse_junit(path: Path) -> dict[str, Any]:
                 node = case.find(kind)
                 if node is not None:
                     failed.append({"test": f"{case.get('classname', '')}::{case.get('name', '')}",
+                                   "classname": case.get("classname", ""), "name": case.get("name", ""),
                                    "file": case.get("file", ""), "kind": kind,
                                    "message": (node.get("message") or node.text or "").strip()[:500]})
     return {**totals, "failed_cases": failed}
@@ -118,16 +122,28 @@ def run_e2e(ctx: Context) -> AnalyzerResult:
         extra["EXPECTED_VERSION"] = ctx.expected_version
     relative = suite.relative_to(ctx.source).as_posix()
     with tempfile.TemporaryDirectory(prefix="golive-e2e-") as tmp:
-        junit = Path(tmp) / "junit.xml"
-        argv = [*tool_command("pytest"), relative, "-q", "-p", "no:cacheprovider", "--junitxml", str(junit),
-                "-o", "junit_family=xunit2", "--tb=line"]
-        run = run_tool(argv, cwd=ctx.source, timeout=ctx.timeout or DEFAULT_E2E_TIMEOUT,
-                       env=clean_env(extra), ok_codes=(0, 1, 5))
+        tmpdir = Path(tmp)
+        junit, witness_file = tmpdir / "junit.xml", tmpdir / "witness.jsonl"
+        argv = [*tool_command("pytest"), "-p", witness.PLUGIN, relative, "-q", "-p", "no:cacheprovider",
+                "--junitxml", str(junit), "-o", "junit_family=xunit2", "--tb=line"]
+        # the application's suite is untrusted code: a minimal environment, and golive's witness
+        env = sandbox_env(tmpdir / "home", {**extra, WITNESS_ENV: str(witness_file),
+                                            "PYTHONPATH": str(witness.install(tmpdir))})
+        run = run_tool(argv, cwd=ctx.source, timeout=ctx.timeout or DEFAULT_E2E_TIMEOUT, env=env,
+                       ok_codes=(0, 1, 5))
         if run.returncode == 5 or not junit.exists():
             if run.returncode == 5:
                 return _no_data(ctx, "e2e", _E2E_MEASURES, f"the E2E suite {relative} collected no tests")
             raise ToolError(f"pytest wrote no JUnit XML: {tail(run.stdout + run.stderr, 800)}")
         totals = parse_junit(junit)
+        failed_keys = {(c["classname"], c["name"]) for c in totals["failed_cases"]}
+        tampering = witness.check(witness.read(witness_file), failed_keys, run.returncode)
+    if tampering:
+        reason = f"{witness.TAMPERED}: {'; '.join(tampering)}"
+        result = _no_data(ctx, "e2e", _E2E_MEASURES, reason, {"tampering": tampering, "suite": relative})
+        result.findings.append(Finding(tool="e2e", rule_id="test-outcomes-rewritten", severity=Severity.CRITICAL,
+                                       message=reason[:1000], path=None))
+        return result
     executed = totals["tests"] - totals["skipped"]
     failed = totals["failures"] + totals["errors"]
     if executed <= 0:

@@ -86,6 +86,21 @@ def test_e2e_failures_are_counted_with_the_failing_tests(good_app):
     assert any("version" in f.message for f in result.findings)
 
 
+def test_an_e2e_suite_that_rewrites_its_outcomes_is_no_data(good_app, tmp_path):
+    from golive.analyzers.code.witness import TAMPERED
+
+    suite = tmp_path / "tests_e2e"
+    suite.mkdir()
+    (suite / "conftest.py").write_text(
+        "import pytest\n\n\n@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n"
+        "    outcome = yield\n    outcome.get_result().outcome = 'passed'\n", encoding="utf-8")
+    (suite / "test_live.py").write_text("def test_version():\n    assert False\n", encoding="utf-8")
+    result = analyze("e2e", good_app.url, source=tmp_path)
+    assert values(result) == {"e2e_passed_ratio": None, "e2e_failed": None}
+    assert result.measurements[0].detail.startswith(TAMPERED)
+    assert [f.rule_id for f in result.findings] == ["test-outcomes-rewritten"]
+
+
 # -- fuzz -------------------------------------------------------------------------------------------
 
 def test_fuzzing_finds_no_server_error_on_the_good_app(good_app):

@@ -134,11 +134,11 @@ def test_agent_pod_creates_its_missing_namespace_and_its_result_travels(kpo_env:
 
 def test_routed_pod_takes_the_plans_profile_and_the_confs_application_profile(
         localkube_factory: Callable[..., LocalKube], monkeypatch: pytest.MonkeyPatch) -> None:
-    from golive.settings import get_settings
+    from golive.routing import gpu_profile
     from golive_airflow.context import PLAN_TASK_ID, REQUEST_TASK_ID
     from golive_airflow.operators.agent_pod import ROUTED, AgentPodOperator
 
-    kube = localkube_factory(gpus=1, node_labels=dict(get_settings().gpu_node_selector))
+    kube = localkube_factory(gpus=1, node_labels=dict(gpu_profile().node_selector))
     monkeypatch.setenv("AIRFLOW_CONN_KUBERNETES_DEFAULT", kube.connection_uri())
     code = ("import os; from golive.runtime import write_xcom; "
             "write_xcom({'gpus': os.environ.get('CUDA_VISIBLE_DEVICES'), 'profile': os.environ['GOLIVE_PROFILE']})")
@@ -171,6 +171,7 @@ def test_an_ml_target_is_planned_onto_the_gpu_profile_and_evaluated_on_a_gpu_nod
     from repo_paths import TEST_DATA
 
     from golive.agents.orchestrator import plan
+    from golive.routing import gpu_profile
     from golive.settings import get_settings
     from golive_airflow.context import PLAN_TASK_ID
     from golive_airflow.operators.agent_pod import ROUTED, AgentPodOperator
@@ -183,7 +184,7 @@ def test_an_ml_target_is_planned_onto_the_gpu_profile_and_evaluated_on_a_gpu_nod
     finally:
         get_settings.cache_clear()
     assert planned["routing"]["profile"] == "gpu", planned["routing"]
-    kube = localkube_factory(gpus=1, node_labels=dict(get_settings().gpu_node_selector))
+    kube = localkube_factory(gpus=1, node_labels=dict(gpu_profile().node_selector))
     monkeypatch.setenv("AIRFLOW_CONN_KUBERNETES_DEFAULT", kube.connection_uri())
     op = AgentPodOperator(task_id="model_eval", agent="testing", action="analyze", profile=ROUTED,
                           image="golive-agents:test", startup_timeout_seconds=20,
