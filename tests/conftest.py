@@ -22,8 +22,11 @@ import pytest
 
 # Airflow reads its configuration at first import: point it at a throw-away home before anything
 # imports it, with the same settings as the demo (golive_local.env).
-_SESSION_STATE = Path(tempfile.mkdtemp(prefix="golive-tests-"))
-os.environ.setdefault("GOLIVE_TEST_STATE", str(_SESSION_STATE))
+# Each pytest-xdist worker is a session of its own (its own Airflow home, ledger and localkube): a
+# worker inherits the controller's environment, so its state directory is made here, not inherited.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if _WORKER or "GOLIVE_TEST_STATE" not in os.environ:
+    os.environ["GOLIVE_TEST_STATE"] = tempfile.mkdtemp(prefix=f"golive-tests-{_WORKER or 'main'}-")
 # the tests take copies of the vendored projects live from their temporary directories too
 os.environ.setdefault("GOLIVE_SOURCE_ROOTS", os.pathsep.join([str(Path(__file__).resolve().parents[1]),
                                                                tempfile.gettempdir()]))
@@ -34,6 +37,7 @@ for _key, _value in local_env(state_dir=Path(os.environ["GOLIVE_TEST_STATE"])).i
     os.environ[_key] = _value
 # One cache of the targets' test environments for the whole session (keyed by what each is built from),
 # whatever GOLIVE_HOME a test uses: the sample app's environment is built once, not once per test.
+# pytest-xdist's workers inherit the controller's (the cache takes a file lock per build): built once.
 os.environ.setdefault("GOLIVE_ENV_CACHE_DIR", str(Path(os.environ["GOLIVE_TEST_STATE"]) / "envs"))
 
 pytest_plugins = ["localkube.pytest_plugin"]

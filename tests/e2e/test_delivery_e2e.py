@@ -2,23 +2,26 @@
 `golive` DAG (`airflow dags test`, the real KubernetesPodOperator, the real chart and sample app).
 
 The rolling strategy is the demo's (tests/e2e/test_golive_e2e.py). Here the previous version is put
-in place with the deployment agent's own CLI (what a previous go-live leaves behind), and the
+in place with the deployment agent's own CLI (what a previous go-live leaves behind); the blue-green and
+the bad canary go-live then run side by side (``dags_test``: each on a copy of the Airflow DB); the
 preparation and documentation phases — covered by test_golive_e2e.py — are marked successful to keep the
 suite fast.
 """
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from golive_local.env import airflow_executable, kubernetes_connection
+from dags_test import DagsTest, start_dags_test
+from golive_local.env import kubernetes_connection
 
 from golive.kube.client import load_client
 from golive.kube.objects import get
@@ -27,7 +30,8 @@ from golive.kube.workloads import revisions
 from golive.ledger import Ledger
 from golive_airflow.dag_defaults import SAMPLE_APP_SOURCE
 
-pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.localkube]
+# one pytest-xdist worker runs the `airflow dags test` modules: they share its localkube and Airflow DB
+pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.localkube, pytest.mark.xdist_group("e2e-dags-test")]
 NAMESPACE = "golive-apps"
 #: covered by test_golive_e2e.py and the scheduler's e2e: marked successful here to keep the suite fast
 SKIP_PREPARATION = r"(preparation|documentation)\..*"
@@ -47,18 +51,22 @@ def client(localkube):
     return load_client(localkube.kubeconfig)
 
 
-def go_live(env: dict[str, str], application: str, version: str, strategy: str) -> tuple[int, str, dict]:
+def start(env: dict[str, str], logs: Path, application: str, version: str, strategy: str) -> DagsTest:
     conf = {"application": application, "version": version, "source": SAMPLE_APP_SOURCE, "strategy": strategy,
             "namespace": NAMESPACE}
-    out = subprocess.run([airflow_executable(), "dags", "test", "golive", "-c", json.dumps(conf),
-                          "--mark-success-pattern", SKIP_PREPARATION], env=env, capture_output=True, text=True,
-                         timeout=900)
+    return start_dags_test(env, conf, logs / f"{application}-{version}.log", "--mark-success-pattern",
+                           SKIP_PREPARATION)
+
+
+def finished(env: dict[str, str], run: DagsTest, application: str, version: str) -> tuple[int, str, dict]:
+    """The run's exit code, output and ledger report."""
+    rc, out = run.wait()
     ledger = Ledger.from_url(f"sqlite:///{Path(env['GOLIVE_HOME']) / 'ledger.sqlite'}")
     with ledger.engine.connect() as conn:
         run_id = conn.exec_driver_sql("select run_id from runs where application = ? and version = ? "
                                       "order by recorded_at desc limit 1", (application, version)).scalar()
-    assert run_id, out.stdout[-5000:] + out.stderr[-3000:]
-    return out.returncode, out.stdout + out.stderr, ledger.run_report(run_id)
+    assert run_id, out[-8000:]
+    return rc, out, ledger.run_report(run_id)
 
 
 def seed(env: dict[str, str], application: str, version: str, strategy: str) -> None:
@@ -90,11 +98,55 @@ def namespace(client):
         assert exc.status == 409
 
 
-def test_blue_green_switches_only_after_verification_and_testing(env, client):
+class VersionPoller:
+    """Asks a Service for its version every 0.2 s on fresh connections, in a thread, until stopped."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.answers: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.answers.append(httpx.get(f"{self.url}/version", timeout=5).json()["version"])
+            except (httpx.HTTPError, ValueError) as exc:
+                self.answers.append(f"error: {exc}")
+            time.sleep(0.2)
+
+    def stop(self) -> list[str]:
+        """Stop polling; every answer so far."""
+        self._stop.set()
+        self._thread.join(timeout=10)
+        return self.answers
+
+
+@pytest.fixture(scope="module")
+def first_go_lives(env, client, tmp_path_factory) -> Iterator[dict[str, Any]]:
+    """The blue-green and the bad canary go-live, started side by side once their previous versions are live."""
+    logs = tmp_path_factory.mktemp("dags-test-logs")
     seed(env, "bg-app", "1.0.0", "blue-green")
+    seed(env, "canary-app", "1.0.0", "canary")
+    bg_live, canary_live = service_url("bg-app", NAMESPACE, client), service_url("canary-app", NAMESPACE, client)
+    assert versions(bg_live) == {"1.0.0"} and versions(canary_live) == {"1.0.0"}
+    started = {
+        "stable_before": [r.revision for r in revisions("canary-app-stable-api", NAMESPACE, client)],
+        "poller": VersionPoller(canary_live), "logs": logs,
+        "blue-green": start(env, logs, "bg-app", "1.1.0", "blue-green"),
+        "bad-canary": start(env, logs, "canary-app", "1.1.0-errors", "canary"),
+    }
+    yield started
+    started["poller"].stop()
+    for key in ("blue-green", "bad-canary"):
+        if started[key].proc.poll() is None:
+            started[key].proc.kill()
+
+
+def test_blue_green_switches_only_after_verification_and_testing(env, client, first_go_lives):
     live = service_url("bg-app", NAMESPACE, client)
-    assert versions(live) == {"1.0.0"}
-    rc, log, report = go_live(env, "bg-app", "1.1.0", "blue-green")
+    rc, log, report = finished(env, first_go_lives["blue-green"], "bg-app", "1.1.0")
     assert rc == 0, log[-8000:]
     assert gates(report) == {"verification": "PASS", "testing": "PASS"}
     actions = [r["action"] for r in report["revisions"]]
@@ -106,28 +158,13 @@ def test_blue_green_switches_only_after_verification_and_testing(env, client):
     assert old is not None  # the old colour stays until cleaned up: a fast way back
 
 
-def test_bad_canary_is_rolled_back_while_stable_serves_then_a_fixed_version_passes(env, client):
-    seed(env, "canary-app", "1.0.0", "canary")
+def test_bad_canary_is_rolled_back_while_stable_serves_then_a_fixed_version_passes(env, client, first_go_lives):
     live = service_url("canary-app", NAMESPACE, client)
-    stable_before = [r.revision for r in revisions("canary-app-stable-api", NAMESPACE, client)]
-    answers: list[str] = []
-    stop = threading.Event()
-
-    def poll() -> None:
-        while not stop.is_set():
-            try:
-                answers.append(httpx.get(f"{live}/version", timeout=5).json()["version"])
-            except (httpx.HTTPError, ValueError) as exc:
-                answers.append(f"error: {exc}")
-            time.sleep(0.2)
-
-    poller = threading.Thread(target=poll, daemon=True)
-    poller.start()
+    stable_before = first_go_lives["stable_before"]
     try:
-        rc, log, report = go_live(env, "canary-app", "1.1.0-errors", "canary")
+        rc, log, report = finished(env, first_go_lives["bad-canary"], "canary-app", "1.1.0-errors")
     finally:
-        stop.set()
-        poller.join(timeout=10)
+        answers = first_go_lives["poller"].stop()
     assert rc != 0
     assert report["run"]["status"] == "failed"
     # the faults fail a gate, or land it in the warning band where the unanswered approval rejects it
@@ -145,7 +182,8 @@ def test_bad_canary_is_rolled_back_while_stable_serves_then_a_fixed_version_pass
     assert versions(live) == {"1.0.0"}
     assert [r.revision for r in revisions("canary-app-stable-api", NAMESPACE, client)] == stable_before
 
-    rc, log, report = go_live(env, "canary-app", "1.1.1", "canary")
+    rc, log, report = finished(env, start(env, first_go_lives["logs"], "canary-app", "1.1.1", "canary"),
+                               "canary-app", "1.1.1")
     assert rc == 0, log[-8000:]
     statuses = gates(report)
     assert statuses["canary-25"] == "PASS" and statuses["canary-50"] == "PASS"

@@ -2,11 +2,11 @@
 
 A real web application nobody here wrote (the Flask tutorial app, with its own profile, chart values,
 secret key, tests and E2E suite) goes live through every phase. A copy of the sample app with a
-hard-coded secret and an untested module fails both preparation gates, with the measured values and
-the reasons in the ledger and in the report. The default go-live that succeeds runs through the
-scheduler (``test_platform_sqlite.py``, ``test_scheduler_e2e.py``); a conf refused at the door, with
-only its rejection recorded, is ``tests/unit/golive_airflow/test_tasks.py``'s corpus and the scheduler's
-REST and CLI refusals.
+hard-coded secret and an untested module fails both preparation gates, with the measured values and the
+reasons in the ledger and in the report. The two go-lives run side by side. The default go-live that
+succeeds runs through the scheduler (``test_platform_sqlite.py``, ``test_scheduler_e2e.py``); a conf
+refused at the door, with only its rejection recorded, is ``tests/unit/golive_airflow/test_tasks.py``'s
+corpus and the scheduler's REST and CLI refusals.
 """
 
 from __future__ import annotations
@@ -14,14 +14,15 @@ from __future__ import annotations
 import base64
 import json
 import shutil
-import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import yaml
+from dags_test import DagsTest, start_dags_test
 from flaskr_trees import HARDENED, PROFILE
-from golive_local.env import airflow_executable, kubernetes_connection
+from golive_local.env import kubernetes_connection
 
 from golive.kube.client import load_client
 from golive.kube.objects import get
@@ -30,7 +31,8 @@ from golive.ledger import Ledger
 from golive.settings import GoliveSettings
 from golive_airflow.dag_defaults import SAMPLE_APP_SOURCE
 
-pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.localkube]
+# one pytest-xdist worker runs the `airflow dags test` modules: they share its localkube and Airflow DB
+pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.localkube, pytest.mark.xdist_group("e2e-dags-test")]
 
 UNTESTED_MODULE = '''"""Billing rules nobody tested."""
 
@@ -53,10 +55,36 @@ def env(airflow_db, localkube) -> dict[str, str]:
             "GOLIVE_APPROVAL_TIMEOUT_HOURS": "0.01"}
 
 
-def go_live(env: dict[str, str], conf: dict) -> tuple[int, str]:
-    out = subprocess.run([airflow_executable(), "dags", "test", "golive", "-c", json.dumps(conf)], env=env,
-                         capture_output=True, text=True, timeout=900)
-    return out.returncode, out.stdout + out.stderr
+def bad_app_copy(directory: Path) -> Path:
+    """The sample app with a hard-coded AWS key pair and 41 untested billing functions."""
+    app = directory / "bad-app"
+    shutil.copytree(SAMPLE_APP_SOURCE, app, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    (app / "app" / "billing.py").write_text(UNTESTED_MODULE * 1)
+    big = "\n\n".join(UNTESTED_MODULE.replace("invoice_total", f"invoice_total_{i}").split('"""', 2)[2]
+                      for i in range(40))
+    (app / "app" / "billing_rules.py").write_text('"""More untested billing rules."""\n' + big)
+    (app / "app" / "cloud.py").write_text(
+        '"""Cloud credentials (hard-coded: the security gate must catch this)."""\n\n'
+        'AWS_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLF"\n'
+        'AWS_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEZ"\n')
+    return app
+
+
+@pytest.fixture(scope="module")
+def go_lives(env, tmp_path_factory) -> Iterator[dict[str, DagsTest]]:
+    """Both go-lives, started side by side (``dags_test``: each on a copy of the Airflow DB)."""
+    logs = tmp_path_factory.mktemp("dags-test-logs")
+    bad_app = bad_app_copy(tmp_path_factory.mktemp("sources"))
+    started = {
+        "flaskr": start_dags_test(env, {"application": "flaskr", "version": "1.0.0", "source": str(HARDENED),
+                                        "profile": yaml.safe_load(PROFILE)}, logs / "flaskr.log"),
+        "bad-app": start_dags_test(env, {"application": "bad-app", "version": "1.0.1", "source": str(bad_app)},
+                                   logs / "bad-app.log"),
+    }
+    yield started
+    for run in started.values():
+        if run.proc.poll() is None:
+            run.proc.kill()
 
 
 def latest_run(env: dict[str, str], application: str) -> tuple[Ledger, dict]:
@@ -73,9 +101,8 @@ def report_dir(env: dict[str, str], run_id: str) -> Path:
     return GoliveSettings(home=Path(env["GOLIVE_HOME"])).run_report_dir(run_id)
 
 
-def test_a_real_web_application_goes_live_through_every_phase(env, localkube):
-    rc, out = go_live(env, {"application": "flaskr", "version": "1.0.0", "source": str(HARDENED),
-                            "profile": yaml.safe_load(PROFILE)})
+def test_a_real_web_application_goes_live_through_every_phase(env, localkube, go_lives):
+    rc, out = go_lives["flaskr"].wait()
     assert rc == 0, out[-8000:]
     _, report = latest_run(env, "flaskr")
     assert report["run"]["status"] == "succeeded"
@@ -101,18 +128,8 @@ def test_a_real_web_application_goes_live_through_every_phase(env, localkube):
     assert len(key) >= 32 and key not in json.dumps(report, default=str) and key not in html
 
 
-def test_copy_with_secret_and_untested_module_fails_its_gates(env, tmp_path):
-    app = tmp_path / "bad-app"
-    shutil.copytree(SAMPLE_APP_SOURCE, app, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
-    (app / "app" / "billing.py").write_text(UNTESTED_MODULE * 1)
-    big = "\n\n".join(UNTESTED_MODULE.replace("invoice_total", f"invoice_total_{i}").split('"""', 2)[2]
-                      for i in range(40))
-    (app / "app" / "billing_rules.py").write_text('"""More untested billing rules."""\n' + big)
-    (app / "app" / "cloud.py").write_text(
-        '"""Cloud credentials (hard-coded: the security gate must catch this)."""\n\n'
-        'AWS_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLF"\n'
-        'AWS_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEZ"\n')
-    rc, _ = go_live(env, {"application": "bad-app", "version": "1.0.1", "source": str(app)})
+def test_copy_with_secret_and_untested_module_fails_its_gates(env, go_lives):
+    rc, _ = go_lives["bad-app"].wait()
     assert rc != 0
     _, report = latest_run(env, "bad-app")
     assert report["run"]["status"] == "failed"

@@ -22,7 +22,8 @@ from golive.kube.client import load_client
 from golive.ledger import Ledger
 from golive.settings import GoliveSettings
 
-pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.localkube]
+# the platform modules (each its own localkube and Airflow) run one after the other on one worker
+pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.localkube, pytest.mark.xdist_group("e2e-platform")]
 
 
 def fresh_shell_env() -> dict[str, str]:
