@@ -12,12 +12,17 @@ wait in the triggerer), real users of the simple auth manager. The go-lives run 
   (separation of duties, recorded), then the approver's stands: promoted, the approver recorded;
 * a prod go-live whose promotion is rejected over REST: rolled back, the rejection and approver recorded.
 
+Secret values are seeded (a git token in the agents' git-credentials Secret, the metadata DB's and the
+ledger's passwords) or generated (the applications' Secrets); once every run ended, none of them is in a
+task log, an XCom, a ledger row or a report.
+
 The SQLite default (``./scripts/up.sh`` as the README says, gates in reschedule mode) is
 ``test_platform_sqlite.py``.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import subprocess
@@ -31,7 +36,9 @@ import pytest
 from airflow_rest import AirflowREST
 from golive_local.env import airflow_executable
 from golive_local.platform import Platform, free_port
-from kubernetes.client import CoreV1Api
+from kubernetes.client import CoreV1Api, V1ObjectMeta, V1Secret
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
 
 from golive.kube.client import load_client
 from golive.kube.namespaces import ensure_namespace
@@ -45,6 +52,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.localkube, pytes
 
 NAMESPACE = "golive-apps"
 USERS = {"release-bot": "bot-password-for-tests", "alice": "alice-password-for-tests"}  # pragma: allowlist secret
+#: Secret values seeded into the platform: none may appear in a task log, an XCom, the ledger or a report.
+SEEDED = {"git token": "ghp_" + "seededGitToken" * 2 + "0000000042",  # pragma: allowlist secret
+          "database password": "seeded-DB-password-7f3a9c",  # pragma: allowlist secret
+          }
+GIT_CREDENTIALS = "git-credentials"
 FAST = {"GOLIVE_LOAD_TEST_SECONDS": "5", "GOLIVE_FUZZ_MAX_EXAMPLES": "10", "GOLIVE_CANARY_ANALYSIS_SECONDS": "5"}
 
 
@@ -53,21 +65,31 @@ def platform(postgres_database, tmp_path_factory) -> Iterator[Platform]:
     state = tmp_path_factory.mktemp("platform-pg")
     passwords = state / "passwords.json"
     passwords.write_text(json.dumps(USERS))
-    plat = Platform(state_dir=state, api_port=free_port(), db_url=postgres_database("airflow"),
-                    ledger_url=postgres_database("ledger"),
+    plat = Platform(state_dir=state, api_port=free_port(), db_url=with_password(postgres_database("airflow")),
+                    ledger_url=with_password(postgres_database("ledger")),
                     # gates and approvals wait in the triggerer; pods run in their worker slot: a localkube
                     # pod ends in seconds, and on a starved 2-core runner Airflow 3.3 then sees the resumed
                     # task "queued" before the deferral's own exit is reported, and retries it
                     extra_env={**FAST, "GOLIVE_DEFERRABLE": "true", "GOLIVE_POD_DEFERRABLE": "false",
                                "GOLIVE_NOTIFY": f"file://{state / 'notifications.jsonl'}",
+                               "GOLIVE_GIT_CREDENTIALS_SECRET": GIT_CREDENTIALS,
                                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
                                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "release-bot:admin,alice:admin",
                                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords)})
     try:
         plat.up(timeout=420, log=lambda *_: None)
+        core = CoreV1Api(load_client(str(plat.kubeconfig)))
+        ensure_namespace(core, "golive")
+        core.create_namespaced_secret("golive", V1Secret(metadata=V1ObjectMeta(name=GIT_CREDENTIALS),
+                                                         string_data={"GIT_TOKEN": SEEDED["git token"]}))
         yield plat
     finally:
         plat.down(log=lambda *_: None)
+
+
+def with_password(url: str) -> str:
+    """``url`` with the seeded database password (the server trusts 127.0.0.1 and ignores it)."""
+    return make_url(url).set(password=SEEDED["database password"]).render_as_string(hide_password=False)
 
 
 def rest(platform: Platform, user: str) -> AirflowREST:
@@ -243,3 +265,47 @@ def test_rest_triggered_submission_is_verified_and_recorded(platform, runs):
     with ledger(platform).engine.connect() as conn:
         who = conn.exec_driver_sql("select submitted_by from submissions where run_id = %s", (run_id,)).scalar()
     assert who == "release-bot"
+
+
+def _application_secret_values(platform: Platform) -> dict[str, str]:
+    """The values golive generated into the applications' Secrets (the infrastructure phase)."""
+    core = CoreV1Api(load_client(str(platform.kubeconfig)))
+    values = {}
+    for secret in core.list_namespaced_secret(NAMESPACE).items:
+        for key, value in (secret.data or {}).items():
+            decoded = base64.b64decode(value).decode()
+            if len(decoded) >= 16:
+                values[f"{secret.metadata.name}/{key}"] = decoded
+    return values
+
+
+def _database_text(url: str, tables: list[str] | None = None) -> str:
+    """Every row of ``tables`` (default: all) of the database at ``url``, as text."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            names = tables or inspect(conn).get_table_names()
+            return "\n".join(str(row) for name in names
+                             for row in conn.execute(text(f'select * from "{name}"')))
+    finally:
+        engine.dispose()
+
+
+def test_no_seeded_secret_reaches_a_log_an_xcom_the_ledger_or_a_report(platform, runs):
+    bot = rest(platform, "release-bot")
+    for run_id in runs.values():
+        dag_id = "golive_quality_verification" if run_id == runs["submission"] else "golive"
+        bot.wait_finished(dag_id, run_id)
+    seeded = {**SEEDED, **_application_secret_values(platform)}
+    assert any(name.startswith("shop-approve-secrets/") for name in seeded), seeded.keys()
+    env = platform.env()
+    places = {f"file {path}": path.read_text(encoding="utf-8", errors="replace")
+              for root in (Path(env["AIRFLOW_HOME"]) / "logs", Path(env["GOLIVE_HOME"]))
+              for path in root.rglob("*") if path.is_file() and "envs" not in path.parts
+              and path.suffix not in (".sqlite", ".pyc", ".whl", ".so")}
+    places["the ledger"] = _database_text(platform.ledger_sqlalchemy_url)
+    places["the XComs"] = _database_text(platform.db_url, ["xcom"])
+    assert len(places) > 50  # task logs and reports of four runs were read
+    hits = [f"{what} in {where}" for where, content in places.items() for what, value in seeded.items()
+            if value in content]
+    assert not hits, hits[:10]
