@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from golive.cli.args import run_id, store_url
+from golive.cli.args import read_manifest, run_id, store_url
 from golive.cli.output import ExitCode, emit
 from golive.docs.store import ArtifactStore, StoreError
 from golive.feedback.layout import FeedbackStore, insights_rel, read_json, run_rel, write_json
@@ -120,12 +120,7 @@ def _as_of(text: str) -> datetime:
 
 
 def _manifest(url: str, parser: argparse.ArgumentParser) -> dict[str, Any]:
-    try:
-        doc = read_json(url)
-    except StoreError as exc:
-        parser.error(f"--manifest: {exc}")
-    if not isinstance(doc, dict):
-        parser.error(f"--manifest: {url} is not a JSON object")
+    doc = read_manifest(url, parser)
     for entry in doc.get("batches") or []:
         if not isinstance(entry, dict) or entry.get("source") not in SOURCES or not entry.get("url") \
                 or not entry.get("application"):

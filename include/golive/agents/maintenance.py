@@ -34,7 +34,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from golive.cli.args import store_url
+from golive.cli.args import read_manifest, store_url
 from golive.cli.output import ExitCode, emit
 from golive.docs.store import ArtifactStore, StoreError
 from golive.feedback.layout import read_json
@@ -166,12 +166,7 @@ def _gates(text: str) -> list[str]:
 
 
 def _manifest(url: str, parser: argparse.ArgumentParser) -> dict[str, Any]:
-    try:
-        doc = read_json(url)
-    except StoreError as exc:
-        parser.error(f"--manifest: {exc}")
-    if not isinstance(doc, dict):
-        parser.error(f"--manifest: {url} is not a JSON object")
+    doc = read_manifest(url, parser)
     missing = [k for k in REQUIRED if not doc.get(k)]
     if missing:
         parser.error(f"--manifest: {url} has no {', '.join(missing)}")

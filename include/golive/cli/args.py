@@ -10,7 +10,7 @@ import argparse
 import math
 import re
 from collections.abc import Callable
-from typing import NoReturn
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from pydantic import TypeAdapter, ValidationError
@@ -180,3 +180,17 @@ def run_id(text: str) -> str:
     if not 0 < len(text) <= 250 or any(ord(c) < 32 for c in text):
         raise argparse.ArgumentTypeError(f"run id {text[:60]!r} must be 1-250 printable characters")
     return text
+
+
+def read_manifest(url: str, parser: argparse.ArgumentParser) -> dict[str, Any]:
+    """The JSON object ``--manifest`` names (a file or ObjectStoragePath URL), or ``parser.error``."""
+    from golive.docs.store import StoreError
+    from golive.feedback.layout import read_json
+
+    try:
+        doc = read_json(url)
+    except StoreError as exc:
+        parser.error(f"--manifest: {exc}")
+    if not isinstance(doc, dict):
+        parser.error(f"--manifest: {url} is not a JSON object")
+    return doc
