@@ -63,7 +63,8 @@ class ScrubbingFormatter(logging.Formatter):
 
 def configure_logging(stream: Any = None) -> logging.Handler:
     """Send the root logger's records to ``stream`` (stderr) in ``GOLIVE_LOG_FORMAT`` (text or json),
-    with the pod's correlation fields; returns the handler (replacing a previous golive one)."""
+    with the pod's correlation fields, and golive's own loggers' from INFO up; returns the handler
+    (replacing a previous golive one)."""
     settings = get_settings()
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.set_name("golive")
@@ -76,8 +77,9 @@ def configure_logging(stream: Any = None) -> logging.Handler:
     for old in [h for h in root.handlers if h.get_name() == "golive"]:
         root.removeHandler(old)
     root.addHandler(handler)
-    if root.level == logging.NOTSET or root.level > logging.INFO:
-        root.setLevel(logging.INFO)
+    ours = logging.getLogger("golive")
+    if ours.level == logging.NOTSET:
+        ours.setLevel(logging.INFO)  # golive's own INFO records; other libraries keep the root's WARNING
     return handler
 
 

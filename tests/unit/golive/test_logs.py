@@ -8,10 +8,20 @@ import json
 import logging
 from types import SimpleNamespace
 
+import pytest
 import structlog
 
 from golive.logs import CorrelationAdapter, JsonFormatter, configure_logging
 from golive_airflow.correlation import correlated_log
+
+
+@pytest.fixture(autouse=True)
+def _golive_logger_level():
+    """``configure_logging`` sets the golive logger's level: put it back for the other tests."""
+    ours = logging.getLogger("golive")
+    level = ours.level
+    yield
+    ours.setLevel(level)
 
 
 def _record(message: str, *args: object) -> logging.LogRecord:
