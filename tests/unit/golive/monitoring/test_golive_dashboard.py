@@ -35,3 +35,16 @@ def test_a_misspelt_metric_fails_the_validation():
     target = next(p for p in iter_panels(dashboard["panels"]) if p.get("targets"))["targets"][0]
     target["expr"] = target["expr"].replace("golive_golives_total", "golive_golive_total")
     assert any("golive_golive_total" in e for e in validate_dashboard(dashboard, known_metrics=EXPORTED_METRICS))
+
+
+def test_the_chart_ships_it_as_a_configmap_for_grafanas_sidecar_when_asked():
+    from golive.charts import render_chart
+
+    chart = ROOT / "charts" / "golive"
+    objs = render_chart(chart, "golive", "default", {"grafanaDashboard": {"enabled": True, "namespace": "monitoring"}})
+    [configmap] = [o for o in objs if o["metadata"]["name"] == "golive-grafana-dashboard"]
+    assert configmap["metadata"]["namespace"] == "monitoring"
+    assert configmap["metadata"]["labels"]["grafana_dashboard"] == "1"
+    assert json.loads(configmap["data"]["golive.json"]) == json.loads(SHIPPED.read_text(encoding="utf-8"))
+    assert not [o for o in render_chart(chart, "golive", "default", {})
+                if o["metadata"]["name"] == "golive-grafana-dashboard"]
