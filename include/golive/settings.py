@@ -32,6 +32,13 @@ APP_URL_ENV = "GOLIVE_APP_URL"
 PROFILE_ENV = "GOLIVE_PROFILE"
 #: The go-live's environment (dev, staging, prod), for the agents in its pods.
 ENVIRONMENT_ENV = "GOLIVE_ENVIRONMENT"
+#: The run, application and version an agent pod works for (set by AgentPodOperator): the correlation
+#: fields of its JSON log records.
+RUN_ID_ENV = "GOLIVE_RUN_ID"
+APPLICATION_ENV = "GOLIVE_APPLICATION"
+VERSION_ENV = "GOLIVE_VERSION"
+#: How golive's processes write log records (``GoliveSettings.log_format``), handed on to the agent pods.
+LOG_FORMAT_ENV = "GOLIVE_LOG_FORMAT"
 #: The file golive's pytest witness plugin (``golive/data/pytest/golive_witness.py``) records a target's
 #: test run in; the plugin removes it from the environment before the target's code loads.
 WITNESS_ENV = "GOLIVE_WITNESS_FILE"
@@ -131,6 +138,14 @@ class GoliveSettings(BaseSettings):
     profile: str | None = Field(
         default=None, description="The application profile of the run's conf (JSON; set for the agent pods); "
                                   "it replaces the tree's golive.yaml.")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="How golive's processes write log records: text, or one JSON object a line "
+                                    "with the run's correlation fields (run_id, application, version).")
+    run_id: str | None = Field(default=None, description="The run an agent pod works for (set by AgentPodOperator).")
+    application: str | None = Field(
+        default=None, description="The application an agent pod works for (set by AgentPodOperator).")
+    version: str | None = Field(
+        default=None, description="The version an agent pod works for (set by AgentPodOperator).")
     git_timeout: float = Field(default=300.0, gt=0, description="Seconds each git command of a checkout may take.")
     coverage_timeout: float = Field(default=300.0, gt=0, description="Seconds the coverage run of the tests may take.")
     env_cache_dir: Path | None = Field(

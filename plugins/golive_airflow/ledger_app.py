@@ -4,6 +4,8 @@
 report (rendered from the ledger on request); ``/golive/runs/{run_id}.json`` returns it as JSON;
 ``/golive/feedback`` lists the feedback insights reports and quarantined batches (to a user who may
 read the runs of ``golive_feedback``);
+``/golive/metrics`` is golive's own Prometheus metrics (``golive.metrics``) over the runs of the DAGs the
+user may read;
 ``/golive/docs/{path}`` serves the documentation phase's artifacts from the artifact store
 (``GOLIVE_DOCS_STORE_URL``; a page without its ``.html`` suffix too, which is how the alerts'
 ``runbook_url`` name their runbooks).
@@ -118,6 +120,21 @@ def create_app() -> FastAPI:
                 f"</tr>{report_rows}</table><h2>Quarantined batches</h2><table border=1><tr><th>application</th>"
                 "<th>batch</th><th>origin</th><th>kept at</th><th>failed expectations</th></tr>"
                 f"{batch_rows}</table></body></html>")
+
+    @app.get("/metrics")
+    def metrics(user: GetUserDep) -> Response:
+        """golive's Prometheus metrics (text format), from the runs of the DAGs the user may read."""
+        from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+        from golive.metrics import LedgerCollector
+
+        book = ledger()
+        with book.engine.connect() as conn:
+            known = conn.execute(select(t.runs.c.dag_id).distinct()).scalars().all()
+        dag_ids = {dag_id for dag_id in known if may_read_runs_of(user, dag_id)}
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(LedgerCollector(book, dag_ids=dag_ids))
+        return Response(content=generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/docs/{path:path}")
     def docs(path: str) -> Response:

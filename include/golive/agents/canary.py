@@ -252,5 +252,8 @@ def main(argv: Sequence[str] | None = None, *, cluster: Any = None) -> int:
 
 
 if __name__ == "__main__":
+    from golive.logs import configure_logging
+
+    configure_logging()
     sys.exit(main())
 

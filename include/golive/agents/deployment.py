@@ -273,4 +273,7 @@ def _main(argv: Sequence[str] | None, cluster: Any, workdir: Path) -> int:
 
 
 if __name__ == "__main__":
+    from golive.logs import configure_logging
+
+    configure_logging()
     sys.exit(main())

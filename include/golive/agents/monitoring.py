@@ -104,4 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    from golive.logs import configure_logging
+
+    configure_logging()
     sys.exit(main())

@@ -67,4 +67,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    from golive.logs import configure_logging
+
+    configure_logging()
     raise SystemExit(main())

@@ -15,7 +15,17 @@ from golive.kube.agentpod import SIDECAR_NAME, AgentPodSecurity, agent_pod_secur
 from golive.kube.podprofiles import load_profiles
 from golive.results import travel_safe_result
 from golive.routing import PodProfile, profile_named
-from golive.settings import ENVIRONMENT_ENV, EVIDENCE_ENV, GIT_CREDENTIALS_ENV_PREFIX, PROFILE_ENV, get_settings
+from golive.settings import (
+    APPLICATION_ENV,
+    ENVIRONMENT_ENV,
+    EVIDENCE_ENV,
+    GIT_CREDENTIALS_ENV_PREFIX,
+    LOG_FORMAT_ENV,
+    PROFILE_ENV,
+    RUN_ID_ENV,
+    VERSION_ENV,
+    get_settings,
+)
 from golive_airflow.context import PLAN_TASK_ID, REQUEST_TASK_ID, require_phase_reached
 from golive_airflow.exceptions import NamespaceUnavailable, UnsafeAgentPod
 
@@ -148,18 +158,21 @@ class AgentPodOperator(KubernetesPodOperator):
         super().__init__(**defaults)
 
     def execute(self, context: Any) -> Any:
-        """Route the pod, hand it the run's environment, the conf's profile and the evidence (if any)
-        through its environment variables, then run it."""
+        """Route the pod, hand it the run's id, application, version and environment (the correlation
+        fields of its logs), the log format, the conf's profile and the evidence (if any) through its
+        environment variables, then run it."""
         require_phase_reached(context, self.phase_task_id)
         if self.profile == ROUTED:
             self._apply_profile(self._routed_profile(context))
         request = context["ti"].xcom_pull(task_ids=REQUEST_TASK_ID)
+        env: dict[str, Any] = {RUN_ID_ENV: context["ti"].run_id, LOG_FORMAT_ENV: get_settings().log_format}
         if isinstance(request, dict):
-            env = {ENVIRONMENT_ENV: request.get("environment")}
+            env.update({ENVIRONMENT_ENV: request.get("environment"), APPLICATION_ENV: request.get("application"),
+                        VERSION_ENV: request.get("version")})
             if request.get("profile"):
                 env[PROFILE_ENV] = json.dumps(request["profile"])
-            self.env_vars = [*(self.env_vars or []),
-                             *(k8s.V1EnvVar(name=k, value=str(v)) for k, v in env.items() if v)]
+        self.env_vars = [*(self.env_vars or []),
+                         *(k8s.V1EnvVar(name=k, value=str(v)) for k, v in env.items() if v)]
         self._ensure_namespace()
         if self.evidence_task_ids:
             evidence = []

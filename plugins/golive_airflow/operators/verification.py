@@ -36,6 +36,7 @@ from golive_airflow.context import (
     require_phase_reached,
     run_day,
 )
+from golive_airflow.correlation import correlated_log
 from golive_airflow.hooks.ledger import LedgerHook
 
 
@@ -145,10 +146,11 @@ class GateScoringOperator(BaseOperator):
         evaluation_id = ledger.record_evaluation(
             key, application=request["application"], ref=str(request.get(self.subject_field, "HEAD")), verdict=verdict,
             findings=findings, inputs=[r.model_dump(mode="json") for r in results], commit=pull_commit(context))
+        log = correlated_log(self.log, context, request)
         for c in verdict.criteria:
-            self.log.info("%s %-28s %-8s value=%s %s threshold %s — %s", self.gate, c.name, c.status.value,
+            log.info("%s %-28s %-8s value=%s %s threshold %s — %s", self.gate, c.name, c.status.value,
                           c.value, c.unit, c.threshold, c.reason)
-        self.log.info("%s verdict %s, score %.1f (threshold %.0f)", self.gate, verdict.status.value,
+        log.info("%s verdict %s, score %.1f (threshold %.0f)", self.gate, verdict.status.value,
                       verdict.score, verdict.threshold)
         summary = {"gate": self.gate, "evaluation_id": evaluation_id, "commit": pull_commit(context),
                    "status": verdict.status.value,

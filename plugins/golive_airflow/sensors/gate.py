@@ -11,6 +11,7 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
 from golive.settings import get_settings
 from golive_airflow.context import PLAN_TASK_ID, pull_commit, pull_request
+from golive_airflow.correlation import correlated_log
 from golive_airflow.exceptions import GateFailed, GateTimeout
 from golive_airflow.notifiers.events import gate_event, request_of
 from golive_airflow.notifiers.factory import send
@@ -91,7 +92,8 @@ class VerificationGateSensor(BaseSensorOperator):
                 send(event, context)
         if evaluation["status"] == "FAIL":
             raise GateFailed(text)
-        self.log.info(text)
+        log = correlated_log(self.log, context, request_of(context, self.request_task_id)) if context else self.log
+        log.info(text)
         return {k: evaluation[k] for k in ("id", "gate", "status", "score", "threshold", "warning_floor",
                                            "reasons", "run_id", "application", "ref", "commit")}
 

@@ -108,3 +108,27 @@ def test_a_conf_with_a_credential_in_its_source_is_refused_by_rest_without_echoi
     escaped = api.post("/api/v2/dags/golive/dagRuns", headers=headers,
                        json={"logical_date": None, "conf": {**conf, "source": "../../../../etc"}})
     assert escaped.status_code == 400 and "source" in escaped.text
+
+
+def test_prometheus_scrapes_the_metrics_with_a_token(api):
+    """Done when "metrics are scraped in a test": the text format parses, counts are the ledger's, and
+    only the runs of DAGs the user may read are counted."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    assert api.get("/golive/metrics").status_code == 401
+    assert api.get("/golive/metrics", headers={"Authorization": f"Bearer {_token('viewer')}x"}).status_code == 403
+
+    def scrape(token: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+        response = api.get("/golive/metrics", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain; version=")
+        return {(s.name, tuple(sorted(s.labels.items()))): s.value
+                for family in text_string_to_metric_families(response.text) for s in family.samples}
+
+    found = scrape(_token("viewer"))
+    assert found[("golive_golives_total", (("application", "shop"), ("dag", "golive"), ("environment", ""),
+                                           ("outcome", "succeeded")))] == 1
+    assert found[("golive_gate_verdicts_total", (("gate", "quality"), ("status", "PASS")))] == 1
+    assert found[("golive_criterion_status_total", (("criterion", "test_coverage"), ("gate", "quality"),
+                                                    ("status", "pass")))] == 1
+    nobody = scrape(_token(None, "mallory"))
+    assert not [k for k in nobody if k[0] in ("golive_golives_total", "golive_gate_verdicts_total")]

@@ -21,7 +21,7 @@ def test_every_route_needs_a_user_and_no_docs_are_served(golive_home):
     ledger.record_evaluation(RecordKey("manual__1", "preparation.quality.score", 1), application="shop", ref="HEAD",
                              verdict=evaluate("quality", [apply_rule(rule, 91.5)]))
     client = TestClient(create_app())
-    for path in ("/runs", "/runs/manual__1", "/runs/manual__1.json", "/runs/nope", "/docs", "/docs/shop/x"):
+    for path in ("/runs", "/runs/manual__1", "/runs/manual__1.json", "/runs/nope", "/docs", "/docs/shop/x", "/metrics"):
         response = client.get(path)
         assert response.status_code == 401, path  # /docs/… are the documentation artifacts, not Swagger
         assert "manual__1" not in response.text and "91.5" not in response.text

@@ -141,7 +141,9 @@ def test_routed_pod_takes_the_plans_profile_and_the_confs_application_profile(
     kube = localkube_factory(gpus=1, node_labels=dict(gpu_profile().node_selector))
     monkeypatch.setenv("AIRFLOW_CONN_KUBERNETES_DEFAULT", kube.connection_uri())
     code = ("import os; from golive.runtime import write_xcom; "
-            "write_xcom({'gpus': os.environ.get('CUDA_VISIBLE_DEVICES'), 'profile': os.environ['GOLIVE_PROFILE']})")
+            "write_xcom({'gpus': os.environ.get('CUDA_VISIBLE_DEVICES'), 'profile': os.environ['GOLIVE_PROFILE'], "
+            "'logs': [os.environ.get(k) for k in ('GOLIVE_RUN_ID', 'GOLIVE_APPLICATION', 'GOLIVE_VERSION', "
+            "'GOLIVE_LOG_FORMAT')]})")
 
     def run(routing: str) -> tuple[dict[str, Any], dict[str, Any]]:
         op = AgentPodOperator(task_id=f"eval-{routing}", agent="testing", action="analyze", profile=ROUTED,
@@ -149,7 +151,7 @@ def test_routed_pod_takes_the_plans_profile_and_the_confs_application_profile(
                               on_finish_action="keep_pod", startup_timeout_seconds=20, **FAST)
         context = task_context(op.task_id)
         pulled = {PLAN_TASK_ID: {"routing": {"profile": routing, "reason": "test"}},
-                  REQUEST_TASK_ID: {"application": "shop", "profile": {"kind": "ml-service"}}}
+                  REQUEST_TASK_ID: {"application": "shop", "version": "1.2.0", "profile": {"kind": "ml-service"}}}
         context["ti"].xcom_pull = lambda task_ids=None, key="return_value", **_: (  # type: ignore[method-assign]
             pulled.get(task_ids) if key == "return_value" and task_ids else context["ti"].xcoms.get(key))
         result = run_operator(op, context)
@@ -158,7 +160,8 @@ def test_routed_pod_takes_the_plans_profile_and_the_confs_application_profile(
         return result, pod
 
     gpu_result, gpu_pod = run("gpu")
-    assert gpu_result == {"gpus": "0", "profile": '{"kind": "ml-service"}'}
+    assert gpu_result == {"gpus": "0", "profile": '{"kind": "ml-service"}',  # and the logs' correlation id
+                          "logs": ["manual__localkube", "shop", "1.2.0", "text"]}
     assert gpu_pod["metadata"]["labels"]["golive.io/profile"] == "gpu"
     assert gpu_pod["spec"]["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == "1"
     cpu_result, cpu_pod = run("cpu")
