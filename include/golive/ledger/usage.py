@@ -45,6 +45,22 @@ class UsageRecords:
             return [dict(r) for r in conn.execute(select(t.usage).where(t.usage.c.run_id == run_id)
                                                   .order_by(t.usage.c.id)).mappings()]
 
+    def run_costs(self, run_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Per run (of ``run_ids``): pods, requested CPU-seconds, measured CPU-seconds (None when no pod was
+        measured) and GPU-seconds — the board's cost columns."""
+        ids = list(run_ids)
+        if not ids:
+            return {}
+        wall = func.coalesce(t.usage.c.wall_seconds, 0.0)
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(
+                t.usage.c.run_id, func.count().label("pods"),
+                func.sum(t.usage.c.cpu_request * wall).label("cpu_seconds_requested"),
+                func.sum(t.usage.c.cpu_seconds).label("cpu_seconds_measured"),  # SUM ignores NULL: None if all are
+                func.sum(t.usage.c.gpu_request * wall).label("gpu_seconds"),
+            ).where(t.usage.c.run_id.in_(ids)).group_by(t.usage.c.run_id)).mappings().all()
+        return {r["run_id"]: dict(r) for r in rows}
+
     def usage_since(self, application: str, since: datetime, *, exclude_run: str | None = None) -> dict[str, float]:
         """What ``application`` used since ``since``: accepted (not rejected) runs, pods, requested
         CPU-seconds (cores × wall) and GPU-seconds (GPUs × wall); ``exclude_run`` (the run asking, on a
