@@ -43,3 +43,14 @@ def test_runs_add_up_and_a_bad_annotation_reads_as_none() -> None:
     assert (usage.cpu_seconds, usage.peak_memory_bytes, usage.samples) == (2.5, 10, 3)
     assert parse_annotation({"localkube.io/usage": "{not json"}) == {}
     assert parse_annotation(None) == {}
+
+
+def test_golive_reads_the_annotation_localkube_writes() -> None:
+    from golive.usage import USAGE_ANNOTATION, measured
+    from localkube.usage import USAGE_ANNOTATION as WRITTEN
+    from localkube.usage import annotation_value
+
+    usage = ContainerUsage()
+    usage.observe(1.25, 2**20)
+    assert USAGE_ANNOTATION == WRITTEN
+    assert measured({WRITTEN: annotation_value({"base": usage})}) == (1.25, 2**20)
