@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 if TYPE_CHECKING:
     from golive.approvers import ApproverPolicy
     from golive.notify import Sink
+    from golive.quotas import QuotaPolicy
 
 #: Variables golive sets for the processes it starts (read back there through ``GoliveSettings``
 #: where golive itself runs in the child).
@@ -190,6 +191,10 @@ class GoliveSettings(BaseSettings):
     approvers: str = Field(
         default="", description="Who may approve, per environment: 'prod=alice,bob;staging=*;default=*' (user ids "
                                 "of the auth manager; * anyone; unnamed environments: anyone). See golive.approvers.")
+    quotas: str = Field(
+        default="", description="Per-application quotas over the last 24 h: 'shop=runs_per_day:10,"
+                                "cpu_seconds_per_day:20000;default=runs_per_day:50' (runs_per_day, pods_per_day, "
+                                "cpu_seconds_per_day, gpu_seconds_per_day). See golive.quotas.")
     separation_of_duties: str = Field(
         default="prod", description="Environments (comma-separated) whose triggering user may not approve their "
                                     "own go-live.")
@@ -248,6 +253,14 @@ class GoliveSettings(BaseSettings):
         ApproverPolicy.parse(value)
         return value
 
+    @field_validator("quotas")
+    @classmethod
+    def _quotas_parse(cls, value: str) -> str:
+        from golive.quotas import QuotaPolicy
+
+        QuotaPolicy.parse(value)
+        return value
+
     @field_validator("separation_of_duties")
     @classmethod
     def _separation_parse(cls, value: str) -> str:
@@ -275,6 +288,13 @@ class GoliveSettings(BaseSettings):
     @classmethod
     def _tool_overrides_json(cls, value: Any) -> Any:
         return _json_or_default(value, {})
+
+    @property
+    def quota_policy(self) -> QuotaPolicy:
+        """``quotas`` parsed."""
+        from golive.quotas import QuotaPolicy
+
+        return QuotaPolicy.parse(self.quotas)
 
     @property
     def approver_policy(self) -> ApproverPolicy:

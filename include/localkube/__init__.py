@@ -90,6 +90,9 @@ What localkube honours
     container starts outlives it, not even a ``setsid`` child: :mod:`localkube.runtime` kills the
     processes carrying its ``LOCALKUBE_CONTAINER_ID``/``LOCALKUBE_POD_UID`` environment marker (and
     the main process's descendants) when the container ends, the pod goes or localkube stops.
+    What each container used — CPU seconds (user + system) and peak RSS of its process group, sampled
+    from ``/proc`` (:mod:`localkube.usage`) — is published on the pod as the annotation
+    ``localkube.io/usage`` (JSON per container) when the container ends.
   * Images (:mod:`localkube.images`): a catalog (``images.yaml``; ``LocalKube(images=...)``,
     ``--images`` or ``$LOCALKUBE_IMAGES``) says how an image runs locally — its workingDir,
     entrypoint/cmd and env, and tag-suffix variants (``-errors``/``-slow`` builds of the sample app

@@ -50,6 +50,7 @@ from localkube.runtime import CONTAINER_MARKER_ENV, POD_MARKER_ENV, ContainerPro
 from localkube.scheduler import Scheduler
 from localkube.store import CONFIGMAPS, PODS, SECRETS, Store
 from localkube.timeutil import rfc3339
+from localkube.usage import SAMPLE_SECONDS, USAGE_ANNOTATION, annotation_value, usage_by_group
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,9 @@ class Kubelet:
         self.pods: dict[str, PodRuntime] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._watchdog: asyncio.Task[None] | None = None
+        self._sampler: asyncio.Task[None] | None = None
         self.memory_check_seconds = 1.0
+        self.usage_sample_seconds = SAMPLE_SECONDS
         self._pending: list[PodRuntime] = []
         self._core = 0
 
@@ -214,6 +217,9 @@ class Kubelet:
         if self._watchdog is None:
             self._watchdog = asyncio.get_running_loop().create_task(self._memory_watchdog(),
                                                                      name="localkube-memory-watchdog")
+        if self._sampler is None:
+            self._sampler = asyncio.get_running_loop().create_task(self._usage_sampler(),
+                                                                    name="localkube-usage-sampler")
         pod_dir = self._pod_dir(meta)
         containers: dict[str, Container] = {}
         for kind in ("initContainers", "containers"):
@@ -522,6 +528,37 @@ class Kubelet:
                 container.oom_killed = True
                 process.kill()
 
+    async def _usage_sampler(self) -> None:
+        """Sample every running container's CPU time and RSS (:mod:`localkube.usage`)."""
+        while True:
+            await asyncio.sleep(self.usage_sample_seconds)
+            watched = [container for runtime in list(self.pods.values())
+                       for container in runtime.containers.values()
+                       if container.state == "running" and container.process is not None and container.process.pid]
+            if not watched:
+                continue
+            try:
+                usage = await asyncio.to_thread(usage_by_group, [c.process.pid for c in watched if c.process])
+            except Exception:  # never let a /proc hiccup stop the sampler
+                log.exception("localkube usage sampler could not read /proc")
+                continue
+            for container in watched:
+                process = container.process
+                if process is not None and process.pid in usage and container.state == "running":
+                    container.usage.observe(*usage[process.pid])
+
+    def _publish_usage(self, runtime: PodRuntime) -> None:
+        """Write the measured containers' usage on the pod (the :data:`USAGE_ANNOTATION` annotation)."""
+        measured = {c.name: c.usage for c in runtime.containers.values() if not c.virtual and c.usage.samples}
+        if not measured or self._pod(runtime) is None:
+            return
+        value = annotation_value(measured)
+
+        def write(obj: dict[str, Any]) -> None:
+            obj["metadata"]["annotations"] = {**(obj["metadata"].get("annotations") or {}), USAGE_ANNOTATION: value}
+
+        self.store.update(PODS, runtime.namespace, runtime.name, write)
+
     # ----------------------------------------------------------------------------- probes
     def _start_probes(self, runtime: PodRuntime, container: Container) -> None:
         """Start the container's startup, readiness and liveness probes for this run."""
@@ -634,6 +671,8 @@ class Kubelet:
             container.started_at = now
         for proc in list(container.execs):
             proc.kill()
+        container.usage.end_run()
+        self._publish_usage(runtime)
         self._sync(runtime)  # status first, then wake log followers: they re-read the pod next
         container.log.close()
         container.finalized.set()
@@ -773,8 +812,9 @@ class Kubelet:
         await asyncio.gather(*(self._stop_containers(r, grace) for r in runtimes), return_exceptions=True)
         for runtime in runtimes:
             await asyncio.to_thread(kill_tree, (POD_MARKER_ENV, runtime.uid))
-        if self._watchdog is not None:
-            self._watchdog.cancel()
+        for loop_task in (self._watchdog, self._sampler):
+            if loop_task is not None:
+                loop_task.cancel()
         tasks = list(self._tasks)  # removed pods' back-offs included
         for task in tasks:
             task.cancel()

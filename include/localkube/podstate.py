@@ -13,6 +13,7 @@ from localkube.podspec import Limits
 from localkube.runtime import ContainerProcess
 from localkube.scheduler import Binding
 from localkube.timeutil import rfc3339
+from localkube.usage import ContainerUsage
 
 VIRTUAL_CONTAINERS = frozenset({"airflow-xcom-sidecar"})
 TERMINAL = ("Succeeded", "Failed")
@@ -48,6 +49,7 @@ class Container:
     run_id: int = 0  # bumped on every start, so probes of an earlier run stop
     probe_tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     oom_killed: bool = False  # the memory watchdog killed this run
+    usage: ContainerUsage = field(default_factory=ContainerUsage)  # CPU time and peak RSS, all runs
 
     def is_ready(self) -> bool:
         """Running, started and (with a readiness probe) ready."""

@@ -9,6 +9,10 @@ class GoLiveConfError(AirflowFailException):
     """The run's conf was rejected; the message names each field and the rule it broke (no retry)."""
 
 
+class QuotaRefused(AirflowFailException):
+    """The application's quota (``GOLIVE_QUOTAS``) is used up; names the quota, the use and the limit (no retry)."""
+
+
 class GateFailed(AirflowFailException):
     """A gate's verdict is FAIL; the message lists the score and the reasons (no automatic retry)."""
 

@@ -61,19 +61,12 @@ def create_app() -> FastAPI:
 
     @app.get("/runs", response_class=HTMLResponse)
     def runs(user: GetUserDep) -> str:
-        """The newest 200 runs the user may read, with their status."""
+        """The newest 200 runs the user may read, with their status and cost."""
         with ledger().engine.connect() as conn:
             found = conn.execute(select(t.runs).order_by(t.runs.c.recorded_at.desc()).limit(200)).mappings().all()
             allowed = {dag_id: may_read_runs_of(user, dag_id) for dag_id in {r["dag_id"] for r in found}}
             rows = [r for r in found if allowed[r["dag_id"]]]
-            items = "".join(
-                f"<tr><td><a href='runs/{html.escape(r['run_id'])}'>{html.escape(r['run_id'])}</a></td>"
-                f"<td>{html.escape(r['dag_id'])}</td><td>{html.escape(str(r['application']))}</td>"
-                f"<td>{html.escape(str(r['version']))}</td><td>{html.escape(r['status'])}</td>"
-                f"<td>{html.escape(str(r['error'] or ''))}</td></tr>" for r in rows)
-        return ("<html><head><title>golive runs</title></head><body><h1>golive runs</h1><table border=1>"
-                "<tr><th>run</th><th>DAG</th><th>application</th><th>version</th><th>status</th>"
-                f"<th>error</th></tr>{items}</table></body></html>")
+        return runs_page(rows, ledger().run_costs(r["run_id"] for r in rows))
 
     @app.get("/runs/{run_id}.json")
     def run_json(run_id: str, user: GetUserDep) -> JSONResponse:
@@ -154,6 +147,29 @@ def create_app() -> FastAPI:
 
 FEEDBACK_DAG_ID = "golive_feedback"
 DOC_TYPES = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8", "json": "application/json"}
+
+
+def _seconds(value: Any) -> str:
+    return "not measured" if value is None else f"{float(value):,.0f}"
+
+
+def runs_page(rows: list[Any], costs: dict[str, dict[str, Any]]) -> str:
+    """The board: one row per run with its status and what it cost (``Ledger.run_costs``)."""
+    items = []
+    for r in rows:
+        cost = costs.get(r["run_id"])
+        cost_cells = ("<td>0</td><td>0</td><td>-</td><td>0</td>" if cost is None else
+                      f"<td>{cost['pods']}</td><td>{_seconds(cost['cpu_seconds_requested'])}</td>"
+                      f"<td>{_seconds(cost['cpu_seconds_measured'])}</td><td>{_seconds(cost['gpu_seconds'])}</td>")
+        items.append(
+            f"<tr><td><a href='runs/{html.escape(r['run_id'])}'>{html.escape(r['run_id'])}</a></td>"
+            f"<td>{html.escape(r['dag_id'])}</td><td>{html.escape(str(r['application']))}</td>"
+            f"<td>{html.escape(str(r['version']))}</td><td>{html.escape(r['status'])}</td>{cost_cells}"
+            f"<td>{html.escape(str(r['error'] or ''))}</td></tr>")
+    return ("<html><head><title>golive runs</title></head><body><h1>golive runs</h1><table border=1>"
+            "<tr><th>run</th><th>DAG</th><th>application</th><th>version</th><th>status</th><th>pods</th>"
+            "<th>CPU-seconds requested</th><th>CPU-seconds measured</th><th>GPU-seconds</th>"
+            f"<th>error</th></tr>{''.join(items)}</table></body></html>")
 
 
 def may_read_runs_of(user: BaseUser, dag_id: str) -> bool:

@@ -7,16 +7,18 @@ task context so it is unit-testable without a DAG.
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
 from golive.models import QualitySubmission
+from golive.quotas import QuotaExceeded, window_start
 from golive.settings import get_settings
 from golive.sources import SourceError, redact, resolve_source
 from golive_airflow.context import REQUEST_TASK_ID, pull_commit, record_key
-from golive_airflow.exceptions import GoLiveConfError, GoLiveFailed
+from golive_airflow.exceptions import GoLiveConfError, GoLiveFailed, QuotaRefused
 from golive_airflow.hooks.ledger import LedgerHook
 from golive_airflow.notifiers.events import finished_event, request_of, rollback_event
 from golive_airflow.notifiers.factory import send
@@ -52,7 +54,8 @@ def validate_request(model: type[BaseModel], context: Any, ledger_conn_id: str |
     """Validate the run's conf with ``model`` (second validation after the Params) and record the run.
 
     A rejected conf is recorded as a rejected run — nothing else — and fails the task without
-    retry, naming each field and the rule it broke.
+    retry, naming each field and the rule it broke. So is a run whose application has used up a
+    quota (``GOLIVE_QUOTAS``, see ``check_quota``).
     """
     ti = context["ti"]
     raw = {k: v for k, v in dict(context["params"]).items()}
@@ -65,12 +68,36 @@ def validate_request(model: type[BaseModel], context: Any, ledger_conn_id: str |
                           logical_date=context.get("logical_date"), error=message)
         raise GoLiveConfError(f"conf rejected: {message}") from None
     payload = request.model_dump(mode="json")
+    try:
+        check_quota(ledger, context, str(payload.get("application") or ""))
+    except QuotaExceeded as exc:
+        ledger.record_run(run_id=ti.run_id, dag_id=ti.dag_id, request=payload, status="rejected",
+                          logical_date=context.get("logical_date"), error=str(exc))
+        raise QuotaRefused(f"go-live refused: {exc}") from None
     ledger.record_run(run_id=ti.run_id, dag_id=ti.dag_id, request=payload, status="accepted",
                       logical_date=context.get("logical_date"))
     if isinstance(request, QualitySubmission):
         ledger.record_submission(run_id=ti.run_id, application=request.application, ref=request.ref,
                                  source=request.source, submitted_by=request.submitted_by)
     return payload
+
+
+def _reference_time(context: Any) -> datetime:
+    """The run's own time: its logical date, else when it was due to run (a manual run has no logical date)."""
+    moment = context.get("logical_date") or getattr(context.get("dag_run"), "run_after", None)
+    return moment if isinstance(moment, datetime) else datetime.now(UTC)
+
+
+def check_quota(ledger: Ledger, context: Any, application: str) -> None:
+    """Refuse the run when ``application`` has used up a quota in the 24 h before the run's time.
+
+    :raises QuotaExceeded: naming the quota, the use and the limit.
+    """
+    policy = get_settings().quota_policy
+    if not application or policy.quota_of(application) is None:
+        return
+    used = ledger.usage_since(application, window_start(_reference_time(context)), exclude_run=context["ti"].run_id)
+    policy.check(application, used)
 
 
 def record_plan(context: Any, plan_task_id: str, ledger_conn_id: str | None = None) -> dict[str, Any]:

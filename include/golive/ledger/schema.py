@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -301,4 +302,26 @@ maintenance = Table(  # migration 0007a: what a golive_maintenance run found and
     Column("detail", JSON, nullable=False),  # never a secret value
     _recorded_at(),
     UniqueConstraint("run_id", "application", "kind", "item"),
+)
+
+usage = Table(  # migration 0008b: what each agent pod of a run asked for and (where measured) used
+    "usage", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(250), nullable=False),
+    Column("task_id", String(250), nullable=False),
+    Column("try_number", Integer, nullable=False),
+    Column("application", String(63)),
+    Column("phase", String(64), nullable=False),
+    Column("pod_name", String(253), nullable=False),
+    Column("profile", String(32), nullable=False),  # cpu | gpu
+    Column("cpu_request", Float, nullable=False),  # cores
+    Column("memory_request", BigInteger, nullable=False),  # bytes
+    Column("gpu_request", Integer, nullable=False),  # nvidia.com/gpu
+    Column("cpu_seconds", Float),  # measured user + system time; NULL when not measured
+    Column("peak_memory_bytes", BigInteger),  # measured peak RSS; NULL when not measured
+    Column("wall_seconds", Float),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    _recorded_at(),
+    UniqueConstraint("run_id", "task_id", "try_number", "pod_name"),
 )

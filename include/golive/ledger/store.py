@@ -21,6 +21,7 @@ from golive.errors import GoliveError
 from golive.ledger import schema as t
 from golive.ledger.feedback import FeedbackRecords
 from golive.ledger.maintenance import MaintenanceRecords
+from golive.ledger.usage import UsageRecords
 from golive.models import ApprovalDecision, Finding, Verdict
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -82,7 +83,7 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-class Ledger(FeedbackRecords, MaintenanceRecords):
+class Ledger(FeedbackRecords, MaintenanceRecords, UsageRecords):
     """Read and write golive's records; every write is an idempotent UPSERT.
 
     :param engine: a SQLAlchemy engine (see ``make_engine``), owned by the caller or a LedgerHook.
@@ -424,6 +425,8 @@ class Ledger(FeedbackRecords, MaintenanceRecords):
                                                       .order_by(table.c.id)).mappings()]
                 if rows:
                     report[name] = rows
+            report["usage"] = [dict(r) for r in conn.execute(select(t.usage).where(t.usage.c.run_id == run_id)
+                                                             .order_by(t.usage.c.id)).mappings()]
         return report
 
 

@@ -131,7 +131,7 @@ def build_context(report: Mapping[str, Any], summary: Mapping[str, Any], *, plot
 
     extras = []
     for key, value in report.items():
-        if key in ("run", "phases", "evaluations", "summary"):
+        if key in ("run", "phases", "evaluations", "summary", "usage"):
             continue
         rows_ok = isinstance(value, list) and all(isinstance(r, Mapping) for r in value)
         if rows_ok and (value or key in EXTRA_SECTIONS):
@@ -146,10 +146,39 @@ def build_context(report: Mapping[str, Any], summary: Mapping[str, Any], *, plot
         "phases": _phases_view(report.get("phases") or []),
         "documentation": documentation_links(report.get("phases") or []),
         "extras": extras,
+        "cost": cost_view(summary.get("cost") or {}),
         "charts": charts,
         "max_findings": max_findings,
         "severities": SEVERITIES,
     }
+
+
+NOT_MEASURED = "not measured"
+
+
+def _seconds(value: Any) -> str:
+    return NOT_MEASURED if value is None else f"{float(value):,.1f}"
+
+
+def _mib(value: Any) -> str:
+    return NOT_MEASURED if value is None else f"{int(value) / 2**20:,.0f} MiB"
+
+
+def cost_view(cost: Mapping[str, Any]) -> dict[str, Any]:
+    """The Cost section: one row per phase and the totals, each figure formatted ("not measured" for None)."""
+    def row(name: str, group: Mapping[str, Any]) -> dict[str, str]:
+        pods, measured = int(group.get("pods") or 0), int(group.get("measured_pods") or 0)
+        partly = f" ({measured} of {pods} pods)" if 0 < measured < pods else ""
+        return {"phase": name, "pods": str(pods), "wall": _seconds(group.get("wall_seconds")),
+                "cpu_requested": _seconds(group.get("cpu_seconds_requested")),
+                "cpu_measured": _seconds(group.get("cpu_seconds_measured")) + partly,
+                "gpu": _seconds(group.get("gpu_seconds")),
+                "memory_requested": _mib(group.get("memory_requested_bytes")),
+                "memory_peak": _mib(group.get("peak_memory_bytes"))}
+
+    phases = cost.get("phases") or {}
+    return {"phases": [row(name, group) for name, group in phases.items()],
+            "total": row("total", cost.get("total") or {}) if phases else None}
 
 
 def _anchor(ev: Mapping[str, Any], index: int) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 from golive.errors import GoliveError
 from golive.models import CriterionStatus
 from golive.scoring import POINTS
+from golive.usage import cost
 
 #: Severities from the most to the least severe (the order of tables and counts).
 SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -248,6 +249,7 @@ def summarize(report: Mapping[str, Any]) -> dict[str, Any]:
         "findings": findings, "findings_total": sum(findings.values()),
         "phases": len(report.get("phases") or []),
         "rollbacks": len(report.get("rollbacks") or []),
+        "cost": cost(report.get("usage") or []),
     })
     return summary
 
@@ -299,4 +301,11 @@ def format_summary(summary: Mapping[str, Any]) -> str:
     counts = summary.get("findings") or {}
     out.append("  findings: " + ", ".join(f"{k} {v}" for k, v in counts.items())
                + f" (total {summary.get('findings_total', 0)})")
+    total = (summary.get("cost") or {}).get("total") or {}
+    if total.get("pods"):
+        measured = total.get("cpu_seconds_measured")
+        shown = "not measured" if measured is None else _num(measured)
+        out.append(f"  cost: {total['pods']} pod(s), wall {_num(total['wall_seconds'])} s, CPU-seconds requested "
+                   f"{_num(total['cpu_seconds_requested'])}, measured {shown}, GPU-seconds "
+                   f"{_num(total['gpu_seconds'])}")
     return "\n".join(out)

@@ -229,6 +229,43 @@ class AgentPodOperator(KubernetesPodOperator):
         except KubeError as exc:
             raise NamespaceUnavailable(str(exc)) from exc
 
+    def post_complete_action(self, *, pod: k8s.V1Pod, remote_pod: k8s.V1Pod, context: Any,
+                             result: dict[str, Any] | None, **kwargs: Any) -> None:
+        """Record what the pod used (``record_usage``), then let KubernetesPodOperator clean up."""
+        if remote_pod is not None and context is not None:
+            self.record_usage(remote_pod, context)
+        super().post_complete_action(pod=pod, remote_pod=remote_pod, context=context, result=result, **kwargs)
+
+    def record_usage(self, remote_pod: Any, context: Any) -> None:
+        """Write the finished pod's requests, wall time and (where measured) CPU seconds and peak memory
+        to the ledger's ``usage`` table. A ledger or parsing failure is logged, never fails the step:
+        the pod's work is done and its result must still reach XCom."""
+        from golive.usage import UsageError, pod_usage
+        from golive_airflow.context import record_key
+        from golive_airflow.hooks.ledger import LedgerHook
+
+        raw = remote_pod if isinstance(remote_pod, dict) else ApiClient().sanitize_for_serialization(remote_pod)
+        labels = (raw.get("metadata") or {}).get("labels") or {}
+        try:
+            usage = pod_usage(raw, profile=str(labels.get("golive.io/profile") or self.profile))
+        except UsageError as exc:
+            self.log.warning("usage of pod %s not recorded: %s", (raw.get("metadata") or {}).get("name"), exc)
+            return
+        request = context["ti"].xcom_pull(task_ids=REQUEST_TASK_ID)
+        application = request.get("application") if isinstance(request, dict) else None
+        key = record_key(context)
+        try:
+            LedgerHook(get_settings().ledger_conn_id).get_conn().record_usage(
+                key, pod_name=usage.pod_name, application=application, phase=key.task_id.split(".")[0],
+                **usage.fields())
+        except Exception as exc:  # any ledger failure: the pod's result matters more
+            self.log.warning("usage of pod %s not recorded in the ledger: %s", usage.pod_name, exc)
+            return
+        self.log.info("pod %s used: wall %.1fs, cpu request %.2f, cpu measured %s s, peak memory %s bytes",
+                      usage.pod_name, usage.wall_seconds or 0.0, usage.cpu_request,
+                      "not measured" if usage.cpu_seconds is None else f"{usage.cpu_seconds:.2f}",
+                      "not measured" if usage.peak_memory_bytes is None else usage.peak_memory_bytes)
+
     def extract_xcom(self, pod: k8s.V1Pod, *, ignore_kill_failure: bool = True) -> Any:
         """The pod's result, made travel-safe (``golive.results``) on both the sync and deferred paths.
 
