@@ -21,6 +21,7 @@ from golive.errors import GoliveError
 from golive.ledger import schema as t
 from golive.ledger.feedback import FeedbackRecords
 from golive.ledger.maintenance import MaintenanceRecords
+from golive.ledger.repairs import RepairRecords
 from golive.models import ApprovalDecision, Finding, Verdict
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -82,7 +83,7 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-class Ledger(FeedbackRecords, MaintenanceRecords):
+class Ledger(FeedbackRecords, MaintenanceRecords, RepairRecords):
     """Read and write golive's records; every write is an idempotent UPSERT.
 
     :param engine: a SQLAlchemy engine (see ``make_engine``), owned by the caller or a LedgerHook.
