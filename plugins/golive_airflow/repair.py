@@ -44,11 +44,11 @@ def render_report(result: Mapping[str, Any]) -> str:
     rate = result.get("resolution_rate")
     fixable_rate = result.get("fixable_rate")
     lines = [f"# Repair of {result['application']} ({result['run']})", "",
-             f"* findings: {result['total']}, auto-fixable: {result['fixable']}, fixed: {result['fixed']}, "
-             f"introduced: {result.get('introduced', 0)}, remaining: {result.get('remaining')}",
+             (f"* findings: {result['total']}, auto-fixable: {result['fixable']}, fixed: {result['fixed']}, "
+              f"introduced: {result.get('introduced', 0)}, remaining: {result.get('remaining')}"),
              "* resolution rate (fixed / all findings): " + ("n/a (no findings)" if rate is None else f"{rate:.1%}"),
-             "* fixable rate (fixed auto issues / auto issues): "
-             + ("n/a (nothing auto-fixable)" if fixable_rate is None else f"{fixable_rate:.1%}"),
+             ("* fixable rate (fixed auto issues / auto issues): "
+              + ("n/a (nothing auto-fixable)" if fixable_rate is None else f"{fixable_rate:.1%}")),
              f"* patch: {result.get('patch') or 'none (nothing changed)'}",
              f"* branch: {result.get('branch') or result.get('branch_note') or 'none'}", "",
              "| category | issues | fixed |", "|---|---|---|"]

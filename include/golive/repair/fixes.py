@@ -4,7 +4,8 @@
   the auto rules the diagnosis found, on the files it found them in; ruff applies only fixes it marks
   *safe* (no ``--unsafe-fixes``).
 * ``eslint`` — golive's lint configuration with ``--fix`` on the files with auto eslint issues.
-* ``bump`` — the dependency pins rescanned against the advisory snapshot and bumped to the first fixed
+* ``bump`` — the dependency pins rescanned against the advisory snapshot the security gate reads (the
+  shipped one; ``snapshot`` overrides it) and bumped to the first fixed
   version by the maintenance agent's code (:func:`golive.maintenance.updates.propose`), written to the copy.
 
 :func:`repair_copy` makes the copy (:func:`golive.targetenv.workcopy.work_copy`) and runs the fixers the
@@ -76,7 +77,7 @@ def bump_fix(copy: Path, kind: str = "service", snapshot: Path | None = None) ->
     from golive.maintenance.rescan import rescan
     from golive.maintenance.updates import propose
 
-    found = rescan(copy, kind=kind, snapshot_dir=snapshot or get_settings().maintenance_snapshot_dir or OSV_DIR)
+    found = rescan(copy, kind=kind, snapshot_dir=snapshot or OSV_DIR)
     proposal = propose(copy, found["advisories"])
     for path, text in proposal.changed.items():
         (copy / path).write_text(text, encoding="utf-8")
