@@ -152,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds each analyzer's tool may run")
         if name == "repair":
             p.add_argument("--snapshot", type=Path, default=None,
-                           help="advisory snapshot for the dependency bumps (default: the shipped one the security gate reads)")
+                           help="advisory snapshot for the dependency bumps (default: the one the security gate reads)")
             p.add_argument("--no-branch", action="store_true",
                            help="only the patch, no golive/repair-<run> branch in a local repository")
     return parser

@@ -174,9 +174,9 @@ def test_a_dependency_bump_moves_the_pin_to_the_first_fixed_version_and_the_advi
 
 
 def test_an_analyzer_that_fails_after_the_repair_counts_nothing_fixed(tmp_path):
+    from golive.models import Finding
     from golive.repair.rescore import Diagnosis
     from golive.repair.taxonomy import classify
-    from golive.models import Finding
 
     issue = classify(Finding(tool="ruff", rule_id="F401", message="m", path="a.py"))
     before = Diagnosis(issues=[issue], ran=["ruff"], producers=["ruff"])
