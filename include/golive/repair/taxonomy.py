@@ -93,7 +93,7 @@ class Issue:
     def as_dict(self) -> dict[str, object]:
         """JSON-ready fields (the finding's own and the classification)."""
         return {"tool": self.finding.tool, "rule_id": self.finding.rule_id, "severity": self.finding.severity.value,
-                "path": self.finding.path, "line": self.finding.line, "message": self.finding.message[:300],
+                "path": self.finding.path, "line": self.finding.line, "message": self.finding.message,
                 "fingerprint": self.finding.fingerprint, "category": self.category,
                 "fixability": self.fixability, "fixer": self.fixer, "mapped": self.mapped}
 
