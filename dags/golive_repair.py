@@ -47,9 +47,9 @@ Triggered per source — `airflow dags trigger golive_repair -c '{"application":
         """Record the repair's resolution in the ledger."""
         return repair.record(get_current_context())
 
-    @task(task_id=repair.REPORT_TASK_ID)
+    @task(task_id=repair.REPORT_TASK_ID, trigger_rule="all_done")
     def report() -> dict:
-        """Write the run's report."""
+        """Write the run's report and settle its status (also when a step before it failed)."""
         return repair.report(get_current_context())
 
     start_phase(RepairRequest, with_plan=False) >> diagnose >> fix >> record() >> report()

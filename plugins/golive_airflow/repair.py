@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from golive.settings import get_settings
-from golive_airflow.context import REQUEST_TASK_ID
+from golive_airflow.context import REQUEST_TASK_ID, record_key
 
 DIAGNOSE_TASK_ID, REPAIR_TASK_ID, RECORD_TASK_ID, REPORT_TASK_ID = "diagnose", "repair", "record", "report"
 REPORT = "report.md"
@@ -33,9 +33,12 @@ def record(context: Mapping[str, Any], ledger_conn_id: str | None = None) -> dic
     """Write the repair pod's result to the ledger's ``repairs`` (one row per run and application)."""
     result = _pod_result(context, REPAIR_TASK_ID)
     request = context["ti"].xcom_pull(task_ids=REQUEST_TASK_ID) or {}
-    row = _ledger(ledger_conn_id).record_repair(run_id=context["ti"].run_id,
-                                               application=str(request.get("application") or result["application"]),
-                                               result=result)
+    ledger = _ledger(ledger_conn_id)
+    row = ledger.record_repair(run_id=context["ti"].run_id,
+                               application=str(request.get("application") or result["application"]), result=result)
+    ledger.record_phase(record_key(context), phase="repair", status="success",
+                        summary={k: result.get(k) for k in ("fixed", "fixable", "total", "resolution_rate",
+                                                             "fixable_rate", "introduced", "patch", "branch")})
     return {k: row[k] for k in ("application", "fixed", "fixable", "total", "resolution_rate", "patch", "branch")}
 
 
@@ -62,16 +65,30 @@ def render_report(result: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def report(context: Mapping[str, Any]) -> dict[str, Any]:
-    """Write ``report.md`` next to the pod's results; returns its URL and the resolution."""
+def report(context: Mapping[str, Any], ledger_conn_id: str | None = None) -> dict[str, Any]:
+    """Write ``report.md`` next to the pod's results and settle the run's status (it runs however the
+    tasks before it ended: a repair that left no result, or was not recorded, fails the run)."""
     from airflow.sdk import ObjectStoragePath
 
     from golive.repair.layout import repair_rel
+    from golive_airflow.exceptions import GoLiveFailed
 
-    result = _pod_result(context, REPAIR_TASK_ID)
+    ti = context["ti"]
+    ledger = _ledger(ledger_conn_id)
+    recorded = ti.xcom_pull(task_ids=RECORD_TASK_ID)
+    try:
+        result = _pod_result(context, REPAIR_TASK_ID)
+        if not isinstance(recorded, dict):
+            raise ValueError(f"task {RECORD_TASK_ID!r} recorded nothing")
+    except ValueError as exc:
+        if ledger.run_record(ti.run_id) is not None:
+            ledger.set_run_status(ti.run_id, "failed", error=str(exc))
+        raise GoLiveFailed(f"repair failed: {exc}") from None
     url = f"{get_settings().docs_store}/{repair_rel(str(result['application']), context['ti'].run_id, REPORT)}"
     path = ObjectStoragePath(url)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_report(result), encoding="utf-8")
+    if ledger.run_record(ti.run_id) is not None:
+        ledger.set_run_status(ti.run_id, "succeeded")
     return {"report": url, "resolution_rate": result.get("resolution_rate"), "fixed": result["fixed"],
             "total": result["total"]}
