@@ -30,7 +30,8 @@ Triggered per source — `airflow dags trigger golive_repair -c '{"application":
   re-scored by the same analyzers and gates; `repair.patch`, and the branch `golive/repair-<run>` when
   the source is a local git repository (its work tree untouched).
 * **record** — fixed / fixable / total and the resolution rate into the ledger table `repairs`.
-* **report** — `report.md` next to the pods' results in the documentation store.
+* **report** — `report.md` next to the pods' results in the documentation store; the run's status in
+  the ledger (runs also when a step failed: then the run is marked failed).
 """,
     schedule=None,
     start_date=START_DATE,

@@ -141,7 +141,12 @@ def test_eslint_fix_on_a_js_copy_removes_the_fixable_findings_only(tmp_path):
     source = ("const x = Number(process.argv[2]);\nif (!!x) { console.log(/a   b/.test('a')); }\n"
               "loop: for (;;) { break; }\nlet unused = 1;\nexport default x;\n")
     (tree / "index.js").write_text(source)
+    from golive.analyzers.code.eslint import LINT_CONFIG, eslint_argv
+
+    raw = subprocess.run(eslint_argv(LINT_CONFIG, ["index.js"]), cwd=tree, capture_output=True, text=True)
+    with_fix = {m["ruleId"] for f in json.loads(raw.stdout) for m in f["messages"] if "fix" in m}
     before = diagnose(tree, ["quality"], ["ruff"])
+    assert {i.finding.rule_id for i in before.issues if i.fixer == "eslint"} == with_fix  # eslint's own marks
     assert {i.finding.rule_id: i.fixer for i in before.issues} == {
         "no-extra-boolean-cast": "eslint", "no-regex-spaces": "eslint", "no-unused-labels": "eslint",
         "no-unused-vars": None}
