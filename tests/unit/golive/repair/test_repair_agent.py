@@ -189,3 +189,18 @@ def test_an_analyzer_that_fails_after_the_repair_counts_nothing_fixed(tmp_path):
     outcome = resolution(before, after)
     assert outcome["fixed"] == 0 and outcome["resolution_rate"] == 0.0 and outcome["no_data"] == ["ruff"]
     assert resolution(Diagnosis(issues=[], ran=["ruff"]), Diagnosis(issues=[], ran=["ruff"]))["resolution_rate"] is None
+
+
+def test_the_patch_applies_exactly_also_to_files_without_a_final_newline(tmp_path):
+    original, copy = tmp_path / "a", tmp_path / "b"
+    for root, files in ((original, {"m.py": "import os\nx = 1", "n.py": "import os\ny = 2\n", "k.txt": "keep\n"}),
+                        (copy, {"m.py": "x = 1", "n.py": "y = 2", "k.txt": "keep\n", "new.txt": "added\n"})):
+        root.mkdir()
+        for name, text in files.items():
+            (root / name).write_text(text)
+    patch = unified_diff(original, copy)
+    (tmp_path / "p.patch").write_text(patch)
+    git(original, "init", "-q")
+    git(original, "apply", str(tmp_path / "p.patch"))
+    assert {p.name: p.read_text() for p in original.iterdir() if p.is_file()} == {
+        p.name: p.read_text() for p in copy.iterdir()}
