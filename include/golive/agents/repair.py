@@ -167,6 +167,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.action == "repair" and args.snapshot is not None and not (args.snapshot / "snapshot.json").is_file():
         parser.error(f"--snapshot {args.snapshot}: no snapshot.json in it")
+    if args.analyzers is not None:
+        from golive.repair.rescore import analyzer_names
+
+        stray = [a for a in args.analyzers if a not in analyzer_names(args.gates)]
+        if stray:
+            parser.error(f"--analyzers {','.join(stray)}: not an analyzer of the gates {','.join(args.gates)}")
     store = ArtifactStore(args.store or get_settings().docs_store)
     code: int = ExitCode.OK
     try:

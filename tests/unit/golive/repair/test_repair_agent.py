@@ -131,6 +131,10 @@ def test_bad_input_is_refused_naming_the_option(tmp_path, capsys):
         agent.main(["diagnose", "--application", "shop", "--source", str(tmp_path), "--run-id", RUN,
                     "--analyzers", "ruff,nosuch"])
     assert "nosuch" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        agent.main(["diagnose", "--application", "shop", "--source", str(tmp_path), "--run-id", RUN,
+                    "--gates", "security", "--analyzers", "ruff"])
+    assert "not an analyzer of the gates security" in capsys.readouterr().err
 
 
 @needs_eslint
