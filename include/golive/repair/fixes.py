@@ -94,13 +94,14 @@ def run_fixers(copy: Path, issues: Sequence[Issue], *, kind: str = "service", sn
         if not rules:
             continue
         run = FixRun(fixer=fixer, files=files, rules=rules)
+        was = {f: (copy / f).read_bytes() for f in files if (copy / f).is_file()}
         try:
-            if fixer == "ruff":
-                run.output = ruff_fix(copy, files, rules, timeout)
-            elif fixer == "eslint":
-                run.output = eslint_fix(copy, files, timeout)
-            else:
+            if fixer == "bump":
                 run.output, run.changed = bump_fix(copy, kind, snapshot)
+            else:
+                run.output = (ruff_fix(copy, files, rules, timeout) if fixer == "ruff"
+                              else eslint_fix(copy, files, timeout))
+                run.changed = [f for f, data in was.items() if (copy / f).read_bytes() != data]
         except ToolError as exc:
             run.error = str(exc)[:1000]
         runs.append(run)

@@ -60,7 +60,7 @@ def test_diagnose_then_repair_delivers_a_clean_patch_and_a_branch_and_lint_findi
     code, result = cli("repair", app, store, capsys)
     assert code == 0
     patch = Path(result["patch"].removeprefix("file://"))
-    assert result["files"] == ["app/legacy_imports.py"]
+    assert result["files"] == ["app/legacy_imports.py"] == result["fixers"][0]["changed"]
     subprocess.run(["git", "-C", str(app), "apply", "--check", str(patch)], check=True)
     # re-scored by the same analyzer: the auto findings are gone, nothing was added
     assert result["before"]["total"] == diagnosis["total"] and result["after"]["fixable"] == 0
@@ -155,7 +155,7 @@ def test_eslint_fix_on_a_js_copy_removes_the_fixable_findings_only(tmp_path):
         "no-extra-boolean-cast": "eslint", "no-regex-spaces": "eslint", "no-unused-labels": "eslint",
         "no-unused-vars": None}
     copy, runs = repair_copy(tree, tmp_path / "work", before.issues)
-    assert [r.fixer for r in runs] == ["eslint"] and runs[0].error is None
+    assert [r.fixer for r in runs] == ["eslint"] and runs[0].error is None and runs[0].changed == ["index.js"]
     after = diagnose(copy, ["quality"], ["ruff"])
     outcome = resolution(before, after)
     assert [i.finding.rule_id for i in after.issues] == ["no-unused-vars"]
