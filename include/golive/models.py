@@ -199,6 +199,18 @@ class QualitySubmission(_Strict):
                                      description="Acceptance threshold (0-100).")
 
 
+class RepairRequest(_Strict):
+    """One run of the repair DAG: diagnose the source, fix a copy with the safe tool fixes, re-score it."""
+
+    application: ApplicationName = Field(title="Application",
+                                         description=f"Application name (DNS-1123 label, at most {MAX_APP_LENGTH}).")
+    source: SourceStr = Field(title="Source",
+                              description="Local path of the source tree (under an allowed source root), or a "
+                                          "git URL without credentials. A local git repository also gets the fix "
+                                          "as the branch golive/repair-<run>.")
+    ref: GitRef = Field(default="HEAD", title="Git ref", description="Branch, tag or commit to diagnose and repair.")
+
+
 class Finding(_Strict):
     """One thing an analyzer found, located in the target's source."""
 

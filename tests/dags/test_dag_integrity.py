@@ -25,12 +25,13 @@ def dagbag():
 
 def test_dag_files_exist():
     assert {p.stem for p in DAG_FILES} >= {"golive_pipeline", "golive_quality_verification", "golive_feedback",
-                                           "golive_maintenance"}
+                                           "golive_maintenance", "golive_repair"}
 
 
 def test_no_import_errors(dagbag):
     assert dagbag.import_errors == {}
-    assert set(dagbag.dag_ids) >= {"golive", "golive_quality_verification", "golive_feedback", "golive_maintenance"}
+    assert set(dagbag.dag_ids) >= {"golive", "golive_quality_verification", "golive_feedback", "golive_maintenance",
+                                   "golive_repair"}
 
 
 def test_every_dag_is_owned_tagged_documented_and_retried(dagbag):
@@ -259,6 +260,26 @@ def test_golive_maintenance_is_scheduled_and_maps_one_group_per_live_application
         assert "task_ids='maintain.prepare', map_indexes=ti.map_index" in manifest
     assert set(dag.params.keys()) == {"application", "retention_days"}
     dag.params.validate()  # no conf: every live application
+
+
+def test_golive_repair_diagnoses_repairs_records_and_reports_with_the_conf_as_pod_args(dagbag):
+    dag = dagbag.dags["golive_repair"]
+
+    def upstream(task_id):
+        return dag.get_task(task_id).upstream_task_ids
+
+    assert upstream("diagnose") == {"start.validate_request"}
+    assert upstream("repair") == {"diagnose"} and upstream("record") == {"repair"} and upstream("report") == {"record"}
+    for action in ("diagnose", "repair"):
+        pod = dag.get_task(action)
+        assert pod.cmds == ["python", "-m", "golive.agents.repair"] and pod.arguments[0] == action
+        assert "{{ run_id }}" in pod.arguments and "--source" in pod.arguments
+    assert set(dag.params.keys()) == {"application", "source", "ref"}
+    from airflow.sdk.definitions.param import ParamsDict
+
+    params = ParamsDict(dict(dag.params.items()))
+    with pytest.raises(Exception, match="Not A Label"):
+        params.update({"application": "Not A Label"})
 
 
 def test_every_agent_pod_of_every_dag_is_restricted_and_holds_a_token_only_when_it_needs_the_api(

@@ -325,3 +325,20 @@ usage = Table(  # migration 0008b: what each agent pod of a run asked for and (w
     _recorded_at(),
     UniqueConstraint("run_id", "task_id", "try_number", "pod_name"),
 )
+
+repairs = Table(  # migration 0008d: what a golive_repair run diagnosed, fixed and delivered
+    "repairs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(250), nullable=False),
+    Column("application", String(63), nullable=False),
+    Column("categories", JSON, nullable=False),  # issues per taxonomy category (golive.repair.taxonomy)
+    Column("fixed", Integer, nullable=False),
+    Column("fixable", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("resolution_rate", Float, nullable=True),  # fixed / total; NULL when there was no finding
+    Column("patch", String(1024), nullable=True),  # the patch file's store URL; NULL when nothing changed
+    Column("branch", String(255), nullable=True),  # golive/repair-<run> in a local source repository
+    Column("detail", JSON, nullable=False),  # fixers, before/after summaries and verdicts, fixable_rate
+    _recorded_at(),
+    UniqueConstraint("run_id", "application"),
+)
