@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Set up, lint (ruff), type-check (mypy, configured in pyproject.toml), then run the whole test suite
 # (unit, DAG integrity, integration, end to end) on GOLIVE_TEST_WORKERS pytest-xdist workers (default 2;
-# 0: in this process); arguments go to pytest. The end-to-end modules run in two groups, each on one
-# worker: the `airflow dags test` ones (sharing one localkube and Airflow DB) and the platform ones.
+# 0: in this process); arguments go to pytest. Each test module runs whole on one worker (--dist
+# loadfile: its module fixtures once); a worker starts its own localkube and Airflow DB when it needs them.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 "$ROOT/scripts/setup.sh"
@@ -10,7 +10,7 @@ cd "$ROOT"
 .venv/bin/ruff check .
 .venv/bin/mypy
 set +e
-.venv/bin/python -m pytest -n "${GOLIVE_TEST_WORKERS:-2}" --dist loadgroup "$@"
+.venv/bin/python -m pytest -n "${GOLIVE_TEST_WORKERS:-2}" --dist loadfile "$@"
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then echo "pytest collected no tests: that is a failure" >&2; exit 1; fi

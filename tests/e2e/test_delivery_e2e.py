@@ -30,8 +30,7 @@ from golive.kube.workloads import revisions
 from golive.ledger import Ledger
 from golive_airflow.dag_defaults import SAMPLE_APP_SOURCE
 
-# one pytest-xdist worker runs the `airflow dags test` modules: they share its localkube and Airflow DB
-pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.localkube, pytest.mark.xdist_group("e2e-dags-test")]
+pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.localkube]
 NAMESPACE = "golive-apps"
 #: covered by test_golive_e2e.py and the scheduler's e2e: marked successful here to keep the suite fast
 SKIP_PREPARATION = r"(preparation|documentation)\..*"

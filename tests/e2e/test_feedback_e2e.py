@@ -17,8 +17,7 @@ from golive_local.env import airflow_executable, kubernetes_connection
 
 from golive.ledger import Ledger
 
-# one pytest-xdist worker runs the `airflow dags test` modules: they share its localkube and Airflow DB
-pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.localkube, pytest.mark.xdist_group("e2e-dags-test")]
+pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.localkube]
 
 APP = "feedback-e2e"
 GOOD_CSV = ("id,submitted_at,version,rating,nps,comment\n"

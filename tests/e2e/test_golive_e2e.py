@@ -31,8 +31,7 @@ from golive.ledger import Ledger
 from golive.settings import GoliveSettings
 from golive_airflow.dag_defaults import SAMPLE_APP_SOURCE
 
-# one pytest-xdist worker runs the `airflow dags test` modules: they share its localkube and Airflow DB
-pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.localkube, pytest.mark.xdist_group("e2e-dags-test")]
+pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.localkube]
 
 UNTESTED_MODULE = '''"""Billing rules nobody tested."""
 

@@ -22,8 +22,7 @@ from golive.kube.client import load_client
 from golive.ledger import Ledger
 from golive.settings import GoliveSettings
 
-# the platform modules (each its own localkube and Airflow) run one after the other on one worker
-pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.localkube, pytest.mark.xdist_group("e2e-platform")]
+pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.localkube]
 
 
 def fresh_shell_env() -> dict[str, str]:

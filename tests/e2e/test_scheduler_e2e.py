@@ -46,9 +46,7 @@ from golive.kube.services import service_url
 from golive.ledger import Ledger
 from golive_airflow.dag_defaults import SAMPLE_APP_SOURCE
 
-# the platform modules (each its own localkube and Airflow) run one after the other on one worker
-pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.localkube, pytest.mark.postgres,
-              pytest.mark.xdist_group("e2e-platform")]
+pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.localkube, pytest.mark.postgres]
 
 NAMESPACE = "golive-apps"
 USERS = {"release-bot": "bot-password-for-tests", "alice": "alice-password-for-tests"}  # pragma: allowlist secret
