@@ -41,7 +41,7 @@ def env(airflow_db, localkube) -> dict[str, str]:
     return {**airflow_db, "AIRFLOW_CONN_KUBERNETES_DEFAULT": kubernetes_connection(Path(localkube.kubeconfig)),
             "KUBECONFIG": str(localkube.kubeconfig), "GOLIVE_LOAD_TEST_SECONDS": "5",
             "GOLIVE_FUZZ_MAX_EXAMPLES": "10", "GOLIVE_CANARY_ANALYSIS_SECONDS": "5",
-            # nobody answers under `airflow dags test`: a WARNING takes its default (Reject) after 36 s
+            # a WARNING would wait for a human: `airflow dags test` (Airflow 3.3) never times an approval out
             "GOLIVE_APPROVAL_TIMEOUT_HOURS": "0.01"}
 
 
@@ -134,7 +134,7 @@ def first_go_lives(env, client, tmp_path_factory) -> Iterator[dict[str, Any]]:
         "stable_before": [r.revision for r in revisions("canary-app-stable-api", NAMESPACE, client)],
         "poller": VersionPoller(canary_live), "logs": logs,
         "blue-green": start(env, logs, "bg-app", "1.1.0", "blue-green"),
-        "bad-canary": start(env, logs, "canary-app", "1.1.0-errors", "canary"),
+        "bad-canary": start(env, logs, "canary-app", "1.1.0-broken", "canary"),
     }
     yield started
     started["poller"].stop()
@@ -161,7 +161,7 @@ def test_bad_canary_is_rolled_back_while_stable_serves_then_a_fixed_version_pass
     live = service_url("canary-app", NAMESPACE, client)
     stable_before = first_go_lives["stable_before"]
     try:
-        rc, log, report = finished(env, first_go_lives["bad-canary"], "canary-app", "1.1.0-errors")
+        rc, log, report = finished(env, first_go_lives["bad-canary"], "canary-app", "1.1.0-broken")
     finally:
         answers = first_go_lives["poller"].stop()
     assert rc != 0
@@ -174,7 +174,7 @@ def test_bad_canary_is_rolled_back_while_stable_serves_then_a_fixed_version_pass
     assert all(c["reason"] for c in off)
     assert any(c["value"] is not None for c in off), off  # the raw measured value is recorded
     rollback = report["rollbacks"][0]
-    assert rollback["verified"] and rollback["to_version"] == "1.0.0" and rollback["from_version"] == "1.1.0-errors"
+    assert rollback["verified"] and rollback["to_version"] == "1.0.0" and rollback["from_version"] == "1.1.0-broken"
     assert rollback["reason"].startswith("failed:")
     assert not any(a.startswith("error") for a in answers), [a for a in answers if a.startswith("error")][:3]
     assert "1.0.0" in answers  # stable answered throughout

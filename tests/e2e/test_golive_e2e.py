@@ -50,7 +50,7 @@ def env(airflow_db, localkube) -> dict[str, str]:
     return {**airflow_db, "AIRFLOW_CONN_KUBERNETES_DEFAULT": kubernetes_connection(Path(localkube.kubeconfig)),
             # shorter load test, fuzzing and canary windows: the tools still run for real
             "GOLIVE_LOAD_TEST_SECONDS": "5", "GOLIVE_FUZZ_MAX_EXAMPLES": "10", "GOLIVE_CANARY_ANALYSIS_SECONDS": "5",
-            # nobody answers under `airflow dags test`: a WARNING takes its default (Reject) after 36 s
+            # a WARNING would wait for a human: `airflow dags test` (Airflow 3.3) never times an approval out
             "GOLIVE_APPROVAL_TIMEOUT_HOURS": "0.01"}
 
 

@@ -208,8 +208,10 @@ def test_readiness_never_passing_exceeds_the_progress_deadline(app: App) -> None
     assert pod["status"]["phase"] == "Running"
     ready = next(c for c in pod["status"]["conditions"] if c["type"] == "Ready")
     assert ready["status"] == "False" and pod["status"]["containerStatuses"][0]["ready"] is False
-    events = app.cluster.events(pod["metadata"]["name"], app.namespace)
-    assert any(e["reason"] == "Unhealthy" and "statuscode: 404" in e["message"] for e in events)
+    # on a loaded runner the 3 s deadline may pass before the app answered its first probe
+    wait_for(lambda: any(e["reason"] == "Unhealthy" and "statuscode: 404" in e["message"]
+                         for e in app.cluster.events(pod["metadata"]["name"], app.namespace)),
+             timeout=60, what="the failing readiness probe's Unhealthy event", interval=0.5)
     with pytest.raises(httpx.HTTPError):  # no ready endpoint: the Service refuses the connection
         get(app.url() + "/health")
 
