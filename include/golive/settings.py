@@ -41,8 +41,9 @@ VERSION_ENV = "GOLIVE_VERSION"
 #: How golive's processes write log records (``GoliveSettings.log_format``), handed on to the agent pods.
 LOG_FORMAT_ENV = "GOLIVE_LOG_FORMAT"
 #: The file golive's pytest witness plugin (``golive/data/pytest/golive_witness.py``) records a target's
-#: test run in; the plugin removes it from the environment before the target's code loads.
-WITNESS_ENV = "GOLIVE_WITNESS_FILE"
+#: test run in; the plugin removes it from the environment before the target's code loads. Not a golive
+#: setting (no ``GOLIVE_`` prefix): a channel to the target's own process, where golive is not installed.
+WITNESS_ENV = "PYTEST_WITNESS_FILE"
 #: ``GOLIVE_TOOL_<NAME>`` overrides the command of analyzer tool ``<name>`` (``GoliveSettings.tool_overrides``).
 TOOL_ENV_PREFIX = "GOLIVE_TOOL_"
 

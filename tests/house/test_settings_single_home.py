@@ -1,6 +1,6 @@
 """``GOLIVE_*`` variables are read in one place: ``golive.settings`` (``GoliveSettings``).
 
-Anything else that reads ``os.environ[...]``, ``os.environ.get(...)`` or ``os.getenv(...)`` with a
+Anything else that reads ``os.environ[...]``, ``os.environ.get(...)``/``.pop(...)`` or ``os.getenv(...)`` with a
 ``GOLIVE_`` key fails here with its file and line: add a field to ``GoliveSettings`` instead.
 """
 
@@ -36,7 +36,7 @@ def _env_reads(tree: ast.AST) -> list[int]:
             lines.append(node.lineno)
         elif isinstance(node, ast.Call) and node.args and _golive_key(node.args[0]):
             func = node.func
-            environ_get = isinstance(func, ast.Attribute) and func.attr == "get" and _is_environ(func.value)
+            environ_get = isinstance(func, ast.Attribute) and func.attr in ("get", "pop") and _is_environ(func.value)
             getenv = (isinstance(func, ast.Attribute) and func.attr == "getenv") or (
                 isinstance(func, ast.Name) and func.id == "getenv")
             if environ_get or getenv:

@@ -1,6 +1,6 @@
 """golive's witness of an untrusted pytest run, loaded with ``-p golive_witness`` before any conftest.
 
-It writes one JSON line per event to the file named by ``GOLIVE_WITNESS_FILE`` (removed from the
+It writes one JSON line per event to the file named by ``PYTEST_WITNESS_FILE`` (removed from the
 environment at import, so the suite's code does not see it): the items collected, every exception a
 test phase raised (the innermost wrapper of ``pytest_runtest_setup``/``call``/``teardown``), each
 phase's outcome as pytest's own ``pytest_runtest_makereport`` produced it (the innermost wrapper:
@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-_PATH = os.environ.pop("GOLIVE_WITNESS_FILE", None)
+_PATH = os.environ.pop("PYTEST_WITNESS_FILE", None)
 _FD = os.open(_PATH, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600) if _PATH else None
 
 
