@@ -13,11 +13,9 @@ A container's ``limits.memory`` is enforced twice:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 
 DATA_LIMIT_FACTOR = 4
-_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 def data_limit(memory_bytes: int | None) -> int | None:
@@ -27,26 +25,6 @@ def data_limit(memory_bytes: int | None) -> int | None:
 
 def rss_by_group(groups: Iterable[int], proc: str = "/proc") -> dict[int, int]:
     """Resident bytes of every process in each process group of ``groups`` (one pass over /proc)."""
-    wanted = set(groups)
-    totals = dict.fromkeys(wanted, 0)
-    if not wanted:
-        return totals
-    try:
-        entries = os.listdir(proc)
-    except OSError:
-        return totals
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"{proc}/{entry}/stat", "rb") as fh:
-                raw = fh.read()
-        except OSError:  # the process ended meanwhile
-            continue
-        fields = raw[raw.rfind(b")") + 2:].split()
-        if len(fields) < 22:
-            continue
-        group = int(fields[2])
-        if group in wanted:
-            totals[group] += int(fields[21]) * _PAGE
-    return totals
+    from localkube.usage import usage_by_group  # usage reads the same /proc stat lines, CPU time too
+
+    return {group: rss for group, (_cpu, rss) in usage_by_group(groups, proc).items()}
