@@ -34,7 +34,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from golive.cli.args import read_manifest, store_url
+from golive.cli.args import name_list, read_manifest, store_url
 from golive.cli.output import ExitCode, emit
 from golive.docs.store import ArtifactStore, StoreError
 from golive.feedback.layout import read_json
@@ -157,14 +157,6 @@ def do_rotate(manifest: Mapping[str, Any], store: ArtifactStore, timeout: float)
     return (ExitCode.FAIL if rotation.status == "restore-unhealthy" else ExitCode.OK), result
 
 
-def _gates(text: str) -> list[str]:
-    names = [g.strip() for g in text.split(",") if g.strip()]
-    unknown = [g for g in names if g not in GATES]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(f"gates {text!r}: a comma-separated list of {', '.join(GATES)}")
-    return names
-
-
 def _manifest(url: str, parser: argparse.ArgumentParser) -> dict[str, Any]:
     doc = read_manifest(url, parser)
     missing = [k for k in REQUIRED if not doc.get(k)]
@@ -190,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--snapshot", type=Path, default=None,
                            help="advisory snapshot directory (default GOLIVE_MAINTENANCE_SNAPSHOT_DIR, else shipped)")
         if name == "propose":
-            p.add_argument("--gates", type=_gates, default=list(GATES),
+            p.add_argument("--gates", type=name_list(GATES, "gates"), default=list(GATES),
                            help="gates that re-verify the patched copy (default quality,security)")
         if name == "rotate":
             p.add_argument("--timeout", type=float, default=None,

@@ -118,16 +118,6 @@ def do_repair(args: argparse.Namespace, store: ArtifactStore) -> tuple[int, dict
     return code, result
 
 
-def _names(allowed: Sequence[str], what: str) -> Any:
-    def parse(text: str) -> list[str]:
-        names = [n.strip() for n in text.split(",") if n.strip()]
-        unknown = [n for n in names if n not in allowed]
-        if unknown or not names:
-            raise argparse.ArgumentTypeError(f"{what} {text!r}: a comma-separated list of {', '.join(allowed)}")
-        return list(dict.fromkeys(names))
-    return parse
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The agent's argument parser (``diagnose`` and ``repair``)."""
     from golive.repair.rescore import analyzer_names
@@ -144,9 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--run-id", required=True, type=cli_args.run_id, help="the Airflow run id")
         p.add_argument("--store", type=cli_args.store_url, default=None,
                        help="documentation store base URL (default GOLIVE_DOCS_STORE_URL)")
-        p.add_argument("--gates", type=_names(GATES, "gates"), default=list(GATES),
+        p.add_argument("--gates", type=cli_args.name_list(GATES, "gates"), default=list(GATES),
                        help="gates whose analyzers diagnose and re-score (default quality,security)")
-        p.add_argument("--analyzers", type=_names(analyzer_names(GATES), "analyzers"), default=None,
+        p.add_argument("--analyzers", type=cli_args.name_list(analyzer_names(GATES), "analyzers"), default=None,
                        help="only these of the gates' analyzers (default all)")
         p.add_argument("--timeout", type=cli_args.number("timeout", 0, above=True), default=None,
                        help="seconds each analyzer's tool may run")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
@@ -194,3 +194,13 @@ def read_manifest(url: str, parser: argparse.ArgumentParser) -> dict[str, Any]:
     if not isinstance(doc, dict):
         parser.error(f"--manifest: {url} is not a JSON object")
     return doc
+
+
+def name_list(allowed: Sequence[str], what: str) -> Callable[[str], list[str]]:
+    """A ``type=`` for a comma-separated list of ``allowed`` names (``what`` names it in the error)."""
+    def parse(text: str) -> list[str]:
+        names = [n.strip() for n in text.split(",") if n.strip()]
+        if not names or any(n not in allowed for n in names):
+            raise argparse.ArgumentTypeError(f"{what} {text!r}: a comma-separated list of {', '.join(allowed)}")
+        return list(dict.fromkeys(names))
+    return parse
