@@ -1,13 +1,14 @@
 """golive_feedback — collect, validate and analyse the feedback of live applications (see its doc_md)."""
 
-from airflow.sdk import DAG, AssetOrTimeSchedule, CronTriggerTimetable, Param, get_current_context, task
+from airflow.sdk import DAG, AssetOrTimeSchedule, CronTriggerTimetable, get_current_context, task
 
-from golive.patterns import DNS1123_LABEL
+from golive.models import FeedbackRequest
 from golive.settings import get_settings
 from golive_airflow import feedback
 from golive_airflow.assets import GO_LIVES
 from golive_airflow.dag_defaults import DEFAULT_ARGS, START_DATE
 from golive_airflow.operators.agent_pod import AgentPodOperator
+from golive_airflow.params import attach_params
 from golive_airflow.phases import xcom_field
 
 settings = get_settings()
@@ -41,14 +42,6 @@ Runs daily (`GOLIVE_FEEDBACK_SCHEDULE`, default 06:00 UTC) **and** after every s
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
     tags=["golive", "feedback", "scheduled"],
-    params={
-        "application": Param("", type="string", title="Application",
-                             description="Only this application (empty: all live ones, or the go-live's)",
-                             pattern=f"^$|{DNS1123_LABEL}", maxLength=63),
-        "url": Param("", type="string", title="Service URL",
-                     description="Where the application's feedback endpoint is served (empty: its live URL "
-                                 "from the ledger)", pattern=r"^$|^https?://[^\s@#]+$", maxLength=2048),
-    },
 ) as dag:
 
     @task(task_id=feedback.COLLECT_TASK_ID)
@@ -78,3 +71,5 @@ Runs daily (`GOLIVE_FEEDBACK_SCHEDULE`, default 06:00 UTC) **and** after every s
         return feedback.record_reports(get_current_context())
 
     collect() >> validate >> record() >> analyze >> report()
+
+attach_params(dag, FeedbackRequest)

@@ -1,12 +1,13 @@
 """golive_maintenance — keep the live applications safe after their go-live (see its doc_md)."""
 
-from airflow.sdk import DAG, CronTriggerTimetable, Param, get_current_context, task, task_group
+from airflow.sdk import DAG, CronTriggerTimetable, get_current_context, task, task_group
 
-from golive.patterns import DNS1123_LABEL
+from golive.models import MaintenanceRequest
 from golive.settings import get_settings
 from golive_airflow import maintenance
 from golive_airflow.dag_defaults import DEFAULT_ARGS, START_DATE
 from golive_airflow.operators.agent_pod import AgentPodOperator
+from golive_airflow.params import attach_params
 
 settings = get_settings()
 PREPARED = f"{maintenance.GROUP_ID}.{maintenance.PREPARE_TASK_ID}"
@@ -45,14 +46,6 @@ Runs daily (`GOLIVE_MAINTENANCE_SCHEDULE`, default 03:00 UTC). By hand:
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
     tags=["golive", "maintenance", "scheduled"],
-    params={
-        "application": Param("", type="string", title="Application",
-                             description="Only this live application (empty: every live one)",
-                             pattern=f"^$|{DNS1123_LABEL}", maxLength=63),
-        "retention_days": Param(settings.maintenance_retention_days, type="integer", minimum=1, maximum=3650,
-                                title="Retention (days)",
-                                description="Ledger rows and reports of runs older than this are deleted"),
-    },
 ) as dag:
 
     @task(task_id=maintenance.DISCOVER_TASK_ID)
@@ -92,3 +85,5 @@ Runs daily (`GOLIVE_MAINTENANCE_SCHEDULE`, default 03:00 UTC). By hand:
         return maintenance.retention(get_current_context())
 
     maintain.expand(application=discover()) >> retention()
+
+attach_params(dag, MaintenanceRequest, {"retention_days": settings.maintenance_retention_days})

@@ -9,6 +9,7 @@ import re
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -87,6 +88,36 @@ GitRef = Annotated[str, Field(json_schema_extra={"pattern": GIT_REF}), AfterVali
 
 #: The application's name: a DNS-1123 label the charts keep whole (``golive.patterns.MAX_APP_LENGTH``).
 ApplicationName = Annotated[str, Field(min_length=1, max_length=MAX_APP_LENGTH, pattern=DNS1123_LABEL)]
+#: An application name or empty (the scheduled DAGs' "every live application").
+ApplicationOrAll = Annotated[str, Field(max_length=MAX_APP_LENGTH, pattern=f"^$|{DNS1123_LABEL}")]
+
+
+def check_service_url(text: str) -> str:
+    """The URL of a deployed application: http(s), a host, no credentials, no fragment; returned without a
+    trailing '/'. Raises ``ValueError``; a URL with credentials is never quoted."""
+    if len(text) > 2048 or any(c.isspace() or ord(c) < 32 for c in text):
+        raise ValueError("url must be a single http(s) URL without spaces")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018  (raises ValueError on a bad port)
+    except ValueError as exc:
+        raise ValueError(f"url {text!r} is not a valid URL: {exc}") from None
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("url must not carry user:password@ (credentials would be logged)")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"url {text!r} must be http:// or https:// with a host")
+    if parts.fragment:
+        raise ValueError(f"url {text!r} must not have a #fragment")
+    return text.rstrip("/")
+
+
+_PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"
+#: ``check_service_url``'s rule as a JSON-schema pattern, so the Params refuse what the model refuses.
+SERVICE_URL_OR_NONE = (r"^$|^https?://(\[[0-9A-Fa-f:.]+\]|[^\s@#/:?\[\]]+)"
+                       rf"(:{_PORT})?([/?][^\s@#]*)?$")
+#: A service URL (``check_service_url``) or empty.
+ServiceURLOrNone = Annotated[str, Field(max_length=2048, pattern=SERVICE_URL_OR_NONE),
+                             AfterValidator(lambda v: check_service_url(v) if v else v)]
 #: A version: an image tag that is also a label value (``golive.patterns.VERSION``; no '+').
 VersionStr = Annotated[str, Field(min_length=1, max_length=MAX_VERSION_LENGTH, pattern=VERSION)]
 
@@ -209,6 +240,26 @@ class RepairRequest(_Strict):
                                           "git URL without credentials. A local git repository also gets the fix "
                                           "as the branch golive/repair-<run>.")
     ref: GitRef = Field(default="HEAD", title="Git ref", description="Branch, tag or commit to diagnose and repair.")
+
+
+class MaintenanceRequest(_Strict):
+    """The conf of a ``golive_maintenance`` run (a scheduled run has none: every live application)."""
+
+    application: ApplicationOrAll = Field(default="", title="Application",
+                                          description="Only this live application (empty: every live one).")
+    retention_days: int = Field(default=90, ge=1, le=3650, strict=True, title="Retention (days)",
+                                description="Ledger rows and reports of runs older than this are deleted.")
+
+
+class FeedbackRequest(_Strict):
+    """The conf of a ``golive_feedback`` run (a scheduled or asset-triggered run has none)."""
+
+    application: ApplicationOrAll = Field(default="", title="Application",
+                                          description="Only this application (empty: all live ones, or the "
+                                                      "go-live's).")
+    url: ServiceURLOrNone = Field(default="", title="Service URL",
+                                  description="Where the application's feedback endpoint is served (empty: its "
+                                              "live URL from the ledger).")
 
 
 class Finding(_Strict):

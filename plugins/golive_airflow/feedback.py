@@ -75,26 +75,14 @@ def _drop_files(inbox: str, application: str) -> list[str]:
 
 
 def check_params(params: Mapping[str, Any]) -> dict[str, str]:
-    """The conf validated again (after the Params): ``application`` a DNS-1123 label or empty, ``url``
-    an http(s) URL without credentials or empty.
+    """The conf validated again by ``FeedbackRequest`` (the model the Params came from).
 
     :raises GoLiveConfError: naming the field, before anything is read or written.
     """
-    import argparse
-    import re
+    from golive.models import FeedbackRequest
+    from golive_airflow.tasks import validated_conf
 
-    from golive.cli.args import target_url
-    from golive.patterns import DNS1123_LABEL
-    from golive_airflow.exceptions import GoLiveConfError
-
-    application, url = str(params.get("application") or ""), str(params.get("url") or "")
-    if application and (len(application) > 63 or not re.fullmatch(DNS1123_LABEL, application)):
-        raise GoLiveConfError(f"conf rejected: application: {application!r} is not a DNS-1123 label")
-    try:
-        url = target_url(url) if url else ""
-    except argparse.ArgumentTypeError as exc:
-        raise GoLiveConfError(f"conf rejected: url: {exc}") from None
-    return {"application": application, "url": url}
+    return validated_conf(FeedbackRequest, params)
 
 
 def go_live_event(context: Mapping[str, Any]) -> dict[str, Any]:

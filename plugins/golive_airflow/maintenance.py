@@ -52,25 +52,17 @@ def _url(application: str, run_id: str, name: str) -> str:
 
 
 def check_params(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The conf validated again (after the Params): ``application`` a DNS-1123 label or empty,
-    ``retention_days`` a whole number 1–3650 (empty: ``GOLIVE_MAINTENANCE_RETENTION_DAYS``).
+    """The conf validated again by ``MaintenanceRequest`` (the model the Params came from); no
+    ``retention_days`` means ``GOLIVE_MAINTENANCE_RETENTION_DAYS``.
 
     :raises GoLiveConfError: naming the field, before anything is read or written.
     """
-    import re
+    from golive.models import MaintenanceRequest
+    from golive_airflow.tasks import validated_conf
 
-    from golive.patterns import DNS1123_LABEL
-    from golive_airflow.exceptions import GoLiveConfError
-
-    application = str(params.get("application") or "")
-    if application and (len(application) > 63 or not re.fullmatch(DNS1123_LABEL, application)):
-        raise GoLiveConfError(f"conf rejected: application: {application!r} is not a DNS-1123 label")
-    days = params.get("retention_days")
-    if days in (None, ""):
-        days = get_settings().maintenance_retention_days
-    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3650:
-        raise GoLiveConfError(f"conf rejected: retention_days: {days!r} is not a whole number of days 1-3650")
-    return {"application": application, "retention_days": days}
+    conf = {k: v for k, v in params.items() if not (k == "retention_days" and v in (None, ""))}
+    return validated_conf(MaintenanceRequest,
+                          {"retention_days": get_settings().maintenance_retention_days, **conf})
 
 
 def discover(context: Mapping[str, Any], ledger_conn_id: str | None = None) -> list[str]:

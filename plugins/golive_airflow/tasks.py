@@ -7,6 +7,7 @@ task context so it is unit-testable without a DAG.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,17 @@ def format_validation_error(error: ValidationError) -> str:
         got = f" (got {redact(repr(err['input']))})" if shown else ""
         lines.append(f"{field}: {err['msg']}{got}")
     return "; ".join(lines)
+
+
+def validated_conf(model: type[BaseModel], params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` validated by ``model`` (the DAG's Params came from it), as JSON values.
+
+    :raises GoLiveConfError: naming each field and the rule it broke, before anything is read or written.
+    """
+    try:
+        return model.model_validate(dict(params)).model_dump(mode="json")
+    except ValidationError as exc:
+        raise GoLiveConfError(f"conf rejected: {format_validation_error(exc)}") from None
 
 
 def _resolve_source(request: BaseModel) -> BaseModel:

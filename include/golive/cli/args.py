@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import TypeAdapter, ValidationError
 
-from golive.models import SourceStr, check_ref
+from golive.models import SourceStr, check_ref, check_service_url
 from golive.patterns import COMMIT_PATTERN, DNS1123_LABEL, MAX_APP_LENGTH, VERSION
 
 DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
@@ -86,24 +86,11 @@ def source(text: str) -> str:
 
 
 def target_url(text: str) -> str:
-    """The URL of a deployed application: http(s), a host, no credentials, no fragment.
-
-    Returns it without a trailing '/'. Raises ``argparse.ArgumentTypeError`` (a ``ValueError``).
-    """
-    if len(text) > 2048 or any(c.isspace() or ord(c) < 32 for c in text):
-        raise argparse.ArgumentTypeError("url must be a single http(s) URL without spaces")
+    """The URL of a deployed application (``golive.models.check_service_url``), as an ``argparse`` type."""
     try:
-        parts = urlsplit(text)
-        parts.port  # noqa: B018  (raises ValueError on a bad port)
+        return check_service_url(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"url {text!r} is not a valid URL: {exc}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise argparse.ArgumentTypeError(f"url {text!r} must be http:// or https:// with a host")
-    if parts.username is not None or parts.password is not None:
-        raise argparse.ArgumentTypeError("url must not carry user:password@ (credentials would be logged)")
-    if parts.fragment:
-        raise argparse.ArgumentTypeError(f"url {text!r} must not have a #fragment")
-    return text.rstrip("/")
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def version(text: str) -> str:

@@ -16,13 +16,13 @@ from airflow.sdk.exceptions import ParamValidationError
 from sqlalchemy import select
 
 from golive.ledger import schema as t
-from golive.models import GoLiveRequest, QualitySubmission
+from golive.models import FeedbackRequest, GoLiveRequest, MaintenanceRequest, QualitySubmission, RepairRequest
 from golive.patterns import MAX_APP_LENGTH
 from golive_airflow.dag_defaults import SAMPLE_APP_SOURCE, SAMPLE_REQUEST
 from golive_airflow.exceptions import GoLiveConfError
 from golive_airflow.hooks.ledger import LedgerHook
 from golive_airflow.params import params_from_model
-from golive_airflow.tasks import format_validation_error, validate_request
+from golive_airflow.tasks import format_validation_error, validate_request, validated_conf
 
 REPO = Path(__file__).resolve().parents[3]
 TOKEN = "ghp_s3cr3tT0kenValue"  # the credential the corpus must never see echoed
@@ -164,3 +164,66 @@ def test_a_symlink_out_of_the_root_is_refused_at_the_door(golive_home, tmp_path,
     with pytest.raises(GoLiveConfError, match="source: /etc is outside the allowed source roots"):
         _door(GoLiveRequest, _conf("source", "apps/escape"))
     assert [r["status"] for r in _rows(t.runs)] == ["rejected"]
+
+
+#: (model, field, hostile value) for the other DAGs' confs: each DAG's Params come from its model, and its
+#: first task validates again with that model (``validated_conf``, or ``validate_request`` with a record).
+OTHER_DAGS: list[tuple[type, str, Any]] = [
+    (QualitySubmission, "source", "../../../../etc"),
+    (QualitySubmission, "ref", "a..b"),
+    (QualitySubmission, "submitted_by", ""),
+    (QualitySubmission, "submitted_by", "x" * 201),
+    (QualitySubmission, "quality_threshold", 100.5),
+    (QualitySubmission, "application", "Shop_API"),
+    (RepairRequest, "source", f"https://{TOKEN}@github.com/acme/shop.git"),
+    (RepairRequest, "source", "/root"),
+    (RepairRequest, "ref", "-rf"),
+    (RepairRequest, "application", "a" * (MAX_APP_LENGTH + 1)),
+    (MaintenanceRequest, "application", "Bad_App"),
+    (MaintenanceRequest, "application", "-shop"),
+    (MaintenanceRequest, "retention_days", 0),
+    (MaintenanceRequest, "retention_days", 3651),
+    (MaintenanceRequest, "retention_days", "30"),
+    (MaintenanceRequest, "retention_days", 7.5),
+    (FeedbackRequest, "application", "shop api"),
+    (FeedbackRequest, "url", f"https://user:{TOKEN}@shop.example.com"),
+    (FeedbackRequest, "url", "ftp://shop.example.com"),
+    (FeedbackRequest, "url", "http://shop.example.com/#frag"),
+    (FeedbackRequest, "url", "http://shop.example.com:99999"),
+    (FeedbackRequest, "url", "http://" + "h" * 2100),
+]
+DEFAULTS = {QualitySubmission: {"application": "shop", "source": SAMPLE_APP_SOURCE},
+            RepairRequest: {"application": "shop", "source": SAMPLE_APP_SOURCE},
+            MaintenanceRequest: {}, FeedbackRequest: {}}
+
+
+@pytest.mark.parametrize(("model", "field", "value"), OTHER_DAGS, ids=lambda v: getattr(v, "__name__", repr(v)[:30]))
+def test_every_dags_conf_is_refused_by_its_params_and_its_model_naming_the_field(golive_home, model, field, value):
+    conf = {**DEFAULTS[model], field: value}
+    assert f"Invalid input for param {field}:" in _params_refuse(model, conf)
+    door = _door if "source" in model.model_fields else validated_conf  # a source is resolved against the roots
+    with pytest.raises(GoLiveConfError) as info:
+        door(model, conf)
+    message = str(info.value)
+    assert re.search(rf"(^|: |; ){field}\b", message.removeprefix("conf rejected: ")), message
+    assert TOKEN not in message
+    recorded = [(r["run_id"], r["status"]) for r in _rows(t.runs)]
+    assert recorded == ([("manual__hostile", "rejected")] if door is _door else [])
+    assert TOKEN not in json.dumps(_rows(t.runs), default=str)
+    assert _rows(t.applications) == [] and _rows(t.submissions) == []
+
+
+@pytest.mark.parametrize("model", [MaintenanceRequest, FeedbackRequest])
+def test_a_scheduled_run_has_no_conf_and_both_layers_accept_it(model):
+    params = copy.deepcopy(ParamsDict(params_from_model(model)))
+    params.validate()
+    assert validated_conf(model, {}) == {name: field.default for name, field in model.model_fields.items()}
+
+
+@pytest.mark.parametrize("url", ["", "http://shop.ns.svc:8080", "https://shop.example.com/path?q=1", "http://[::1]:65535/",
+                                 "http://127.0.0.1"])
+def test_a_good_feedback_url_passes_both_layers(url):
+    params = copy.deepcopy(ParamsDict(params_from_model(FeedbackRequest)))
+    params["url"] = url
+    params.validate()
+    assert validated_conf(FeedbackRequest, {"url": url})["url"] == url.rstrip("/")
