@@ -11,8 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -26,17 +28,21 @@ def _airflow(args: list[str], env: dict[str, str], log, timeout: float) -> int:
     cmd = [airflow_executable(), *args]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             cwd=REPO_ROOT)
-    deadline = time.monotonic() + timeout
+    watchdog = threading.Timer(timeout, proc.kill)  # also when the run waits in silence (an approval)
+    watchdog.start()
     assert proc.stdout is not None
-    for line in proc.stdout:
-        log.write(line)
-        if any(marker in line for marker in _SHOWN):
-            print("  " + line.rstrip()[-220:], flush=True)
-        if time.monotonic() > deadline:
-            proc.kill()
-            print(f"timed out after {timeout:.0f}s", file=sys.stderr)
-            return 124
-    return proc.wait()
+    try:
+        for line in proc.stdout:
+            log.write(line)
+            if any(marker in line for marker in _SHOWN):
+                print("  " + line.rstrip()[-220:], flush=True)
+        rc = proc.wait()
+    finally:
+        watchdog.cancel()
+    if rc == -signal.SIGKILL:
+        print(f"timed out after {timeout:.0f}s", file=sys.stderr)
+        return 124
+    return rc
 
 
 def _print_outcome(env: dict[str, str], dag_id: str) -> int:

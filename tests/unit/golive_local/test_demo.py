@@ -19,3 +19,15 @@ def test_an_interrupted_demos_lease_is_freed_and_reported(tmp_path: Path) -> Non
         ("flaskr", "manual__flaskr"), ("sample-app", "manual__sample-app")]
     assert ledger.leases() == []
     assert ledger.acquire_lease(application="sample-app", environment="dev", run_id="next", ttl=60)[0]
+
+
+def test_a_silent_run_is_stopped_at_its_timeout(monkeypatch, tmp_path: Path) -> None:
+    """An ``airflow dags test`` that prints nothing (a run waiting for an approval) still ends at the timeout."""
+    import io
+    import os
+
+    from golive_local import demo
+
+    monkeypatch.setattr(demo, "airflow_executable", lambda: "sleep")
+    assert demo._airflow(["60"], dict(os.environ), io.StringIO(), timeout=0.5) == 124
+    assert demo._airflow(["0"], dict(os.environ), io.StringIO(), timeout=30) == 0
