@@ -35,8 +35,9 @@ def quality(ledger: Ledger, run_id: str, ref: str, cov: float, lint: float, *, a
                                     ref=ref, verdict=verdict)
 
 
-def _run(ledger: Ledger, run_id: str, dag_id: str, request: dict, status: str, day: int,
-         error: str | None = None) -> None:
+def record_run(ledger: Ledger, run_id: str, dag_id: str, request: dict, *, status: str, day: int,
+               error: str | None = None) -> None:
+    """A run recorded ``day`` days after :data:`START`, ended with ``status``."""
     ledger.record_run(run_id=run_id, dag_id=dag_id, request={"source": "/src/shop", **request}, status="accepted")
     if status != "accepted":
         ledger.set_run_status(run_id, status, error)
@@ -55,14 +56,15 @@ def _usage(ledger: Ledger, run_id: str, pods: int) -> None:
 def build_history(ledger: Ledger) -> None:
     """Write the history described in the module docstring."""
     golive = "golive"
-    _run(ledger, "manual__shop-0.9.0", "golive_quality_verification",
-         {"application": "shop", "ref": "0.9.0", "submitted_by": "release-bot"}, "succeeded", 0)
+    record_run(ledger, "manual__shop-0.9.0", "golive_quality_verification",
+               {"application": "shop", "ref": "0.9.0", "submitted_by": "release-bot"}, status="succeeded", day=0)
     ledger.record_submission(run_id="manual__shop-0.9.0", application="shop", ref="0.9.0", source="/src/shop",
                              submitted_by="release-bot")
     quality(ledger, "manual__shop-0.9.0", "0.9.0", cov=85, lint=3)
 
-    _run(ledger, "manual__shop-1.0.0", golive, {"application": "shop", "version": "1.0.0", "environment": "prod",
-                                                "strategy": "rolling"}, "succeeded", 1)
+    record_run(ledger, "manual__shop-1.0.0", golive, {"application": "shop", "version": "1.0.0",
+                                                      "environment": "prod", "strategy": "rolling"},
+               status="succeeded", day=1)
     first = quality(ledger, "manual__shop-1.0.0", "1.0.0", cov=91, lint=2)
     ledger.record_approval(evaluation_id=first, run_id="manual__shop-1.0.0", task_id="preparation.quality.approval",
                            decision=ApprovalDecision(decision="not-required", approver="golive",
@@ -74,8 +76,8 @@ def build_history(ledger: Ledger) -> None:
     _usage(ledger, "manual__shop-1.0.0", 2)
 
     run = "manual__shop-1.1.0"
-    _run(ledger, run, golive, {"application": "shop", "version": "1.1.0", "environment": "prod",
-                               "strategy": "rolling"}, "failed", 2, error=ERROR)
+    record_run(ledger, run, golive, {"application": "shop", "version": "1.1.0", "environment": "prod",
+                                     "strategy": "rolling"}, status="failed", day=2, error=ERROR)
     warned = quality(ledger, run, "1.1.0", cov=89, lint=12, threshold=90)
     ledger.record_approval_refusal(evaluation_id=warned, run_id=run, task_id="preparation.quality.approval",
                                    responder="release-bot", chosen="Approve",
@@ -92,12 +94,14 @@ def build_history(ledger: Ledger) -> None:
                            reason="verification.gate failed: health_checks_passed 0 %", verified=True, detail={})
     _usage(ledger, run, 3)
 
-    _run(ledger, WAITING_RUN, golive, {"application": "shop", "version": "1.2.0", "environment": "prod"},
-         "accepted", 3)
+    record_run(ledger, WAITING_RUN, golive, {"application": "shop", "version": "1.2.0", "environment": "prod"},
+               status="accepted", day=3)
     quality(ledger, WAITING_RUN, "1.2.0", cov=84, lint=8, threshold=90)
 
-    _run(ledger, "manual__other", "other_dag", {"application": "shop", "version": "9.9.9"}, "succeeded", 4)
+    record_run(ledger, "manual__other", "other_dag", {"application": "shop", "version": "9.9.9"}, status="succeeded",
+               day=4)
     quality(ledger, "manual__other", "9.9.9", cov=10, lint=99)
 
-    _run(ledger, "manual__cart-2.0.0", golive, {"application": "cart", "version": "2.0.0"}, "succeeded", 5)
+    record_run(ledger, "manual__cart-2.0.0", golive, {"application": "cart", "version": "2.0.0"}, status="succeeded",
+               day=5)
     quality(ledger, "manual__cart-2.0.0", "2.0.0", cov=95, lint=0, application="cart")

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 def required_action_path(dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> str:
     """The Airflow UI's page that answers a task's approval, as ``HITLOperator.generate_link_to_ui`` builds
     it (``/dags/{dag}/runs/{run}/tasks/{task}/required_actions?map_index=…``), without the UI's base."""
-    segments = "/".join(quote(part, safe="") for part in (dag_id, run_id, task_id))
-    return f"/dags/{segments}/required_actions?{urlencode({'map_index': map_index})}"
+    dag, run, task = (quote(part, safe="") for part in (dag_id, run_id, task_id))
+    return f"/dags/{dag}/runs/{run}/tasks/{task}/required_actions?{urlencode({'map_index': map_index})}"
 
 
 def waiting_approvals(session: Session, runs: Mapping[str, str]) -> dict[str, list[dict[str, Any]]]:

@@ -62,9 +62,10 @@ def test_releases_are_in_version_order_and_only_of_readable_dags(ledger):
 
 
 def test_a_later_run_of_the_same_release_supersedes_the_earlier_one(ledger):
-    from board_history import _run, quality
+    from board_history import quality, record_run
 
-    _run(ledger, "manual__shop-1.0.0-again", "golive", {"application": "shop", "version": "1.0.0"}, "succeeded", 6)
+    record_run(ledger, "manual__shop-1.0.0-again", "golive", {"application": "shop", "version": "1.0.0"},
+               status="succeeded", day=6)
     quality(ledger, "manual__shop-1.0.0-again", "1.0.0", cov=70, lint=2)
     release = next(r for r in ledger.releases(application="shop", dag_ids=READABLE) if r["ref"] == "1.0.0")
     assert release["gates"]["quality"]["run_id"] == "manual__shop-1.0.0-again"
