@@ -158,7 +158,7 @@ def _seconds(value: Any) -> str:
 
 
 def runs_page(rows: list[Any], costs: dict[str, dict[str, Any]]) -> str:
-    """The board: one row per run with its status and what it cost (``Ledger.run_costs``)."""
+    """``/golive/runs``: one row per run with its status and what it cost (``Ledger.run_costs``)."""
     items = []
     for r in rows:
         cost = costs.get(r["run_id"])

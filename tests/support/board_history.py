@@ -4,7 +4,8 @@
 PASS, deployed and promoted), ``1.1.0`` (its lint findings jump from 2 to 12 — a WARNING approved by alice
 after release-bot's own Approve was refused —, deployed, its verification gate FAILs, rolled back to
 1.0.0), and ``1.2.0`` is still running, its quality WARNING awaiting a decision. A run of another DAG
-(``other_dag``) also judged ``shop``; ``cart`` has one go-live.
+(``other_dag``) also judged ``shop``; ``cart`` has one go-live. As in the ``golive`` DAG, a go-live's
+preparation gates judge the source ref (``HEAD``), its verification gate the version.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def build_history(ledger: Ledger) -> None:
     record_run(ledger, "manual__shop-1.0.0", golive, {"application": "shop", "version": "1.0.0",
                                                       "environment": "prod", "strategy": "rolling"},
                status="succeeded", day=1)
-    first = quality(ledger, "manual__shop-1.0.0", "1.0.0", cov=91, lint=2)
+    first = quality(ledger, "manual__shop-1.0.0", "HEAD", cov=91, lint=2)
     ledger.record_approval(evaluation_id=first, run_id="manual__shop-1.0.0", task_id="preparation.quality.approval",
                            decision=ApprovalDecision(decision="not-required", approver="golive",
                                                      comment="verdict PASS"))
@@ -78,7 +79,7 @@ def build_history(ledger: Ledger) -> None:
     run = "manual__shop-1.1.0"
     record_run(ledger, run, golive, {"application": "shop", "version": "1.1.0", "environment": "prod",
                                      "strategy": "rolling"}, status="failed", day=2, error=ERROR)
-    warned = quality(ledger, run, "1.1.0", cov=89, lint=12, threshold=90)
+    warned = quality(ledger, run, "HEAD", cov=89, lint=12, threshold=90)
     ledger.record_approval_refusal(evaluation_id=warned, run_id=run, task_id="preparation.quality.approval",
                                    responder="release-bot", chosen="Approve",
                                    reason="release-bot triggered this go-live (separation of duties)")
@@ -96,12 +97,12 @@ def build_history(ledger: Ledger) -> None:
 
     record_run(ledger, WAITING_RUN, golive, {"application": "shop", "version": "1.2.0", "environment": "prod"},
                status="accepted", day=3)
-    quality(ledger, WAITING_RUN, "1.2.0", cov=84, lint=8, threshold=90)
+    quality(ledger, WAITING_RUN, "HEAD", cov=84, lint=8, threshold=90)
 
     record_run(ledger, "manual__other", "other_dag", {"application": "shop", "version": "9.9.9"}, status="succeeded",
                day=4)
-    quality(ledger, "manual__other", "9.9.9", cov=10, lint=99)
+    quality(ledger, "manual__other", "HEAD", cov=10, lint=99)
 
     record_run(ledger, "manual__cart-2.0.0", golive, {"application": "cart", "version": "2.0.0"}, status="succeeded",
                day=5)
-    quality(ledger, "manual__cart-2.0.0", "2.0.0", cov=95, lint=0, application="cart")
+    quality(ledger, "manual__cart-2.0.0", "HEAD", cov=95, lint=0, application="cart")

@@ -76,20 +76,23 @@ class HistoryRecords:
     def releases(self, *, application: str, dag_ids: Collection[str],
                  limit: int = TREND_RELEASES) -> list[dict[str, Any]]:
         """The releases of ``application`` in release order (``golive.versions.release_order_key``), the
-        newest ``limit`` of them. A release is what a gate judged: an evaluation's ``ref`` (the version a
-        go-live took live, the ref a submission verified). Each: ``ref``, ``first_recorded`` and ``gates``
-        (gate → its newest evaluation of that release, with criteria; a later run of the same version
-        supersedes an earlier one)."""
-        e = t.evaluations
+        newest ``limit`` of them. A release is the version a go-live took live (its run's ``version``: every
+        gate of that run judged it, the preparation gates through the source ref they scanned) or, for a
+        run without a version (a quality-verification submission), the ref its gates judged. Each: ``ref``
+        (the release), ``first_recorded`` and ``gates`` (gate → its newest evaluation of that release, with
+        criteria; a later run of the same release supersedes an earlier one)."""
+        e, r = t.evaluations, t.runs
         with self.engine.connect() as conn:
-            readable = select(t.runs.c.run_id).where(t.runs.c.dag_id.in_(list(dag_ids)))
-            evaluations = _evaluations(conn, (e.c.application == application) & e.c.run_id.in_(readable),
+            releases = dict(conn.execute(select(r.c.run_id, func.coalesce(r.c.version, "")).where(
+                r.c.application == application, r.c.dag_id.in_(list(dag_ids)))).all())
+            evaluations = _evaluations(conn, (e.c.application == application) & e.c.run_id.in_(list(releases)),
                                        decisions=False)
         first: dict[str, Any] = {}
         gates: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
         for ev in evaluations:  # oldest first: the newest of each (release, gate) is kept
-            first.setdefault(ev["ref"], ev["recorded_at"])
-            gates[ev["ref"]][ev["gate"]] = ev
+            release = releases[ev["run_id"]] or ev["ref"]
+            first.setdefault(release, ev["recorded_at"])
+            gates[release][ev["gate"]] = ev
         ordered = sorted(first, key=lambda ref: release_order_key(ref, first[ref]))
         return [{"ref": ref, "first_recorded": first[ref], "gates": gates[ref]} for ref in ordered[-limit:]]
 

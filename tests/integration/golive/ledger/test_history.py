@@ -66,7 +66,7 @@ def test_a_later_run_of_the_same_release_supersedes_the_earlier_one(ledger):
 
     record_run(ledger, "manual__shop-1.0.0-again", "golive", {"application": "shop", "version": "1.0.0"},
                status="succeeded", day=6)
-    quality(ledger, "manual__shop-1.0.0-again", "1.0.0", cov=70, lint=2)
+    quality(ledger, "manual__shop-1.0.0-again", "HEAD", cov=70, lint=2)
     release = next(r for r in ledger.releases(application="shop", dag_ids=READABLE) if r["ref"] == "1.0.0")
     assert release["gates"]["quality"]["run_id"] == "manual__shop-1.0.0-again"
 
