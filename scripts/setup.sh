@@ -12,6 +12,18 @@ if [ ! -f "$stamp" ] || [ requirements.txt -nt "$stamp" ] || [ pyproject.toml -n
   .venv/bin/uv pip install --python .venv/bin/python -q -r requirements.txt -e .
   touch "$stamp"
 fi
+# The browser tests (the go-live board) drive the system Chromium through Playwright: Debian's package,
+# never a browser Playwright downloads.
+if ! command -v chromium >/dev/null && [ ! -x /usr/bin/chromium ]; then
+  as_root=""
+  [ "$(id -u)" = 0 ] || as_root="sudo -n"
+  if [ -z "$as_root" ] || { command -v sudo >/dev/null && sudo -n true 2>/dev/null; }; then
+    { $as_root apt-get update -q >/dev/null && $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; } \
+      || echo "apt-get install chromium failed: the browser tests of the board will fail in CI, skip elsewhere" >&2
+  else
+    echo "chromium not found and not root: install it (apt-get install chromium) for the browser tests of the board" >&2
+  fi
+fi
 # golive's own Node tool set (eslint with golive's fixed rules), from its lock file.
 if command -v npm >/dev/null; then
   if [ ! -f tools/node/node_modules/.golive-installed ] || [ tools/node/package-lock.json -nt tools/node/node_modules/.golive-installed ]; then

@@ -206,6 +206,12 @@ class GoliveSettings(BaseSettings):
     notify_timeout: float = Field(default=10.0, gt=0, description="Seconds a webhook notification may take.")
     ui_base_url: str | None = Field(
         default=None, description="The Airflow UI's base URL for links in notifications (default: [api] base_url).")
+    trend_relative_tolerance: float = Field(
+        default=0.10, ge=0, description="The board's trends: a criterion regressed when it got worse than the previous "
+                                        "release by more than this share of the previous value (golive.trends).")
+    trend_absolute_tolerance: float = Field(
+        default=0.0, ge=0, description="The board's trends: ... or by more than this much in the criterion's unit, "
+                                       "whichever allows more (golive.trends).")
     deadline_minutes: float | None = Field(
         default=None, gt=0, description="A go-live still running this many minutes after it was queued sends a "
                                         "deadline alert (Airflow DeadlineAlert); unset: none.")

@@ -1,5 +1,6 @@
 """A small read-only web app over the ledger, mounted in Airflow's API server by the plugin.
 
+``/golive/board`` is the go-live board (``golive_airflow.board``: applications, gates, approvals, trends);
 ``/golive/runs`` lists the recorded go-live runs; ``/golive/runs/{run_id}`` shows one run's
 report (rendered from the ledger on request); ``/golive/runs/{run_id}.json`` returns it as JSON;
 ``/golive/feedback`` lists the feedback insights reports and quarantined batches (to a user who may
@@ -38,6 +39,7 @@ from golive.docs.store import ArtifactStore, StoreError
 from golive.ledger import Ledger, LedgerError
 from golive.ledger import schema as t
 from golive.settings import get_settings
+from golive_airflow.board.routes import board_router
 from golive_airflow.hooks.ledger import LedgerHook
 
 
@@ -58,6 +60,8 @@ def create_app() -> FastAPI:
         if not may_read_runs_of(user, dag_id):
             raise HTTPException(status_code=403, detail=f"not allowed to read the runs of DAG {dag_id!r}")
         return report
+
+    app.include_router(board_router(ledger, may_read_runs_of))
 
     @app.get("/runs", response_class=HTMLResponse)
     def runs(user: GetUserDep) -> str:
@@ -154,7 +158,7 @@ def _seconds(value: Any) -> str:
 
 
 def runs_page(rows: list[Any], costs: dict[str, dict[str, Any]]) -> str:
-    """The board: one row per run with its status and what it cost (``Ledger.run_costs``)."""
+    """``/golive/runs``: one row per run with its status and what it cost (``Ledger.run_costs``)."""
     items = []
     for r in rows:
         cost = costs.get(r["run_id"])

@@ -27,7 +27,7 @@ class _BuiltOnRead:
 
 
 class GolivePlugin(AirflowPlugin):
-    """Mounts ``/golive`` (runs, verdicts, reports from the ledger; behind Airflow's auth manager),
+    """Mounts ``/golive`` (the go-live board, runs, verdicts, reports from the ledger; behind Airflow's auth manager),
     links it from the UI, and keeps URL credentials out of the API server's 4xx answers."""
 
     name = "golive"
@@ -36,7 +36,9 @@ class GolivePlugin(AirflowPlugin):
         {"middleware": RedactCredentialsMiddleware, "args": [], "kwargs": {}, "name": "golive credential redaction"}]
     # AirflowPlugin declares these class-level lists as instance variables (mypy: misc)
     external_views: ClassVar[list[dict[str, Any]]] = [  # type: ignore[misc]
-        {"name": "golive ledger", "href": "/golive/runs", "destination": "nav", "category": "browse",
+        {"name": "golive board", "href": "/golive/board", "destination": "nav", "category": "browse",
          "url_route": "golive"},
+        {"name": "golive runs", "href": "/golive/runs", "destination": "nav", "category": "browse",
+         "url_route": "golive-runs"},
         {"name": "golive feedback", "href": "/golive/feedback", "destination": "nav", "category": "browse",
          "url_route": "golive-feedback"}]

@@ -10,7 +10,12 @@ wait in the triggerer), real users of the simple auth manager. The go-lives run 
   lands in the warning band of a 90 threshold: a human approves it
   over REST (``PATCH …/hitlDetails``); the triggerer's own Approve of the prod promotion is refused
   (separation of duties, recorded), then the approver's stands: promoted, the approver recorded;
-* a prod go-live whose promotion is rejected over REST: rolled back, the rejection and approver recorded.
+* a prod go-live whose promotion is rejected over REST: rolled back, the rejection and approver recorded;
+* a quality-verification submission of the clean sample app as release ``0.9.0`` of the warning-band
+  application, so the go-live board (headless Chromium, signed in as alice with the UI's ``_token`` cookie)
+  has two releases to compare: its lint findings regressed in ``1.0.0``. The board shows the waiting
+  approval (with the link that answers it in the UI) while it waits, then the gates, reasons, approvers,
+  rollbacks and trends; signed out it answers 401. Screenshots: ``var/test-artifacts/board/``.
 
 Secret values are seeded (a git token in the agents' git-credentials Secret, the metadata DB's and the
 ledger's passwords) or generated (the applications' Secrets); once every run ended, none of them is in a
@@ -30,10 +35,12 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
 from airflow_rest import AirflowREST
+from browser import chromium, screenshot, signed_in
 from golive_local.env import airflow_executable
 from golive_local.platform import Platform, free_port
 from kubernetes.client import CoreV1Api, V1ObjectMeta, V1Secret
@@ -44,6 +51,7 @@ from golive.kube.client import load_client
 from golive.kube.namespaces import ensure_namespace
 from golive.kube.services import service_url
 from golive.ledger import Ledger
+from golive_airflow.board.render import number
 from golive_airflow.dag_defaults import SAMPLE_APP_SOURCE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.localkube, pytest.mark.postgres]
@@ -129,8 +137,9 @@ def runs(platform, tmp_path_factory) -> dict[str, str]:
         "warning-band-prod": bot.trigger("golive", {"application": "shop-approve", "environment": "prod",
                                                     "source": str(lint_heavy), "quality_threshold": 90}),
         "rejected-prod": bot.trigger("golive", {"application": "shop-reject", "environment": "prod"}),
+        # the clean sample app as the warning-band application's earlier release: the board's trends
         "submission": bot.trigger("golive_quality_verification", {
-            "application": "sample-app", "source": SAMPLE_APP_SOURCE, "ref": "rest-test",
+            "application": "shop-approve", "source": SAMPLE_APP_SOURCE, "ref": "0.9.0",
             "submitted_by": "release-bot"}),
     }
     cli = subprocess.run([airflow_executable(), "dags", "trigger", "golive", "--output", "json", "-c",
@@ -191,6 +200,7 @@ def test_warning_band_and_prod_promotion_approved_over_rest_by_a_named_approver(
     asked = alice.wait_for_approval("golive", run_id, "preparation.quality.approval")
     assert "quality gate WARNING" in asked["subject"] and "score" in asked["body"]
     assert alice.task_states("golive", run_id)["preparation.quality.approval"] == "awaiting_input"  # in the triggerer
+    board_shows_the_waiting_approval(platform, alice, run_id, "preparation.quality.approval")
     assert alice.decide("golive", run_id, "preparation.quality.approval", "Approve")["state"] == "success"
     asked = alice.wait_for_approval("golive", run_id, "promotion.approval")
     assert "promote shop-approve" in asked["subject"]
@@ -258,11 +268,86 @@ def test_rest_triggered_submission_is_verified_and_recorded(platform, runs):
     run_id = runs["submission"]
     bot = rest(platform, "release-bot")
     assert bot.wait_finished("golive_quality_verification", run_id) == "success"
-    evaluation = ledger(platform).latest_evaluation(gate="quality", application="sample-app", ref="rest-test")
+    evaluation = ledger(platform).latest_evaluation(gate="quality", application="shop-approve", ref="0.9.0")
     assert evaluation is not None and evaluation["status"] == "PASS"
     with ledger(platform).engine.connect() as conn:
         who = conn.exec_driver_sql("select submitted_by from submissions where run_id = %s", (run_id,)).scalar()
     assert who == "release-bot"
+
+
+def board_shows_the_waiting_approval(platform: Platform, user: AirflowREST, run_id: str, task_id: str) -> None:
+    """While ``task_id`` waits (nobody answers before this returns), the board lists it with the link to
+    its Required actions page in the Airflow UI."""
+    with chromium() as browser:
+        page = signed_in(browser, platform.url, user.token())
+        response = page.goto(f"{platform.url}/golive/board/shop-approve")
+        assert response is not None and response.status == 200
+        link = page.locator(f'#waiting tr[data-task="{task_id}"] a.answer')
+        assert link.count() == 1, page.content()[-3000:]
+        assert link.get_attribute("href") == (f"/dags/golive/runs/{quote(run_id, safe='')}/tasks/{task_id}"
+                                              "/required_actions?map_index=-1")
+        row = page.locator(f'#waiting tr[data-task="{task_id}"]').inner_text()
+        assert "quality gate WARNING" in row and "anyone allowed" in row  # no GOLIVE_APPROVERS here
+        screenshot(page, "e2e-waiting-approval")
+
+
+def board_page(browser, platform: Platform, token: str, application: str) -> tuple:
+    page = signed_in(browser, platform.url, token)
+    response = page.goto(f"{platform.url}/golive/board/{application}")
+    assert response is not None and response.status == 200, application
+    return page, ledger(platform).application_history(application, dag_ids=["golive", "golive_quality_verification"])
+
+
+def test_the_board_shows_gates_reasons_approvals_rollbacks_and_trends_in_chromium(platform, runs):
+    """Done when "the board shows gates, reasons, approvals and trends in Chromium, and refuses the
+    unauthenticated" — on this platform, after the runs above ended; what it shows is checked against the
+    ledger."""
+    alice = rest(platform, "alice")
+    for name in ("warning-band-prod", "rejected-prod", "bad-build"):
+        alice.wait_finished("golive", runs[name])
+    alice.wait_finished("golive_quality_verification", runs["submission"])
+    assert httpx.get(f"{platform.url}/golive/board", timeout=10).status_code == 401
+    with chromium() as browser:
+        anonymous = signed_in(browser, platform.url, None)
+        response = anonymous.goto(f"{platform.url}/golive/board/shop-approve")
+        assert response is not None and response.status == 401 and "lint_findings" not in anonymous.content()
+        screenshot(anonymous, "e2e-signed-out")
+
+        index = signed_in(browser, platform.url, alice.token())
+        assert index.goto(f"{platform.url}/golive/board").status == 200
+        for application in ("shop-approve", "shop-reject", "bad-build"):
+            assert index.locator(f'h2 a[href="/golive/board/{application}"]').count() == 1
+        assert index.locator(f'tr[data-run="{runs["bad-build"]}"]').inner_text().count("ROLLED-BACK") == 1
+        screenshot(index, "e2e-index")
+
+        page, history = board_page(browser, platform, alice.token(), "shop-approve")
+        run = next(r for r in history["go_lives"] if r["run_id"] == runs["warning-band-prod"])
+        quality = [e for e in run["evaluations"] if e["gate"] == "quality"][-1]  # the newest counts
+        gate = page.locator(f'section[id="run-{run["run_id"]}"] div.gate[data-gate="quality"]')
+        assert gate.locator(".score").inner_text() == number(quality["score"])
+        assert "alice" in gate.locator(".approver").all_inner_texts()
+        assert "separation of duties" in page.locator(f'section[id="run-{run["run_id"]}"]').inner_text()
+        lint = next(c for c in quality["criteria"] if c["name"] == "lint_findings")
+        assert gate.locator('tr[data-criterion="lint_findings"] td.reason').inner_text() == lint["reason"]
+        header = page.locator("table.trends tr").first.inner_text().split()
+        assert header[-2:] == ["0.9.0", "1.0.0"]  # the submission, then the go-live: two releases
+        flagged = page.locator('table.trends tr.regressed[data-criterion="quality.lint_findings"] .flag')
+        assert flagged.count() == 1 and "in 0.9.0" in flagged.get_attribute("title")
+        assert "quality lint_findings in 1.0.0" in page.locator("div.regressions").inner_text()
+        screenshot(page, "e2e-shop-approve")
+
+        page, _ = board_page(browser, platform, alice.token(), "shop-reject")
+        section = page.locator(f'section[id="run-{runs["rejected-prod"]}"]')
+        assert "promotion.approval: rejected by alice" in " ".join(section.locator(".approval").all_inner_texts())
+        assert "verified" in section.locator("table.rollbacks").inner_text()
+        screenshot(page, "e2e-shop-reject")
+
+        page, history = board_page(browser, platform, alice.token(), "bad-build")
+        section = page.locator(f'section[id="run-{runs["bad-build"]}"]')
+        rollback = section.locator("table.rollbacks tr").nth(1).inner_text().split()
+        assert rollback[:2] == ["1.1.0-broken", "1.0.0"] and "verified" in rollback
+        assert section.locator('div.gate[data-gate="verification"] .badge').first.inner_text() == "FAIL"
+        screenshot(page, "e2e-bad-build")
 
 
 def _application_secret_values(platform: Platform) -> dict[str, str]:

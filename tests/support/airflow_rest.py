@@ -27,15 +27,17 @@ class AirflowREST:
     password: str | None = None
     _token: str | None = field(default=None, repr=False)
 
-    def _headers(self) -> dict[str, str]:
-        if self.username is None:
-            return {}
+    def token(self) -> str:
+        """This user's JWT from ``/auth/token`` (fetched once)."""
         if self._token is None:
             resp = httpx.post(f"{self.base}/auth/token", json={"username": self.username, "password": self.password},
                               timeout=30)
             assert resp.status_code in (200, 201), resp.text
             self._token = resp.json()["access_token"]
-        return {"Authorization": f"Bearer {self._token}"}
+        return self._token
+
+    def _headers(self) -> dict[str, str]:
+        return {} if self.username is None else {"Authorization": f"Bearer {self.token()}"}
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """One call under ``/api/v2``."""

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
+from golive.versions import release_order_key
 
 POSITIVE, NEGATIVE = 0.05, -0.05
 HALF_LIFE_DAYS = 14.0
@@ -117,13 +117,6 @@ def topics(comments: Sequence[str], max_topics: int = MAX_TOPICS) -> tuple[list[
     return labels, names
 
 
-def _version_key(version: str, first_seen: datetime) -> tuple[int, Any, datetime]:
-    try:
-        return (0, Version(version), first_seen)
-    except InvalidVersion:
-        return (1, first_seen, first_seen)
-
-
 def releases(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """CSAT and NPS per release, in release order, each with its change against the previous one."""
     by_version: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
@@ -131,7 +124,7 @@ def releases(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         by_version[str(row["version"])].append(row)
     first = {v: min(parse_time(r["submitted_at"]) for r in rs) for v, rs in by_version.items()}
     out: list[dict[str, Any]] = []
-    for version in sorted(by_version, key=lambda v: _version_key(v, first[v])):
+    for version in sorted(by_version, key=lambda v: release_order_key(v, first[v])):
         group = by_version[version]
         ratings = [r["rating"] for r in group if isinstance(r.get("rating"), int)]
         scores = [r["nps"] for r in group if isinstance(r.get("nps"), int)]

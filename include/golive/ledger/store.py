@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from golive.errors import GoliveError
 from golive.ledger import schema as t
 from golive.ledger.feedback import FeedbackRecords
+from golive.ledger.history import HistoryRecords
 from golive.ledger.maintenance import MaintenanceRecords
 from golive.ledger.repairs import RepairRecords
 from golive.ledger.usage import UsageRecords
@@ -84,7 +85,7 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-class Ledger(FeedbackRecords, MaintenanceRecords, UsageRecords, RepairRecords):
+class Ledger(FeedbackRecords, MaintenanceRecords, UsageRecords, RepairRecords, HistoryRecords):
     """Read and write golive's records; every write is an idempotent UPSERT.
 
     :param engine: a SQLAlchemy engine (see ``make_engine``), owned by the caller or a LedgerHook.

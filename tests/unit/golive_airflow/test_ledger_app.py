@@ -21,7 +21,8 @@ def test_every_route_needs_a_user_and_no_docs_are_served(golive_home):
     ledger.record_evaluation(RecordKey("manual__1", "preparation.quality.score", 1), application="shop", ref="HEAD",
                              verdict=evaluate("quality", [apply_rule(rule, 91.5)]))
     client = TestClient(create_app())
-    for path in ("/runs", "/runs/manual__1", "/runs/manual__1.json", "/runs/nope", "/docs", "/docs/shop/x", "/metrics"):
+    for path in ("/runs", "/runs/manual__1", "/runs/manual__1.json", "/runs/nope", "/docs", "/docs/shop/x", "/metrics",
+                 "/board", "/board/shop"):
         response = client.get(path)
         assert response.status_code == 401, path  # /docs/… are the documentation artifacts, not Swagger
         assert "manual__1" not in response.text and "91.5" not in response.text
@@ -33,4 +34,5 @@ def test_every_route_needs_a_user_and_no_docs_are_served(golive_home):
 def test_plugin_mounts_the_app_and_links_it():
     assert GolivePlugin.fastapi_apps[0]["url_prefix"] == "/golive"
     assert GolivePlugin().fastapi_apps[0]["app"].openapi_url is None
-    assert GolivePlugin.external_views[0]["href"] == "/golive/runs"
+    assert [view["href"] for view in GolivePlugin.external_views] == ["/golive/board", "/golive/runs",
+                                                                      "/golive/feedback"]
