@@ -32,6 +32,7 @@ os.environ.setdefault("GOLIVE_SOURCE_ROOTS", os.pathsep.join([str(Path(__file__)
                                                                tempfile.gettempdir()]))
 from golive_local.env import local_env  # noqa: E402 - must precede any airflow import
 from golive_local.platform import free_port  # noqa: E402
+from services import require_service  # noqa: E402 - tests/support: one rule for every missing service
 
 for _key, _value in local_env(state_dir=Path(os.environ["GOLIVE_TEST_STATE"])).items():
     os.environ[_key] = _value
@@ -43,14 +44,6 @@ os.environ.setdefault("GOLIVE_ENV_CACHE_DIR", str(Path(os.environ["GOLIVE_TEST_S
 pytest_plugins = ["localkube.pytest_plugin"]
 
 PG_ADMIN_URL = os.environ.get("GOLIVE_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
-
-
-def require_service(name: str, reason: str) -> None:
-    """Fail in CI, skip elsewhere: a test that needs ``name`` cannot run."""
-    message = f"{name} is not available: {reason}"
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"{message} (CI=true: required services must run)")
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,9 @@ the UI, ``airflow dags trigger``, the REST API or a schedule needs, on the embed
 ``down`` (``./scripts/down.sh``) stops exactly the processes ``up`` started: their process ids and
 start times are kept in ``<state>/platform/processes.json``, so a recycled pid is never signalled.
 ``env`` prints the ``export`` lines that point an ``airflow`` CLI in your shell at the platform.
+For fault injection (``tests/e2e/test_faults_e2e.py``), :class:`Platform` kills, stops and restarts
+one component (:meth:`Platform.kill`, :meth:`Platform.restart`) and finds a task's worker processes
+and a pod's processes (:meth:`Platform.task_processes`, :meth:`Platform.pod_processes`).
 
 No Airflow import here: this module only starts programs, with argv lists and environments.
 """
@@ -29,6 +32,7 @@ from pathlib import Path
 import httpx
 
 from golive_local.env import REPO_ROOT, airflow_executable, kubernetes_connection, local_env
+from localkube.runtime import POD_MARKER_ENV, find_processes
 
 EXECUTOR = "golive_airflow.executors.local.PreloadedLocalExecutor"  # LocalExecutor, task imports preloaded
 AIRFLOW_COMPONENTS = ("dag-processor", "scheduler", "triggerer", "api-server")
@@ -200,6 +204,19 @@ class Platform:
             raise PlatformError(f"{name} exited at once; see {log}")
         return Process(name=name, pid=popen.pid, started=started, log=str(log))
 
+    def _argv(self, name: str, localkube_port: int = 0) -> list[str]:
+        """How ``name`` is started (``localkube_port`` 0: localkube picks a free port)."""
+        if name == "localkube":
+            return [sys.executable, "-m", "localkube", "serve", "--kubeconfig", str(self.kubeconfig),
+                    "--state-dir", str(self.kubeconfig.parent / "state"), "--namespace", "golive",
+                    "--port", str(localkube_port)]
+        if name not in AIRFLOW_COMPONENTS:
+            raise PlatformError(f"no component {name!r}: one of localkube, {', '.join(AIRFLOW_COMPONENTS)}")
+        argv = [airflow_executable(), name]
+        if name == "api-server":
+            argv += ["--host", "127.0.0.1", "--port", str(self.api_port), "--workers", str(self.api_workers)]
+        return argv
+
     # -- up ------------------------------------------------------------------------------------
 
     def _run(self, argv: Sequence[str], env: Mapping[str, str], what: str, timeout: float) -> None:
@@ -249,9 +266,7 @@ class Platform:
         try:
             self.kubeconfig.unlink(missing_ok=True)
             log("starting localkube…")
-            started.append(self._spawn("localkube", [
-                sys.executable, "-m", "localkube", "serve", "--kubeconfig", str(self.kubeconfig),
-                "--state-dir", str(self.kubeconfig.parent / "state"), "--namespace", "golive"], env))
+            started.append(self._spawn("localkube", self._argv("localkube"), env))
             self._record(started)
             self._wait("localkube", self.kubeconfig.exists, started, 60)
             log("migrating the Airflow metadata database…")
@@ -259,11 +274,7 @@ class Platform:
             self._run([airflow_executable(), "dags", "reserialize"], env, "airflow dags reserialize", timeout)
             for name in AIRFLOW_COMPONENTS:
                 log(f"starting airflow {name}…")
-                argv = [airflow_executable(), name]
-                if name == "api-server":
-                    argv += ["--host", "127.0.0.1", "--port", str(self.api_port), "--workers",
-                             str(self.api_workers)]
-                started.append(self._spawn(name, argv, env))
+                started.append(self._spawn(name, self._argv(name), env))
                 self._record(started)
             self._wait("Airflow", lambda: set(self.health().values()) == {"healthy"}, started, timeout)
         except BaseException:
@@ -291,6 +302,109 @@ class Platform:
             stopped.append(proc.name)
         self._table.unlink(missing_ok=True)
         return stopped
+
+
+    # -- faults: one component at a time ---------------------------------------------------------
+
+    def component(self, name: str) -> Process:
+        """The running process of component ``name`` (PlatformError when it is not running)."""
+        self._argv(name)  # names a component, or says which exist
+        for proc in self.processes():
+            if proc.name == name and alive(proc):
+                return proc
+        raise PlatformError(f"{name} is not running in {self.state_dir}")
+
+    def kill(self, name: str, sig: int = signal.SIGKILL, timeout: float = 30) -> list[int]:
+        """Send ``sig`` to component ``name`` and every process it started, as when its container dies.
+
+        The scheduler's descendants are its LocalExecutor workers and their task processes (each in
+        its own process group), so they are found through their parents, not the group. With
+        SIGKILL it waits until they are gone; returns the pids signalled.
+        """
+        proc = self.component(name)
+        pids = [proc.pid, *sorted(find_processes(None, (proc.pid,)))]
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                continue
+        if sig == signal.SIGKILL:
+            deadline = time.monotonic() + timeout
+            while alive(proc) and time.monotonic() < deadline:
+                _reap(proc)
+                time.sleep(0.1)
+            _reap(proc)
+        return pids
+
+    def stop(self, name: str, timeout: float = 60) -> None:
+        """Stop component ``name`` the way ``down`` does (SIGTERM, SIGKILL after ``timeout``)."""
+        proc = self.component(name)
+        _signal_group(proc, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while alive(proc) and time.monotonic() < deadline:
+            _reap(proc)
+            time.sleep(0.2)
+        if alive(proc):
+            self.kill(name)
+        _reap(proc)
+
+    def start(self, name: str, timeout: float = 300) -> Process:
+        """Start component ``name`` again (it must not be running) and wait until it is healthy.
+
+        localkube comes back on the port it served before (read from the kubeconfig it wrote), so the
+        kubeconfig that Airflow and the pods hold stays right and a client that was polling reconnects.
+        """
+        if any(p.name == name and alive(p) for p in self.processes()):
+            raise PlatformError(f"{name} is already running; stop or kill it first")
+        port = _kubeconfig_port(self.kubeconfig) if name == "localkube" else 0
+        proc = self._spawn(name, self._argv(name, localkube_port=port), {**os.environ, **self.env()})
+        self._record([*(p for p in self.processes() if p.name != name), proc])
+        if name == "localkube":
+            self._wait("localkube", lambda: _kubeconfig_port(self.kubeconfig) == port and _port_in_use(port),
+                       [proc], timeout)
+        else:
+            ready = (lambda: bool(self.health())) if name == "api-server" else (
+                lambda: self.health().get(name) == "healthy")
+            self._wait(f"airflow {name}", ready, [proc], timeout)
+        return proc
+
+    def restart(self, name: str, sig: int = signal.SIGTERM, timeout: float = 300) -> Process:
+        """Stop component ``name`` (``sig``: SIGTERM for a clean stop, SIGKILL for a crash), start it again."""
+        if sig == signal.SIGTERM:
+            self.stop(name)
+        else:
+            self.kill(name, sig)
+        return self.start(name, timeout=timeout)
+
+    def task_processes(self, ti_id: str) -> list[int]:
+        """The LocalExecutor processes running the task instance ``ti_id`` (the id the REST API shows):
+        the worker supervising it and the task process, which Airflow titles with that id."""
+        found = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if title.startswith("airflow worker -- ") and title.rstrip().endswith(ti_id):
+                found.append(int(entry.name))
+        return sorted(found)
+
+    def pod_processes(self, pod_uid: str) -> set[int]:
+        """The processes of the localkube pod with ``metadata.uid`` ``pod_uid`` (they carry its marker)."""
+        return find_processes((POD_MARKER_ENV, pod_uid))
+
+
+def _kubeconfig_port(path: Path) -> int:
+    """The port of the server a localkube kubeconfig names (0 when there is none yet)."""
+    import yaml  # comes with the kubernetes client
+
+    try:
+        server = yaml.safe_load(path.read_text())["clusters"][0]["cluster"]["server"]
+    except (OSError, ValueError, KeyError, IndexError, TypeError, yaml.YAMLError):
+        return 0
+    return int(server.rsplit(":", 1)[1].split("/", 1)[0])
 
 
 def _signal_group(proc: Process, sig: int) -> None:

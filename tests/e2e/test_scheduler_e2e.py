@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +39,7 @@ import httpx
 import pytest
 from airflow_rest import AirflowREST
 from browser import chromium, screenshot, signed_in
+from e2e_apps import lint_heavy_copy, seed_previous_version
 from golive_local.env import airflow_executable
 from golive_local.platform import Platform, free_port
 from kubernetes.client import CoreV1Api, V1ObjectMeta, V1Secret
@@ -106,31 +105,10 @@ def ledger(platform: Platform) -> Ledger:
     return Ledger.from_url(platform.ledger_sqlalchemy_url)
 
 
-def seed_previous_version(platform: Platform, application: str, version: str) -> None:
-    """Put ``version`` live with the deployment agent, as an earlier go-live would have."""
-    env = {**platform.env(), "KUBECONFIG": str(platform.kubeconfig)}
-    ensure_namespace(CoreV1Api(load_client(str(platform.kubeconfig))), NAMESPACE)
-    for action in ("deploy", "promote"):
-        out = subprocess.run([sys.executable, "-m", "golive.agents.deployment", action, "--application", application,
-                              "--namespace", NAMESPACE, "--version", version, "--strategy", "rolling"],
-                             env=env, capture_output=True, text=True, timeout=300)
-        assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-
-
-def lint_heavy_copy(directory: Path) -> Path:
-    """The sample app plus a module of 40 unused imports: lint_findings fails, nothing key does."""
-    app = directory / "lint-heavy-app"
-    shutil.copytree(SAMPLE_APP_SOURCE, app, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
-    names = [f"from os.path import {name} as unused_{i}" for i, name in
-             enumerate(["join", "split", "basename", "dirname", "exists", "isdir", "isfile", "abspath"] * 5)]
-    (app / "app" / "legacy_imports.py").write_text('"""Imports nobody uses (lint debt)."""\n' + "\n".join(names) + "\n")
-    return app
-
-
 @pytest.fixture(scope="module")
 def runs(platform, tmp_path_factory) -> dict[str, str]:
     """Start every go-live at once; each test then follows its own."""
-    seed_previous_version(platform, "bad-build", "1.0.0")
+    seed_previous_version(platform, "bad-build", "1.0.0", NAMESPACE)
     bot = rest(platform, "release-bot")
     lint_heavy = lint_heavy_copy(tmp_path_factory.mktemp("sources"))
     started = {

@@ -36,7 +36,8 @@ class LedgerPollTrigger(BaseTrigger):
 
     Subclasses hold their own arguments (``kwargs`` is what ``serialize`` hands back) and implement
     ``poll`` and ``timeout_event``. Yields one event: ``poll``'s, ``timeout_event()``'s, or
-    ``{"status": "error", "message": ...}`` when the ledger cannot be read.
+    ``{"status": "error", "message": ...}`` when a question fails or the ledger stayed unreachable
+    until the timeout (an unreachable ledger is asked again: a database restart does not end a wait).
 
     :param ledger_conn_id: the ledger connection.
     :param poll_interval: seconds between tries.
@@ -75,18 +76,34 @@ class LedgerPollTrigger(BaseTrigger):
         raise NotImplementedError
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        """Poll until an answer or the timeout."""
+        """Poll until an answer or the timeout. A ledger that cannot be reached (a database restart,
+        a dropped connection) is asked again at the next interval; any other error ends the wait."""
         deadline = time.monotonic() + self.timeout
+        unreachable: str | None = None
         while True:
             try:
                 event = await asyncio.to_thread(self.poll)
+                unreachable = None
             except Exception as exc:
-                yield TriggerEvent({"status": "error", "message": f"{type(exc).__name__}: {exc}"})
-                return
+                if not _unreachable(exc):
+                    yield TriggerEvent({"status": "error", "message": f"{type(exc).__name__}: {exc}"})
+                    return
+                if unreachable is None:
+                    self.log.warning("the ledger cannot be reached (%s); asking again every %s s",
+                                     type(exc).__name__, self.poll_interval)
+                event, unreachable = None, f"{type(exc).__name__}: {exc}"
             if event is not None:
                 yield TriggerEvent(event)
                 return
             if time.monotonic() >= deadline:
-                yield TriggerEvent(self.timeout_event())
+                yield TriggerEvent({"status": "error", "message": f"the ledger could not be reached: {unreachable}"}
+                                   if unreachable else self.timeout_event())
                 return
             await asyncio.sleep(self.poll_interval)
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the ledger's database could not be reached (worth asking again)."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)

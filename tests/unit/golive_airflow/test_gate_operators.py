@@ -23,6 +23,7 @@ from golive_airflow.operators.approval import GateApprovalOperator
 from golive_airflow.operators.verification import GateScoringOperator
 from golive_airflow.sensors.gate import VerificationGateSensor
 from golive_airflow.triggers.gate import VerificationGateTrigger
+from golive_airflow.triggers.ledger import LedgerPollTrigger
 
 RULES = [CriterionRule(name="coverage", measurement="cov", unit="%", comparison=">=", pass_at=80, warn_at=60,
                        weight=1, key=False),
@@ -147,6 +148,42 @@ def test_trigger_times_out(ledger):
     trig = VerificationGateTrigger(gate="demo", application="shop", ref="nope", ledger_conn_id="golive_ledger",
                                    poll_interval=0.05, timeout=0.2, run_id="run-1")
     assert _run_trigger(trig)["status"] == "timeout"
+
+
+class _FlakyLedgerTrigger(LedgerPollTrigger):
+    """Answers after ``failures`` questions the ledger could not take (``error`` of each)."""
+
+    def __init__(self, failures: list[Exception], **kw):
+        super().__init__(ledger_conn_id="golive_ledger", poll_interval=0.01, **kw)
+        self.failures = failures
+
+    def kwargs(self):
+        return {}
+
+    def poll(self):
+        if self.failures:
+            raise self.failures.pop(0)
+        return {"status": "PASS"}
+
+    def timeout_event(self):
+        return {"status": "timeout"}
+
+
+def _refused() -> Exception:
+    from sqlalchemy.exc import OperationalError
+
+    return OperationalError("SELECT 1", {}, Exception("connection refused: is the server running?"))
+
+
+def test_a_ledger_restart_does_not_end_a_trigger_s_wait():
+    assert _run_trigger(_FlakyLedgerTrigger([_refused(), _refused()], timeout=20)) == {"status": "PASS"}
+
+
+def test_a_ledger_that_stays_unreachable_ends_the_wait_with_the_reason_and_other_errors_end_it_at_once():
+    event = _run_trigger(_FlakyLedgerTrigger([_refused()] * 1000, timeout=0.1))
+    assert event["status"] == "error" and "could not be reached" in event["message"] and "refused" in event["message"]
+    event = _run_trigger(_FlakyLedgerTrigger([KeyError("evaluation_id"), _refused()], timeout=20))
+    assert event == {"status": "error", "message": "KeyError: 'evaluation_id'"}
 
 
 def sensor(**kw):

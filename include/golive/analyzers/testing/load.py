@@ -1,9 +1,9 @@
 """The testing agent's performance test: Locust headless, its statistics checked by Great Expectations.
 
-``locust -f LOCUSTFILE --headless -u N -r R -t Ds --host URL --csv PREFIX --only-summary`` as a
-subprocess (argv, never a shell), bounded: at most ``MAX_USERS`` users and ``MAX_DURATION`` seconds,
-loopback and cluster targets only. The locustfile is ``--load-locustfile`` (inside ``--source``),
-else the application's own ``locustfile.py``, else golive's generic profile
+``locust -f LOCUSTFILE,locust_final_stats.py --headless -u N -r R -t Ds --host URL --csv PREFIX
+--only-summary`` as a subprocess (argv, never a shell), bounded: at most ``MAX_USERS`` users and
+``MAX_DURATION`` seconds, loopback and cluster targets only. The locustfile is ``--load-locustfile``
+(inside ``--source``), else the application's own ``locustfile.py``, else golive's generic profile
 (``testing_locustfile.py``: /health and the API's parameterless GET operations).
 
 The stats CSV gives the measurements — ``load_p95_ms`` (the Aggregated row's 95th percentile),
@@ -37,6 +37,8 @@ from golive.tools import TOOL_COMMANDS, ToolError, clean_env, run_tool, tail, to
 TOOL_COMMANDS.setdefault("locust", [sys.executable, "-m", "locust"])
 
 GENERIC_LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+#: loaded next to every locustfile: rewrites the CSVs from the final statistics at exit
+FINAL_STATS_PLUGIN = Path(__file__).with_name("locust_final_stats.py")
 DEFAULT_USERS = 5
 DEFAULT_DURATION = 15
 MAX_USERS = 50
@@ -169,8 +171,8 @@ def run_load(ctx: Context) -> AnalyzerResult:
     locustfile, profile = _locustfile(ctx)
     with tempfile.TemporaryDirectory(prefix="golive-load-") as tmp:
         prefix = Path(tmp) / "load"
-        argv = [*tool_command("locust"), "-f", str(locustfile), "--headless", "-u", str(users), "-r", str(spawn_rate),
-                "-t", f"{duration}s", "--host", base, "--csv", str(prefix), "--only-summary",
+        argv = [*tool_command("locust"), "-f", f"{locustfile},{FINAL_STATS_PLUGIN}", "--headless", "-u", str(users),
+                "-r", str(spawn_rate), "-t", f"{duration}s", "--host", base, "--csv", str(prefix), "--only-summary",
                 "--loglevel", "WARNING", "--stop-timeout", "5"]
         cwd = locustfile.parent if locustfile != GENERIC_LOCUSTFILE else Path(tmp)
         operations, discovered = _discover(base, ctx.options.get("openapi_path"), ctx)

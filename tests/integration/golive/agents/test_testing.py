@@ -150,6 +150,17 @@ def test_load_on_the_slow_app_fails_the_gx_expectation_with_the_measured_p95(slo
     assert verdict.status is VerdictStatus.FAIL
 
 
+def test_load_counts_the_requests_that_end_after_locusts_last_periodic_csv_write(slow_app):
+    # a 1 s run against 2.5 s answers: every /api request ends after the run stopped, when Locust has
+    # written its CSVs for the last time (it writes them once a second, not at exit): only the final
+    # rewrite at exit (locust_final_stats.py) has them, as the printed summary does
+    result = analyze("load", slow_app.url, load_duration=1)
+    measured = values(result)
+    items = next((e for e in result.details["endpoints"] if e["name"] == "GET /api/v1/items"), None)
+    assert items is not None and items["requests"] >= 1, result.details["endpoints"]
+    assert measured["load_p95_ms"] > 2000
+
+
 # -- the gate action through the real CLI -----------------------------------------------------------
 
 def test_gate_action_run_gives_the_good_app_pass_and_records_it(good_app, tmp_path: Path, capsys):
