@@ -211,6 +211,19 @@ class RepairRequest(_Strict):
     ref: GitRef = Field(default="HEAD", title="Git ref", description="Branch, tag or commit to diagnose and repair.")
 
 
+class TrainRequest(_Strict):
+    """One run of the release train (``golive_release_train``): its applications and their order come
+    from the manifest the DAG was built from; the conf may change the versions and the environment."""
+
+    versions: dict[ApplicationName, VersionStr] = Field(
+        default_factory=dict, title="Versions",
+        description="Per application of the manifest, the version to take live instead of the manifest's "
+                    "(e.g. {\"sandbox-manager\": \"1.1.0\"}).")
+    environment: Environment | None = Field(
+        default=None, title="Environment",
+        description="Target environment of every go-live (default: the manifest's).")
+
+
 class Finding(_Strict):
     """One thing an analyzer found, located in the target's source."""
 
