@@ -100,7 +100,7 @@ class TrainManifest(_Strict):
     def _a_graph(self) -> TrainManifest:
         problems = graph_problems(self.applications)
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("\n".join(problems))  # one per line: parse_manifest lists them one by one
         return self
 
     def application(self, name: str) -> TrainApplication:
@@ -185,8 +185,10 @@ def parse_manifest(data: Any, source: str = "<manifest>") -> TrainManifest:
         problems = []
         for err in exc.errors(include_url=False):
             message = str(err["msg"]).removeprefix("Value error, ")
-            problems.append(message if err["type"] == "value_error" and not err["loc"] else
-                            f"{_field(tuple(err['loc']))}: {message}")
+            if err["type"] == "value_error" and not err["loc"]:
+                problems += message.splitlines()
+            else:
+                problems.append(f"{_field(tuple(err['loc']))}: {message}")
         raise ManifestError(source, problems) from None
 
 
