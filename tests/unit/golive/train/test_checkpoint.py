@@ -84,7 +84,7 @@ def test_capture_records_revision_and_version_or_none():
 
 
 def test_execute_restores_the_checkpoints_revision_and_removes_a_new_application(monkeypatch):
-    import golive.deploy.strategies.rolling as rolling
+    from golive.deploy.strategies import rolling
 
     monkeypatch.setattr(rolling, "verify_live", lambda *a, **k: (True, [{"name": "rollout", "ok": True}]))
     cluster = FakeCluster({"a-stable-api": [(1, "1.0.0"), (2, "1.1.0")], "b-stable-api": [(1, "1.1.0")]})
@@ -99,7 +99,7 @@ def test_execute_restores_the_checkpoints_revision_and_removes_a_new_application
 
 
 def test_execute_reports_a_restore_that_did_not_reach_the_checkpoint(monkeypatch):
-    import golive.deploy.strategies.rolling as rolling
+    from golive.deploy.strategies import rolling
 
     monkeypatch.setattr(rolling, "verify_live", lambda *a, **k: (True, []))
     cluster = FakeCluster({"a-stable-api": [(5, "1.0.0"), (6, "1.1.0")]})  # revision 3 is gone from the history

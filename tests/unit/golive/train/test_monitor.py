@@ -18,7 +18,7 @@ from golive.train.monitor import (
 
 
 class _Half(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 - http.server's name
+    def do_GET(self):
         status = 500 if self.path.startswith("/api") else 200
         self.send_response(status)
         self.send_header("Content-Length", "2")
