@@ -77,7 +77,8 @@ def test_a_bad_manifest_is_refused_naming_the_field(data, expected):
 
 
 def test_a_cycle_names_its_members():
-    problems = _problems(_manifest({"name": "x"}, {"name": "a", "depends_on": ["b"]}, {"name": "b", "depends_on": ["a"]}))
+    problems = _problems(_manifest({"name": "x"}, {"name": "a", "depends_on": ["b"]},
+                                   {"name": "b", "depends_on": ["a"]}))
     assert problems in (["applications.depends_on: dependency cycle a → b → a"],
                         ["applications.depends_on: dependency cycle b → a → b"])
 
