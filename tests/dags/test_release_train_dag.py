@@ -22,7 +22,7 @@ def dag():
 
 
 def _phase_of(task_id: str) -> int:
-    return int(task_id.split(".")[0].removeprefix("phase_"))
+    return int(task_id.split(".", maxsplit=1)[0].removeprefix("phase_"))
 
 
 def test_the_phases_are_the_manifests_layers_chained_in_order(dag):
