@@ -1,4 +1,4 @@
-"""End to end on the local platform (scheduler, LocalExecutor, localkube, SQLite): a release train takes
+"""End to end on the local platform (scheduler, LocalExecutor, localkube, PostgreSQL): a release train takes
 its first phase live and, with one bad service in its second phase, rolls that phase back to its
 checkpoint.
 
@@ -14,7 +14,10 @@ side — and ``svc-c`` is the ``-broken`` build (every ``/api`` request answers 
   rolls phase 2 back to the checkpoint: ``svc-b`` — not deployed then — is removed, ``svc-a`` (phase 1)
   keeps serving.
 
-Cost: three whole go-lives (two at once) on one platform; the FAST settings of the other e2e modules.
+Airflow's metadata DB and the ledger are PostgreSQL (as in test_scheduler_e2e.py): three go-lives and the
+train at once lock a SQLite metadata DB on a loaded runner ("database is locked" stops the scheduler). The
+waits are deferrable (the triggerer follows the go-lives and the gates). Cost: three whole go-lives (two at
+once) on one platform; the FAST settings of the other e2e modules.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from golive.kube.objects import get
 from golive.kube.services import service_url
 from golive.ledger import Ledger
 
-pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.localkube]
+pytestmark = [pytest.mark.e2e, pytest.mark.airflow, pytest.mark.localkube, pytest.mark.postgres]
 
 NAMESPACE = "golive-apps"
 MANIFEST = f"""
@@ -50,11 +53,14 @@ FAST = {"GOLIVE_LOAD_TEST_SECONDS": "5", "GOLIVE_FUZZ_MAX_EXAMPLES": "10", "GOLI
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory) -> Iterator[Platform]:
+def platform(postgres_database, tmp_path_factory) -> Iterator[Platform]:
     state = tmp_path_factory.mktemp("platform-train")
     manifest = state / "train.yaml"
     manifest.write_text(MANIFEST)
-    plat = Platform(state_dir=state, api_port=free_port(), extra_env={**FAST, "GOLIVE_TRAIN_MANIFEST": str(manifest)})
+    plat = Platform(state_dir=state, api_port=free_port(), db_url=postgres_database("airflow"),
+                    ledger_url=postgres_database("ledger"),
+                    extra_env={**FAST, "GOLIVE_TRAIN_MANIFEST": str(manifest), "GOLIVE_DEFERRABLE": "true",
+                               "GOLIVE_POD_DEFERRABLE": "false"})
     try:
         plat.up(timeout=420, log=lambda *_: None)
         ensure_namespace(CoreV1Api(load_client(str(plat.kubeconfig))), NAMESPACE)
