@@ -218,7 +218,8 @@ class TrainRequest(_Strict):
     versions: dict[ApplicationName, VersionStr] = Field(
         default_factory=dict, title="Versions",
         description="Per application of the manifest, the version to take live instead of the manifest's "
-                    "(e.g. {\"sandbox-manager\": \"1.1.0\"}).")
+                    "(e.g. {\"sandbox-manager\": \"1.1.0\"}).",
+        json_schema_extra={"additionalProperties": False})  # a key that is no application name: refused
     environment: Environment | None = Field(
         default=None, title="Environment",
         description="Target environment of every go-live (default: the manifest's).")

@@ -72,6 +72,9 @@ def platform(postgres_database, tmp_path_factory) -> Iterator[Platform]:
 @pytest.fixture(scope="module")
 def train_run(platform) -> dict:
     api = AirflowREST(platform.url)
+    for dag_id in ("golive", "golive_release_train"):  # a starved runner may parse them after `up` returned
+        api.wait(f"DAG {dag_id} parsed", lambda d=dag_id: api.request("GET", f"/dags/{d}").status_code == 200,
+                 timeout=600, describe=lambda: "not in the API yet")
     run_id = api.trigger("golive_release_train", {})
     state = api.wait_finished("golive_release_train", run_id, timeout=2400)
     return {"run_id": run_id, "state": state, "states": api.task_states("golive_release_train", run_id),
