@@ -10,7 +10,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -433,7 +433,7 @@ def train_tables(train: Mapping[str, Any]) -> list[dict[str, Any]]:
             _table("Train: rollbacks", "train-rollbacks", rollbacks)]
 
 
-def _table(title: str, key: str, rows: list[Mapping[str, Any]]) -> dict[str, Any]:
+def _table(title: str, key: str, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     columns: list[str] = []
     for r in rows:
         for k in r:
