@@ -262,6 +262,20 @@ class FeedbackRequest(_Strict):
                                               "live URL from the ledger).")
 
 
+class TrainRequest(_Strict):
+    """One run of the release train (``golive_release_train``): its applications and their order come
+    from the manifest the DAG was built from; the conf may change the versions and the environment."""
+
+    versions: dict[ApplicationName, VersionStr] = Field(
+        default_factory=dict, title="Versions",
+        description="Per application of the manifest, the version to take live instead of the manifest's "
+                    "(e.g. {\"sandbox-manager\": \"1.1.0\"}).",
+        json_schema_extra={"additionalProperties": False})  # a key that is no application name: refused
+    environment: Environment | None = Field(
+        default=None, title="Environment",
+        description="Target environment of every go-live (default: the manifest's).")
+
+
 class Finding(_Strict):
     """One thing an analyzer found, located in the target's source."""
 

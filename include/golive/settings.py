@@ -113,6 +113,13 @@ class GoliveSettings(BaseSettings):
     canary_weights: str = Field(default="25,50", description="Canary traffic steps in %, before promotion to 100.")
     sample_app_source: Path = Field(default=Path(__file__).resolve().parents[1] / "sample_app",
                                     description="The bundled sample application (the demo's default source).")
+    train_manifest: Path = Field(default=Path(__file__).resolve().parent / "data" / "trains" / "agents.yaml",
+                                 description="The release train's manifest (golive_release_train is built from it "
+                                             "when its DAG file is parsed; default: plan 002's ten agents).")
+    train_monitor_requests: int = Field(default=40, ge=1, le=10_000,
+                                        description="HTTP requests the train's progress monitor sends to each service.")
+    train_poll_interval: float = Field(default=10.0, gt=0,
+                                       description="Seconds between the train's looks at a triggered go-live.")
     source_root: Path | None = Field(
         default=None, description="Directory a local ``source`` of a run's conf is relative to (default: cwd).")
     source_roots: Annotated[list[Path], NoDecode] = Field(

@@ -21,8 +21,8 @@ from golive.errors import GoliveError
 USAGE_ANNOTATION = "localkube.io/usage"
 GPU_RESOURCE = "nvidia.com/gpu"
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
-_DECIMAL = {"m": Decimal("1e-3"), "": Decimal(1), "k": Decimal("1e3"), "M": Decimal("1e6"), "G": Decimal("1e9"),
-            "T": Decimal("1e12"), "P": Decimal("1e15"), "E": Decimal("1e18")}
+_DECIMAL = {"n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "": Decimal(1), "k": Decimal("1e3"),
+            "M": Decimal("1e6"), "G": Decimal("1e9"), "T": Decimal("1e12"), "P": Decimal("1e15"), "E": Decimal("1e18")}
 
 
 class UsageError(GoliveError):

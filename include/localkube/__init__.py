@@ -119,6 +119,9 @@ What localkube honours
     at once (Python raises MemoryError; RLIMIT_DATA counts reserved thread stacks, so it cannot be
     the limit itself); ``limits.cpu`` → CPU affinity to ``ceil(cpu)`` cores, plus ``RLIMIT_CPU`` of
     ``cpu × activeDeadlineSeconds`` seconds when the pod has a deadline.
+  * The resource metrics API (``metrics.k8s.io/v1beta1`` PodMetrics, what metrics-server serves): the
+    running containers' CPU rate and resident memory from the kubelet's ``/proc`` samples
+    (:mod:`localkube.metrics`).
 
 What it does not do
   * Images are never pulled or unpacked (``imageID: localkube://<image>``): a container runs what

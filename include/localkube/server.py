@@ -28,6 +28,8 @@ from localkube.errors import ApiError, bad_request, not_found, not_implemented, 
 from localkube.exec_ws import handle_exec
 from localkube.kubelet import Kubelet
 from localkube.logs import format_line
+from localkube.metrics import GROUP_VERSION as METRICS_GROUP_VERSION
+from localkube.metrics import pod_metrics_list
 from localkube.patch import PatchError, apply_patch
 from localkube.resources import ALL_TYPES, GROUP_VERSIONS, SERVICES, base_path, served
 from localkube.scheduler import VERSION, Node
@@ -131,6 +133,10 @@ class ApiServer:
         r.add_get("/api/v1/nodes", partial(self._list, NODES))
         r.add_get("/api/v1/nodes/{name}", partial(self._get, NODES))
         r.add_get("/api/v1/nodes/{name}/status", partial(self._get, NODES))
+        metrics = f"/apis/{METRICS_GROUP_VERSION}"
+        r.add_get(f"{metrics}/pods", self._pod_metrics)
+        r.add_get(f"{metrics}/namespaces/{{namespace}}/pods", self._pod_metrics)
+        r.add_get(f"{metrics}/namespaces/{{namespace}}/pods/{{name}}", self._pod_metrics)
         return app
 
     def _add_type_routes(self, r: web.UrlDispatcher, rtype: ResourceType) -> None:
@@ -506,4 +512,20 @@ class ApiServer:
 
     async def _exec(self, request: web.Request) -> web.StreamResponse:
         return await handle_exec(request, self.kubelet)
+
+    async def _pod_metrics(self, request: web.Request) -> web.StreamResponse:
+        """``metrics.k8s.io`` PodMetrics of the running pods (:mod:`localkube.metrics`)."""
+        namespace, name = request.match_info.get("namespace"), request.match_info.get("name")
+        selector = parse_label_selector(request.query.get("labelSelector"))
+        runtimes = []
+        for runtime in list(self.kubelet.pods.values()):
+            pod = self.store.find(PODS, runtime.namespace, runtime.name)
+            if pod is not None:
+                runtimes.append((runtime, pod["metadata"].get("labels") or {}))
+        items = pod_metrics_list(runtimes, namespace, selector, name)
+        if name is not None:
+            if not items:
+                raise not_found("pods.metrics.k8s.io", name)
+            return _json(items[0])
+        return _json({"kind": "PodMetricsList", "apiVersion": METRICS_GROUP_VERSION, "metadata": {}, "items": items})
 

@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import json
 import os
+import time
+from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 USAGE_ANNOTATION = "localkube.io/usage"
 SAMPLE_SECONDS = 0.25
+#: Samples the live CPU rate is taken over (metrics-server's window is about 15 s; here 5 s)
+RATE_SAMPLES = 21
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -34,17 +38,31 @@ class ContainerUsage:
     run_cpu_seconds: float = 0.0
     peak_memory_bytes: int = 0
     samples: int = 0
+    #: the running group's latest samples (monotonic time, CPU seconds, RSS): what ``current`` reports
+    recent: deque[tuple[float, float, int]] = field(default_factory=lambda: deque(maxlen=RATE_SAMPLES))
 
-    def observe(self, cpu_seconds: float, rss_bytes: int) -> None:
+    def observe(self, cpu_seconds: float, rss_bytes: int, at: float | None = None) -> None:
         """Fold one sample of the running process group in."""
         self.run_cpu_seconds = max(self.run_cpu_seconds, cpu_seconds)
         self.peak_memory_bytes = max(self.peak_memory_bytes, rss_bytes)
         self.samples += 1
+        self.recent.append((time.monotonic() if at is None else at, cpu_seconds, rss_bytes))
+
+    def current(self) -> tuple[float, int, float] | None:
+        """What the running group uses now, as metrics-server reports it: CPU cores (the rate over the
+        recent samples), resident bytes (the latest sample) and the window's seconds; None before two
+        samples of this run."""
+        if len(self.recent) < 2:
+            return None
+        (t0, cpu0, _), (t1, cpu1, rss) = self.recent[0], self.recent[-1]
+        window = t1 - t0
+        return (max(0.0, cpu1 - cpu0) / window if window > 0 else 0.0), rss, window
 
     def end_run(self) -> None:
         """The run ended: its CPU time joins the total."""
         self.done_cpu_seconds += self.run_cpu_seconds
         self.run_cpu_seconds = 0.0
+        self.recent.clear()
 
     @property
     def cpu_seconds(self) -> float:

@@ -27,7 +27,8 @@ from golive.settings import get_settings
 #: The committed JSON schema of each request model, by class name.
 SCHEMAS_FILE = Path(__file__).with_name("request_schemas.json")
 #: The models whose schemas are committed.
-MODELS = ("GoLiveRequest", "QualitySubmission", "RepairRequest", "MaintenanceRequest", "FeedbackRequest")
+MODELS = ("GoLiveRequest", "QualitySubmission", "RepairRequest", "MaintenanceRequest", "FeedbackRequest",
+          "TrainRequest")
 
 _SCHEMA_KEYS = ("type", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum",
                 "exclusiveMinimum", "exclusiveMaximum", "format")

@@ -342,3 +342,41 @@ repairs = Table(  # migration 0008d: what a golive_repair run diagnosed, fixed a
     _recorded_at(),
     UniqueConstraint("run_id", "application"),
 )
+
+train_checkpoints = Table(  # migration 0009a: what every application of a release train ran before a phase
+    "train_checkpoints", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(250), nullable=False),  # the golive_release_train run
+    Column("train", String(63), nullable=False),
+    Column("phase", Integer, nullable=False),  # 1-based: the checkpoint taken before this phase
+    Column("applications", JSON, nullable=False),  # {app: {deployment, revision, version} | null}
+    _recorded_at(),
+    UniqueConstraint("run_id", "phase"),
+)
+
+train_applications = Table(  # migration 0009a: each application's go-live in a train run
+    "train_applications", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(250), nullable=False),
+    Column("train", String(63), nullable=False),
+    Column("application", String(63), nullable=False),
+    Column("phase", Integer, nullable=False),
+    Column("version", String(128), nullable=False),
+    Column("golive_run_id", String(250), nullable=False),  # the `golive` run the train triggered
+    Column("status", String(16), nullable=False),  # planned | success | failed | rolled-back
+    _recorded_at(),
+    UniqueConstraint("run_id", "application"),
+)
+
+train_rollbacks = Table(  # migration 0009a: a failed phase and every later one rolled back to its checkpoint
+    "train_rollbacks", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(250), nullable=False),
+    Column("train", String(63), nullable=False),
+    Column("phase", Integer, nullable=False),  # the failed phase, whose checkpoint was restored
+    Column("reason", Text, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("steps", JSON, nullable=False),  # per application: restore / remove / keep, outcome, checks
+    _recorded_at(),
+    UniqueConstraint("run_id", "phase"),
+)

@@ -23,6 +23,7 @@ from golive.ledger.feedback import FeedbackRecords
 from golive.ledger.history import HistoryRecords
 from golive.ledger.maintenance import MaintenanceRecords
 from golive.ledger.repairs import RepairRecords
+from golive.ledger.train import TrainRecords
 from golive.ledger.usage import UsageRecords
 from golive.models import ApprovalDecision, Finding, Verdict
 
@@ -85,7 +86,8 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-class Ledger(FeedbackRecords, MaintenanceRecords, UsageRecords, RepairRecords, HistoryRecords):
+class Ledger(FeedbackRecords, MaintenanceRecords, UsageRecords, RepairRecords, HistoryRecords,
+             TrainRecords):
     """Read and write golive's records; every write is an idempotent UPSERT.
 
     :param engine: a SQLAlchemy engine (see ``make_engine``), owned by the caller or a LedgerHook.
@@ -429,6 +431,9 @@ class Ledger(FeedbackRecords, MaintenanceRecords, UsageRecords, RepairRecords, H
                     report[name] = rows
             report["usage"] = [dict(r) for r in conn.execute(select(t.usage).where(t.usage.c.run_id == run_id)
                                                              .order_by(t.usage.c.id)).mappings()]
+        train = self.train_report(run_id)
+        if train is not None:
+            report["train"] = train
         return report
 
 

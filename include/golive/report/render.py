@@ -10,7 +10,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -132,6 +132,9 @@ def build_context(report: Mapping[str, Any], summary: Mapping[str, Any], *, plot
     extras = []
     for key, value in report.items():
         if key in ("run", "phases", "evaluations", "summary", "usage"):
+            continue
+        if key == "train" and isinstance(value, Mapping):
+            extras += train_tables(value)
             continue
         rows_ok = isinstance(value, list) and all(isinstance(r, Mapping) for r in value)
         if rows_ok and (value or key in EXTRA_SECTIONS):
@@ -405,7 +408,32 @@ def documentation_links(phases: list[Mapping[str, Any]]) -> list[dict[str, str]]
             for a in links or [] if isinstance(a, Mapping)]
 
 
-def _table(title: str, key: str, rows: list[Mapping[str, Any]]) -> dict[str, Any]:
+def _revision_text(live: Any) -> str:
+    if not isinstance(live, Mapping):
+        return "not deployed"
+    return f"revision {live.get('revision')} ({live.get('version')})"
+
+
+def train_tables(train: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A release train's sections: its go-lives by phase, the checkpoint before each phase, the rollbacks."""
+    go_lives = [{"phase": a["phase"], "application": a["application"], "version": a["version"],
+                 "golive run": a["golive_run_id"], "status": a["status"], "go-live status": a.get("golive_status")}
+                for a in train.get("applications") or []]
+    checkpoints = [{"before phase": c["phase"], "recorded": c.get("recorded_at"),
+                    "live revisions": "; ".join(f"{app}: {_revision_text(live)}"
+                                                for app, live in (c.get("applications") or {}).items())}
+                   for c in train.get("checkpoints") or []]
+    rollbacks = [{"to the checkpoint of phase": r["phase"], "reason": r["reason"], "verified": r["ok"],
+                  "steps": "; ".join(f"{s.get('application')}: {s.get('action')} ({s.get('reason')})"
+                                     f"{'' if s.get('ok') else ' FAILED: ' + str(s.get('error'))}"
+                                     for s in r.get("steps") or [])}
+                 for r in train.get("rollbacks") or []]
+    return [_table("Train: go-lives", "train-go-lives", go_lives),
+            _table("Train: checkpoints", "train-checkpoints", checkpoints),
+            _table("Train: rollbacks", "train-rollbacks", rollbacks)]
+
+
+def _table(title: str, key: str, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     columns: list[str] = []
     for r in rows:
         for k in r:
