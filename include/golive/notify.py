@@ -17,7 +17,7 @@ from golive.errors import GoliveError
 from golive.patterns import SECRET_ASSIGNMENT, URL_USERINFO
 
 EventKind = Literal["gate_failed", "gate_warning", "approval_requested", "approval_refused", "rollback_done",
-                    "golive_finished", "golive_overrun"]
+                    "golive_finished", "golive_overrun", "advisories_found"]
 SinkKind = Literal["file", "webhook", "slack", "slackapi", "smtp"]
 _CONN_ID = re.compile(r"^[A-Za-z0-9_.-]{1,250}$")
 _CHANNEL = re.compile(r"^[#@]?[A-Za-z0-9_.-]{1,80}$")
@@ -30,6 +30,7 @@ _TITLES: dict[str, str] = {
     "rollback_done": "rolled back: {application} {version}",
     "golive_finished": "go-live {status}: {application} {version}",
     "golive_overrun": "go-live overran its deadline: {application} {version}",
+    "advisories_found": "new advisories for live {application} {version}",
 }
 
 

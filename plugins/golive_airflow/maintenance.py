@@ -158,6 +158,12 @@ def record(context: Mapping[str, Any], application: str, ledger_conn_id: str | N
             summary["notice"] = url
             print(f"golive maintenance: {len(new)} new advisories for {application} "
                   f"({', '.join(a['primary'] for a in new)}); see {url}")
+            from golive_airflow.notifiers.events import advisories_event
+            from golive_airflow.notifiers.factory import send
+
+            deployed = _read_json(_url(application, run_id, MANIFEST)) or {}
+            summary["notify_failed"] = send(advisories_event(context, application, str(deployed.get("version") or ""),
+                                                             new, url), context)
     updates = results[PROPOSE_TASK_ID]
     if updates is not None:
         ledger.record_maintenance(run_id=run_id, application=application, kind=UPDATE, rows=[

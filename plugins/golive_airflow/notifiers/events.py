@@ -77,3 +77,15 @@ def finished_event(context: Any, request: dict[str, Any], failed: list[str], rep
                        status="failed" if failed else "succeeded",
                        reasons=tuple(f"failed: {task}" for task in failed),
                        detail=f"report: {report}" if report else "", link=run_link(context))
+
+
+def advisories_event(context: Any, application: str, version: str, new: list[dict[str, Any]],
+                     notice: str) -> NotifyEvent:
+    """The event of advisories published after ``application`` went live (``golive_maintenance``'s rescan)."""
+    return NotifyEvent(kind="advisories_found", **{**_facts(context, {}), "application": application,
+                                                  "version": version or "?"},
+                       status=f"{len(new)} new",
+                       reasons=tuple(f"{a['primary']} ({a.get('severity') or 'severity unknown'}): {a['package']} "
+                                     f"{a['version']}, fixed in {', '.join(a.get('fixed') or []) or 'no known version'}"
+                                     for a in new),
+                       detail=f"notice: {notice}", link=run_link(context))

@@ -41,7 +41,7 @@ SAMPLE_APP = REPO / "include" / "sample_app"
 
 
 class FakeTI:
-    run_id, try_number, map_index = RUN, 1, 0
+    dag_id, run_id, try_number, map_index = "golive_maintenance", RUN, 1, 0
 
     def __init__(self, task_id: str) -> None:
         self.task_id = f"maintain.{task_id}"
@@ -95,6 +95,9 @@ def _seed(ledger, env) -> None:
 
 def test_rescan_finds_the_advisory_published_after_go_live_and_rotation_keeps_the_app_healthy(
         golive_home, localkube, monkeypatch, capsys):
+    sink = golive_home / "notifications.jsonl"
+    monkeypatch.setenv("GOLIVE_NOTIFY", f"file://{sink}")
+    get_settings.cache_clear()
     with namespace_env(localkube, monkeypatch, capsys, "maint") as env:
         code, deployed = env.deployment("deploy", "--version", "1.0.0")
         assert code == 0, deployed
@@ -136,6 +139,9 @@ def test_rescan_finds_the_advisory_published_after_go_live_and_rotation_keeps_th
         assert new["status"] == "new" and new["detail"]["published"].startswith("2026-11-20")
         notice = (golive_home / "docs" / APP / "maintenance").rglob("notice.md")
         assert "GOLIVE-TEST-2026-0002" in next(notice).read_text()
+        [told] = [json.loads(line) for line in sink.read_text().splitlines()]  # the notice reached the sink
+        assert told["kind"] == "advisories_found" and told["application"] == APP and told["status"] == "1 new"
+        assert any("GOLIVE-TEST-2026-0002" in r for r in told["reasons"]) and "notice.md" in told["detail"]
         [rotated] = ledger.maintenance_rows(application=APP, kind="rotation")
         assert rotated["item"] == "APP_SECRET_KEY" and rotated["status"] == "rotated"
         with ledger.engine.connect() as conn:
