@@ -53,6 +53,7 @@ class Witnessed:
     ran: set[str] = field(default_factory=set)
     failed: set[str] = field(default_factory=set)
     dropped: int = 0
+    bypassed: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
 
 
@@ -79,6 +80,8 @@ def read(path: Path) -> Witnessed:
             seen.collected = int(record.get("n", 0))
         elif event == "deselected":
             deselected += int(record.get("n", 0))
+        elif event == "bypassed":
+            seen.bypassed.add(str(record.get("nodeid")))
         elif event == "modified":
             seen.dropped += max(0, int(record.get("before", 0)) - int(record.get("after", 0)))
         elif event in ("report", "raised"):
@@ -106,6 +109,11 @@ def check(seen: Witnessed, junit_failed: set[tuple[str, str]], returncode: int) 
     if hidden:
         shown = ", ".join(hidden[:5]) + (f" and {len(hidden) - 5} more" if len(hidden) > 5 else "")
         problems.append(f"{len(hidden)} tests raised but are not failures in the JUnit report: {shown}")
+    if seen.bypassed:
+        shown = ", ".join(sorted(seen.bypassed)[:5]) + (f" and {len(seen.bypassed) - 5} more"
+                                                       if len(seen.bypassed) > 5 else "")
+        problems.append(f"{len(seen.bypassed)} tests reached their call phase but their test function never ran "
+                        f"(a hook answered for it): {shown}")
     if seen.failed and returncode == 0:
         problems.append(f"{len(seen.failed)} tests failed but pytest exited with status 0")
     if seen.collected is not None and not seen.failed and returncode == 0 and len(seen.ran) < seen.collected:

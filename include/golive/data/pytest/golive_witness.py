@@ -4,7 +4,9 @@ It writes one JSON line per event to the file named by ``PYTEST_WITNESS_FILE`` (
 environment at import, so the suite's code does not see it): the items collected, every exception a
 test phase raised (the innermost wrapper of ``pytest_runtest_setup``/``call``/``teardown``), each
 phase's outcome as pytest's own ``pytest_runtest_makereport`` produced it (the innermost wrapper:
-before a conftest's wrapper can rewrite it), and the end of the session. golive
+before a conftest's wrapper can rewrite it), a test whose function never ran although its call phase
+passed (a conftest's ``pytest_pyfunc_call`` that answers for it) or that raised inside its function
+(even when a conftest swallowed it), and the end of the session. golive
 compares this record with the JUnit XML and the process's exit status
 (``golive.analyzers.code.witness``). This file runs inside the target's interpreter: standard library
 and pytest only.
@@ -12,9 +14,11 @@ and pytest only.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import pytest
@@ -70,10 +74,55 @@ def pytest_runtest_setup(item: Any) -> Generator[None, Any, None]:
     yield from _observe(item, "setup")
 
 
+def _tracked(item: Any, original: Callable[..., Any], called: list[bool]) -> Callable[..., Any]:
+    """``original`` (the test function) noting that it ran and what it raised, async when it is."""
+
+    def note(error: BaseException) -> None:
+        if not isinstance(error, pytest.skip.Exception):
+            _write({"event": "raised", "nodeid": item.nodeid, "when": "call", "xfail": _expects_failure(item, error)})
+
+    if inspect.iscoroutinefunction(original):
+        @functools.wraps(original)
+        async def run_async(*args: Any, **kwargs: Any) -> Any:
+            called.append(True)
+            try:
+                return await original(*args, **kwargs)
+            except BaseException as error:
+                note(error)
+                raise
+        return run_async
+
+    @functools.wraps(original)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        called.append(True)
+        try:
+            return original(*args, **kwargs)
+        except BaseException as error:
+            note(error)
+            raise
+    return run
+
+
+def _runs_its_function(item: Any) -> bool:
+    """A test that pytest runs by calling its function (not a unittest case, a doctest, another plugin's item)."""
+    return isinstance(item, pytest.Function) and type(item).__name__ != "TestCaseFunction"
+
+
 @pytest.hookimpl(hookwrapper=True, trylast=True)
 def pytest_runtest_call(item: Any) -> Generator[None, Any, None]:
-    """Exceptions of the test itself."""
-    yield from _observe(item, "call")
+    """Exceptions of the test itself, and whether its function ran at all."""
+    called: list[bool] = []
+    tracking = _runs_its_function(item)
+    if tracking:
+        original = item.obj
+        item.obj = _tracked(item, original, called)
+    try:
+        yield from _observe(item, "call")
+    finally:
+        if tracking:
+            item.obj = original
+    if tracking and not called:
+        _write({"event": "bypassed", "nodeid": item.nodeid})
 
 
 @pytest.hookimpl(hookwrapper=True, trylast=True)

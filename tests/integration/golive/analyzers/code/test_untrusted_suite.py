@@ -69,7 +69,13 @@ def test_a_conftest_that_turns_failures_into_passes_is_caught(env_cache: Path) -
     (("import pytest\n\n\n@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n"
      "    call.excinfo = None\n    yield\n"),
      "1 tests raised but are not failures in the JUnit report: tests/test_calc.py::test_add"),
-], ids=["forced-exit-status", "witness-unregistered", "exception-cleared"])
+    ("def pytest_pyfunc_call(pyfuncitem):\n    return True\n",
+     "their test function never ran (a hook answered for it): tests/test_calc.py::test_add"),
+    (("import pytest\n\n\n@pytest.hookimpl(tryfirst=True)\ndef pytest_pyfunc_call(pyfuncitem):\n"
+      "    try:\n        pyfuncitem.obj(**{a: pyfuncitem.funcargs[a] for a in pyfuncitem._fixtureinfo.argnames})\n"
+      "    except AssertionError:\n        pass\n    return True\n"),
+     "1 tests raised but are not failures in the JUnit report: tests/test_calc.py::test_add"),
+], ids=["forced-exit-status", "witness-unregistered", "exception-cleared", "function-bypassed", "exception-swallowed"])
 def test_other_rewrites_are_caught(env_cache: Path, tmp_path: Path, conftest: str, evidence: str) -> None:
     assert evidence in _tampered(_analyze(_variant(tmp_path, conftest)))
 
