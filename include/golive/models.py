@@ -116,7 +116,7 @@ _PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|
 SERVICE_URL_OR_NONE = (r"^$|^https?://(\[[0-9A-Fa-f:.]+\]|[^\s@#/:?\[\]]+)"
                        rf"(:{_PORT})?([/?][^\s@#]*)?$")
 #: A service URL (``check_service_url``) or empty.
-ServiceURLOrNone = Annotated[str, Field(max_length=2048, pattern=SERVICE_URL_OR_NONE),
+ServiceURLOrNone = Annotated[str, Field(max_length=2048, json_schema_extra={"pattern": SERVICE_URL_OR_NONE}),
                              AfterValidator(lambda v: check_service_url(v) if v else v)]
 #: A version: an image tag that is also a label value (``golive.patterns.VERSION``; no '+').
 VersionStr = Annotated[str, Field(min_length=1, max_length=MAX_VERSION_LENGTH, pattern=VERSION)]

@@ -160,9 +160,9 @@ def test_the_go_live_event_chooses_the_application_and_bad_conf_is_refused_first
     event = SimpleNamespace(extra={"application": "shop", "version": "1.1.0"})
     assert feedback._triggering_applications({"triggering_asset_events": {"x-golive://go-lives": [event]}}) == ["shop"]
     ti = FakeTI()
-    with pytest.raises(GoLiveConfError, match="application: 'Shop!' is not a DNS-1123 label"):
+    with pytest.raises(GoLiveConfError, match=r"application: String should match pattern .*'Shop!'"):
         feedback.collect({"ti": ti, "params": {"application": "Shop!"}})
-    with pytest.raises(GoLiveConfError, match="url: url must not carry user:password@"):
+    with pytest.raises(GoLiveConfError, match=r"url: .*url must not carry user:password@"):
         feedback.collect({"ti": ti, "params": {"url": "http://u:p@127.0.0.1:1"}})
     assert not (golive_home / "feedback").exists()  # refused before anything was staged
 
