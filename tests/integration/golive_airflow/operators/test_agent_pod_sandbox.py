@@ -68,7 +68,7 @@ def run(localkube: Any, pod: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_an_agent_pod_over_its_memory_limit_is_stopped(localkube, small_profiles):
-    pod = agent_pod("x = bytearray(400 * 2**20); print(len(x))")
+    pod = agent_pod("import time; x = b\"1\" * (400 * 2**20); time.sleep(30); print(len(x))")  # resident, and held
     assert pod["spec"]["containers"][0]["resources"]["limits"] == {"cpu": "50m", "memory": "128Mi"}
     ended = run(localkube, pod)
     assert ended["status"]["phase"] == "Failed"
