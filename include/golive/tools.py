@@ -105,6 +105,32 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 #: What an untrusted process (a target's test suite) keeps of golive's environment: the locale only.
 SANDBOX_PASSTHROUGH = ("LANG", "LC_ALL", "LC_CTYPE", "TZ")
 
+#: What a package installer (uv, pip, npm) keeps of golive's environment besides ``SANDBOX_PASSTHROUGH``:
+#: it runs the target's own build code (``setup.py``, a build backend, npm lifecycle scripts), so it gets
+#: what finding, fetching and compiling packages needs and nothing of golive's (``KUBECONFIG``,
+#: ``GOLIVE_*``, ``AIRFLOW__*``, cloud credentials, tokens).
+INSTALLER_PASSTHROUGH = (
+    "PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "SOURCE_DATE_EPOCH",
+    "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME",
+    "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",
+    "CC", "CXX", "CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS", "PKG_CONFIG_PATH", "LD_LIBRARY_PATH",
+    "CUDA_HOME", "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES",
+)
+#: The installers' own configuration variables (an index URL, a cache directory, a registry).
+INSTALLER_PREFIXES = ("PIP_", "UV_", "NPM_CONFIG_")
+
+
+def installer_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for an installer that runs a target's build code (``INSTALLER_PASSTHROUGH``,
+    ``INSTALLER_PREFIXES``, the locale and ``extra``): the real ``HOME`` stays, for the installers' caches
+    and configuration files."""
+    env = {k: v for k, v in os.environ.items()
+           if k in INSTALLER_PASSTHROUGH or k in SANDBOX_PASSTHROUGH or k.upper().startswith(INSTALLER_PREFIXES)}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.update(extra or {})
+    return env
+
 
 def sandbox_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The minimal environment for code golive does not trust (a target's tests, its test script):

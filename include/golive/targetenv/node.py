@@ -18,7 +18,7 @@ from golive.settings import get_settings
 from golive.targetenv.cache import cache_key, cached, file_digest
 from golive.targetenv.discover import NodePlan
 from golive.targetenv.model import EnvError, TargetEnv
-from golive.tools import ToolError, clean_env, run_tool, tool_command
+from golive.tools import ToolError, installer_env, run_tool, tool_command
 
 _MANIFEST_FIELDS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies",
                     "overrides", "bundleDependencies", "workspaces", "engines")
@@ -26,7 +26,7 @@ _MANIFEST_FIELDS = ("dependencies", "devDependencies", "optionalDependencies", "
 
 def npm_env() -> dict[str, str]:
     """The environment npm runs in (no update notifier, audit or funding messages)."""
-    return clean_env({"NPM_CONFIG_UPDATE_NOTIFIER": "false", "NPM_CONFIG_FUND": "false",
+    return installer_env({"NPM_CONFIG_UPDATE_NOTIFIER": "false", "NPM_CONFIG_FUND": "false",
                       "NPM_CONFIG_AUDIT": "false"})
 
 

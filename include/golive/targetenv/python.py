@@ -20,7 +20,7 @@ from golive.settings import get_settings
 from golive.targetenv.cache import cache_key, cached, file_digest
 from golive.targetenv.discover import PythonPlan, read_pyproject
 from golive.targetenv.model import EnvError, TargetEnv
-from golive.tools import ToolError, clean_env, run_tool, tail, tool_command, tool_version
+from golive.tools import ToolError, installer_env, run_tool, tail, tool_command, tool_version
 
 #: What golive adds when the target's dependencies bring no test runner or coverage.
 RUNNERS = ("pytest", "coverage")
@@ -55,7 +55,7 @@ def _uv(*args: str) -> list[str]:
 
 
 def _installer_env() -> dict[str, str]:
-    return clean_env({"UV_NO_PROGRESS": "1", "UV_PYTHON_DOWNLOADS": "never", "VIRTUAL_ENV": ""})
+    return installer_env({"UV_NO_PROGRESS": "1", "UV_PYTHON_DOWNLOADS": "never"})
 
 
 def _run(argv: list[str], cwd: Path, what: str) -> None:

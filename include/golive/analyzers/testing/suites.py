@@ -40,7 +40,7 @@ from golive.analyzers.code import witness
 from golive.analyzers.testing.smoke import ensure_reachable, require_url
 from golive.models import AnalyzerResult, Finding, Measurement, Severity
 from golive.settings import APP_URL_ENV, DEVICE_ENV, METRICS_PATH_ENV, WITNESS_ENV
-from golive.tools import TOOL_COMMANDS, ToolError, clean_env, run_tool, sandbox_env, tail, tool_command
+from golive.tools import TOOL_COMMANDS, ToolError, installer_env, run_tool, sandbox_env, tail, tool_command
 
 TOOL_COMMANDS.setdefault("pytest", [sys.executable, "-m", "pytest"])
 
@@ -232,7 +232,7 @@ def run_model_eval(ctx: Context) -> AnalyzerResult:
         argv = [sys.executable if (i == 0 and a in ("python", "python3")) else a.replace("{metrics_path}",
                                                                                            str(metrics_path))
                 for i, a in enumerate(config["command"])]
-        env = clean_env({METRICS_PATH_ENV: str(metrics_path), DEVICE_ENV: gpu["device"],
+        env = installer_env({METRICS_PATH_ENV: str(metrics_path), DEVICE_ENV: gpu["device"],
                          **({APP_URL_ENV: ctx.url} if ctx.url else {})})
         run = run_tool(argv, cwd=ctx.source, timeout=min(ctx.timeout or config["timeout"], config["timeout"]),
                        env=env)

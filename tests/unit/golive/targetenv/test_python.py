@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from golive.settings import get_settings
@@ -39,3 +41,40 @@ def test_a_missing_uv_is_an_env_error_naming_it(tmp_path, monkeypatch):
             python_env(python_plan(tmp_path))
     finally:
         get_settings.cache_clear()
+
+
+SETUP_PY_DUMPING_ITS_ENV = '''
+import json, os
+from pathlib import Path
+from setuptools import setup
+
+Path(__file__).with_name("build-env.json").write_text(json.dumps(dict(os.environ)))
+setup(name="envspy", version="0.0.1", py_modules=["envspy"])
+'''
+
+
+def test_the_targets_build_code_never_sees_golives_credentials(tmp_path, monkeypatch):
+    """``pip install -e`` of the target runs its ``setup.py``: it gets the installer's environment, not golive's."""
+    from golive.targetenv.python import overlay
+
+    seeded = {"KUBECONFIG": "/srv/golive/kubeconfig-seeded", "GOLIVE_LEDGER_URL": "postgresql://u:ledger-s3cret@db/x",
+              "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": "postgresql://a:airflow-s3cret@db/a",
+              "AWS_SECRET_ACCESS_KEY": "aws-s3cret", "GITHUB_TOKEN": "ghp_seededtoken",
+              "LOCALKUBE_TOKEN": "localkube-s3cret"}
+    for name, value in seeded.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("GOLIVE_ENV_CACHE_DIR", str(tmp_path / "envs"))
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "setup.py").write_text(SETUP_PY_DUMPING_ITS_ENV, encoding="utf-8")
+    (project / "envspy.py").write_text("VALUE = 1\n", encoding="utf-8")
+    get_settings.cache_clear()
+    try:
+        (tmp_path / "no-requirements").mkdir()
+        (tmp_path / "overlay").mkdir()
+        overlay(python_env(python_plan(tmp_path / "no-requirements")), tmp_path / "overlay", project)
+    finally:
+        seen = json.loads((project / "build-env.json").read_text(encoding="utf-8"))
+    assert "PATH" in seen, "the build ran with an installer environment"
+    leaked = {k for k, v in seen.items() if k in seeded or any(s in v for s in seeded.values())}
+    assert not leaked, f"golive's variables reached the target's build code: {sorted(leaked)}"
