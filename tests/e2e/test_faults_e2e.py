@@ -54,6 +54,7 @@ FAST = {"GOLIVE_LOAD_TEST_SECONDS": "5", "GOLIVE_FUZZ_MAX_EXAMPLES": "10", "GOLI
 #: a task whose worker died is failed (and retried) this many seconds after its last heartbeat
 HEARTBEAT_TIMEOUT = 30
 KILLED_ANALYZER = "preparation.quality.coverage"
+APPROVAL = "preparation.quality.approval"
 ALL_GATES = {"security", "quality", "verification", "testing", "documentation"}
 
 
@@ -190,6 +191,25 @@ def runs(platform, tmp_path_factory) -> dict[str, str]:
     }
 
 
+def approve_in_ledger_outage(injector: Injector, ledger_server: PrivatePostgres, run_id: str) -> dict[str, Any]:
+    """The ledger goes down, the human answers, and the ledger stays down until the approval's worker is
+    recording the decision."""
+    api = injector.api()
+    ledger_server.stop()
+    try:
+        injector.approve_pending()
+        deadline, ti = time.monotonic() + 90, None
+        while time.monotonic() < deadline:
+            ti = task_instance(api, run_id, APPROVAL)
+            if ti and ti["state"] == "running":
+                time.sleep(8)  # the worker's execute_complete meets the outage
+                return {"approval_state_in_outage": "running", "try_number": ti["try_number"]}
+            time.sleep(1)
+        return {"approval_state_in_outage": ti and ti["state"]}
+    finally:
+        ledger_server.start()
+
+
 @pytest.fixture(scope="module")
 def injected(platform, runs, ledger_server) -> dict[str, dict[str, Any]]:
     """Inject every fault; returns what each did, by fault name."""
@@ -227,13 +247,12 @@ def injected(platform, runs, ledger_server) -> dict[str, dict[str, Any]]:
         return {"pod": pod.metadata.name, "pids": pids, "try_number": ti and ti["try_number"]}
 
     def approval_waiting() -> bool:
-        return any(d["task_instance"]["task_id"] == "preparation.quality.approval" and d.get("responded_at") is None
+        return any(d["task_instance"]["task_id"] == APPROVAL and d.get("responded_at") is None
                    for d in api.hitl_details("golive", runs["fault-wait"]))
 
     def restart_triggerer_and_ledger(_: Any) -> dict[str, Any]:
         platform.restart("triggerer", sig=signal.SIGKILL)
-        ledger_server.restart(down_for=3)
-        return {}
+        return approve_in_ledger_outage(injector, ledger_server, runs["fault-wait"])
 
     def kill_rollback_worker(pod: Any) -> dict[str, Any]:
         ti = task_instance(api, runs["fault-rollback"], "rollback.rollback")
@@ -335,6 +354,12 @@ def test_the_triggerer_and_the_ledger_restarted_while_an_approval_waits(platform
     rep = assert_delivered(platform, run_id, "fault-wait")
     quality = [e for e in rep["evaluations"] if e["gate"] == "quality"][-1]
     assert quality["status"] == "WARNING" and quality["approval"]["decision"] == "approved"
+    outage = injected["triggerer and ledger restarted"]
+    assert outage["approval_state_in_outage"] == "running", outage
+    ti = task_instance(AirflowREST(platform.url), run_id, APPROVAL)
+    assert ti["state"] == "success" and ti["try_number"] == outage["try_number"], "the human was not asked again"
+    assert "the ledger cannot be reached to record the approved decision" in attempt_log(
+        platform, run_id, APPROVAL, ti["try_number"])
 
 
 def test_the_worker_killed_during_rollback_rolls_back_once_and_the_old_version_serves(platform, runs, injected):

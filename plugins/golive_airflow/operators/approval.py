@@ -11,6 +11,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from golive.approvers import Approver, ApproverPolicyError
 from golive.ledger import ApprovalConflict
+from golive.ledger.outage import through_outage
 from golive.models import ApprovalDecision
 from golive.notify import NotifyEvent
 from golive.settings import get_settings
@@ -102,11 +103,12 @@ class GateApprovalOperator(ApprovalOperator):
         return summary
 
     def _record(self, context: Any, summary: dict[str, Any], decision: ApprovalDecision) -> None:
-        """Record the decision; a different earlier one stands and fails this task without retry."""
+        """Record the decision (waiting out a short ledger outage: a failed task would ask again); a different
+        earlier one stands and fails this task without retry."""
         try:
-            LedgerHook(self.ledger_conn_id).get_conn().record_approval(
+            through_outage(lambda: LedgerHook(self.ledger_conn_id).get_conn().record_approval(
                 evaluation_id=int(summary["id"]), run_id=context["ti"].run_id, task_id=context["ti"].task_id,
-                decision=decision)
+                decision=decision), what=f"the {decision.decision} decision", log=self.log)
         except ApprovalConflict as exc:
             raise AirflowFailException(f"{exc}; retry the gate for a new evaluation to decide again") from None
 

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from golive.ledger.outage import unreachable
+
 if TYPE_CHECKING:
     from golive.ledger import Ledger
 
@@ -79,31 +81,25 @@ class LedgerPollTrigger(BaseTrigger):
         """Poll until an answer or the timeout. A ledger that cannot be reached (a database restart,
         a dropped connection) is asked again at the next interval; any other error ends the wait."""
         deadline = time.monotonic() + self.timeout
-        unreachable: str | None = None
+        down: str | None = None
         while True:
             try:
                 event = await asyncio.to_thread(self.poll)
-                unreachable = None
+                down = None
             except Exception as exc:
-                if not _unreachable(exc):
+                if not unreachable(exc):
                     yield TriggerEvent({"status": "error", "message": f"{type(exc).__name__}: {exc}"})
                     return
-                if unreachable is None:
+                if down is None:
                     self.log.warning("the ledger cannot be reached (%s); asking again every %s s",
                                      type(exc).__name__, self.poll_interval)
-                event, unreachable = None, f"{type(exc).__name__}: {exc}"
+                event, down = None, f"{type(exc).__name__}: {exc}"
             if event is not None:
                 yield TriggerEvent(event)
                 return
             if time.monotonic() >= deadline:
-                yield TriggerEvent({"status": "error", "message": f"the ledger could not be reached: {unreachable}"}
-                                   if unreachable else self.timeout_event())
+                yield TriggerEvent({"status": "error", "message": f"the ledger could not be reached: {down}"}
+                                   if down else self.timeout_event())
                 return
             await asyncio.sleep(self.poll_interval)
 
-
-def _unreachable(exc: BaseException) -> bool:
-    """Whether ``exc`` says the ledger's database could not be reached (worth asking again)."""
-    from sqlalchemy.exc import DBAPIError, OperationalError
-
-    return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)

@@ -237,3 +237,40 @@ def test_a_failing_sink_never_fails_the_task(golive_home, monkeypatch):
     assert smtp.subject == "golive: go-live succeeded: ? ?"
     slack = build_notifier(Sink("slack", "ops"), event)
     assert type(slack).__name__ == "SlackWebhookNotifier" and slack.text == event.text()
+
+
+def test_an_approval_answered_while_the_ledger_restarts_is_recorded_once_it_is_back_without_asking_again(
+        sink, asked, monkeypatch):
+    """The decision waits out the outage (``golive.ledger.outage``): failing the task would ask the human again."""
+    import threading
+
+    from private_postgres import PrivatePostgres, server_binaries
+    from services import require_service
+
+    from golive_airflow.hooks import ledger as ledger_hook
+
+    bindir = server_binaries()
+    if bindir is None:
+        require_service("PostgreSQL server binaries", "no /usr/lib/postgresql/*/bin/pg_ctl (set GOLIVE_TEST_PG_BIN)")
+    server = PrivatePostgres(bindir)
+    try:
+        server.start()
+        url = server.create_database("ledger")
+        monkeypatch.setenv("AIRFLOW_CONN_GOLIVE_LEDGER", url.replace("postgresql+psycopg2", "postgresql"))
+        monkeypatch.setenv("GOLIVE_APPROVERS", "prod=alice")
+        monkeypatch.setattr(ledger_hook, "_ENGINES", {})  # this process never reached it: a fresh worker's state
+        get_settings.cache_clear()
+        summary = _summary(LedgerHook().get_conn(), 95.0)
+        ti = FakeTI("promotion.approval", {"testing.gate": summary})
+        op = promotion()
+        _parks(lambda: op.execute(ctx(ti)))
+        server.stop()
+        monkeypatch.setattr(ledger_hook, "_ENGINES", {})
+        threading.Timer(5.0, server.start).start()
+        assert op.execute_complete(ctx(ti), answer("alice"))["approver"] == "alice"
+        with LedgerHook().get_conn().engine.connect() as conn:
+            rows = conn.execute(select(approvals)).mappings().all()
+        assert [(r["decision"], r["approver"]) for r in rows] == [("approved", "alice")]
+        assert len(asked) == 1, "the human was asked once"
+    finally:
+        server.close()
