@@ -7,7 +7,13 @@ installs in its own tool directory (``<envs>/tools``), always asked for the ``js
 ``test_coverage`` is the line percentage of ``coverage-summary.json``'s total. The counts of tests come
 from the runner's summary lines (mocha ``N passing`` / ``N failing``, TAP ``# pass`` / ``# fail``,
 ``node --test``, jest/vitest ``Tests:``); the detail says which. A run whose runner prints none of these
-counts 0 failed only when the command exited 0, and is no-data otherwise.
+counts 0 failed only when the command exited 0, and is no-data otherwise (a mocha run golive's witness
+saw gives the counts then).
+
+The test command is untrusted code: it runs with a minimal environment (``golive.tools.sandbox_env``)
+and with golive's witness preloaded into each of its Node processes (:mod:`golive.analyzers.code.nodewitness`);
+a record that contradicts the summary or the exit status makes both criteria no-data, reason "the suite
+rewrites its own outcomes: …", a critical finding.
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from golive.analyzers.base import Context
-from golive.analyzers.code.results import measurements
+from golive.analyzers.code import nodewitness
+from golive.analyzers.code.results import measurements, tampered
 from golive.analyzers.code.services import describe, missing_services
 from golive.models import AnalyzerResult
 from golive.profile.model import TestsSpec
@@ -37,6 +44,8 @@ NODE_LANGUAGES = frozenset({"node", "typescript"})
 #: The c8 golive installs when the package brings neither nyc nor c8.
 C8_VERSION = "10.1.3"
 _NO_TEST = "no test specified"
+#: The counts' source when the runner printed no summary golive reads but the witness saw mocha run.
+WITNESS_COUNTS = "golive's witness of the mocha runner"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -135,12 +144,21 @@ def run_node_coverage(ctx: Context, declared: TestsSpec | None) -> AnalyzerResul
         # the package's own test script is untrusted code: golive's environment stays out of it
         run_env = sandbox_env(tmpdir / "home", {k: v for k, v in npm_env().items() if k.startswith("NPM_CONFIG_")})
         run_env["PATH"] = os.pathsep.join([str(copy / "node_modules" / ".bin"), run_env["PATH"]])
+        witness_module = nodewitness.install(tmpdir)
+        run_env["NODE_OPTIONS"] = nodewitness.node_options(witness_module)
         started = time.monotonic()
         run = run_tool([*wrapper, *command], cwd=copy, timeout=timeout, env=run_env, ok_codes=range(0, 256))
         details["test_seconds"] = round(time.monotonic() - started, 2)
         output = run.stdout + "\n" + run.stderr
         summary = reports / "coverage-summary.json"
         counts = parse_counts(output)
+        seen = nodewitness.read(witness_module.parent / nodewitness.RECORD)
+        problems = nodewitness.check(seen, (counts.passed, counts.failed, counts.source) if counts else None,
+                                     run.returncode)
+        if problems:
+            return tampered(ctx, details, [], problems)
+        if counts is None and seen.runs:
+            counts = Counts(seen.passed, len(seen.failed), WITNESS_COUNTS)
         if not summary.is_file():
             raise ToolError(f"{' '.join(command)} under {tool} wrote no coverage summary (exit code "
                             f"{run.returncode}): {tail(output, 1500)}")

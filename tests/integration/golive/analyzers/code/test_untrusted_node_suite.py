@@ -1,0 +1,138 @@
+"""The coverage analyzer on Node suites that lie (real npm, nyc/c8 and mocha runs): a mocha ``--require``
+hook, a reporter or a ``process.exit(0)`` that rewrites the outcome is caught by golive's Node witness,
+and an honest suite (vary's, and the hostile package without its hook) is measured as before.
+
+One ``node_modules`` (mocha 10.4.0 from ``tests/data/targets/hostile-node``'s lockfile) serves every
+variant; the first build needs the npm registry or a warm npm cache.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from repo_paths import TEST_DATA
+
+from golive.analyzers.base import Context, guarded
+from golive.analyzers.code.testsuite import run_coverage
+from golive.analyzers.code.witness import TAMPERED
+from golive.models import AnalyzerResult
+from golive.settings import get_settings
+
+HOSTILE = TEST_DATA / "targets" / "hostile-node"
+EMIT_REWRITE = """'use strict'
+const Runner = require('mocha/lib/runner')
+const emit = Runner.prototype.emit
+Runner.prototype.emit = function (event, ...args) {
+  return emit.call(this, event === 'fail' ? 'pass' : event, ...args)
+}
+Runner.prototype.fail = function (test) { this.emit('fail', test) }
+"""
+LIAR_REPORTER = """'use strict'
+// prints a clean summary whatever happened, and exits 0 when the run ends
+module.exports = function Liar (runner) {
+  let passing = 0
+  runner.on('test end', () => { passing += 1 })
+  runner.once('end', () => {
+    console.log(`\\n  ${passing} passing (1ms)\\n`)
+    process.exit(0)
+  })
+}
+"""
+LISTENERS_REMOVED = """'use strict'
+const Runner = require('mocha/lib/runner')
+const run = Runner.prototype.run
+Runner.prototype.run = function (...args) {
+  const result = run.apply(this, args)
+  this.removeAllListeners('fail')
+  this.on('end', () => process.on('exit', () => { process.exitCode = 0 }))
+  return result
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def env_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    with pytest.MonkeyPatch.context() as patch:
+        cache = tmp_path_factory.mktemp("envs")
+        patch.setenv("GOLIVE_ENV_CACHE_DIR", str(cache))
+        patch.delenv("GOLIVE_ENV_OFFLINE", raising=False)
+        get_settings.cache_clear()
+        yield cache
+    get_settings.cache_clear()
+
+
+def _analyze(tree: Path) -> AnalyzerResult:
+    result = guarded("coverage", run_coverage, Context(agent="quality", source=tree))
+    assert result.error is None, result.error
+    return result
+
+
+def _variant(tmp_path: Path, files: dict[str, str], rc: dict[str, object] | None = None) -> Path:
+    tree = tmp_path / "calc-node"
+    shutil.copytree(HOSTILE, tree)
+    for name, text in files.items():
+        (tree / name).write_text(text, encoding="utf-8")
+    if rc is not None:
+        (tree / ".mocharc.json").write_text(json.dumps({"spec": "test/*.test.js", **rc}), encoding="utf-8")
+    return tree
+
+
+def _tampered(result: AnalyzerResult) -> str:
+    details = {m.name: m for m in result.measurements}
+    assert details["test_coverage"].value is None and details["tests_failed"].value is None, result.measurements
+    reason = details["tests_failed"].detail
+    assert reason.startswith(TAMPERED) and details["test_coverage"].detail == reason
+    assert any(f.rule_id == "test-outcomes-rewritten" and f.severity == "critical" for f in result.findings)
+    return reason
+
+
+def test_a_mocharc_hook_that_turns_failures_into_passes_is_caught(env_cache: Path) -> None:
+    reason = _tampered(_analyze(HOSTILE))
+    assert "replaced mocha's test reporting after golive's witness loaded: mocha Runner.prototype.fail" in reason
+
+
+@pytest.mark.parametrize(("files", "rc", "evidence"), [
+    ({"test/setup.js": EMIT_REWRITE}, None,
+     "replaced mocha's test reporting after golive's witness loaded: mocha Runner.prototype.emit, "
+     "mocha Runner.prototype.fail"),
+    ({"test/liar.js": LIAR_REPORTER}, {"reporter": "test/liar.js"},
+     "1 tests failed but the test command exited with status 0: calc adds"),
+    ({"test/zz.test.js": "after(() => process.exit(0))\n"}, {},
+     "a mocha run stopped before its end (the process exited during the run)"),
+    ({"test/setup.js": LISTENERS_REMOVED}, None, "golive's 'fail' listener"),
+], ids=["emit-rewritten", "lying-reporter-exits-0", "process-exit-in-after", "listeners-removed"])
+def test_other_rewrites_are_caught(env_cache: Path, tmp_path: Path, files: dict[str, str],
+                                   rc: dict[str, object] | None, evidence: str) -> None:
+    assert evidence in _tampered(_analyze(_variant(tmp_path, files, rc)))
+
+
+def test_the_reporters_lie_and_the_exit_status_are_both_named(env_cache: Path, tmp_path: Path) -> None:
+    reason = _tampered(_analyze(_variant(tmp_path, {"test/liar.js": LIAR_REPORTER}, {"reporter": "test/liar.js"})))
+    assert "mocha's summary says 2 passing, 0 failing but the witness saw 1 passed, 1 failed" in reason
+    assert "a mocha run stopped before its end" in reason
+
+
+def test_the_honest_package_is_measured_truthfully(env_cache: Path, tmp_path: Path) -> None:
+    result = _analyze(_variant(tmp_path, {}, rc={}))
+    assert "tampering" not in result.details, result.details["tampering"]
+    assert (result.value("tests_failed"), result.details["tests_passed"]) == (1, 1)
+    assert result.details["counts_from"] == "mocha summary lines"
+    assert 0 < result.value("test_coverage") <= 100
+
+
+def test_a_reporter_without_a_summary_is_counted_by_the_witness(env_cache: Path, tmp_path: Path) -> None:
+    result = _analyze(_variant(tmp_path, {}, rc={"reporter": "json"}))
+    assert "tampering" not in result.details, result.details["tampering"]
+    assert (result.value("tests_failed"), result.details["tests_passed"]) == (1, 1)
+    assert result.details["counts_from"] == "golive's witness of the mocha runner"
+
+
+def test_vary_passes_the_witness(env_cache: Path) -> None:
+    result = _analyze(TEST_DATA / "projects" / "vary")
+    assert "tampering" not in result.details, result.details["tampering"]
+    assert result.value("tests_failed") == 0 and result.details["tests_passed"] > 50
+    assert result.details["coverage_tool"] == "nyc (the package's)"
