@@ -44,8 +44,8 @@ NODE_LANGUAGES = frozenset({"node", "typescript"})
 #: The c8 golive installs when the package brings neither nyc nor c8.
 C8_VERSION = "10.1.3"
 _NO_TEST = "no test specified"
-#: The counts' source when the runner printed no summary golive reads but the witness saw mocha run.
-WITNESS_COUNTS = "golive's witness of the mocha runner"
+#: The counts' source when the runner printed no summary golive reads but the witness saw it run.
+WITNESS_COUNTS = "golive's witness of"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -79,6 +79,12 @@ def parse_counts(output: str) -> Counts | None:
         nfailed = sum(int(n) for line in lines for n in re.findall(r"(\d+) failed", line))
         return Counts(npassed, nfailed, "jest/vitest Tests: summary line")
     return None
+
+
+def _major(version: str) -> int:
+    """The major number of ``node --version`` (``v20.20.2`` → 20; 0 when unreadable)."""
+    found = re.match(r"v?(\d+)", version)
+    return int(found.group(1)) if found else 0
 
 
 def _test_command(root: Path, declared: TestsSpec | None) -> list[str] | None:
@@ -145,7 +151,7 @@ def run_node_coverage(ctx: Context, declared: TestsSpec | None) -> AnalyzerResul
         run_env = sandbox_env(tmpdir / "home", {k: v for k, v in npm_env().items() if k.startswith("NPM_CONFIG_")})
         run_env["PATH"] = os.pathsep.join([str(copy / "node_modules" / ".bin"), run_env["PATH"]])
         witness_module = nodewitness.install(tmpdir)
-        run_env["NODE_OPTIONS"] = nodewitness.node_options(witness_module)
+        run_env["NODE_OPTIONS"] = nodewitness.node_options(witness_module, _major(node_version()))
         started = time.monotonic()
         run = run_tool([*wrapper, *command], cwd=copy, timeout=timeout, env=run_env, ok_codes=range(0, 256))
         details["test_seconds"] = round(time.monotonic() - started, 2)
@@ -158,7 +164,8 @@ def run_node_coverage(ctx: Context, declared: TestsSpec | None) -> AnalyzerResul
         if problems:
             return tampered(ctx, details, [], problems)
         if counts is None and seen.runs:
-            counts = Counts(seen.passed, len(seen.failed), WITNESS_COUNTS)
+            runners = ", ".join(sorted({run.runner for run in seen.runs.values()}))
+            counts = Counts(seen.passed(), len(seen.failed()), f"{WITNESS_COUNTS} {runners}")
         if not summary.is_file():
             raise ToolError(f"{' '.join(command)} under {tool} wrote no coverage summary (exit code "
                             f"{run.returncode}): {tail(output, 1500)}")

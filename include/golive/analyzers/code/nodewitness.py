@@ -35,8 +35,11 @@ from golive.analyzers.code.witness import TAMPERED
 SOURCE = Path(__file__).resolve().parents[2] / "data" / "node" / "golive-witness.cjs"
 MODULE = "golive-witness.cjs"
 RECORD = "witness.jsonl"
-#: The summary source (``nodetests.Counts.source``) of the runner the witness observes.
-MOCHA_SUMMARY = "mocha summary lines"
+#: The runner each summary source (``nodetests.Counts.source``) comes from, where the witness observes it.
+#: A test file's own process under ``node --test`` (a crash exits non-zero and is the parent's failure to
+#: report; exit status 0 before its event loop drained is a ``process.exit(0)`` inside it).
+FILE_RUN = "node:test file"
+SUMMARIES = {"mocha summary lines": "mocha", "node --test summary lines": "node:test", "TAP summary lines": "node:test"}
 
 __all__ = ["TAMPERED", "NodeWitnessed", "check", "install", "node_options", "read"]
 
@@ -51,16 +54,29 @@ def install(into: Path) -> Path:
     return target
 
 
-def node_options(module: Path) -> str:
-    """``NODE_OPTIONS`` that preload the witness (the path quoted as Node's option parser reads it)."""
-    return '--require "' + str(module).replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _quoted(path: Path) -> str:
+    return '"' + str(path).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def node_options(module: Path, node_major: int) -> str:
+    """``NODE_OPTIONS`` that preload the witness and, from Node 20, name it as a ``node:test`` reporter
+    next to the reporter Node would have used by itself (naming one replaces the default: TAP on a pipe
+    before Node 23, spec since), which keeps writing to stdout."""
+    options = f"--require {_quoted(module)}"
+    if node_major >= 20:
+        default = "spec" if node_major >= 23 else "tap"
+        options += (f" --test-reporter={default} --test-reporter-destination=stdout"
+                    f" --test-reporter={_quoted(module)}"
+                    f" --test-reporter-destination={_quoted(module.parent / 'node-test-reporter.out')}")
+    return options
 
 
 @dataclass
 class Run:
-    """One mocha run the witness saw."""
+    """One run of a test runner (mocha, node:test) the witness saw."""
 
     pid: int
+    runner: str = "mocha"
     passed: int = 0
     failed: list[str] = field(default_factory=list)
     ended: bool = False
@@ -72,19 +88,21 @@ class NodeWitnessed:
 
     started: set[int] = field(default_factory=set)
     exits: dict[int, int] = field(default_factory=dict)
-    runs: dict[tuple[int, int], Run] = field(default_factory=dict)
+    runs: dict[tuple[int, str], Run] = field(default_factory=dict)
     replaced: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
 
-    @property
-    def passed(self) -> int:
-        """Tests that passed in the witnessed runs."""
-        return sum(run.passed for run in self.runs.values())
+    def passed(self, runner: str | None = None) -> int:
+        """Tests that passed in the witnessed runs (of ``runner``)."""
+        return sum(run.passed for run in self.runs.values() if runner in (None, run.runner))
 
-    @property
-    def failed(self) -> list[str]:
-        """Titles of the tests (and hooks) that failed in the witnessed runs."""
-        return [title for run in self.runs.values() for title in run.failed]
+    def failed(self, runner: str | None = None) -> list[str]:
+        """Titles of the tests (and mocha hooks) that failed in the witnessed runs (of ``runner``)."""
+        return [title for run in self.runs.values() if runner in (None, run.runner) for title in run.failed]
+
+    def ran(self, runner: str) -> bool:
+        """Whether the witness saw ``runner`` run."""
+        return any(run.runner == runner for run in self.runs.values())
 
 
 def read(path: Path) -> NodeWitnessed:
@@ -108,8 +126,10 @@ def read(path: Path) -> NodeWitnessed:
         elif event == "exit":
             seen.exits[pid] = int(record.get("code") or 0)
         elif event in ("run", "pass", "fail", "end"):
-            run = seen.runs.setdefault((pid, int(record.get("run", 0))), Run(pid))
-            if event == "pass":
+            run = seen.runs.setdefault((pid, str(record.get("run"))), Run(pid))
+            if event == "run":
+                run.runner = str(record.get("runner"))
+            elif event == "pass":
                 run.passed += 1
             elif event == "fail":
                 run.failed.append(str(record.get("title")))
@@ -134,27 +154,31 @@ def check(seen: NodeWitnessed, counts: tuple[int, int, str] | None, returncode: 
     if seen.replaced:
         problems.append(f"the suite replaced mocha's test reporting after golive's witness loaded: "
                         f"{_listed(sorted(seen.replaced))}")
-    unfinished = sorted({run.pid for run in seen.runs.values() if not run.ended})
+    unfinished = sorted({(run.runner, run.pid) for run in seen.runs.values() if not run.ended
+                         and (run.runner != FILE_RUN or seen.exits.get(run.pid) == 0)})
     if unfinished:
-        problems.append(f"a mocha run stopped before its end (the process exited during the run): process "
-                        f"{', '.join(map(str, unfinished))}")
-    silent = sorted({run.pid for run in seen.runs.values() if run.pid not in seen.exits})
+        problems.append("a test run stopped before its end (the process exited during the run): "
+                        + ", ".join(f"{runner} in process {pid}" for runner, pid in unfinished))
+    silent = sorted({(run.runner, run.pid) for run in seen.runs.values() if run.pid not in seen.exits})
     if silent:
-        problems.append(f"a process that ran mocha ended without its exit being witnessed: process "
-                        f"{', '.join(map(str, silent))}")
-    failed = seen.failed
+        problems.append("a process that ran tests ended without its exit being witnessed: "
+                        + ", ".join(f"{runner} in process {pid}" for runner, pid in silent))
+    failed = seen.failed()
     if failed and returncode == 0:
         problems.append(f"{len(failed)} tests failed but the test command exited with status 0: {_listed(failed)}")
     zeroed = sorted({run.pid for run in seen.runs.values() if run.failed and seen.exits.get(run.pid) == 0})
     if zeroed and returncode != 0:
-        problems.append(f"a process that ran failing mocha tests exited with status 0: process "
+        problems.append(f"a process that ran failing tests exited with status 0: process "
                         f"{', '.join(map(str, zeroed))}")
-    if counts is not None and counts[2] == MOCHA_SUMMARY:
-        passed, nfailed, _ = counts
-        if not seen.runs:
-            problems.append(f"the output holds mocha's summary ({passed} passing, {nfailed} failing) but no "
-                            "mocha run was witnessed (mocha ran outside golive's witness)")
-        elif (passed, nfailed) != (seen.passed, len(failed)):
-            problems.append(f"mocha's summary says {passed} passing, {nfailed} failing but the witness saw "
-                            f"{seen.passed} passed, {len(failed)} failed")
+    runner = SUMMARIES.get(counts[2]) if counts is not None else None
+    if counts is not None and runner is not None:
+        passed, nfailed, source = counts
+        if seen.ran(runner):
+            witnessed = (seen.passed(runner), len(seen.failed(runner)))
+            if (passed, nfailed) != witnessed:
+                problems.append(f"the {source} say {passed} passed, {nfailed} failed but the witness saw {runner} "
+                                f"pass {witnessed[0]} and fail {witnessed[1]}")
+        elif source != "TAP summary lines":  # TAP is also tape's, node-tap's: runners the witness does not see
+            problems.append(f"the output holds {runner}'s summary ({passed} passed, {nfailed} failed) but no "
+                            f"{runner} run was witnessed ({runner} ran outside golive's witness)")
     return problems

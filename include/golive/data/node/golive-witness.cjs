@@ -2,12 +2,15 @@
 /*
  * golive's witness of an untrusted Node test run, preloaded into every Node process of the run with
  * NODE_OPTIONS=--require <this file> (before npm, nyc/c8, the runner and the package's own --require
- * hooks). It appends one JSON line per event to witness.jsonl next to this file (a directory only golive
- * writes): each process's start and the exit code it began to exit with and the one it ends with; for mocha, every run of a Runner with
- * the tests that passed and failed as the runner emitted them (listeners of golive's own, attached when
- * the run starts), the run's end, and whether the package replaced mocha's Runner or Runnable methods,
- * the event emitter, or removed golive's listeners after this file patched them. golive compares this
- * record with the runner's summary lines and the process's exit status
+ * hooks). It appends one JSON line per event to witness.jsonl next to this file, in a directory only
+ * golive creates:
+ * - each process's start, the exit code it began to exit with and the one it ends with;
+ * - mocha: each run of a Runner with the tests that passed and failed as the runner emitted them
+ *   (listeners of golive's own, attached when the run starts), the run's end, and the Runner/Runnable
+ *   methods, event emitter or golive listeners the package replaced or removed after this file loaded;
+ * - node:test: the same from a reporter of golive's own (this module's export, named with
+ *   --test-reporter in NODE_OPTIONS), and whether each test file's own process ran to its end.
+ * golive compares this record with the runner's summary lines and the exit status
  * (golive.analyzers.code.nodewitness). Node built-ins only.
  */
 const fs = require('fs')
@@ -81,7 +84,7 @@ function title (runnable) {
 }
 
 function watch (runner) {
-  const run = { id: runs.length + 1, runner, ended: false, listeners: [] }
+  const run = { id: `mocha-${runs.length + 1}`, runner, ended: false, listeners: [] }
   runs.push(run)
   const listen = (event, listener) => {
     run.listeners.push([event, listener])
@@ -117,6 +120,29 @@ Module._extensions['.js'] = function (module, filename) {
   if (filename.endsWith(`${MOCHA}runner.js`)) patchRunner(module.exports)
   else if (filename.endsWith(`${MOCHA}runnable.js`)) patchRunnable(module.exports)
   return result
+}
+
+// node:test: golive names this module as a reporter too (--test-reporter in NODE_OPTIONS); the tests that
+// passed and failed as the summary counts them (not suites, skipped, todo or cancelled ones)
+let reporting = 0
+module.exports = async function * golive (source) {
+  const run = `node:test-${++reporting}`
+  write({ event: 'run', run, runner: 'node:test' })
+  for await (const { type, data } of source) {
+    if (type !== 'test:pass' && type !== 'test:fail') continue
+    const details = data.details || {}
+    if (details.type === 'suite' || data.skip || data.todo) continue
+    if (type === 'test:fail' && details.error && details.error.failureType === 'cancelledByParent') continue
+    write({ event: type === 'test:pass' ? 'pass' : 'fail', run, title: String(data.name) })
+  }
+  write({ event: 'end', run })
+}
+
+// a test file node --test runs in a process of its own (which reports to its parent, not to reporters):
+// its end is the event loop draining ('beforeExit'), which a process.exit() inside a test never reaches
+if (process.env.NODE_TEST_CONTEXT) {
+  write({ event: 'run', run: 'node:test-file', runner: 'node:test file' })
+  process.once('beforeExit', () => write({ event: 'end', run: 'node:test-file' }))
 }
 
 // the code the process began to exit with (this listener is the first), and the one it exits with once

@@ -1,6 +1,7 @@
-"""The coverage analyzer on Node suites that lie (real npm, nyc/c8 and mocha runs): a mocha ``--require``
-hook, a reporter or a ``process.exit(0)`` that rewrites the outcome is caught by golive's Node witness,
-and an honest suite (vary's, and the hostile package without its hook) is measured as before.
+"""The coverage analyzer on Node suites that lie (real npm, nyc/c8, mocha and ``node --test`` runs): a mocha
+``--require`` hook, a reporter, an ``exit`` listener or a ``process.exit(0)`` that rewrites the outcome is
+caught by golive's Node witness, and an honest suite (vary's, the hostile package without its hook, a
+plain ``node --test`` package) is measured as before.
 
 One ``node_modules`` (mocha 10.4.0 from ``tests/data/targets/hostile-node``'s lockfile) serves every
 variant; the first build needs the npm registry or a warm npm cache.
@@ -102,7 +103,7 @@ def test_a_mocharc_hook_that_turns_failures_into_passes_is_caught(env_cache: Pat
     ({"test/liar.js": LIAR_REPORTER}, {"reporter": "test/liar.js"},
      "1 tests failed but the test command exited with status 0: calc adds"),
     ({"test/zz.test.js": "after(() => process.exit(0))\n"}, {},
-     "a mocha run stopped before its end (the process exited during the run)"),
+     "a test run stopped before its end (the process exited during the run): mocha in process"),
     ({"test/setup.js": LISTENERS_REMOVED}, None, "golive's 'fail' listener"),
 ], ids=["emit-rewritten", "lying-reporter-exits-0", "process-exit-in-after", "listeners-removed"])
 def test_other_rewrites_are_caught(env_cache: Path, tmp_path: Path, files: dict[str, str],
@@ -112,8 +113,8 @@ def test_other_rewrites_are_caught(env_cache: Path, tmp_path: Path, files: dict[
 
 def test_the_reporters_lie_and_the_exit_status_are_both_named(env_cache: Path, tmp_path: Path) -> None:
     reason = _tampered(_analyze(_variant(tmp_path, {"test/liar.js": LIAR_REPORTER}, {"reporter": "test/liar.js"})))
-    assert "mocha's summary says 2 passing, 0 failing but the witness saw 1 passed, 1 failed" in reason
-    assert "a mocha run stopped before its end" in reason
+    assert "the mocha summary lines say 2 passed, 0 failed but the witness saw mocha pass 1 and fail 1" in reason
+    assert "a test run stopped before its end" in reason
 
 
 def test_the_honest_package_is_measured_truthfully(env_cache: Path, tmp_path: Path) -> None:
@@ -128,7 +129,7 @@ def test_a_reporter_without_a_summary_is_counted_by_the_witness(env_cache: Path,
     result = _analyze(_variant(tmp_path, {}, rc={"reporter": "json"}))
     assert "tampering" not in result.details, result.details["tampering"]
     assert (result.value("tests_failed"), result.details["tests_passed"]) == (1, 1)
-    assert result.details["counts_from"] == "golive's witness of the mocha runner"
+    assert result.details["counts_from"] == "golive's witness of mocha"
 
 
 def test_vary_passes_the_witness(env_cache: Path) -> None:
@@ -136,3 +137,48 @@ def test_vary_passes_the_witness(env_cache: Path) -> None:
     assert "tampering" not in result.details, result.details["tampering"]
     assert result.value("tests_failed") == 0 and result.details["tests_passed"] > 50
     assert result.details["coverage_tool"] == "nyc (the package's)"
+
+
+def _node_test_package(tmp_path: Path, script: str, files: dict[str, str]) -> Path:
+    tree = tmp_path / "plain"
+    (tree / "test").mkdir(parents=True)
+    (tree / "package.json").write_text(json.dumps({"name": "plain", "version": "1.0.0", "scripts": {"test": script}}),
+                                       encoding="utf-8")
+    (tree / "index.js").write_text("exports.half = (n) => n / 2\nexports.add = (a, b) => a + b + 1\n",
+                                   encoding="utf-8")
+    (tree / "test" / "calc.test.js").write_text(
+        "const test = require('node:test')\nconst assert = require('node:assert')\nconst { half, add } = require('..')\n"
+        "test('half', () => assert.strictEqual(half(4), 2))\ntest('add', () => assert.strictEqual(add(1, 1), 2))\n",
+        encoding="utf-8")
+    for name, text in files.items():
+        (tree / name).write_text(text, encoding="utf-8")
+    return tree
+
+
+NODE_TEST_LIAR = """export default async function * liar (source) {
+  for await (const event of source) void event
+  yield '\\u2139 pass 2\\n\\u2139 fail 0\\n'
+  process.on('exit', () => { process.exitCode = 0 })
+}
+"""
+
+
+def test_an_honest_node_test_suite_passes_the_witness(env_cache: Path, tmp_path: Path) -> None:
+    result = _analyze(_node_test_package(tmp_path, "node --test test/", {}))
+    assert "tampering" not in result.details, result.details["tampering"]
+    assert (result.value("tests_failed"), result.details["tests_passed"]) == (1, 1)
+
+
+@pytest.mark.parametrize(("script", "files", "evidence"), [
+    ("node --require ./test/setup.js --test test/",
+     {"test/setup.js": "process.on('exit', () => { process.exitCode = 0 })\n"},
+     "1 tests failed but the test command exited with status 0: add"),
+    ("node --test --test-reporter=./liar.mjs --test-reporter-destination=stdout test/",
+     {"liar.mjs": NODE_TEST_LIAR},
+     "the node --test summary lines say 2 passed, 0 failed but the witness saw node:test pass 1 and fail 1"),
+    ("node --test test/", {"test/quit.test.js": "require('node:test')('quit', () => process.exit(0))\n"},
+     "a test run stopped before its end (the process exited during the run): node:test file in process"),
+], ids=["exit-listener-zeroes-status", "lying-reporter", "process-exit-in-a-test-file"])
+def test_node_test_rewrites_are_caught(env_cache: Path, tmp_path: Path, script: str, files: dict[str, str],
+                                       evidence: str) -> None:
+    assert evidence in _tampered(_analyze(_node_test_package(tmp_path, script, files)))
