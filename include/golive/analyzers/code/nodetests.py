@@ -151,26 +151,60 @@ def run_node_coverage(ctx: Context, declared: TestsSpec | None) -> AnalyzerResul
         run_env = sandbox_env(tmpdir / "home", {k: v for k, v in npm_env().items() if k.startswith("NPM_CONFIG_")})
         run_env["PATH"] = os.pathsep.join([str(copy / "node_modules" / ".bin"), run_env["PATH"]])
         witness_module = nodewitness.install(tmpdir)
-        run_env["NODE_OPTIONS"] = nodewitness.node_options(witness_module, _major(node_version()))
+        major = _major(node_version())
+        modes = _reporter_modes(copy, command) if major >= 20 else ["none"]
         started = time.monotonic()
-        run = run_tool([*wrapper, *command], cwd=copy, timeout=timeout, env=run_env, ok_codes=range(0, 256))
+        for reporter in modes:
+            run, seen = _run_witnessed([*wrapper, *command], copy, timeout, {
+                **run_env, "NODE_OPTIONS": nodewitness.node_options(witness_module, major, reporter)},
+                witness_module.parent / nodewitness.RECORD)
+            # Node's clash stops it before any reporter starts: the message printed once golive's reporter
+            # ran is the suite's, not Node's
+            if nodewitness.REPORTER_CLASH not in run.stdout + run.stderr or seen.ran("node:test"):
+                break
         details["test_seconds"] = round(time.monotonic() - started, 2)
+        details["witness_reporter"] = reporter
+        if reporter == "none":
+            details["witness_note"] = ("node:test results are counted from the summary only (Node before 20, "
+                                       "or the package's reporters could not be joined)")
         output = run.stdout + "\n" + run.stderr
         summary = reports / "coverage-summary.json"
         counts = parse_counts(output)
-        seen = nodewitness.read(witness_module.parent / nodewitness.RECORD)
         problems = nodewitness.check(seen, (counts.passed, counts.failed, counts.source) if counts else None,
-                                     run.returncode)
+                                     run.returncode, nodewitness.ALL_RUNNERS if reporter != "none"
+                                     else nodewitness.ALL_RUNNERS - {"node:test"})
         if problems:
             return tampered(ctx, details, [], problems)
         if counts is None and seen.runs:
-            runners = ", ".join(sorted({run.runner for run in seen.runs.values()}))
+            runners = ", ".join(sorted({r.runner for r in seen.runs.values()}))
             counts = Counts(seen.passed(), len(seen.failed()), f"{WITNESS_COUNTS} {runners}")
         if not summary.is_file():
             raise ToolError(f"{' '.join(command)} under {tool} wrote no coverage summary (exit code "
                             f"{run.returncode}): {tail(output, 1500)}")
         total = json.loads(summary.read_text(encoding="utf-8")).get("total", {})
     return _result(ctx, details, total, counts, run)
+
+
+def _reporter_modes(copy: Path, command: list[str]) -> list[str]:
+    """The ways to join golive's ``node:test`` reporter to the package's (``nodewitness.REPORTER_MODES``),
+    the likeliest first: by what the test command and the scripts of ``package.json`` name."""
+    try:
+        scripts = json.loads((copy / "package.json").read_text(encoding="utf-8")).get("scripts") or {}
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+        scripts = {}
+    text = " ".join([*command, *(v for v in scripts.values() if isinstance(v, str))] if isinstance(scripts, dict)
+                    else command)
+    first = ("paired" if "--test-reporter-destination" in text else "single" if "--test-reporter" in text
+             else "default")
+    return [first, *(mode for mode in nodewitness.REPORTER_MODES if mode != first)]
+
+
+def _run_witnessed(argv: list[str], copy: Path, timeout: float, env: dict[str, str],
+                   record: Path) -> tuple[ToolRun, nodewitness.NodeWitnessed]:
+    """The test command run with golive's witness preloaded (``env``'s ``NODE_OPTIONS``), and its record."""
+    record.unlink(missing_ok=True)
+    run = run_tool(argv, cwd=copy, timeout=timeout, env=env, ok_codes=range(0, 256))
+    return run, nodewitness.read(record)
 
 
 def _result(ctx: Context, details: dict[str, object], total: dict[str, dict[str, float]], counts: Counts | None,

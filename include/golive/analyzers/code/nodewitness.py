@@ -3,24 +3,29 @@
 The package's test script, its runner's configuration (``.mocharc``, ``--require`` hooks, a custom
 reporter) and its tests are its own code: they print the summary lines golive reads the counts from and
 decide the exit status. golive preloads its witness (``golive-witness.cjs``) into every Node process of
-the run with ``NODE_OPTIONS=--require …`` from a directory only golive writes, so it loads before npm,
-nyc/c8, the runner and the package's hooks. It records each process's start and its exit code (the one
-it began to exit with and the one it ends with once every ``exit`` listener ran); for mocha, each run of
-its ``Runner`` with the tests that passed and failed as the runner emitted them (golive's own
-listeners), the run's end, and any of mocha's ``Runner``/``Runnable`` methods, the event emitter or
-golive's listeners that the package replaced or removed after the witness loaded.
+the run with ``NODE_OPTIONS=--require …`` from a directory golive creates for the run, so it loads
+before npm, nyc/c8, the runner and the package's hooks. It records each process's start and its exit
+code (the one it began to exit with and the one it ends with once every ``exit`` listener ran); for
+mocha, each run of its ``Runner`` with the tests that passed and failed as the runner emitted them
+(golive's own listeners), the run's end, and any of mocha's ``Runner``/``Runnable`` methods, the event
+emitter or golive's listeners that the package replaced or removed after the witness loaded; for
+``node --test`` (Node 20 and later), the tests that passed and failed from a reporter of golive's own
+(the same module, named in ``NODE_OPTIONS`` next to Node's default reporter) and whether each test
+file's own process ran until its event loop drained.
 
 ``check`` cross-checks the record, the runner's summary counts and the raw exit status of the test
-command. A record that is missing, a mocha run that never ended (``process.exit`` inside the run),
-replaced runner internals, failures the summary does not show, failures that end in exit status 0, or
-mocha counts that no witnessed run produced (mocha outside the witness: the script replaced
-``NODE_OPTIONS``) are a suite that rewrites its own outcomes.
+command. A record that is missing, a run that never ended (``process.exit`` inside it), replaced runner
+internals, a summary whose counts differ from the witnessed ones, failures that end in exit status 0,
+or mocha / ``node --test`` counts that no witnessed run produced (the runner ran outside the witness:
+the script replaced ``NODE_OPTIONS``) are a suite that rewrites its own outcomes.
 
-What the witness does not see: the tests of ``node --test``, jest, vitest and TAP runners are counted
-from their summaries only (the witness still records the processes and their exit codes), and the
-package's code runs with the witness's privileges: it can find the record's directory in
-``NODE_OPTIONS``, write lines into it or rewrite a test's outcome before mocha reports it (a test body
-that catches its own failure). The check makes the plain rewrites fail instead of pass.
+What the witness does not see: jest, vitest, tape and node-tap tests are counted from their summaries
+only (the witness still records their processes and exit codes); the package's code runs with the
+witness's privileges: it can read ``NODE_OPTIONS``, append lines that parse to the record (an ``end``
+that never happened) or make a test catch its own failure. ES module packages need no ``--import``:
+mocha's runner is CommonJS whatever the tests are, and Node loads ``node:test`` reporters itself. A package
+that sets ``NODE_OPTIONS`` itself (``NODE_OPTIONS=… mocha``) runs its runner outside the witness and
+is reported as such. The check makes the plain rewrites fail instead of pass.
 """
 
 from __future__ import annotations
@@ -41,7 +46,8 @@ RECORD = "witness.jsonl"
 FILE_RUN = "node:test file"
 SUMMARIES = {"mocha summary lines": "mocha", "node --test summary lines": "node:test", "TAP summary lines": "node:test"}
 
-__all__ = ["TAMPERED", "NodeWitnessed", "check", "install", "node_options", "read"]
+__all__ = ["ALL_RUNNERS", "REPORTER_CLASH", "REPORTER_MODES", "TAMPERED", "NodeWitnessed", "check", "install",
+           "node_options", "read"]
 
 
 def install(into: Path) -> Path:
@@ -58,17 +64,31 @@ def _quoted(path: Path) -> str:
     return '"' + str(path).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def node_options(module: Path, node_major: int) -> str:
+#: What Node says when the reporters named in NODE_OPTIONS and on the command line do not pair up with
+#: their destinations (a package's own ``--test-reporter`` without ``--test-reporter-destination``).
+REPORTER_CLASH = "must match the number of specified '--test-reporter-destination'"
+#: How golive's ``node:test`` reporter joins the package's reporters (Node pairs reporters with
+#: destinations in order, those of ``NODE_OPTIONS`` first): ``default`` — the package names none, so
+#: golive names Node's default (to stdout) and its own; ``single`` — the package names one reporter
+#: without a destination (Node's stdout by default), so golive adds its own and that stdout;
+#: ``paired`` — the package pairs its reporters with destinations; ``none`` — no reporter of golive's.
+REPORTER_MODES = ("default", "single", "paired", "none")
+#: The runners whose tests the witness observes (``node:test`` only when golive's reporter is named).
+ALL_RUNNERS = frozenset({"mocha", "node:test"})
+
+
+def node_options(module: Path, node_major: int, reporter: str = "default") -> str:
     """``NODE_OPTIONS`` that preload the witness and, from Node 20, name it as a ``node:test`` reporter
-    next to the reporter Node would have used by itself (naming one replaces the default: TAP on a pipe
-    before Node 23, spec since), which keeps writing to stdout."""
+    as ``reporter`` (one of :data:`REPORTER_MODES`) says; the default reporter Node would have used by
+    itself is TAP on a pipe before Node 23, spec since."""
     options = f"--require {_quoted(module)}"
-    if node_major >= 20:
+    if node_major < 20 or reporter == "none":
+        return options
+    own = f"--test-reporter={_quoted(module)} --test-reporter-destination={_quoted(module.parent / 'reporter.out')}"
+    if reporter == "default":
         default = "spec" if node_major >= 23 else "tap"
-        options += (f" --test-reporter={default} --test-reporter-destination=stdout"
-                    f" --test-reporter={_quoted(module)}"
-                    f" --test-reporter-destination={_quoted(module.parent / 'node-test-reporter.out')}")
-    return options
+        return f"{options} --test-reporter={default} --test-reporter-destination=stdout {own}"
+    return f"{options} {own}" + (" --test-reporter-destination=stdout" if reporter == "single" else "")
 
 
 @dataclass
@@ -142,11 +162,13 @@ def _listed(names: list[str]) -> str:
     return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
-def check(seen: NodeWitnessed, counts: tuple[int, int, str] | None, returncode: int) -> list[str]:
+def check(seen: NodeWitnessed, counts: tuple[int, int, str] | None, returncode: int,
+          runners: frozenset[str] = ALL_RUNNERS) -> list[str]:
     """Every way the reported outcome contradicts the witnessed one (empty: the report is truthful).
 
     :param counts: ``(passed, failed, source)`` read from the runner's summary lines, None when none.
     :param returncode: the test command's exit status.
+    :param runners: the runners the witness was set up to observe.
     """
     if not seen.started:
         return ["golive's witness never ran in the test command (the suite removed it from NODE_OPTIONS)"]
@@ -178,7 +200,8 @@ def check(seen: NodeWitnessed, counts: tuple[int, int, str] | None, returncode: 
             if (passed, nfailed) != witnessed:
                 problems.append(f"the {source} say {passed} passed, {nfailed} failed but the witness saw {runner} "
                                 f"pass {witnessed[0]} and fail {witnessed[1]}")
-        elif source != "TAP summary lines":  # TAP is also tape's, node-tap's: runners the witness does not see
+        # TAP is also tape's and node-tap's, runners the witness does not see
+        elif source != "TAP summary lines" and runner in runners:
             problems.append(f"the output holds {runner}'s summary ({passed} passed, {nfailed} failed) but no "
                             f"{runner} run was witnessed ({runner} ran outside golive's witness)")
     return problems

@@ -98,8 +98,8 @@ def test_a_mocharc_hook_that_turns_failures_into_passes_is_caught(env_cache: Pat
 
 @pytest.mark.parametrize(("files", "rc", "evidence"), [
     ({"test/setup.js": EMIT_REWRITE}, None,
-     "replaced mocha's test reporting after golive's witness loaded: mocha Runner.prototype.emit, "
-     "mocha Runner.prototype.fail"),
+     ("replaced mocha's test reporting after golive's witness loaded: mocha Runner.prototype.emit, "
+      "mocha Runner.prototype.fail")),
     ({"test/liar.js": LIAR_REPORTER}, {"reporter": "test/liar.js"},
      "1 tests failed but the test command exited with status 0: calc adds"),
     ({"test/zz.test.js": "after(() => process.exit(0))\n"}, {},
@@ -125,6 +125,18 @@ def test_the_honest_package_is_measured_truthfully(env_cache: Path, tmp_path: Pa
     assert 0 < result.value("test_coverage") <= 100
 
 
+def test_an_es_module_package_is_witnessed(env_cache: Path, tmp_path: Path) -> None:
+    manifest = json.loads((HOSTILE / "package.json").read_text(encoding="utf-8"))
+    result = _analyze(_variant(tmp_path, {
+        "package.json": json.dumps({**manifest, "type": "module"}),
+        "index.js": "export const add = (a, b) => a + b + 1\nexport const half = (n) => n / 2\n",
+        "test/calc.test.js": ("import assert from 'node:assert'\nimport { add, half } from '../index.js'\n\n"
+                              "describe('calc', () => {\n  it('halves', () => assert.strictEqual(half(4), 2))\n"
+                              "  it('adds', () => assert.strictEqual(add(1, 1), 2))\n})\n")}, rc={}))
+    assert "tampering" not in result.details, result.details["tampering"]
+    assert (result.value("tests_failed"), result.details["tests_passed"]) == (1, 1)
+
+
 def test_a_reporter_without_a_summary_is_counted_by_the_witness(env_cache: Path, tmp_path: Path) -> None:
     result = _analyze(_variant(tmp_path, {}, rc={"reporter": "json"}))
     assert "tampering" not in result.details, result.details["tampering"]
@@ -147,7 +159,8 @@ def _node_test_package(tmp_path: Path, script: str, files: dict[str, str]) -> Pa
     (tree / "index.js").write_text("exports.half = (n) => n / 2\nexports.add = (a, b) => a + b + 1\n",
                                    encoding="utf-8")
     (tree / "test" / "calc.test.js").write_text(
-        "const test = require('node:test')\nconst assert = require('node:assert')\nconst { half, add } = require('..')\n"
+        "const test = require('node:test')\nconst assert = require('node:assert')\n"
+        "const { half, add } = require('..')\n"
         "test('half', () => assert.strictEqual(half(4), 2))\ntest('add', () => assert.strictEqual(add(1, 1), 2))\n",
         encoding="utf-8")
     for name, text in files.items():
@@ -167,6 +180,19 @@ def test_an_honest_node_test_suite_passes_the_witness(env_cache: Path, tmp_path:
     result = _analyze(_node_test_package(tmp_path, "node --test test/", {}))
     assert "tampering" not in result.details, result.details["tampering"]
     assert (result.value("tests_failed"), result.details["tests_passed"]) == (1, 1)
+
+
+@pytest.mark.parametrize(("script", "files", "reporter"), [
+    ("node --test --test-reporter=spec test/", {}, "single"),
+    ("node --test --test-reporter=tap --test-reporter-destination=stdout test/", {}, "paired"),
+    ("sh run-tests.sh", {"run-tests.sh": "exec node --test --test-reporter=spec test/\n"}, "single"),
+], ids=["own-reporter", "own-reporter-and-destination", "own-reporter-golive-did-not-read"])
+def test_golives_reporter_joins_the_packages_own(env_cache: Path, tmp_path: Path, script: str, files: dict[str, str],
+                                                 reporter: str) -> None:
+    result = _analyze(_node_test_package(tmp_path, script, files))
+    assert "tampering" not in result.details, result.details["tampering"]
+    assert (result.value("tests_failed"), result.details["tests_passed"]) == (1, 1)
+    assert result.details["witness_reporter"] == reporter
 
 
 @pytest.mark.parametrize(("script", "files", "evidence"), [
