@@ -97,6 +97,8 @@ class Run:
 
     pid: int
     runner: str = "mocha"
+    #: a worker process of ``mocha --parallel`` (it exits 0 whatever its tests did)
+    worker: bool = False
     passed: int = 0
     failed: list[str] = field(default_factory=list)
     ended: bool = False
@@ -108,6 +110,8 @@ class NodeWitnessed:
 
     started: set[int] = field(default_factory=set)
     exits: dict[int, int] = field(default_factory=dict)
+    #: the code each process began to exit with (before the other ``exit`` listeners ran)
+    began: dict[int, int] = field(default_factory=dict)
     runs: dict[tuple[int, str], Run] = field(default_factory=dict)
     replaced: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
@@ -145,10 +149,11 @@ def read(path: Path) -> NodeWitnessed:
             seen.started.add(pid)
         elif event == "exit":
             seen.exits[pid] = int(record.get("code") or 0)
+            seen.began[pid] = int(record.get("began") or 0)
         elif event in ("run", "pass", "fail", "end"):
             run = seen.runs.setdefault((pid, str(record.get("run"))), Run(pid))
             if event == "run":
-                run.runner = str(record.get("runner"))
+                run.runner, run.worker = str(record.get("runner")), bool(record.get("worker"))
             elif event == "pass":
                 run.passed += 1
             elif event == "fail":
@@ -188,10 +193,16 @@ def check(seen: NodeWitnessed, counts: tuple[int, int, str] | None, returncode: 
     failed = seen.failed()
     if failed and returncode == 0:
         problems.append(f"{len(failed)} tests failed but the test command exited with status 0: {_listed(failed)}")
-    zeroed = sorted({run.pid for run in seen.runs.values() if run.failed and seen.exits.get(run.pid) == 0})
+    zeroed = sorted({run.pid for run in seen.runs.values()
+                     if run.failed and not run.worker and seen.exits.get(run.pid) == 0})
     if zeroed and returncode != 0:
         problems.append(f"a process that ran failing tests exited with status 0: process "
                         f"{', '.join(map(str, zeroed))}")
+    rewritten = sorted({run.pid for run in seen.runs.values()
+                        if not run.worker and seen.began.get(run.pid) and seen.exits.get(run.pid) == 0})
+    if rewritten:
+        problems.append("an exit listener turned the exit status of a process that ran tests into 0: "
+                        + ", ".join(f"process {pid} (from {seen.began[pid]})" for pid in rewritten))
     runner = SUMMARIES.get(counts[2]) if counts is not None else None
     if counts is not None and runner is not None:
         passed, nfailed, source = counts

@@ -96,7 +96,8 @@ function watch (runner) {
     run.ended = true
     write({ event: 'end', run: run.id, replaced: replaced() })
   })
-  write({ event: 'run', run: run.id, runner: 'mocha' })
+  // a worker of mocha --parallel exits 0 whatever its files did: the parent's exit status is the run's
+  write({ event: 'run', run: run.id, runner: 'mocha', worker: WORKER.test(String(process.argv[1])) })
 }
 
 function patchRunner (Runner) {
@@ -114,6 +115,7 @@ function patchRunnable (Runnable) {
 }
 
 const MOCHA = `${path.sep}mocha${path.sep}lib${path.sep}`
+const WORKER = /[\\/]mocha[\\/]lib[\\/]nodejs[\\/]worker\.js$/
 const loadJs = Module._extensions['.js']
 Module._extensions['.js'] = function (module, filename) {
   const result = loadJs.apply(this, arguments)

@@ -137,6 +137,14 @@ def test_an_es_module_package_is_witnessed(env_cache: Path, tmp_path: Path) -> N
     assert (result.value("tests_failed"), result.details["tests_passed"]) == (1, 1)
 
 
+def test_mocha_parallel_is_witnessed_in_its_workers(env_cache: Path, tmp_path: Path) -> None:
+    tree = _variant(tmp_path, {}, rc={"parallel": True, "jobs": 2})
+    shutil.copyfile(tree / "test" / "calc.test.js", tree / "test" / "more.test.js")
+    result = _analyze(tree)
+    assert "tampering" not in result.details, result.details["tampering"]
+    assert (result.value("tests_failed"), result.details["tests_passed"]) == (2, 2)
+
+
 def test_a_reporter_without_a_summary_is_counted_by_the_witness(env_cache: Path, tmp_path: Path) -> None:
     result = _analyze(_variant(tmp_path, {}, rc={"reporter": "json"}))
     assert "tampering" not in result.details, result.details["tampering"]
@@ -198,7 +206,7 @@ def test_golives_reporter_joins_the_packages_own(env_cache: Path, tmp_path: Path
 @pytest.mark.parametrize(("script", "files", "evidence"), [
     ("node --require ./test/setup.js --test test/",
      {"test/setup.js": "process.on('exit', () => { process.exitCode = 0 })\n"},
-     "1 tests failed but the test command exited with status 0: add"),
+     "an exit listener turned the exit status of a process that ran tests into 0: process"),
     ("node --test --test-reporter=./liar.mjs --test-reporter-destination=stdout test/",
      {"liar.mjs": NODE_TEST_LIAR},
      "the node --test summary lines say 2 passed, 0 failed but the witness saw node:test pass 1 and fail 1"),

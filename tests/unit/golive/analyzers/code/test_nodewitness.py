@@ -54,8 +54,10 @@ def test_no_record_is_a_witness_that_never_ran(tmp_path: Path) -> None:
     ([*_mocha(("pass", "a")), {"event": "exit", "code": 0, "pid": 2,
                                "replaced": ["mocha Runner.prototype.fail"]}], (1, 0, "mocha summary lines"), 0,
      "replaced mocha's test reporting after golive's witness loaded: mocha Runner.prototype.fail"),
+    ([*_mocha(("pass", "a"), ("fail", "b"), exit_code=None), {"event": "exit", "began": 1, "code": 0, "pid": 2}],
+     MOCHA, 0, "an exit listener turned the exit status of a process that ran tests into 0: process 2 (from 1)"),
 ], ids=["summary-lies", "exit-status-zeroed", "run-never-ended", "exit-unwitnessed", "process-status-zeroed",
-        "mocha-outside-the-witness", "internals-replaced"])
+        "mocha-outside-the-witness", "internals-replaced", "exit-listener-zeroes"])
 def test_contradictions_are_problems(tmp_path: Path, events: list[dict], counts: tuple[int, int, str],
                                      returncode: int, evidence: str) -> None:
     problems = check(read(_record(tmp_path, *events)), counts, returncode)
@@ -66,6 +68,12 @@ def test_lines_the_witness_did_not_write_are_a_problem(tmp_path: Path) -> None:
     path = _record(tmp_path, *_mocha(("pass", "a"), ("fail", "b")))
     path.write_text(path.read_text(encoding="utf-8") + "5 passing\n", encoding="utf-8")
     assert check(read(path), MOCHA, 1) == ["the witness's record holds lines the witness did not write"]
+
+
+def test_a_mocha_parallel_worker_exits_0_whatever_its_tests_did(tmp_path: Path) -> None:
+    events = _mocha(("pass", "a"), ("fail", "b"), exit_code=0)
+    events[2]["worker"] = True
+    assert check(read(_record(tmp_path, *events)), MOCHA, 1) == []
 
 
 def test_a_tap_summary_of_another_runner_is_not_compared(tmp_path: Path) -> None:
