@@ -42,14 +42,15 @@ function write (record) {
   }
 }
 
-write({ event: 'start', ppid: process.ppid, argv: process.argv.slice(1, 3) })
+write({ event: 'start', ppid: process.ppid })
 
 const runs = []
 const expected = []
 
 function remember (owner, label) {
-  const names = Object.getOwnPropertyNames(owner)
-  expected.push([owner, label, new Map(names.map(name => [name, Object.getOwnPropertyDescriptor(owner, name).value]))])
+  const methods = new Map()
+  for (const name of Object.getOwnPropertyNames(owner)) methods.set(name, Object.getOwnPropertyDescriptor(owner, name).value)
+  expected.push([owner, label, methods])
 }
 
 function replaced () {
