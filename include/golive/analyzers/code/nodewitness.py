@@ -25,7 +25,9 @@ witness's privileges: it can read ``NODE_OPTIONS``, append lines that parse to t
 that never happened) or make a test catch its own failure. ES module packages need no ``--import``:
 mocha's runner is CommonJS whatever the tests are, and Node loads ``node:test`` reporters itself. A package
 that sets ``NODE_OPTIONS`` itself (``NODE_OPTIONS=… mocha``) runs its runner outside the witness and
-is reported as such. The check makes the plain rewrites fail instead of pass.
+is reported as such; one that prints Node's reporter clash (:data:`REPORTER_CLASH`) before any reporter
+starts makes golive rerun it with fewer reporters of its own, down to none (``details['witness_reporter']``
+says which). The check makes the plain rewrites fail instead of pass.
 """
 
 from __future__ import annotations
