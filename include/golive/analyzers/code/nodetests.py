@@ -7,7 +7,13 @@ installs in its own tool directory (``<envs>/tools``), always asked for the ``js
 ``test_coverage`` is the line percentage of ``coverage-summary.json``'s total. The counts of tests come
 from the runner's summary lines (mocha ``N passing`` / ``N failing``, TAP ``# pass`` / ``# fail``,
 ``node --test``, jest/vitest ``Tests:``); the detail says which. A run whose runner prints none of these
-counts 0 failed only when the command exited 0, and is no-data otherwise.
+counts 0 failed only when the command exited 0, and is no-data otherwise (a mocha run golive's witness
+saw gives the counts then).
+
+The test command is untrusted code: it runs with a minimal environment (``golive.tools.sandbox_env``)
+and with golive's witness preloaded into each of its Node processes (:mod:`golive.analyzers.code.nodewitness`);
+a record that contradicts the summary or the exit status makes both criteria no-data, reason "the suite
+rewrites its own outcomes: …", a critical finding.
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from golive.analyzers.base import Context
-from golive.analyzers.code.results import measurements
+from golive.analyzers.code import nodewitness
+from golive.analyzers.code.results import measurements, tampered
 from golive.analyzers.code.services import describe, missing_services
 from golive.models import AnalyzerResult
 from golive.profile.model import TestsSpec
@@ -37,6 +44,8 @@ NODE_LANGUAGES = frozenset({"node", "typescript"})
 #: The c8 golive installs when the package brings neither nyc nor c8.
 C8_VERSION = "10.1.3"
 _NO_TEST = "no test specified"
+#: The counts' source when the runner printed no summary golive reads but the witness saw it run.
+WITNESS_COUNTS = "golive's witness of"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -70,6 +79,12 @@ def parse_counts(output: str) -> Counts | None:
         nfailed = sum(int(n) for line in lines for n in re.findall(r"(\d+) failed", line))
         return Counts(npassed, nfailed, "jest/vitest Tests: summary line")
     return None
+
+
+def _major(version: str) -> int:
+    """The major number of ``node --version`` (``v20.20.2`` → 20; 0 when unreadable)."""
+    found = re.match(r"v?(\d+)", version)
+    return int(found.group(1)) if found else 0
 
 
 def _test_command(root: Path, declared: TestsSpec | None) -> list[str] | None:
@@ -135,17 +150,61 @@ def run_node_coverage(ctx: Context, declared: TestsSpec | None) -> AnalyzerResul
         # the package's own test script is untrusted code: golive's environment stays out of it
         run_env = sandbox_env(tmpdir / "home", {k: v for k, v in npm_env().items() if k.startswith("NPM_CONFIG_")})
         run_env["PATH"] = os.pathsep.join([str(copy / "node_modules" / ".bin"), run_env["PATH"]])
+        witness_module = nodewitness.install(tmpdir)
+        major = _major(node_version())
+        modes = _reporter_modes(copy, command) if major >= 20 else ["none"]
         started = time.monotonic()
-        run = run_tool([*wrapper, *command], cwd=copy, timeout=timeout, env=run_env, ok_codes=range(0, 256))
+        for reporter in modes:
+            run, seen = _run_witnessed([*wrapper, *command], copy, timeout, {
+                **run_env, "NODE_OPTIONS": nodewitness.node_options(witness_module, major, reporter)},
+                witness_module.parent / nodewitness.RECORD)
+            # Node's clash stops it before any reporter starts: the message printed once golive's reporter
+            # ran is the suite's, not Node's
+            if nodewitness.REPORTER_CLASH not in run.stdout + run.stderr or seen.ran("node:test"):
+                break
         details["test_seconds"] = round(time.monotonic() - started, 2)
+        details["witness_reporter"] = reporter
+        if reporter == "none":
+            details["witness_note"] = ("node:test results are counted from the summary only (Node before 20, "
+                                       "or the package's reporters could not be joined)")
         output = run.stdout + "\n" + run.stderr
         summary = reports / "coverage-summary.json"
         counts = parse_counts(output)
+        problems = nodewitness.check(seen, (counts.passed, counts.failed, counts.source) if counts else None,
+                                     run.returncode, nodewitness.ALL_RUNNERS if reporter != "none"
+                                     else nodewitness.ALL_RUNNERS - {"node:test"})
+        if problems:
+            return tampered(ctx, details, [], problems)
+        if counts is None and seen.runs:
+            runners = ", ".join(sorted({r.runner for r in seen.runs.values()}))
+            counts = Counts(seen.passed(), len(seen.failed()), f"{WITNESS_COUNTS} {runners}")
         if not summary.is_file():
             raise ToolError(f"{' '.join(command)} under {tool} wrote no coverage summary (exit code "
                             f"{run.returncode}): {tail(output, 1500)}")
         total = json.loads(summary.read_text(encoding="utf-8")).get("total", {})
     return _result(ctx, details, total, counts, run)
+
+
+def _reporter_modes(copy: Path, command: list[str]) -> list[str]:
+    """The ways to join golive's ``node:test`` reporter to the package's (``nodewitness.REPORTER_MODES``),
+    the likeliest first: by what the test command and the scripts of ``package.json`` name."""
+    try:
+        scripts = json.loads((copy / "package.json").read_text(encoding="utf-8")).get("scripts") or {}
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+        scripts = {}
+    text = " ".join([*command, *(v for v in scripts.values() if isinstance(v, str))] if isinstance(scripts, dict)
+                    else command)
+    first = ("paired" if "--test-reporter-destination" in text else "single" if "--test-reporter" in text
+             else "default")
+    return [first, *(mode for mode in nodewitness.REPORTER_MODES if mode != first)]
+
+
+def _run_witnessed(argv: list[str], copy: Path, timeout: float, env: dict[str, str],
+                   record: Path) -> tuple[ToolRun, nodewitness.NodeWitnessed]:
+    """The test command run with golive's witness preloaded (``env``'s ``NODE_OPTIONS``), and its record."""
+    record.unlink(missing_ok=True)
+    run = run_tool(argv, cwd=copy, timeout=timeout, env=env, ok_codes=range(0, 256))
+    return run, nodewitness.read(record)
 
 
 def _result(ctx: Context, details: dict[str, object], total: dict[str, dict[str, float]], counts: Counts | None,

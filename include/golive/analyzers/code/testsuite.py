@@ -40,6 +40,7 @@ from golive.analyzers.base import Context
 from golive.analyzers.code import witness
 from golive.analyzers.code.nodetests import NODE_LANGUAGES, run_node_coverage
 from golive.analyzers.code.results import measurements as _measurements
+from golive.analyzers.code.results import tampered
 from golive.analyzers.code.services import describe, missing_services
 from golive.analyzers.files import find_test_modules, source_roots
 from golive.models import AnalyzerResult, Finding, Severity
@@ -202,7 +203,7 @@ def _run_python(ctx: Context, declared: TestsSpec | None) -> AnalyzerResult:
                                     line=None, message=f"{seen.dropped} collected tests were removed without "
                                                        "being deselected (a conftest hides them)"))
         if tampering:
-            return _tampered(ctx, details, findings, tampering)
+            return tampered(ctx, details, findings, tampering)
         failed_detail = f"{failed} of {total} tests failed" if total else "no test results reported"
         services = missing_services(output + "\n" + "\n".join(f.message for f in findings)) if failed else []
         if services:
@@ -238,17 +239,6 @@ def _run_python(ctx: Context, declared: TestsSpec | None) -> AnalyzerResult:
             f"{totals.get('covered_lines', 0)} of {totals.get('num_statements', 0)} statements in "
             f"{', '.join(packages)} covered by {total} tests",
             failed_detail))
-
-
-def _tampered(ctx: Context, details: dict[str, object], findings: list[Finding],
-              problems: list[str]) -> AnalyzerResult:
-    """Both criteria no-data: a suite that rewrites its outcomes measured nothing golive can believe."""
-    reason = f"{witness.TAMPERED}: {'; '.join(problems)}"
-    details["tampering"] = problems
-    findings.append(Finding(tool="coverage", rule_id="test-outcomes-rewritten", severity=Severity.CRITICAL,
-                            message=reason[:1000], path=None, line=None))
-    return AnalyzerResult(agent=ctx.agent, tool="coverage", details=details, findings=findings,
-                          measurements=_measurements(None, None, reason, reason))
 
 
 def _pytest_error(stdout: str, stderr: str) -> str:
