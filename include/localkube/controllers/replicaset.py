@@ -18,6 +18,7 @@ from localkube.controllers.base import (
     Controller,
     Key,
     Obj,
+    condition,
     is_active,
     is_available,
     is_ready,
@@ -111,10 +112,10 @@ class ReplicaSetController(Controller):
             "observedGeneration": int(meta.get("generation", 1)),
         }
         conditions = list((rs.get("status") or {}).get("conditions") or [])
-        if failure:
+        if failure and condition(conditions, "ReplicaFailure") is None:  # the first failure stays, as upstream
             conditions = set_condition(conditions, {"type": "ReplicaFailure", "status": "True",
                                                     "reason": "FailedCreate", "message": failure}, rfc3339())
-        elif conditions:
+        elif not failure and conditions:
             conditions = [c for c in conditions if c.get("type") != "ReplicaFailure"]
         if conditions:
             status["conditions"] = conditions
