@@ -75,15 +75,20 @@ class ReplicaSetController(Controller):
         active = [p for p in pods if is_active(p)]
         desired = int(spec.get("replicas", 1))
         failure: str | None = None
-        if len(active) < desired:
+        if len(active) < desired and not self.may_create(key):
+            failure = (condition((rs.get("status") or {}).get("conditions") or [], "ReplicaFailure") or {}).get(
+                "message") or "backing off after a refused pod create"
+        elif len(active) < desired:
             for _ in range(desired - len(active)):
                 try:
                     pod = self.ctx.create_pod(pod_from_template(rs, spec.get("template") or {}))
                 except ApiError as exc:
                     failure = exc.message
+                    self.create_refused(key)
                     self.ctx.events.record(rs, WARNING, "FailedCreate", f"Error creating: {exc.message}",
                                            component="replicaset-controller")
                     break
+                self.create_succeeded(key)
                 active.append(pod)
                 self.ctx.events.record(rs, NORMAL, "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}",
                                        component="replicaset-controller")

@@ -31,8 +31,9 @@ BARE_VIOLATIONS = (
 
 
 def http(kube: LocalKube, method: str, path: str, body: Any = None) -> tuple[int, list[str], Any]:
+    kind = "application/strategic-merge-patch+json" if method == "PATCH" else "application/json"
     request = urllib.request.Request(kube.url + path, data=None if body is None else json.dumps(body).encode(),
-                                     method=method, headers={"Content-Type": "application/json",
+                                     method=method, headers={"Content-Type": kind,
                                                              "Authorization": f"Bearer {kube.token}"})
     try:
         with urllib.request.urlopen(request) as response:
@@ -110,6 +111,23 @@ def test_a_workload_is_warned_and_its_pods_refused_by_its_controller(kube: Local
         time.sleep(0.2)
     assert refused and refused[0].startswith('Error creating: pods "web-') and refused[0].endswith(BARE_VIOLATIONS)
     assert http(kube, "GET", "/api/v1/namespaces/agents/pods")[2]["items"] == []
+    replicaset = http(kube, "GET", "/apis/apps/v1/namespaces/agents/replicasets")[2]["items"][0]
+    failure = [c for c in replicaset["status"]["conditions"] if c["type"] == "ReplicaFailure"]
+    assert failure and failure[0]["message"].endswith(BARE_VIOLATIONS)
+    controller = next(c for c in kube.controllers.controllers if c.name == "replicaset-controller")
+    assert not controller.may_create(("agents", replicaset["metadata"]["name"]))  # backing off, not retrying
+
+
+def test_an_image_change_is_admitted_again(kube: LocalKube) -> None:
+    assert http(kube, "POST", "/api/v1/namespaces", {"metadata": {"name": "later"}})[0] == 201
+    assert http(kube, "POST", "/api/v1/namespaces/later/pods", BARE)[0] == 201  # no labels yet
+    code, _, _ = http(kube, "PATCH", "/api/v1/namespaces/later",
+                      {"metadata": {"labels": {ENFORCE_LABEL: "restricted"}}})
+    assert code == 200
+    path = "/api/v1/namespaces/later/pods/bare"
+    assert http(kube, "PATCH", path, {"metadata": {"labels": {"seen": "yes"}}})[0] == 200  # not significant
+    code, _, status = http(kube, "PATCH", path, {"spec": {"containers": [{"name": "x", "image": "python:3.12"}]}})
+    assert (code, status["message"]) == (403, f'pods "bare" is forbidden: {BARE_VIOLATIONS}')
 
 
 def test_namespace_labels_must_parse(kube: LocalKube) -> None:
