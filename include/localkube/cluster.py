@@ -158,6 +158,7 @@ class LocalKube:
         from localkube.images import load_catalog
         from localkube.kubelet import Kubelet
         from localkube.persist import OBJECTS_FILE, StatePersister
+        from localkube.podsecurity import policy_from_labels
         from localkube.scheduler import Node, Scheduler
         from localkube.server import ApiServer
         from localkube.store import NAMESPACES, Store
@@ -169,6 +170,9 @@ class LocalKube:
         restored = self._persister.load()
         for name in self.namespaces:
             labels = self.namespace_labels.get(name, {})
+            problems = policy_from_labels(labels)[1]
+            if problems:
+                raise LocalKubeError(f"namespace {name}: " + "; ".join(problems))
             if self.store.find(NAMESPACES, None, name) is None:
                 self.store.create(NAMESPACES, {"metadata": {"name": name, "labels": dict(labels)},
                                                "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}})

@@ -16,6 +16,7 @@ import pytest
 
 from golive.kube.namespaces import POD_SECURITY_LABELS
 from localkube import LocalKube
+from localkube.errors import LocalKubeError
 from localkube.podsecurity import ENFORCE_LABEL, WARN_LABEL
 
 pytestmark = [pytest.mark.localkube, pytest.mark.airflow]
@@ -130,9 +131,11 @@ def test_an_image_change_is_admitted_again(kube: LocalKube) -> None:
     assert (code, status["message"]) == (403, f'pods "bare" is forbidden: {BARE_VIOLATIONS}')
 
 
-def test_namespace_labels_must_parse(kube: LocalKube) -> None:
+def test_namespace_labels_must_parse(kube: LocalKube, localkube_factory: Callable[..., LocalKube]) -> None:
     code, _, status = http(kube, "POST", "/api/v1/namespaces",
                            {"metadata": {"name": "typo", "labels": {ENFORCE_LABEL: "strict"}}})
     assert (code, status["reason"]) == (422, "Invalid") and "must be one of privileged, baseline" in status["message"]
     labels = kube.core_v1().read_namespace("agents").metadata.labels
     assert labels[ENFORCE_LABEL] == "restricted"
+    with pytest.raises(LocalKubeError, match=r'namespace typo: .*Invalid value: "strict"'):
+        localkube_factory(namespace_labels={"typo": {ENFORCE_LABEL: "strict"}})
