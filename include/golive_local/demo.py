@@ -107,13 +107,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.conf is not None:
         json.loads(args.conf)  # fail early on malformed JSON
 
+    from golive.kube.namespaces import POD_SECURITY_LABELS
     from localkube import LocalKube
 
     env = {**os.environ, **local_env(state_dir=args.state_dir)}
     state = Path(env["AIRFLOW_HOME"]).parent
     (state / "demo").mkdir(parents=True, exist_ok=True)
     log_path = state / "demo" / f"{args.dag}-{int(time.time())}.log"
-    kube = LocalKube(state_dir=state / "localkube", namespaces=("golive",))
+    kube = LocalKube(state_dir=state / "localkube", namespace_labels={"golive": POD_SECURITY_LABELS})
     with open(log_path, "w", encoding="utf-8") as log, kube:
         kubeconfig = kube.write_kubeconfig(state / "localkube" / "kubeconfig")
         env["AIRFLOW_CONN_KUBERNETES_DEFAULT"] = kubernetes_connection(Path(kubeconfig))

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import httpx
 
+from golive.kube.namespaces import POD_SECURITY_LABELS
 from golive_local.env import REPO_ROOT, airflow_executable, kubernetes_connection, local_env
 from localkube.runtime import POD_MARKER_ENV, find_processes
 
@@ -209,6 +210,7 @@ class Platform:
         if name == "localkube":
             return [sys.executable, "-m", "localkube", "serve", "--kubeconfig", str(self.kubeconfig),
                     "--state-dir", str(self.kubeconfig.parent / "state"), "--namespace", "golive",
+                    *(arg for item in POD_SECURITY_LABELS.items() for arg in ("--namespace-label", "=".join(item))),
                     "--port", str(localkube_port)]
         if name not in AIRFLOW_COMPONENTS:
             raise PlatformError(f"no component {name!r}: one of localkube, {', '.join(AIRFLOW_COMPONENTS)}")

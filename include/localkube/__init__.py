@@ -22,7 +22,8 @@ validation), ``store`` (objects, resourceVersions, watches), ``gc`` (cascading d
 (+ ``images.yaml``), ``podstate`` (status), ``podspec`` (argv, env, volumes, limits), ``runtime``
 (processes), ``exec_ws`` (exec), ``scheduler`` (node, GPUs), ``selectors``, ``patch``,
 ``validation``, ``events``, ``logs``, ``ipam``, ``kubeconfig``, ``contract`` (+ ``kpo_contract.json``),
-``auth`` (token, JSON-only writes), ``hostpaths`` (allowed hostPath prefixes), ``persist`` (objects on disk).
+``auth`` (token, JSON-only writes), ``hostpaths`` (allowed hostPath prefixes), ``persist`` (objects on disk),
+``podsecurity`` (Pod Security admission).
 
 Who can reach it (:mod:`localkube.auth`)
   * Every request but ``/healthz``, ``/livez`` and ``/readyz`` — discovery, REST, watches and the
@@ -119,6 +120,17 @@ What localkube honours
     at once (Python raises MemoryError; RLIMIT_DATA counts reserved thread stacks, so it cannot be
     the limit itself); ``limits.cpu`` → CPU affinity to ``ceil(cpu)`` cores, plus ``RLIMIT_CPU`` of
     ``cpu × activeDeadlineSeconds`` seconds when the pod has a deadline.
+  * Pod Security admission (:mod:`localkube.podsecurity`, kube-apiserver's PodSecurity plugin): the
+    namespace labels ``pod-security.kubernetes.io/enforce|warn[-version]`` with the upstream
+    baseline/restricted checks (``latest`` = v1.31). A pod breaking the enforce level — created
+    through the API or by a controller, or an image change — is refused with 403
+    ``pods "x" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation !=
+    false (container "x" must set securityContext.allowPrivilegeEscalation=false), …`` (controllers
+    record ``FailedCreate`` and back off, 1 s doubling to 5 min); the warn level (and a stricter enforce when warn is unset) answers with
+    a ``Warning: 299 - "would violate PodSecurity …"`` header, the only answer a Deployment,
+    ReplicaSet, StatefulSet or Job template gets; bad labels are 422. ``audit`` is ignored; no
+    exemptions. ``LocalKube(namespace_labels=...)``/``serve --namespace-label`` label the namespaces
+    it creates.
   * The resource metrics API (``metrics.k8s.io/v1beta1`` PodMetrics, what metrics-server serves): the
     running containers' CPU rate and resident memory from the kubelet's ``/proc`` samples
     (:mod:`localkube.metrics`).
@@ -126,7 +138,8 @@ What localkube honours
 What it does not do
   * Images are never pulled or unpacked (``imageID: localkube://<image>``): a container runs what
     the image catalog or its ``command``/``args`` say, on the host's filesystem.
-  * No isolation: no namespaces, cgroups, seccomp, users or read-only mounts; ``securityContext``,
+  * No isolation: no namespaces, cgroups, seccomp, users or read-only mounts; ``securityContext`` is
+    admitted (Pod Security) but not applied;
     ``tty``/``attach``/``port-forward``, RBAC (Roles are stored, not enforced), NetworkPolicies,
     PodDisruptionBudgets, HorizontalPodAutoscalers and Ingresses (stored only), DaemonSets, CronJobs,
     EndpointSlices, DNS

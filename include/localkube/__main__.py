@@ -24,6 +24,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--state-dir", help="pod directories and logs (default: a temporary directory)")
     serve.add_argument("--namespace", default="default",
                        help="namespace of the kubeconfig context (created if missing)")
+    serve.add_argument("--namespace-label", action="append", default=[], metavar="KEY=VALUE",
+                       help="label of --namespace, e.g. pod-security.kubernetes.io/enforce=restricted (repeatable)")
     serve.add_argument("--node-label", action="append", default=[], metavar="KEY=VALUE",
                        help="extra node label, for nodeSelector (repeatable)")
     serve.add_argument("--images", help="image catalog (YAML/JSON) mapping images to local programs "
@@ -52,8 +54,13 @@ def serve(args: argparse.Namespace) -> int:
     if len(labels) != len(args.node_label):
         print("--node-label takes KEY=VALUE", file=sys.stderr)
         return 2
+    namespace_labels = dict(item.split("=", 1) for item in args.namespace_label if "=" in item)
+    if len(namespace_labels) != len(args.namespace_label):
+        print("--namespace-label takes KEY=VALUE", file=sys.stderr)
+        return 2
     cluster = LocalKube(host=args.host, port=args.port, gpus=args.gpus, state_dir=args.state_dir,
                         access_log=args.verbose, node_labels=labels, namespaces=(args.namespace,),
+                        namespace_labels={args.namespace: namespace_labels},
                         images=args.images, host_path_prefixes=tuple(args.allow_host_path))
     try:
         cluster.start()

@@ -8,7 +8,8 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,6 +20,10 @@ from localkube.kubelet import ENV_PASSTHROUGH
 
 T = TypeVar("T")
 _NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
+def _add_labels(labels: Mapping[str, str], obj: dict[str, Any]) -> None:
+    obj["metadata"]["labels"] = {**(obj["metadata"].get("labels") or {}), **labels}
 
 
 class LocalKube:
@@ -38,6 +43,9 @@ class LocalKube:
     :param extended_resources: more extended resources the node advertises, e.g. ``{"example.com/fpga": 1}``.
     :param node_labels: extra node labels (for ``nodeSelector``).
     :param namespaces: namespaces to create besides default, kube-system, kube-public, kube-node-lease.
+    :param namespace_labels: labels of those namespaces, by name (set at every start, restored ones
+        included), e.g. ``{"golive": {"pod-security.kubernetes.io/enforce": "restricted"}}`` for Pod
+        Security admission (:mod:`localkube.podsecurity`).
     :param env: extra environment every container gets (below the pod's own ``env``).
     :param env_passthrough: host variables copied into containers (HOME, LANG…).
     :param access_log: log every request (logger ``aiohttp.access``).
@@ -53,6 +61,7 @@ class LocalKube:
                  extended_resources: dict[str, int] | None = None, node_labels: dict[str, str] | None = None,
                  env: dict[str, str] | None = None, env_passthrough: tuple[str, ...] = ENV_PASSTHROUGH,
                  access_log: bool = False, namespaces: tuple[str, ...] = (),
+                 namespace_labels: Mapping[str, Mapping[str, str]] | None = None,
                  images: str | os.PathLike[str] | dict[str, Any] | None = None,
                  host_path_prefixes: tuple[str | os.PathLike[str], ...] = ()) -> None:
         self.host = host
@@ -68,7 +77,8 @@ class LocalKube:
         self.env = dict(env or {})
         self.env_passthrough = env_passthrough
         self.access_log = access_log
-        self.namespaces = tuple(dict.fromkeys((*_NAMESPACES, *namespaces)))
+        self.namespace_labels = {name: dict(labels) for name, labels in (namespace_labels or {}).items()}
+        self.namespaces = tuple(dict.fromkeys((*_NAMESPACES, *namespaces, *self.namespace_labels)))
         self.images = images
         self.host_path_prefixes = tuple(host_path_prefixes)
         self.controllers: Any = None
@@ -148,6 +158,7 @@ class LocalKube:
         from localkube.images import load_catalog
         from localkube.kubelet import Kubelet
         from localkube.persist import OBJECTS_FILE, StatePersister
+        from localkube.podsecurity import policy_from_labels
         from localkube.scheduler import Node, Scheduler
         from localkube.server import ApiServer
         from localkube.store import NAMESPACES, Store
@@ -158,10 +169,15 @@ class LocalKube:
         self._persister = StatePersister(self.store, self.state_dir / OBJECTS_FILE)
         restored = self._persister.load()
         for name in self.namespaces:
-            if self.store.find(NAMESPACES, None, name) is not None:
-                continue
-            self.store.create(NAMESPACES, {"metadata": {"name": name}, "spec": {"finalizers": ["kubernetes"]},
-                                           "status": {"phase": "Active"}})
+            labels = self.namespace_labels.get(name, {})
+            problems = policy_from_labels(labels)[1]
+            if problems:
+                raise LocalKubeError(f"namespace {name}: " + "; ".join(problems))
+            if self.store.find(NAMESPACES, None, name) is None:
+                self.store.create(NAMESPACES, {"metadata": {"name": name, "labels": dict(labels)},
+                                               "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}})
+            elif labels:
+                self.store.update(NAMESPACES, None, name, partial(_add_labels, labels))
         host_paths = HostPathPolicy((self.state_dir, *self.host_path_prefixes))
         node = Node(name=self.node_name, gpus=self.gpus, extended=self.extended_resources,
                     labels=self.node_labels)

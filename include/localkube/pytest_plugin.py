@@ -21,12 +21,15 @@ if TYPE_CHECKING:
 def localkube(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalKube]:
     """A started LocalKube shared by the session, with ``.url`` and ``.kubeconfig`` (a written file).
 
-    Besides ``default`` it has the ``golive`` namespace, where golive's AgentPodOperator runs pods.
+    Besides ``default`` it has the ``golive`` namespace, where golive's AgentPodOperator runs pods,
+    enforcing Pod Security "restricted" as golive's namespaces do on a cluster.
     """
     from localkube.cluster import LocalKube
+    from localkube.podsecurity import ENFORCE_LABEL
 
     base = tmp_path_factory.mktemp("localkube")
-    cluster = LocalKube(state_dir=base / "state", restart_backoff_seconds=0.5, namespaces=("golive",))
+    cluster = LocalKube(state_dir=base / "state", restart_backoff_seconds=0.5,
+                        namespace_labels={"golive": {ENFORCE_LABEL: "restricted"}})
     cluster.start()
     cluster.write_kubeconfig(base / "kubeconfig")
     try:

@@ -31,7 +31,18 @@ from localkube.logs import format_line
 from localkube.metrics import GROUP_VERSION as METRICS_GROUP_VERSION
 from localkube.metrics import pod_metrics_list
 from localkube.patch import PatchError, apply_patch
-from localkube.resources import ALL_TYPES, GROUP_VERSIONS, SERVICES, base_path, served
+from localkube.podsecurity import PodSecurity, check_namespace_labels, warning_header
+from localkube.resources import (
+    ALL_TYPES,
+    DEPLOYMENTS,
+    GROUP_VERSIONS,
+    JOBS,
+    REPLICASETS,
+    SERVICES,
+    STATEFULSETS,
+    base_path,
+    served,
+)
 from localkube.scheduler import VERSION, Node
 from localkube.selectors import SelectorError, parse_field_selector, parse_label_selector, selector_from_spec
 from localkube.store import EVENTS, NAMESPACES, NODES, PODS, ResourceType, Store
@@ -72,8 +83,11 @@ def _int(query: Any, name: str) -> int | None:
         raise bad_request(f"{name} must be an integer, got {raw!r}") from exc
 
 
-def _json(obj: Any, status: int = 200) -> web.Response:
-    return web.Response(body=json.dumps(obj).encode(), status=status, content_type="application/json")
+def _json(obj: Any, status: int = 200, warnings: list[str] | None = None) -> web.Response:
+    response = web.Response(body=json.dumps(obj).encode(), status=status, content_type="application/json")
+    for warning in warnings or []:
+        response.headers.add("Warning", warning_header(warning))
+    return response
 
 
 def _gone(request: web.Request) -> bool:
@@ -93,6 +107,7 @@ class ApiServer:
         self.kubelet = kubelet
         self.node = node
         self.admission = admission or Admission()
+        self.pod_security = PodSecurity(store)
         self.gc = gc
         self.services = services
         self.calls: list[Call] = []
@@ -274,12 +289,16 @@ class ApiServer:
         if rtype == PODS:
             obj = prepare_pod(body, namespace or "default")
             self.admission.host_paths.check("pods", obj["metadata"]["name"], obj["spec"])
+            warnings = self.pod_security.admit_pod(obj)
             if dry_run:
-                return _json(obj, 201)
+                return _json(obj, 201, warnings)
             stored = self.store.create(PODS, obj)
             await asyncio.shield(self.kubelet.pod_created(stored))
-            return _json(stored, 201)
+            return _json(stored, 201, warnings)
         obj = self.admission.create(rtype, prepare_metadata(rtype, body, namespace))
+        if rtype == NAMESPACES:
+            check_namespace_labels(obj)
+        warnings = self._template_warnings(rtype, obj)
         try:
             if dry_run:
                 raise _DryRun
@@ -288,9 +307,15 @@ class ApiServer:
             if rtype == SERVICES and self.services is not None:
                 self.services.release(obj)
             if dry_run:
-                return _json(obj, 201)
+                return _json(obj, 201, warnings)
             raise
-        return _json(await self._after_write(rtype, stored), 201)
+        return _json(await self._after_write(rtype, stored), 201, warnings)
+
+    def _template_warnings(self, rtype: ResourceType, obj: dict[str, Any]) -> list[str]:
+        """PodSecurity's warn-level warning for a workload's pod template (kube-apiserver never refuses these)."""
+        if rtype in (DEPLOYMENTS, REPLICASETS, STATEFULSETS, JOBS):
+            return self.pod_security.template_warnings(obj)
+        return []
 
     async def _after_write(self, rtype: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
         """Bring a Service's proxies up before answering (the caller may connect right away)."""
@@ -308,7 +333,8 @@ class ApiServer:
                            {"name": name, "kind": rtype.plural})
 
     def _write(self, rtype: ResourceType, namespace: str | None, name: str, new: dict[str, Any],
-               expected_rv: str | None) -> dict[str, Any]:
+               expected_rv: str | None) -> tuple[dict[str, Any], list[str]]:
+        """Store a replacement of the object; returns it and PodSecurity's warnings."""
         old = self.store.get(rtype, namespace, name)
         self._check_rv(rtype, old, expected_rv)
         if not isinstance(new.get("metadata") or {}, dict):
@@ -319,23 +345,26 @@ class ApiServer:
             raise bad_request("the name of the object does not match the name on the URL")
         if rtype == PODS:
             new = check_pod_update(old, new)
+            warnings = self.pod_security.admit_pod(new, old)
         else:
             new = self.admission.update(rtype, old, new)
+            if rtype == NAMESPACES:
+                check_namespace_labels(new, old)
+            warnings = self._template_warnings(rtype, new)
         for field in ("deletionTimestamp", "deletionGracePeriodSeconds", "generation"):
             if field in old["metadata"]:
                 new["metadata"][field] = old["metadata"][field]
             else:
                 new["metadata"].pop(field, None)
-        return self.store.update(rtype, namespace, name, lambda _: new)
+        return self.store.update(rtype, namespace, name, lambda _: new), warnings
 
     async def _replace(self, rtype: ResourceType, request: web.Request) -> web.Response:
         body = await request.json()
         if not isinstance(body, dict):
             raise bad_request("the request body must be a JSON object")
         rv = (body.get("metadata") or {}).get("resourceVersion")
-        name = request.match_info["name"]
-        return _json(await self._after_write(rtype, self._write(rtype, self._namespace(request, rtype), name,
-                                                                body, rv)))
+        stored, warnings = self._write(rtype, self._namespace(request, rtype), request.match_info["name"], body, rv)
+        return _json(await self._after_write(rtype, stored), warnings=warnings)
 
     async def _patch(self, rtype: ResourceType, request: web.Request) -> web.Response:
         namespace, name = self._namespace(request, rtype), request.match_info["name"]
@@ -344,7 +373,8 @@ class ApiServer:
         new = apply_patch(request.headers.get("Content-Type", ""), old, body)
         rv = (new.get("metadata") or {}).get("resourceVersion")
         expected = rv if rv != old["metadata"].get("resourceVersion") else None
-        return _json(await self._after_write(rtype, self._write(rtype, namespace, name, new, expected)))
+        stored, warnings = self._write(rtype, namespace, name, new, expected)
+        return _json(await self._after_write(rtype, stored), warnings=warnings)
 
     async def _patch_status(self, request: web.Request) -> web.Response:
         return await self._patch_status_of(PODS, request)

@@ -120,6 +120,9 @@ def test_a_real_web_application_goes_live_through_every_phase(env, localkube, go
     assert [r["action"] for r in report["revisions"]] == ["deploy", "promote"]
     client = load_client(localkube.kubeconfig)
     assert httpx.get(f"{service_url('flaskr', 'golive-apps', client)}/hello", timeout=5).text == "Hello, World!"
+    for namespace in ("golive", "golive-apps"):  # its pods and the agents' passed Pod Security "restricted"
+        labels = localkube.core_v1().read_namespace(namespace).metadata.labels
+        assert labels["pod-security.kubernetes.io/enforce"] == "restricted", namespace
     secret = get("Secret", "flaskr-secrets", "golive-apps", client)
     assert secret is not None, "the infrastructure agent creates the profile's secret_keys"
     key = base64.b64decode(secret["data"]["FLASKR_SECRET_KEY"]).decode()

@@ -2,8 +2,9 @@
 
 :class:`ControllerManager` owns the ReplicaSet, Deployment, StatefulSet, Job and Service
 controllers and the garbage collector; the API server and :class:`localkube.cluster.LocalKube`
-start and stop it. Pods created by controllers go through the same validation as API-created ones
-and are handed to the kubelet.
+start and stop it. Pods created by controllers go through the same validation and Pod Security
+admission as API-created ones (a refusal is the controller's ``FailedCreate`` event) and are handed
+to the kubelet.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from localkube.controllers.services import ServiceController
 from localkube.controllers.statefulset import StatefulSetController
 from localkube.events import EventRecorder
 from localkube.gc import GarbageCollector
+from localkube.podsecurity import PodSecurity
 from localkube.store import PODS, Store
 from localkube.validation import prepare_pod
 
@@ -33,6 +35,7 @@ class ControllerManager:
                  restart_backoff_seconds: float = 10.0) -> None:
         self.store = store
         self.kubelet = kubelet
+        self.pod_security = PodSecurity(store)
         self._pod_tasks: set[asyncio.Task[Any]] = set()
         ctx = Context(store=store, events=events, create_pod=self._create_pod, delete_pod=self._delete_pod,
                       restart_backoff_seconds=restart_backoff_seconds)
@@ -48,7 +51,9 @@ class ControllerManager:
 
     def _create_pod(self, pod: Obj) -> Obj:
         namespace = pod["metadata"].get("namespace") or "default"
-        stored = self.store.create(PODS, prepare_pod(pod, namespace))
+        prepared = prepare_pod(pod, namespace)
+        self.pod_security.admit_pod(prepared)
+        stored = self.store.create(PODS, prepared)
         task = asyncio.get_running_loop().create_task(self.kubelet.pod_created(stored))
         self._pod_tasks.add(task)
         task.add_done_callback(self._pod_tasks.discard)

@@ -51,6 +51,24 @@ class Controller:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._refused: dict[Key, tuple[float, float]] = {}  # key → (no create before, last delay)
+
+    # ----------------------------------------------------------------------------- create back-off
+    def may_create(self, key: Key) -> bool:
+        """Whether ``key`` may try a pod create now (not while backing off after a refusal)."""
+        until = self._refused.get(key)
+        return until is None or time.monotonic() >= until[0]
+
+    def create_refused(self, key: Key) -> None:
+        """Back off before ``key``'s next pod create: 1 s, doubling to 5 min (a rate-limited work queue's
+        per-item back-off), so a pod the API keeps refusing is not retried at every resync."""
+        delay = min(self._refused.get(key, (0.0, 0.5))[1] * 2, 300.0)
+        self._refused[key] = (time.monotonic() + delay, delay)
+        asyncio.get_running_loop().call_later(delay, self.enqueue, key)
+
+    def create_succeeded(self, key: Key) -> None:
+        """A pod create went through: no more back-off."""
+        self._refused.pop(key, None)
 
     # ----------------------------------------------------------------------------- queue
     def enqueue(self, key: Key) -> None:

@@ -133,8 +133,8 @@ class JobController(Controller):
                                                         "lastProbeTime": stamp}, stamp)
             completions, parallelism = int(spec.get("completions") or 1), int(spec.get("parallelism", 1))
             want = min(parallelism, completions - succeeded) - len(active)
-            if want > 0 and now >= self._not_before.get(uid, 0.0):
-                active += self._create_pods(job, spec, want)
+            if want > 0 and now >= self._not_before.get(uid, 0.0) and self.may_create(key):
+                active += self._create_pods(key, job, spec, want)
         completed = outcome is not None and outcome[0] == "Complete"
         status = _job_status(start, active, succeeded, failed, conditions,
                              completion_time=(old.get("completionTime") or stamp) if completed else None)
@@ -162,16 +162,18 @@ class JobController(Controller):
                                "Job completed" if kind == "Complete" else message, component=_COMPONENT)
         return conditions
 
-    def _create_pods(self, job: Obj, spec: Obj, want: int) -> list[Obj]:
-        """Create up to ``want`` pods from the template (stops at the first refusal, recording it)."""
+    def _create_pods(self, key: Key, job: Obj, spec: Obj, want: int) -> list[Obj]:
+        """Create up to ``want`` pods from the template (stops at the first refusal, recording it and backing off)."""
         created: list[Obj] = []
         for _ in range(want):
             try:
                 pod = self.ctx.create_pod(pod_from_template(job, spec.get("template") or {}))
             except ApiError as exc:
+                self.create_refused(key)
                 self.ctx.events.record(job, WARNING, "FailedCreate", f"Error creating: {exc.message}",
                                        component=_COMPONENT)
                 break
+            self.create_succeeded(key)
             created.append(pod)
             self.ctx.events.record(job, NORMAL, "SuccessfulCreate",
                                    f"Created pod: {pod['metadata']['name']}", component=_COMPONENT)

@@ -18,6 +18,7 @@ from localkube.controllers.base import (
     Controller,
     Key,
     Obj,
+    condition,
     is_active,
     is_available,
     is_ready,
@@ -74,15 +75,20 @@ class ReplicaSetController(Controller):
         active = [p for p in pods if is_active(p)]
         desired = int(spec.get("replicas", 1))
         failure: str | None = None
-        if len(active) < desired:
+        if len(active) < desired and not self.may_create(key):
+            failure = (condition((rs.get("status") or {}).get("conditions") or [], "ReplicaFailure") or {}).get(
+                "message") or "backing off after a refused pod create"
+        elif len(active) < desired:
             for _ in range(desired - len(active)):
                 try:
                     pod = self.ctx.create_pod(pod_from_template(rs, spec.get("template") or {}))
                 except ApiError as exc:
                     failure = exc.message
+                    self.create_refused(key)
                     self.ctx.events.record(rs, WARNING, "FailedCreate", f"Error creating: {exc.message}",
                                            component="replicaset-controller")
                     break
+                self.create_succeeded(key)
                 active.append(pod)
                 self.ctx.events.record(rs, NORMAL, "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}",
                                        component="replicaset-controller")
@@ -111,10 +117,10 @@ class ReplicaSetController(Controller):
             "observedGeneration": int(meta.get("generation", 1)),
         }
         conditions = list((rs.get("status") or {}).get("conditions") or [])
-        if failure:
+        if failure and condition(conditions, "ReplicaFailure") is None:  # the first failure stays, as upstream
             conditions = set_condition(conditions, {"type": "ReplicaFailure", "status": "True",
                                                     "reason": "FailedCreate", "message": failure}, rfc3339())
-        elif conditions:
+        elif not failure and conditions:
             conditions = [c for c in conditions if c.get("type") != "ReplicaFailure"]
         if conditions:
             status["conditions"] = conditions

@@ -103,12 +103,16 @@ class StatefulSetController(Controller):
                 if ordered and ordinal not in healthy:
                     break
                 continue
+            if not self.may_create(key):
+                break
             try:
                 pods[ordinal] = self.ctx.create_pod(self._pod(sts, ordinal, revision))
             except ApiError as exc:
+                self.create_refused(key)
                 self.ctx.events.record(sts, WARNING, "FailedCreate", f"create Pod {name}-{ordinal} in StatefulSet "
                                        f"{name} failed error: {exc.message}", component=_COMPONENT)
                 break
+            self.create_succeeded(key)
             self.ctx.events.record(sts, NORMAL, "SuccessfulCreate", f"create Pod {name}-{ordinal} in StatefulSet "
                                    f"{name} successful", component=_COMPONENT)
             if ordered:

@@ -27,7 +27,9 @@ class Refusing:
 def test_a_missing_namespace_is_created_once(localkube):
     core = CoreV1Api(localkube.api_client())
     assert ensure_namespace(core, "fresh-agents") is True
-    assert core.read_namespace("fresh-agents").metadata.labels["app.kubernetes.io/part-of"] == "golive"
+    labels = core.read_namespace("fresh-agents").metadata.labels
+    assert labels["app.kubernetes.io/part-of"] == "golive"
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"  # as charts/golive's workload namespace
     assert ensure_namespace(core, "fresh-agents") is False
 
 
