@@ -126,8 +126,9 @@ What localkube honours
     through the API or by a controller, or an image change — is refused with 403
     ``pods "x" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation !=
     false (container "x" must set securityContext.allowPrivilegeEscalation=false), …`` (controllers
-    record ``FailedCreate`` and back off, 1 s doubling to 5 min); the warn level (and a stricter enforce when warn is unset) answers with
-    a ``Warning: 299 - "would violate PodSecurity …"`` header, the only answer a Deployment,
+    record ``FailedCreate`` and back off, 1 s doubling to 5 min); the warn level (and a stricter
+    enforce when warn is unset) answers with a ``Warning: 299 - "would violate PodSecurity …"``
+    header, the only answer a Deployment,
     ReplicaSet, StatefulSet or Job template gets; bad labels are 422. ``audit`` is ignored; no
     exemptions. ``LocalKube(namespace_labels=...)``/``serve --namespace-label`` label the namespaces
     it creates.
