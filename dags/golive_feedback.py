@@ -8,6 +8,7 @@ from golive_airflow import feedback
 from golive_airflow.assets import GO_LIVES
 from golive_airflow.dag_defaults import DEFAULT_ARGS, START_DATE
 from golive_airflow.operators.agent_pod import AgentPodOperator
+from golive_airflow.operators.feedback_pod import FeedbackAnalyzePodOperator
 from golive_airflow.params import attach_params
 from golive_airflow.phases import xcom_field
 
@@ -31,8 +32,10 @@ Runs daily (`GOLIVE_FEEDBACK_SCHEDULE`, default 06:00 UTC) **and** after every s
   (rating 1–5, NPS 0–10), dates, duplicate ids.
 * **record** — accepted rows into the ledger; a failed batch is **quarantined**, never dropped: a row
   in `feedback_quarantine` with the failed expectations, its file moved to `quarantine/`.
-* **analyze** (pod) — sentiment (VADER), topics (TF-IDF + k-means), priority (frequency × severity ×
-  recency), CSAT and NPS per release with their trend → the insights report (HTML with plots, JSON).
+* **analyze** (pod) — sentiment (VADER), topics (`GOLIVE_FEEDBACK_TOPICS`: TF-IDF or MiniLM sentence
+  embeddings + k-means; on the gpu profile when the cluster has a GPU node and the backend may embed,
+  decided when the task runs), priority (frequency × severity × recency), CSAT and NPS per release with
+  their trend → the insights report (HTML with plots, JSON).
 * **report** — each report linked from the ledger (`feedback_reports`) and served at `/golive/docs/…`.
 """,
     schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable(settings.feedback_schedule, timezone="UTC"),
@@ -59,8 +62,8 @@ Runs daily (`GOLIVE_FEEDBACK_SCHEDULE`, default 06:00 UTC) **and** after every s
         """Accept the valid batches, quarantine the others, export the accepted feedback for the analysis."""
         return feedback.record(get_current_context())
 
-    analyze = AgentPodOperator(
-        task_id=feedback.ANALYZE_TASK_ID, agent="feedback", action="analyze",
+    analyze = FeedbackAnalyzePodOperator(
+        task_id=feedback.ANALYZE_TASK_ID,
         agent_args=["--manifest", xcom_field(feedback.RECORD_TASK_ID, "manifest"), "--run", "{{ run_id }}",
                     "--docs-store", settings.docs_store,
                     "--as-of", "{{ (logical_date or dag_run.run_after).isoformat() }}"])

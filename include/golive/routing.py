@@ -8,6 +8,10 @@ time (the orchestrator's plan): its README/PRD, every dependency it declares (re
 ``pyproject.toml`` including optional dependencies and groups, ``setup.py``, ``package.json``) and its
 application profile — a profile that declares ``kind: ml-service`` routes to the gpu profile whatever
 the score, one that declares another kind to the cpu profile.
+
+``route_feedback_topics`` routes the feedback analysis by the cluster instead: the gpu profile when its
+topics backend may use sentence embeddings and a node advertises allocatable GPUs under the gpu
+profile's node selector.
 """
 
 from __future__ import annotations
@@ -15,13 +19,15 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from golive.kube.podprofiles import PodProfile, pod_profile
 from golive.profile import ResolvedProfile, load_profile
 from golive.profile.detect import detect
+from golive.usage import GPU_RESOURCE
 
 # term → weight. Strong signals are frameworks and GPU words; weak ones are generic ML vocabulary.
 ML_TERMS: dict[str, float] = {
@@ -108,3 +114,54 @@ def route_source(source_dir: Path, threshold: float = GPU_THRESHOLD,
         return dataclasses.replace(decision, reason=f"{decision.reason}; kind {kind} declared in {resolved.source}")
     return dataclasses.replace(decision, profile=chosen,
                                reason=f"kind {kind} declared in {resolved.source} decides ({decision.reason})")
+
+
+@dataclass(frozen=True)
+class TopicsRouting:
+    """The pod profile of the feedback analysis, the GPU nodes it saw and why."""
+
+    profile: str
+    gpu_nodes: list[str]
+    reason: str
+
+
+def _quantity(value: object) -> float:
+    try:
+        return float(str(value))
+    except ValueError:
+        return 0.0
+
+
+def gpu_nodes(nodes: Iterable[Mapping[str, Any]], gpu: PodProfile | None = None,
+              resource: str = GPU_RESOURCE) -> list[str]:
+    """The nodes (``v1.Node`` objects as dicts) a ``gpu``-profile pod can land on: ``resource`` allocatable
+    and every label of the profile's node selector (default the gpu profile's)."""
+    selector = (gpu or gpu_profile()).node_selector
+    names = []
+    for node in nodes:
+        metadata, status = node.get("metadata") or {}, node.get("status") or {}
+        labels = metadata.get("labels") or {}
+        if _quantity((status.get("allocatable") or {}).get(resource, 0)) > 0 \
+                and all(labels.get(k) == v for k, v in selector.items()):
+            names.append(str(metadata.get("name")))
+    return names
+
+
+def route_feedback_topics(backend: str, nodes: Iterable[Mapping[str, Any]] | None,
+                          gpu: PodProfile | None = None, resource: str = GPU_RESOURCE) -> TopicsRouting:
+    """Route the feedback ``analyze`` pod: gpu when its topics ``backend`` may embed (``embeddings`` or
+    ``auto``) and the cluster has a node a gpu pod can land on (:func:`gpu_nodes`); cpu otherwise.
+
+    :param nodes: the cluster's nodes; None when they could not be listed (cpu).
+    """
+    if backend == "tfidf":
+        return TopicsRouting("cpu", [], "GOLIVE_FEEDBACK_TOPICS=tfidf: TF-IDF runs on the CPU")
+    if nodes is None:
+        return TopicsRouting("cpu", [], f"GOLIVE_FEEDBACK_TOPICS={backend}: the cluster's nodes could not be listed")
+    found = gpu_nodes(nodes, gpu, resource)
+    selector = ", ".join(f"{k}={v}" for k, v in sorted((gpu or gpu_profile()).node_selector.items())) or "none"
+    if not found:
+        return TopicsRouting("cpu", [], f"GOLIVE_FEEDBACK_TOPICS={backend}: no node with allocatable {resource} "
+                                        f"and the gpu profile's labels ({selector})")
+    return TopicsRouting("gpu", found, f"GOLIVE_FEEDBACK_TOPICS={backend}: GPU node(s) {', '.join(found)} "
+                                       f"({resource}, {selector})")

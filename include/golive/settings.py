@@ -29,6 +29,8 @@ LOAD_HEALTH_PATH_ENV = "GOLIVE_LOAD_HEALTH_PATH"
 METRICS_PATH_ENV = "GOLIVE_METRICS_PATH"
 DEVICE_ENV = "GOLIVE_DEVICE"
 APP_URL_ENV = "GOLIVE_APP_URL"
+#: The feedback topics backend (``GoliveSettings.feedback_topics``) the worker hands the analyze pod.
+FEEDBACK_TOPICS_ENV = "GOLIVE_FEEDBACK_TOPICS"
 #: The application profile the run's conf carried (JSON), for the agents in its pods.
 PROFILE_ENV = "GOLIVE_PROFILE"
 #: The go-live's environment (dev, staging, prod), for the agents in its pods.
@@ -83,6 +85,9 @@ class GoliveSettings(BaseSettings):
     home: Path = Field(default=Path.home() / ".golive", description="Embedded ledger and reports live here.")
     report_dir: Path | None = Field(default=None, description="Where reports are written (default home/reports).")
     agent_image: str = Field(default="golive-agent:0.1.0", description="Workload image of the agent pods.")
+    agent_gpu_image: str | None = Field(
+        default=None, description="Image of the gpu-profile agent pods (the Dockerfile's VARIANT=gpu build: the "
+                                  "embeddings extra with CUDA torch); default agent_image.")
     agent_namespace: str = Field(default="golive", description="Namespace of the agent pods.")
     kubernetes_conn_id: str = "kubernetes_default"
     ledger_conn_id: str = "golive_ledger"
@@ -196,6 +201,12 @@ class GoliveSettings(BaseSettings):
                                   "<feedback store>/inbox).")
     feedback_schedule: str = Field(
         default="0 6 * * *", description="Cron of the golive_feedback DAG (UTC); it also runs after every go-live.")
+    feedback_topics: Literal["auto", "tfidf", "embeddings"] = Field(
+        default="auto", description="Topics backend of the feedback analysis: tfidf (TF-IDF + k-means), embeddings "
+                                    "(MiniLM sentence embeddings + k-means; the embeddings extra), auto (embeddings "
+                                    "when the extra is installed and torch sees a GPU, else tfidf). The analyze pod "
+                                    "runs on the gpu profile when this is not tfidf and the cluster has a GPU node "
+                                    "(golive.routing.route_feedback_topics).")
     approvers: str = Field(
         default="", description="Who may approve, per environment: 'prod=alice,bob;staging=*;default=*' (user ids "
                                 "of the auth manager; * anyone; unnamed environments: anyone). See golive.approvers.")

@@ -33,6 +33,7 @@ from golive.cli.output import ExitCode, emit
 from golive.docs.store import ArtifactStore, StoreError
 from golive.feedback.layout import FeedbackStore, insights_rel, read_json, run_rel, write_json
 from golive.feedback.rows import SOURCES, Batch, normalise
+from golive.feedback.topics import BACKENDS, TopicsBackendUnavailable
 from golive.results import FeedbackInsightsResult, FeedbackValidationResult
 from golive.runtime import write_xcom
 
@@ -81,8 +82,13 @@ def validate(manifest: Mapping[str, Any], store: FeedbackStore, run: str) -> tup
     return ExitCode.OK, summary
 
 
-def analyze(manifest: Mapping[str, Any], docs: ArtifactStore, run: str, as_of: datetime) -> tuple[int, dict[str, Any]]:
-    """Analyse each application of ``manifest`` and write its insights report; returns (exit code, summary)."""
+def analyze(manifest: Mapping[str, Any], docs: ArtifactStore, run: str, as_of: datetime,
+            topics: str = "tfidf") -> tuple[int, dict[str, Any]]:
+    """Analyse each application of ``manifest`` and write its insights report; returns (exit code, summary).
+
+    :param topics: the topics backend (``auto``, ``tfidf``, ``embeddings``; :mod:`golive.feedback.topics`).
+    :raises golive.feedback.topics.TopicsBackendUnavailable: ``embeddings`` without the extra installed.
+    """
     import json
 
     from golive.feedback.analysis import analyse
@@ -92,7 +98,7 @@ def analyze(manifest: Mapping[str, Any], docs: ArtifactStore, run: str, as_of: d
     for entry in manifest.get("applications") or []:
         application = str(entry["application"])
         doc = read_json(str(entry["rows_url"]))
-        analysis = analyse(doc.get("rows") or [], as_of=as_of)
+        analysis = analyse(doc.get("rows") or [], as_of=as_of, topics_backend=topics)
         report = render_insights(application=application, run_id=run, analysis=analysis,
                                  quarantined=doc.get("quarantined") or [], notes=doc.get("notes") or [])
         html = docs.write_text(insights_rel(application, run, "insights.html"), report.html)
@@ -104,6 +110,7 @@ def analyze(manifest: Mapping[str, Any], docs: ArtifactStore, run: str, as_of: d
                                     "nps": analysis["nps"], "sentiment": analysis["sentiment"],
                                     "releases": [{k: r[k] for k in ("version", "csat", "nps", "csat_trend",
                                                                     "nps_trend")} for r in analysis["releases"]],
+                                    "topics_backend": analysis["method"]["topics_backend"],
                                     "top_topics": [{k: t[k] for k in ("rank", "topic", "count", "priority")}
                                                    for t in analysis["topics"][:5]],
                                     "quarantined": len(doc.get("quarantined") or [])}})
@@ -153,6 +160,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                            help="where the reports go (default GOLIVE_DOCS_STORE_URL, else file://$GOLIVE_HOME/docs)")
             p.add_argument("--as-of", type=_as_of, required=True,
                            help="the moment recency is measured from (the run's logical date, ISO 8601)")
+            p.add_argument("--topics", choices=BACKENDS, default=None,
+                           help="topics backend (default GOLIVE_FEEDBACK_TOPICS, else auto): tfidf, embeddings "
+                                "(the embeddings extra), auto (embeddings when installed and a GPU is seen)")
     args = parser.parse_args(argv)
     manifest = _manifest(args.manifest, parser)
     settings = get_settings()
@@ -162,9 +172,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             write_xcom(summary, FeedbackValidationResult)
         else:
             code, summary = analyze(manifest, ArtifactStore(args.docs_store or settings.docs_store), args.run,
-                                    args.as_of)
+                                    args.as_of, args.topics or settings.feedback_topics)
             write_xcom(summary, FeedbackInsightsResult)
-    except StoreError as exc:
+    except (StoreError, TopicsBackendUnavailable) as exc:
         print(f"feedback {args.action} failed: {exc}", file=sys.stderr)
         return ExitCode.FAIL
     emit(summary)

@@ -2,9 +2,9 @@
 
 * **sentiment**: VADER (``vaderSentiment``, a lexicon and rule-based model for short texts) gives
   each comment a compound score in [-1, 1]; ≥ 0.05 is positive, ≤ -0.05 negative (VADER's own cut-offs).
-* **topics**: TF-IDF of the comments (English stop words, words and word pairs) clustered with
-  scikit-learn's k-means (k = ⌈√(n/2)⌉, at most ``max_topics``, fixed seed), each topic named by the
-  heaviest terms of its centre. The CPU default; sentence embeddings are not used.
+* **topics**: the comments clustered by :mod:`golive.feedback.topics` — TF-IDF + k-means (the CPU
+  default) or MiniLM sentence embeddings + k-means (``GOLIVE_FEEDBACK_TOPICS``), k = ⌈√(n/2)⌉, each
+  topic named by its heaviest TF-IDF terms; the result says which backend and model made them.
 * **priority** of a topic = frequency × severity × recency: its share of the comments; the mean
   severity of its rows (the mean of what a row carries: ``(1 − compound)/2``, ``(5 − rating)/4``,
   ``(10 − nps)/10``); the mean recency weight ``0.5^(age days / half-life)`` as of the run's date.
@@ -15,19 +15,17 @@
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from golive.feedback.topics import MAX_TOPICS, cluster
 from golive.versions import release_order_key
 
 POSITIVE, NEGATIVE = 0.05, -0.05
 HALF_LIFE_DAYS = 14.0
-MAX_TOPICS = 8
-TOP_TERMS = 3
 
 
 @cache
@@ -90,33 +88,6 @@ def recency(moment: datetime, as_of: datetime, half_life_days: float = HALF_LIFE
     return float(0.5 ** (age / half_life_days))
 
 
-def topics(comments: Sequence[str], max_topics: int = MAX_TOPICS) -> tuple[list[int], list[list[str]]]:
-    """Cluster ``comments``: each comment's topic index, and each topic's heaviest terms.
-
-    Fewer than two comments with words make one topic (or none).
-    """
-    if not comments:
-        return [], []
-    from sklearn.cluster import KMeans
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    vectorizer = TfidfVectorizer(stop_words="english", ngram_range=(1, 2), sublinear_tf=True)
-    try:
-        matrix = vectorizer.fit_transform(comments)
-    except ValueError:  # only stop words: nothing to cluster on
-        return [0] * len(comments), [["(no words)"]]
-    terms = vectorizer.get_feature_names_out()
-    distinct = len({tuple(row.indices) for row in matrix})
-    k = max(1, min(max_topics, math.ceil(math.sqrt(len(comments) / 2)), distinct))
-    if k == 1:
-        weights = matrix.sum(axis=0).A1
-        return [0] * len(comments), [[str(terms[i]) for i in weights.argsort()[::-1][:TOP_TERMS]]]
-    model = KMeans(n_clusters=k, random_state=0, n_init=10).fit(matrix)
-    labels = [int(x) for x in model.labels_]
-    names = [[str(terms[i]) for i in centre.argsort()[::-1][:TOP_TERMS]] for centre in model.cluster_centers_]
-    return labels, names
-
-
 def releases(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """CSAT and NPS per release, in release order, each with its change against the previous one."""
     by_version: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
@@ -142,9 +113,13 @@ def releases(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def analyse(rows: Sequence[Mapping[str, Any]], *, as_of: datetime,
-            max_topics: int = MAX_TOPICS) -> dict[str, Any]:
-    """The whole analysis of an application's accepted feedback (``rows`` as the ledger keeps them)."""
+def analyse(rows: Sequence[Mapping[str, Any]], *, as_of: datetime, max_topics: int = MAX_TOPICS,
+            topics_backend: str = "tfidf") -> dict[str, Any]:
+    """The whole analysis of an application's accepted feedback (``rows`` as the ledger keeps them).
+
+    :param topics_backend: ``tfidf``, ``embeddings`` or ``auto`` (:func:`golive.feedback.topics.cluster`).
+    :raises golive.feedback.topics.TopicsBackendUnavailable: ``embeddings`` without the extra installed.
+    """
     scored: list[dict[str, Any]] = []
     for row in rows:
         comment = row.get("comment") or ""
@@ -155,7 +130,8 @@ def analyse(rows: Sequence[Mapping[str, Any]], *, as_of: datetime,
                        "severity": round(severity(row, compound), 4),
                        "recency": round(recency(moment, as_of), 4)})
     commented = [r for r in scored if r.get("comment")]
-    labels, names = topics([str(r["comment"]) for r in commented], max_topics)
+    clustered = cluster([str(r["comment"]) for r in commented], max_topics, topics_backend)
+    labels, names = clustered.labels, clustered.names
     total = len(commented)
     topic_rows: list[dict[str, Any]] = []
     for index, terms in enumerate(names):
@@ -185,7 +161,7 @@ def analyse(rows: Sequence[Mapping[str, Any]], *, as_of: datetime,
         "sentiment": {label: labelled.count(label) for label in ("positive", "neutral", "negative")},
         "releases": releases(scored), "topics": topic_rows,
         "method": {"sentiment": "vaderSentiment compound (>= 0.05 positive, <= -0.05 negative)",
-                   "topics": "TF-IDF (1-2 grams, English stop words) + scikit-learn KMeans (seed 0)",
+                   "topics": clustered.method(), "topics_backend": clustered.as_dict(),
                    "priority": f"frequency x severity x recency (half-life {HALF_LIFE_DAYS:g} days)",
                    "csat": "% of ratings 4-5", "nps": "% promoters (9-10) - % detractors (0-6)"},
         "rows": [{k: r.get(k) for k in ("id", "version", "submitted_at", "rating", "nps", "comment",

@@ -82,6 +82,12 @@ def _sidecar_resources(current: Any) -> k8s.V1ResourceRequirements:
     return k8s.V1ResourceRequirements(requests=requests, limits=limits, local_vars_configuration=_model_configuration())
 
 
+def agent_image(profile: PodProfile) -> str:
+    """An agent pod's image on ``profile``: ``GOLIVE_AGENT_GPU_IMAGE`` for gpu when set, else ``GOLIVE_AGENT_IMAGE``."""
+    settings = get_settings()
+    return (settings.agent_gpu_image if profile.name == "gpu" else None) or settings.agent_image
+
+
 class AgentPodOperator(KubernetesPodOperator):
     """Run ``python -m golive.agents.<agent> <action> <args…>`` in the workload image.
 
@@ -93,8 +99,9 @@ class AgentPodOperator(KubernetesPodOperator):
     :param action: the agent's CLI action (``analyze``, ``scan`` …).
     :param agent_args: further argv elements (templated through KPO's ``arguments``).
     :param profile: ``cpu``, ``gpu`` or ``routed``; ``gpu`` sets ``nvidia.com/gpu`` limits, the GPU
-        toleration and the GPU node selector (see ``golive.routing.gpu_profile``); ``routed`` takes the
-        profile the orchestrator's plan (``plan_task_id``) chose for this application, at run time.
+        toleration, the GPU node selector (see ``golive.routing.gpu_profile``) and ``GOLIVE_AGENT_GPU_IMAGE``
+        when set; ``routed`` takes the profile ``_routed_profile`` chooses at run time (here: the one the
+        orchestrator's plan, ``plan_task_id``, chose for this application).
     :param plan_task_id: the plan a ``routed`` pod reads.
     :param evidence_task_ids: tasks whose results (findings dropped, to stay small) this pod receives
         as a JSON list in ``$GOLIVE_EVIDENCE`` — for steps that build on others (the checklist, a rollback).
@@ -125,10 +132,11 @@ class AgentPodOperator(KubernetesPodOperator):
         self.plan_task_id = plan_task_id
         self.evidence_task_ids = list(evidence_task_ids)
         self.phase_task_id = phase_task_id
+        self.image_given = "image" in kwargs
         defaults: dict[str, Any] = {
             "kubernetes_conn_id": settings.kubernetes_conn_id,
             "namespace": settings.agent_namespace,
-            "image": settings.agent_image,
+            "image": agent_image(chosen),
             "name": f"golive-{agent}-{action}",
             "cmds": ["python", "-m", f"golive.agents.{agent}"],
             "arguments": [action, *agent_args],
@@ -194,6 +202,8 @@ class AgentPodOperator(KubernetesPodOperator):
         return chosen
 
     def _apply_profile(self, chosen: PodProfile) -> None:
+        if not self.image_given:
+            self.image = agent_image(chosen)
         self.container_resources = _resources(chosen)
         self.node_selector = dict(chosen.node_selector) or {}
         self.tolerations = _tolerations(chosen)

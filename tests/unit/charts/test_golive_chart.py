@@ -83,7 +83,7 @@ def test_value_set_renders_valid_kubernetes_objects(name: str) -> None:
     objs = render(VALUE_SETS[name])
     assert validate_manifests(objs, k8s_version="1.31") == []
     for obj in objs:
-        if obj["kind"] not in ("Namespace", "PriorityClass"):
+        if obj["kind"] not in ("Namespace", "PriorityClass", "ClusterRole", "ClusterRoleBinding"):
             assert obj["metadata"]["namespace"] in ("golive", "golive-apps"), obj["metadata"]
 
 
@@ -214,6 +214,15 @@ def test_pod_profiles_reader_is_limited_to_one_configmap() -> None:
     assert role["rules"] == [
         {"apiGroups": [""], "resources": ["configmaps"], "resourceNames": ["golive-pod-profiles"], "verbs": ["get"]}
     ]
+
+
+def test_node_reader_only_lists_nodes_for_the_airflow_worker() -> None:
+    objs = render()
+    role = next(o for o in kinds(objs, "ClusterRole") if o["metadata"]["name"] == "golive-node-reader")
+    assert role["rules"] == [{"apiGroups": [""], "resources": ["nodes"], "verbs": ["list"]}]
+    binding = next(o for o in kinds(objs, "ClusterRoleBinding") if o["metadata"]["name"] == "golive-node-reader")
+    assert binding["roleRef"]["kind"] == "ClusterRole" and binding["roleRef"]["name"] == "golive-node-reader"
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "golive-airflow-worker", "namespace": "golive"}]
 
 
 def test_rbac_subjects_exist() -> None:

@@ -105,3 +105,25 @@ def test_the_plan_pins_the_commit_every_pod_must_find(tmp_path: Path):
     PlanResult.model_validate(planned)
     assert planned["commit"].startswith("tree:")
     assert checkout(str(tmp_path), "HEAD", tmp_path, commit=planned["commit"]) == tmp_path.resolve()
+
+
+def _node(name: str, gpus: str | None, labels: dict[str, str] | None = None) -> dict:
+    allocatable = {"cpu": "8", "memory": "32Gi", **({"nvidia.com/gpu": gpus} if gpus is not None else {})}
+    return {"metadata": {"name": name, "labels": labels or {}}, "status": {"allocatable": allocatable}}
+
+
+def test_feedback_topics_route_to_the_gpu_profile_only_on_a_gpu_node_it_can_land_on():
+    from golive.routing import route_feedback_topics
+
+    labels = dict(gpu_profile().node_selector)
+    cluster = [_node("cpu-1", None), _node("cpu-2", "0", labels), _node("gpu-1", "2", labels)]
+    decision = route_feedback_topics("embeddings", cluster)
+    assert decision.profile == "gpu" and decision.gpu_nodes == ["gpu-1"] and "gpu-1" in decision.reason
+    assert route_feedback_topics("auto", cluster).profile == "gpu"
+    tfidf = route_feedback_topics("tfidf", cluster)
+    assert tfidf.profile == "cpu" and "tfidf" in tfidf.reason
+    no_gpu = route_feedback_topics("embeddings", cluster[:2])
+    assert no_gpu.profile == "cpu" and "no node with allocatable nvidia.com/gpu" in no_gpu.reason
+    unlabelled = route_feedback_topics("auto", [_node("gpu-2", "1")])  # the gpu pod's node selector misses it
+    assert unlabelled.profile == "cpu" and unlabelled.gpu_nodes == []
+    assert route_feedback_topics("auto", None).profile == "cpu"  # nodes not listable

@@ -39,3 +39,25 @@ def test_an_endpoint_that_does_not_answer_is_an_error_not_a_batch(tmp_path):
     code, summary = feedback.validate(manifest, feedback.FeedbackStore(tmp_path.as_uri()), "r")
     assert code == 0 and summary["batches"] == []
     assert summary["errors"][0]["application"] == "shop" and "did not answer" in summary["errors"][0]["error"]
+
+
+def test_analyze_with_embeddings_missing_fails_naming_the_setting(tmp_path, monkeypatch, capsys):
+    import sys
+
+    rows = tmp_path / "rows.json"
+    rows.write_text(json.dumps({"rows": [{"id": "1", "version": "1.0.0", "submitted_at": "2026-11-01T00:00:00Z",
+                                          "rating": 2, "nps": 3, "comment": "Payment failed at checkout"}]}))
+    url = _manifest(tmp_path, {"applications": [{"application": "shop", "rows_url": rows.as_uri()}]})
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # an install without the embeddings extra
+    monkeypatch.setenv("GOLIVE_FEEDBACK_TOPICS", "embeddings")
+    from golive.settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        code = feedback.main(["analyze", "--manifest", url, "--run", "r1", "--as-of", "2026-11-02T00:00:00Z",
+                              "--docs-store", (tmp_path / "docs").as_uri()])
+    finally:
+        get_settings.cache_clear()
+    assert code == 1
+    assert "GOLIVE_FEEDBACK_TOPICS=embeddings needs golive's 'embeddings' extra" in capsys.readouterr().err
+    assert not (tmp_path / "docs").exists()

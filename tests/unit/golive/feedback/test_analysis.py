@@ -9,6 +9,7 @@ import pytest
 
 from golive.feedback import analysis as a
 from golive.feedback.report import render_insights
+from golive.feedback.topics import cluster
 
 AS_OF = datetime(2026, 11, 30, tzinfo=UTC)
 
@@ -88,8 +89,9 @@ def test_topics_separate_the_complaint_from_the_praise_and_rank_it_first(analyse
 
 
 def test_one_comment_is_one_topic():
-    labels, names = a.topics(["The export button does nothing"])
-    assert labels == [0] and len(names) == 1 and "export" in " ".join(names[0])
+    clustered = cluster(["The export button does nothing"])
+    assert clustered.labels == [0] and len(clustered.names) == 1 and "export" in " ".join(clustered.names[0])
+    assert clustered.backend == "tfidf" and clustered.model is None
 
 
 def test_the_report_has_plots_tables_and_the_quarantine(analysed):

@@ -64,6 +64,21 @@ def test_the_gpu_profile_brings_its_deadline_and_priority_class() -> None:
     assert agent_pod_violations(pod) == []
 
 
+def test_gpu_pods_run_the_gpu_image_when_one_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    from golive.settings import get_settings
+
+    assert build(agent="testing", profile="gpu")["spec"]["containers"][0]["image"] == "golive-agent:0.1.0"
+    monkeypatch.setenv("GOLIVE_AGENT_GPU_IMAGE", "registry.example/golive-agent:0.1.0-gpu")
+    get_settings.cache_clear()
+    try:
+        images = {p: build(agent="testing", profile=p)["spec"]["containers"][0]["image"] for p in ("cpu", "gpu")}
+        given = build(agent="testing", profile="gpu", image="mine:1")["spec"]["containers"][0]["image"]
+    finally:
+        get_settings.cache_clear()
+    assert images == {"cpu": "golive-agent:0.1.0", "gpu": "registry.example/golive-agent:0.1.0-gpu"}
+    assert given == "mine:1"
+
+
 def test_an_unset_deployer_account_keeps_the_agents_account() -> None:
     pod = build(agent="monitoring", service_account_name=None)
     assert pod["spec"]["serviceAccountName"] == "golive-agent"
