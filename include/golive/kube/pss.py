@@ -25,8 +25,10 @@ SAFE_SYSCTLS = frozenset({
     "net.ipv4.tcp_keepalive_probes"})
 SELINUX_TYPES = frozenset({"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"})
 #: Volume types "restricted" allows.
-RESTRICTED_VOLUMES = frozenset({"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim",
-                                "projected", "secret"})
+RESTRICTED_VOLUMES = frozenset({"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image",
+                                "persistentVolumeClaim", "projected", "secret"})
+#: Seccomp profile types "baseline" allows set (unset is allowed too).
+BASELINE_SECCOMP = frozenset({"RuntimeDefault", "Localhost"})
 _VOLUME_META = frozenset({"name"})
 
 
@@ -86,8 +88,8 @@ def _apparmor(pod: Pod) -> list[str]:
         if kind not in (None, "RuntimeDefault", "Localhost"):
             found.append(f"{path}.appArmorProfile.type is {kind}")
     for key, value in ((pod.get("metadata") or {}).get("annotations") or {}).items():
-        if key.startswith("container.apparmor.security.beta.kubernetes.io/") and value != "runtime/default" \
-                and not value.startswith("localhost/"):
+        if key.startswith("container.apparmor.security.beta.kubernetes.io/") and value \
+                and value != "runtime/default" and not value.startswith("localhost/"):
             found.append(f"metadata.annotations[{key}] is {value}")
     return found
 
@@ -110,10 +112,9 @@ def _proc_mount(pod: Pod) -> list[str]:
 
 
 def _seccomp_baseline(pod: Pod) -> list[str]:
-    found = ["spec.securityContext.seccompProfile.type is Unconfined"] \
-        if (_pod_sc(pod).get("seccompProfile") or {}).get("type") == "Unconfined" else []
-    return found + [f"{path}.securityContext.seccompProfile.type is Unconfined" for path, c in containers(pod)
-                    if (_sc(c).get("seccompProfile") or {}).get("type") == "Unconfined"]
+    profiles = [("spec", _pod_sc(pod))] + [(path, _sc(c)) for path, c in containers(pod)]
+    return [f"{path}.securityContext.seccompProfile.type is {kind}" for path, sc in profiles
+            if (kind := (sc.get("seccompProfile") or {}).get("type")) is not None and kind not in BASELINE_SECCOMP]
 
 
 def _sysctls(pod: Pod) -> list[str]:

@@ -62,7 +62,7 @@ BREAKS = [
     ("spec.containers.0.securityContext.runAsUser", 0, "Running as Non-root user", "runAsUser is 0",
      "restricted"),
     ("spec.containers.0.securityContext.seccompProfile", {"type": "Localhost-less"}, "Seccomp", "Localhost-less",
-     "restricted"),
+     "baseline"),  # upstream's baseline: unset, RuntimeDefault or Localhost — a typo is no profile
     ("spec.containers.0.securityContext.capabilities", {"drop": ["NET_RAW"]}, "Capabilities", "drop lacks ALL",
      "restricted"),
     ("spec.containers.0.securityContext.capabilities", {"drop": ["ALL"], "add": ["CHOWN"]}, "Capabilities",
@@ -93,6 +93,28 @@ def test_a_container_without_its_own_context_inherits_the_pods() -> None:
                                                           "Seccomp (restricted)"}
 
 
+def test_what_upstream_admits_is_admitted() -> None:
+    """kubernetes/pod-security-admission: an empty AppArmor annotation and an image volume pass restricted."""
+    pod = restricted_pod()
+    pod["metadata"]["annotations"]["container.apparmor.security.beta.kubernetes.io/base"] = ""
+    pod["spec"]["volumes"].append({"name": "model", "image": {"reference": "registry.example/model:1"}})
+    assert violations(pod, "restricted") == []
+
+
 def test_unknown_level_is_refused() -> None:
     with pytest.raises(ValueError, match="privileged"):
         violations(restricted_pod(), "privileged")
+
+
+@pytest.mark.parametrize(("path", "value", "rule", "named", "level"), BREAKS,
+                         ids=[f"{b[2]}-{b[3]}" for b in BREAKS])
+def test_golives_check_and_localkubes_admission_agree(path: str, value: Any, rule: str, named: str,
+                                                      level: str) -> None:
+    """Two implementations on purpose (a shared bug would pass both), held to the same answers: golive's
+    pre-launch check and localkube's port of kube-apiserver's PodSecurity admission."""
+    from localkube.podsecurity import LevelVersion, evaluate
+
+    pod = restricted_pod()
+    _set(pod, path, value)
+    for lvl in ("baseline", "restricted"):
+        assert bool(violations(pod, lvl)) == bool(evaluate(LevelVersion(lvl), pod["metadata"], pod["spec"])), lvl
