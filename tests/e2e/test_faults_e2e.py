@@ -39,8 +39,7 @@ from airflow_rest import FINISHED, AirflowREST
 from e2e_apps import lint_heavy_copy, seed_previous_version
 from golive_local.platform import Platform, free_port
 from kubernetes.client import CoreV1Api
-from private_postgres import PrivatePostgres, server_binaries
-from services import require_service
+from private_postgres import PrivatePostgres, running_private_postgres
 
 from golive.kube.client import load_client
 from golive.kube.services import service_url
@@ -60,15 +59,8 @@ ALL_GATES = {"security", "quality", "verification", "testing", "documentation"}
 
 @pytest.fixture(scope="module")
 def ledger_server() -> Iterator[PrivatePostgres]:
-    bindir = server_binaries()
-    if bindir is None:
-        require_service("PostgreSQL server binaries", "no /usr/lib/postgresql/*/bin/pg_ctl (set GOLIVE_TEST_PG_BIN)")
-    server = PrivatePostgres(bindir)
-    try:
-        server.start()
+    with running_private_postgres() as server:
         yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,8 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -101,3 +103,19 @@ class PrivatePostgres:
             except (RuntimeError, subprocess.TimeoutExpired):
                 pass
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextmanager
+def running_private_postgres() -> Iterator[PrivatePostgres]:
+    """A started private server, closed afterwards; no server binaries is a missing service (CI fails)."""
+    from services import require_service
+
+    bindir = server_binaries()
+    if bindir is None:
+        require_service("PostgreSQL server binaries", "no /usr/lib/postgresql/*/bin/pg_ctl (set GOLIVE_TEST_PG_BIN)")
+    server = PrivatePostgres(bindir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()

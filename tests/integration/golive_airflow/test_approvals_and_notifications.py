@@ -244,17 +244,11 @@ def test_an_approval_answered_while_the_ledger_restarts_is_recorded_once_it_is_b
     """The decision waits out the outage (``golive.ledger.outage``): failing the task would ask the human again."""
     import threading
 
-    from private_postgres import PrivatePostgres, server_binaries
-    from services import require_service
+    from private_postgres import running_private_postgres
 
     from golive_airflow.hooks import ledger as ledger_hook
 
-    bindir = server_binaries()
-    if bindir is None:
-        require_service("PostgreSQL server binaries", "no /usr/lib/postgresql/*/bin/pg_ctl (set GOLIVE_TEST_PG_BIN)")
-    server = PrivatePostgres(bindir)
-    try:
-        server.start()
+    with running_private_postgres() as server:
         url = server.create_database("ledger")
         monkeypatch.setenv("AIRFLOW_CONN_GOLIVE_LEDGER", url.replace("postgresql+psycopg2", "postgresql"))
         monkeypatch.setenv("GOLIVE_APPROVERS", "prod=alice")
@@ -272,5 +266,3 @@ def test_an_approval_answered_while_the_ledger_restarts_is_recorded_once_it_is_b
             rows = conn.execute(select(approvals)).mappings().all()
         assert [(r["decision"], r["approver"]) for r in rows] == [("approved", "alice")]
         assert len(asked) == 1, "the human was asked once"
-    finally:
-        server.close()

@@ -20,21 +20,10 @@ from repo_paths import TEST_DATA
 
 from golive.analyzers.base import Context, guarded
 from golive.analyzers.code.testsuite import run_coverage
-from golive.settings import get_settings
 from golive.tools import tool_command
 
 PROJECTS = TEST_DATA / "projects"
 
-
-@pytest.fixture(scope="session")
-def env_cache(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        cache = tmp_path_factory.mktemp("envs")
-        patch.setenv("GOLIVE_ENV_CACHE_DIR", str(cache))
-        patch.delenv("GOLIVE_ENV_OFFLINE", raising=False)
-        get_settings.cache_clear()
-        yield cache
-    get_settings.cache_clear()
 
 
 def _analyze(tree: Path):

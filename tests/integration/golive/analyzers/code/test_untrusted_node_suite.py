@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from repo_paths import TEST_DATA
+from tampering import assert_tampered
 
 from golive.analyzers.base import Context, guarded
 from golive.analyzers.code.testsuite import run_coverage
-from golive.analyzers.code.witness import TAMPERED
 from golive.models import AnalyzerResult
-from golive.settings import get_settings
 
 HOSTILE = TEST_DATA / "targets" / "hostile-node"
 EMIT_REWRITE = """'use strict'
@@ -55,16 +53,6 @@ Runner.prototype.run = function (...args) {
 """
 
 
-@pytest.fixture(scope="module")
-def env_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    with pytest.MonkeyPatch.context() as patch:
-        cache = tmp_path_factory.mktemp("envs")
-        patch.setenv("GOLIVE_ENV_CACHE_DIR", str(cache))
-        patch.delenv("GOLIVE_ENV_OFFLINE", raising=False)
-        get_settings.cache_clear()
-        yield cache
-    get_settings.cache_clear()
-
 
 def _analyze(tree: Path) -> AnalyzerResult:
     result = guarded("coverage", run_coverage, Context(agent="quality", source=tree))
@@ -82,17 +70,9 @@ def _variant(tmp_path: Path, files: dict[str, str], rc: dict[str, object] | None
     return tree
 
 
-def _tampered(result: AnalyzerResult) -> str:
-    details = {m.name: m for m in result.measurements}
-    assert details["test_coverage"].value is None and details["tests_failed"].value is None, result.measurements
-    reason = details["tests_failed"].detail
-    assert reason.startswith(TAMPERED) and details["test_coverage"].detail == reason
-    assert any(f.rule_id == "test-outcomes-rewritten" and f.severity == "critical" for f in result.findings)
-    return reason
-
 
 def test_a_mocharc_hook_that_turns_failures_into_passes_is_caught(env_cache: Path) -> None:
-    reason = _tampered(_analyze(HOSTILE))
+    reason = assert_tampered(_analyze(HOSTILE))
     assert "replaced mocha's test reporting after golive's witness loaded: mocha Runner.prototype.fail" in reason
 
 
@@ -108,11 +88,12 @@ def test_a_mocharc_hook_that_turns_failures_into_passes_is_caught(env_cache: Pat
 ], ids=["emit-rewritten", "lying-reporter-exits-0", "process-exit-in-after", "listeners-removed"])
 def test_other_rewrites_are_caught(env_cache: Path, tmp_path: Path, files: dict[str, str],
                                    rc: dict[str, object] | None, evidence: str) -> None:
-    assert evidence in _tampered(_analyze(_variant(tmp_path, files, rc)))
+    assert evidence in assert_tampered(_analyze(_variant(tmp_path, files, rc)))
 
 
 def test_the_reporters_lie_and_the_exit_status_are_both_named(env_cache: Path, tmp_path: Path) -> None:
-    reason = _tampered(_analyze(_variant(tmp_path, {"test/liar.js": LIAR_REPORTER}, {"reporter": "test/liar.js"})))
+    tree = _variant(tmp_path, {"test/liar.js": LIAR_REPORTER}, {"reporter": "test/liar.js"})
+    reason = assert_tampered(_analyze(tree))
     assert "the mocha summary lines say 2 passed, 0 failed but the witness saw mocha pass 1 and fail 1" in reason
     assert "a test run stopped before its end" in reason
 
@@ -215,4 +196,4 @@ def test_golives_reporter_joins_the_packages_own(env_cache: Path, tmp_path: Path
 ], ids=["exit-listener-zeroes-status", "lying-reporter", "process-exit-in-a-test-file"])
 def test_node_test_rewrites_are_caught(env_cache: Path, tmp_path: Path, script: str, files: dict[str, str],
                                        evidence: str) -> None:
-    assert evidence in _tampered(_analyze(_node_test_package(tmp_path, script, files)))
+    assert evidence in assert_tampered(_analyze(_node_test_package(tmp_path, script, files)))

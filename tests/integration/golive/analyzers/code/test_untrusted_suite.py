@@ -8,29 +8,18 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from repo_paths import TEST_DATA
+from tampering import assert_tampered
 
 from golive.analyzers.base import Context, guarded
 from golive.analyzers.code.testsuite import run_coverage
-from golive.analyzers.code.witness import TAMPERED
 from golive.models import AnalyzerResult
-from golive.settings import get_settings
 
 HOSTILE = TEST_DATA / "targets" / "hostile"
 
-
-@pytest.fixture(scope="module")
-def env_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    with pytest.MonkeyPatch.context() as patch:
-        cache = tmp_path_factory.mktemp("envs")
-        patch.setenv("GOLIVE_ENV_CACHE_DIR", str(cache))
-        get_settings.cache_clear()
-        yield cache
-    get_settings.cache_clear()
 
 
 def _analyze(tree: Path) -> AnalyzerResult:
@@ -46,17 +35,9 @@ def _variant(tmp_path: Path, conftest: str) -> Path:
     return tree
 
 
-def _tampered(result: AnalyzerResult) -> str:
-    details = {m.name: m for m in result.measurements}
-    assert details["test_coverage"].value is None and details["tests_failed"].value is None, result.measurements
-    reason = details["tests_failed"].detail
-    assert reason.startswith(TAMPERED) and details["test_coverage"].detail == reason
-    assert any(f.rule_id == "test-outcomes-rewritten" and f.severity == "critical" for f in result.findings)
-    return reason
-
 
 def test_a_conftest_that_turns_failures_into_passes_is_caught(env_cache: Path) -> None:
-    reason = _tampered(_analyze(HOSTILE))
+    reason = assert_tampered(_analyze(HOSTILE))
     assert "tests/test_calc.py::test_add" in reason and "not failures in the JUnit report" in reason
     assert "exited with status 0" in reason
 
@@ -77,7 +58,7 @@ def test_a_conftest_that_turns_failures_into_passes_is_caught(env_cache: Path) -
      "1 tests raised but are not failures in the JUnit report: tests/test_calc.py::test_add"),
 ], ids=["forced-exit-status", "witness-unregistered", "exception-cleared", "function-bypassed", "exception-swallowed"])
 def test_other_rewrites_are_caught(env_cache: Path, tmp_path: Path, conftest: str, evidence: str) -> None:
-    assert evidence in _tampered(_analyze(_variant(tmp_path, conftest)))
+    assert evidence in assert_tampered(_analyze(_variant(tmp_path, conftest)))
 
 
 def test_an_honest_suite_is_measured_and_sees_none_of_golives_environment(
