@@ -32,12 +32,12 @@ def _analyze(tree: Path):
     return result
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def humanize(env_cache):
     return _analyze(PROJECTS / "humanize")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def vary(env_cache):
     return _analyze(PROJECTS / "vary")
 
