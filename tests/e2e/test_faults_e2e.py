@@ -9,7 +9,8 @@ about, one fault at a time (:class:`Injector`), two faults of one run in differe
 * ``fault-pod``: an agent pod (the quality gate's coverage analyzer) is killed while it runs; later,
   during its testing phase, localkube crashes (SIGKILL) and is started again on its state directory;
 * ``fault-wait``: while its quality approval waits (WARNING band) in the triggerer, the triggerer is
-  killed and started again, then the ledger's PostgreSQL is restarted; then a human approves; later
+  killed and started again, then the ledger's PostgreSQL is stopped, a human approves, and the ledger
+  comes back once the approval's worker is recording the decision (it waits the outage out); later
   the scheduler, with its LocalExecutor workers and their task processes, is killed while
   ``deployment.deploy`` runs, and started again: the next try reattaches to the deploy pod;
 * ``fault-rollback``: a ``-broken`` build fails its verification gate; the worker running

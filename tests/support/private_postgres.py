@@ -15,7 +15,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,7 +37,7 @@ def server_binaries() -> Path | None:
 
 
 class PrivatePostgres:
-    """One PostgreSQL cluster in a temporary directory: ``start``, ``stop``, ``restart``, ``url(db)``.
+    """One PostgreSQL cluster in a temporary directory: ``start``, ``stop``, ``url(db)``.
 
     :param bindir: where ``initdb`` and ``pg_ctl`` are.
     """
@@ -74,12 +73,6 @@ class PrivatePostgres:
         """Stop the server (``fast``: clients are disconnected, as in a restart by an operator;
         ``immediate``: as in a crash)."""
         self._as_server([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"], timeout=90)
-
-    def restart(self, down_for: float = 0.0, mode: str = "fast") -> None:
-        """Stop, stay down ``down_for`` seconds, start again."""
-        self.stop(mode)
-        time.sleep(down_for)
-        self.start()
 
     def url(self, database: str = "postgres") -> str:
         """SQLAlchemy URL of ``database`` on this server."""
