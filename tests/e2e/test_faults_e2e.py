@@ -185,19 +185,28 @@ def runs(platform, tmp_path_factory) -> dict[str, str]:
 
 
 def approve_in_ledger_outage(injector: Injector, ledger_server: PrivatePostgres, run_id: str) -> dict[str, Any]:
-    """The ledger goes down, the human answers, and the ledger stays down until the approval's worker is
-    recording the decision."""
-    api = injector.api()
+    """The human answers (again, should Airflow lose the answer) until the approval task takes it; then the
+    ledger goes down before that task's worker records the decision, and comes back once the worker has
+    been running a while (its ``execute_complete`` meets the outage)."""
+    api, deadline, ti = injector.api(), time.monotonic() + 300, None
+    while time.monotonic() < deadline:
+        injector.approve_pending()
+        ti = task_instance(api, run_id, APPROVAL)
+        if ti and ti["state"] not in ("awaiting_input", "deferred"):
+            break
+        time.sleep(0.5)
+    else:
+        return {"approval_state_in_outage": ti and ti["state"], "missed": "the answer was never taken"}
     ledger_server.stop()
     try:
-        injector.approve_pending()
-        deadline, ti = time.monotonic() + 90, None
         while time.monotonic() < deadline:
             ti = task_instance(api, run_id, APPROVAL)
             if ti and ti["state"] == "running":
-                time.sleep(8)  # the worker's execute_complete meets the outage
+                time.sleep(8)
                 return {"approval_state_in_outage": "running", "try_number": ti["try_number"]}
-            time.sleep(1)
+            if ti and ti["state"] in (*FINISHED, "up_for_retry"):
+                break
+            time.sleep(0.5)
         return {"approval_state_in_outage": ti and ti["state"]}
     finally:
         ledger_server.start()
