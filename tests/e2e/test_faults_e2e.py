@@ -55,6 +55,9 @@ FAST = {"GOLIVE_LOAD_TEST_SECONDS": "5", "GOLIVE_FUZZ_MAX_EXAMPLES": "10", "GOLI
 HEARTBEAT_TIMEOUT = 30
 KILLED_ANALYZER = "preparation.quality.coverage"
 APPROVAL = "preparation.quality.approval"
+#: A person answers some seconds after being asked; an answer within a second or two of the question can
+#: be lost by Airflow 3.3 (apache/airflow#71580: the resumed task is told it "shouldn't be running anymore").
+APPROVAL_SETTLE_S = 10
 ALL_GATES = {"security", "quality", "verification", "testing", "documentation"}
 
 
@@ -189,6 +192,7 @@ def approve_in_ledger_outage(injector: Injector, ledger_server: PrivatePostgres,
     ledger goes down before that task's worker records the decision, and comes back once the worker has
     been running a while (its ``execute_complete`` meets the outage)."""
     api, deadline, ti = injector.api(), time.monotonic() + 300, None
+    time.sleep(APPROVAL_SETTLE_S)
     while time.monotonic() < deadline:
         injector.approve_pending()
         ti = task_instance(api, run_id, APPROVAL)
