@@ -21,13 +21,14 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from golive.kube.podprofiles import PodProfile, pod_profile
 from golive.profile import ResolvedProfile, load_profile
 from golive.profile.detect import detect
-from golive.usage import GPU_RESOURCE
+from golive.usage import GPU_RESOURCE, UsageError, quantity
 
 # term → weight. Strong signals are frameworks and GPU words; weak ones are generic ML vocabulary.
 ML_TERMS: dict[str, float] = {
@@ -125,11 +126,12 @@ class TopicsRouting:
     reason: str
 
 
-def _quantity(value: object) -> float:
+def _gpus(value: object) -> Decimal:
+    """A node's allocatable GPU count; an unreadable quantity counts none."""
     try:
-        return float(str(value))
-    except ValueError:
-        return 0.0
+        return quantity(value)
+    except UsageError:
+        return Decimal(0)
 
 
 def gpu_nodes(nodes: Iterable[Mapping[str, Any]], gpu: PodProfile | None = None,
@@ -141,7 +143,7 @@ def gpu_nodes(nodes: Iterable[Mapping[str, Any]], gpu: PodProfile | None = None,
     for node in nodes:
         metadata, status = node.get("metadata") or {}, node.get("status") or {}
         labels = metadata.get("labels") or {}
-        if _quantity((status.get("allocatable") or {}).get(resource, 0)) > 0 \
+        if _gpus((status.get("allocatable") or {}).get(resource, 0)) > 0 \
                 and all(labels.get(k) == v for k, v in selector.items()):
             names.append(str(metadata.get("name")))
     return names
