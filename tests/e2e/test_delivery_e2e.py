@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from dags_test import DagsTest, start_dags_test
+from deploy_support import restricted_namespaces
 from golive_local.env import kubernetes_connection
 
 from golive.kube.client import load_client
@@ -88,13 +89,9 @@ def gates(report: dict) -> dict[str, str]:
 
 @pytest.fixture(scope="module", autouse=True)
 def namespace(client):
-    from kubernetes.client import CoreV1Api, V1Namespace, V1ObjectMeta
-    from kubernetes.client.exceptions import ApiException
+    from kubernetes.client import CoreV1Api
 
-    try:
-        CoreV1Api(client).create_namespace(V1Namespace(metadata=V1ObjectMeta(name=NAMESPACE)))
-    except ApiException as exc:
-        assert exc.status == 409
+    restricted_namespaces(CoreV1Api(client), NAMESPACE)
 
 
 class VersionPoller:

@@ -188,32 +188,51 @@ def runs(platform, tmp_path_factory) -> dict[str, str]:
 
 
 def approve_in_ledger_outage(injector: Injector, ledger_server: PrivatePostgres, run_id: str) -> dict[str, Any]:
-    """The human answers (again, should Airflow lose the answer) until the approval task takes it; then the
-    ledger goes down before that task's worker records the decision, and comes back once the worker has
-    been running a while (its ``execute_complete`` meets the outage)."""
-    api, deadline, ti = injector.api(), time.monotonic() + 300, None
-    time.sleep(APPROVAL_SETTLE_S)
+    """The human answers a settled question (again, should Airflow lose the answer) until the approval task
+    takes it; then the ledger goes down before that task's worker records the decision, and comes back once
+    the worker has been running a while (its ``execute_complete`` meets the outage). Should Airflow still
+    lose the taken answer and ask again in a new try (apache/airflow#71580), the ledger comes back and the
+    round is played again on that try."""
+    api, deadline, lost = injector.api(), time.monotonic() + 600, 0
     while time.monotonic() < deadline:
-        injector.approve_pending()
-        ti = task_instance(api, run_id, APPROVAL)
-        if ti and ti["state"] not in ("awaiting_input", "deferred"):
+        asked = wait_for_question(api, run_id, deadline)
+        if asked is None:
             break
-        time.sleep(0.5)
-    else:
-        return {"approval_state_in_outage": ti and ti["state"], "missed": "the answer was never taken"}
-    ledger_server.stop()
-    try:
-        while time.monotonic() < deadline:
-            ti = task_instance(api, run_id, APPROVAL)
-            if ti and ti["state"] == "running":
-                time.sleep(8)
-                return {"approval_state_in_outage": "running", "try_number": ti["try_number"]}
-            if ti and ti["state"] in (*FINISHED, "up_for_retry"):
-                break
+        time.sleep(APPROVAL_SETTLE_S)
+        ti = asked
+        while ti and ti["state"] in ("awaiting_input", "deferred") and time.monotonic() < deadline:
+            injector.approve_pending()
             time.sleep(0.5)
-        return {"approval_state_in_outage": ti and ti["state"]}
-    finally:
-        ledger_server.start()
+            ti = task_instance(api, run_id, APPROVAL)
+        ledger_server.stop()
+        try:
+            while ti and time.monotonic() < deadline:
+                if ti["try_number"] != asked["try_number"] or ti["state"] in ("up_for_retry", "awaiting_input"):
+                    lost += 1
+                    break
+                if ti["state"] == "running":
+                    time.sleep(8)
+                    return {"approval_state_in_outage": "running", "try_number": ti["try_number"],
+                            "answers_lost_by_airflow": lost}
+                if ti["state"] in FINISHED:
+                    return {"approval_state_in_outage": ti["state"], "answers_lost_by_airflow": lost}
+                time.sleep(0.5)
+                ti = task_instance(api, run_id, APPROVAL)
+        finally:
+            ledger_server.start()
+    return {"missed": "no answer was taken before the ledger outage", "answers_lost_by_airflow": lost}
+
+
+def wait_for_question(api: AirflowREST, run_id: str, deadline: float) -> dict[str, Any] | None:
+    """The approval task instance once it awaits an answer, or None by ``deadline``."""
+    while time.monotonic() < deadline:
+        ti = task_instance(api, run_id, APPROVAL)
+        if ti and ti["state"] == "awaiting_input":
+            return ti
+        if ti and ti["state"] in FINISHED:
+            return None
+        time.sleep(0.5)
+    return None
 
 
 @pytest.fixture(scope="module")

@@ -21,11 +21,11 @@ import httpx
 import pytest
 import yaml
 from dags_test import DagsTest, start_dags_test
+from deploy_support import restricted_namespaces
 from flaskr_trees import HARDENED, PROFILE
 from golive_local.env import kubernetes_connection
 
 from golive.kube.client import load_client
-from golive.kube.namespaces import POD_SECURITY_LABELS, ensure_namespace
 from golive.kube.objects import get
 from golive.kube.services import service_url
 from golive.ledger import Ledger
@@ -75,10 +75,7 @@ def go_lives(env, localkube, tmp_path_factory) -> Iterator[dict[str, DagsTest]]:
     """Both go-lives, started side by side (``dags_test``: each on a copy of the Airflow DB), in namespaces
     that enforce Pod Security "restricted" (the worker's localkube is shared: an earlier module may have
     made one without the labels)."""
-    core = localkube.core_v1()
-    for namespace in ("golive", "golive-apps"):
-        ensure_namespace(core, namespace)
-        core.patch_namespace(namespace, {"metadata": {"labels": dict(POD_SECURITY_LABELS)}})
+    restricted_namespaces(localkube.core_v1(), "golive", "golive-apps")
     logs = tmp_path_factory.mktemp("dags-test-logs")
     bad_app = bad_app_copy(tmp_path_factory.mktemp("sources"))
     started = {

@@ -23,12 +23,22 @@ from golive.agents import canary as canary_agent
 from golive.agents import deployment
 from golive.deploy.naming import deployment_name, preview_service_name, service_name
 from golive.kube.client import load_client
+from golive.kube.namespaces import POD_SECURITY_LABELS, ensure_namespace
 from golive.kube.objects import apply, delete, get
 from golive.kube.services import service_url
 
 DEV_VALUES = REPO / "charts" / "sample-app" / "values-dev.yaml"
 SAMPLE_APP = REPO / "include" / "sample_app"
 APP = "shop"
+
+
+def restricted_namespaces(core: Any, *names: str) -> None:
+    """Make ``names`` exist and enforce Pod Security "restricted" through ``core`` (a ``CoreV1Api``), as
+    golive's platform does: the session's localkube is shared, and an earlier module may have made one
+    without the labels."""
+    for name in names:
+        ensure_namespace(core, name)
+        core.patch_namespace(name, {"metadata": {"labels": dict(POD_SECURITY_LABELS)}})
 
 
 @dataclass
