@@ -10,8 +10,8 @@ application profile — a profile that declares ``kind: ml-service`` routes to t
 the score, one that declares another kind to the cpu profile.
 
 ``route_feedback_topics`` routes the feedback analysis by the cluster instead: the gpu profile when its
-topics backend may use sentence embeddings and a node advertises allocatable GPUs under the gpu
-profile's node selector.
+topics backend may use sentence embeddings, a gpu image (CUDA torch) is configured and a node
+advertises allocatable GPUs under the gpu profile's node selector.
 """
 
 from __future__ import annotations
@@ -150,14 +150,21 @@ def gpu_nodes(nodes: Iterable[Mapping[str, Any]], gpu: PodProfile | None = None,
 
 
 def route_feedback_topics(backend: str, nodes: Iterable[Mapping[str, Any]] | None,
-                          gpu: PodProfile | None = None, resource: str = GPU_RESOURCE) -> TopicsRouting:
+                          gpu: PodProfile | None = None, resource: str = GPU_RESOURCE, *,
+                          gpu_image: str | None = None) -> TopicsRouting:
     """Route the feedback ``analyze`` pod: gpu when its topics ``backend`` may embed (``embeddings`` or
-    ``auto``) and the cluster has a node a gpu pod can land on (:func:`gpu_nodes`); cpu otherwise.
+    ``auto``), ``gpu_image`` names an image that can use a GPU and the cluster has a node a gpu pod can
+    land on (:func:`gpu_nodes`); cpu otherwise (the default agent image's torch, if any, is CPU-only: a
+    gpu pod of it would hold a GPU it cannot use).
 
     :param nodes: the cluster's nodes; None when they could not be listed (cpu).
+    :param gpu_image: ``GOLIVE_AGENT_GPU_IMAGE``; None when it is not set (cpu).
     """
     if backend == "tfidf":
         return TopicsRouting("cpu", [], "GOLIVE_FEEDBACK_TOPICS=tfidf: TF-IDF runs on the CPU")
+    if not gpu_image:
+        return TopicsRouting("cpu", [], f"GOLIVE_FEEDBACK_TOPICS={backend}: GOLIVE_AGENT_GPU_IMAGE is not set "
+                                        "(the agent image has no CUDA torch): embeddings, if installed, run on the CPU")
     if nodes is None:
         return TopicsRouting("cpu", [], f"GOLIVE_FEEDBACK_TOPICS={backend}: the cluster's nodes could not be listed")
     found = gpu_nodes(nodes, gpu, resource)

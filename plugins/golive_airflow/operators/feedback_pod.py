@@ -16,10 +16,10 @@ from golive_airflow.operators.agent_pod import ROUTED, AgentPodOperator
 
 class FeedbackAnalyzePodOperator(AgentPodOperator):
     """``python -m golive.agents.feedback analyze`` on the gpu profile when ``GOLIVE_FEEDBACK_TOPICS`` may
-    embed (``embeddings``, ``auto``) and a cluster node advertises allocatable GPUs under the gpu
-    profile's node selector, else on the cpu profile — decided when the task runs, from the nodes the
-    Kubernetes API lists then (none listed: cpu). The pod gets the worker's backend as
-    ``GOLIVE_FEEDBACK_TOPICS``."""
+    embed (``embeddings``, ``auto``), ``GOLIVE_AGENT_GPU_IMAGE`` is set and a cluster node advertises
+    allocatable GPUs under the gpu profile's node selector, else on the cpu profile — decided when the
+    task runs, from the nodes the Kubernetes API lists then (none listed: cpu). The pod gets the worker's
+    backend as ``GOLIVE_FEEDBACK_TOPICS``."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(agent="feedback", action="analyze", profile=ROUTED, **kwargs)
@@ -37,9 +37,12 @@ class FeedbackAnalyzePodOperator(AgentPodOperator):
         return [ApiClient().sanitize_for_serialization(node) for node in listed.items or []]
 
     def _routed_profile(self, context: Any) -> PodProfile:
-        backend = get_settings().feedback_topics
-        decision = route_feedback_topics(backend, None if backend == "tfidf" else self._cluster_nodes(),
-                                         gpu_profile(), str(load_profiles().get("gpuResourceName") or GPU_RESOURCE))
+        settings = get_settings()
+        backend, gpu_image = settings.feedback_topics, settings.agent_gpu_image
+        may_use_gpu = backend != "tfidf" and gpu_image
+        decision = route_feedback_topics(backend, self._cluster_nodes() if may_use_gpu else None, gpu_profile(),
+                                         str(load_profiles().get("gpuResourceName") or GPU_RESOURCE),
+                                         gpu_image=gpu_image)
         self.log.info("pod profile %s for the feedback topics: %s", decision.profile, decision.reason)
         self.env_vars = [*(self.env_vars or []), k8s.V1EnvVar(name=FEEDBACK_TOPICS_ENV, value=backend)]
         return profile_named(decision.profile)

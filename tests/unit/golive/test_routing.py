@@ -117,13 +117,16 @@ def test_feedback_topics_route_to_the_gpu_profile_only_on_a_gpu_node_it_can_land
 
     labels = dict(gpu_profile().node_selector)
     cluster = [_node("cpu-1", None), _node("cpu-2", "0", labels), _node("gpu-1", "2", labels)]
-    decision = route_feedback_topics("embeddings", cluster)
+    image = "golive-agent:0.1.0-gpu"
+    decision = route_feedback_topics("embeddings", cluster, gpu_image=image)
     assert decision.profile == "gpu" and decision.gpu_nodes == ["gpu-1"] and "gpu-1" in decision.reason
-    assert route_feedback_topics("auto", cluster).profile == "gpu"
-    tfidf = route_feedback_topics("tfidf", cluster)
+    assert route_feedback_topics("auto", cluster, gpu_image=image).profile == "gpu"
+    tfidf = route_feedback_topics("tfidf", cluster, gpu_image=image)
     assert tfidf.profile == "cpu" and "tfidf" in tfidf.reason
-    no_gpu = route_feedback_topics("embeddings", cluster[:2])
+    no_gpu = route_feedback_topics("embeddings", cluster[:2], gpu_image=image)
     assert no_gpu.profile == "cpu" and "no node with allocatable nvidia.com/gpu" in no_gpu.reason
-    unlabelled = route_feedback_topics("auto", [_node("gpu-2", "1")])  # the gpu pod's node selector misses it
+    unlabelled = route_feedback_topics("auto", [_node("gpu-2", "1")], gpu_image=image)  # the selector misses it
     assert unlabelled.profile == "cpu" and unlabelled.gpu_nodes == []
-    assert route_feedback_topics("auto", None).profile == "cpu"  # nodes not listable
+    assert route_feedback_topics("auto", None, gpu_image=image).profile == "cpu"  # nodes not listable
+    cpu_image = route_feedback_topics("auto", cluster)  # the default image's torch cannot use the GPU it would hold
+    assert cpu_image.profile == "cpu" and "GOLIVE_AGENT_GPU_IMAGE is not set" in cpu_image.reason

@@ -1,5 +1,6 @@
 """The feedback analysis pod is routed by the cluster it runs on: localkube with a GPU node under the gpu
-profile's labels → gpu profile (GPU granted, the gpu image), without one → cpu; the real operator and KPO."""
+profile's labels and a gpu image set → gpu profile (GPU granted, the gpu image); without the node, with
+tfidf or without a gpu image → cpu; the real operator and KPO."""
 
 from __future__ import annotations
 
@@ -70,7 +71,11 @@ def test_the_analysis_stays_on_the_cpu_profile_without_a_gpu_node_or_with_tfidf(
     assert pod["metadata"]["labels"]["golive.io/profile"] == "cpu"
     assert "nvidia.com/gpu" not in pod["spec"]["containers"][0]["resources"].get("limits", {})
     assert pod["spec"]["containers"][0]["image"] == "golive-agent:0.1.0"
+    gpu_cluster = localkube_factory(gpus=1, node_labels=dict(gpu_profile().node_selector))
     settings_env(GOLIVE_FEEDBACK_TOPICS="tfidf")
-    result, pod = _run(localkube_factory(gpus=1, node_labels=dict(gpu_profile().node_selector)), monkeypatch,
-                       "analyze-tfidf")
+    result, pod = _run(gpu_cluster, monkeypatch, "analyze-tfidf")
     assert pod["metadata"]["labels"]["golive.io/profile"] == "cpu" and result["GOLIVE_FEEDBACK_TOPICS"] == "tfidf"
+    monkeypatch.delenv("GOLIVE_AGENT_GPU_IMAGE")  # the default image: its torch could not use the GPU
+    settings_env(GOLIVE_FEEDBACK_TOPICS="auto")
+    result, pod = _run(gpu_cluster, monkeypatch, "analyze-default-image")
+    assert pod["metadata"]["labels"]["golive.io/profile"] == "cpu" and not result["CUDA_VISIBLE_DEVICES"]
