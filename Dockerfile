@@ -10,7 +10,7 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN apt-get update && apt-get install -y --no-install-recommends build-essential git nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/golive
-COPY requirements.txt pyproject.toml README.md ./
+COPY requirements.txt requirements-embeddings.txt pyproject.toml README.md ./
 RUN python -m venv /opt/venv && /opt/venv/bin/pip install uv \
  && /opt/venv/bin/uv pip install --python /opt/venv/bin/python -r requirements.txt
 COPY include ./include
@@ -21,7 +21,7 @@ RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python --no-deps .
 FROM build AS venv-cpu
 
 FROM build AS venv-gpu
-RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python "torch==2.13.0" ".[embeddings]"
+RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python -r requirements-embeddings.txt ".[embeddings]"
 
 FROM venv-${VARIANT} AS venv
 
