@@ -6,9 +6,9 @@ package's own nyc (its configuration honoured) or c8 when it depends on one, els
 installs in its own tool directory (``<envs>/tools``), always asked for the ``json-summary`` report:
 ``test_coverage`` is the line percentage of ``coverage-summary.json``'s total. The counts of tests come
 from the runner's summary lines (mocha ``N passing`` / ``N failing``, TAP ``# pass`` / ``# fail``,
-``node --test``, jest/vitest ``Tests:``); the detail says which. A run whose runner prints none of these
-counts 0 failed only when the command exited 0, and is no-data otherwise (a mocha run golive's witness
-saw gives the counts then).
+``node --test``, jest ``Tests:``, vitest ``Tests``); the detail says which. A run whose runner prints
+none of these counts 0 failed only when the command exited 0, and is no-data otherwise (a mocha,
+``node --test`` or jest run golive's witness saw gives the counts then).
 
 The test command is untrusted code: it runs with a minimal environment (``golive.tools.sandbox_env``)
 and with golive's witness preloaded into each of its Node processes (:mod:`golive.analyzers.code.nodewitness`);
@@ -73,11 +73,13 @@ def parse_counts(output: str) -> Counts | None:
         npassed, nfailed = _count(passed, text), _count(failed, text)
         if npassed is not None or nfailed is not None:
             return Counts(npassed or 0, nfailed or 0, source)
-    lines = re.findall(r"^\s*Tests:?\s+(.*\d+ (?:passed|failed).*)$", text, re.MULTILINE)
-    if lines:
-        npassed = sum(int(n) for line in lines for n in re.findall(r"(\d+) passed", line))
-        nfailed = sum(int(n) for line in lines for n in re.findall(r"(\d+) failed", line))
-        return Counts(npassed, nfailed, "jest/vitest Tests: summary line")
+    # jest: "Tests:       1 failed, 3 passed, 4 total"; vitest: "      Tests  1 failed | 3 passed (4)"
+    for source, colon in (("jest Tests: summary line", ":"), ("vitest Tests summary line", "")):
+        lines = re.findall(rf"^\s*Tests{colon}\s+(.*\d+ (?:passed|failed).*)$", text, re.MULTILINE)
+        if lines:
+            npassed = sum(int(n) for line in lines for n in re.findall(r"(\d+) passed", line))
+            nfailed = sum(int(n) for line in lines for n in re.findall(r"(\d+) failed", line))
+            return Counts(npassed, nfailed, source)
     return None
 
 
