@@ -23,3 +23,10 @@ def test_jest_summary_line_with_colours():
 
 def test_no_summary_is_none():
     assert parse_counts("all good\n") is None
+
+
+def test_jest_and_vitest_summaries_are_told_apart():
+    jest = parse_counts("Test Suites: 1 failed, 1 passed, 2 total\nTests:       1 failed, 3 passed, 4 total\n")
+    assert (jest.passed, jest.failed, jest.source) == (3, 1, "jest Tests: summary line")
+    vitest = parse_counts(" Test Files  1 failed | 1 passed (2)\n      Tests  1 failed | 3 passed (4)\n")
+    assert (vitest.passed, vitest.failed, vitest.source) == (3, 1, "vitest Tests summary line")
