@@ -115,6 +115,8 @@ class Run:
     success: bool | None = None
     #: jest's main process with workers: its file results are the workers' relayed, not its own
     relayed: bool = False
+    #: the worker thread it ran in (jest's ``workerThreads``; 0: the process's main thread)
+    thread: int = 0
 
 
 @dataclass
@@ -148,9 +150,9 @@ class NodeWitnessed:
         return sorted({file for run in self.runs.values() if run.runner == JEST for file in run.broken})
 
     def workers_of(self, pid: int) -> list[Run]:
-        """The jest worker runs in the child processes of ``pid``."""
+        """The jest worker runs in the child processes or the worker threads of ``pid``."""
         return [run for run in self.runs.values() if run.runner == JEST and run.worker
-                and self.parents.get(run.pid) == pid]
+                and (self.parents.get(run.pid) == pid or (run.pid == pid and run.thread))]
 
     def ran(self, runner: str) -> bool:
         """Whether the witness saw ``runner`` run."""
@@ -169,10 +171,13 @@ def read(path: Path) -> NodeWitnessed:
             record = json.loads(line)
             pid = int(record["pid"])
             event = record["event"]
+            thread = int(record.get("thread") or 0)
         except (json.JSONDecodeError, KeyError, TypeError, ValueError):
             seen.problems.append("the witness's record holds lines the witness did not write")
             continue
         seen.replaced.update(str(name) for name in record.get("replaced") or ())
+        if thread and event in ("start", "exit"):
+            continue  # a worker thread's start and exit are not its process's
         if event == "start":
             seen.started.add(pid)
             if isinstance(record.get("ppid"), int):
@@ -181,25 +186,29 @@ def read(path: Path) -> NodeWitnessed:
             seen.exits[pid] = int(record.get("code") or 0)
             seen.began[pid] = int(record.get("began") or 0)
         elif event in ("run", "pass", "fail", "end", "jest-file"):
-            run = seen.runs.setdefault((pid, str(record.get("run"))), Run(pid))
-            if event == "run":
-                run.runner, run.worker = str(record.get("runner")), bool(record.get("worker"))
-                # a jest worker's run is its files' results: a worker that dies during a file is that file's
-                # failure to run in the main process's results
-                run.ended = run.runner == JEST and run.worker
-            elif event == "jest-file":
-                _jest_file(seen, run, record)
-            elif event == "pass":
-                run.passed += 1
-            elif event == "fail":
-                run.failed.append(str(record.get("title")))
-            elif event == "end":
-                run.ended = True
-                if isinstance(record.get("success"), bool):
-                    run.success = record["success"]
+            key = (pid, str(record.get("run")) + (f"@{thread}" if thread else ""))
+            _run_event(seen, seen.runs.setdefault(key, Run(pid, thread=thread)), event, record)
     for run in seen.runs.values():
         run.relayed = run.runner == JEST and not run.worker and bool(seen.workers_of(run.pid))
     return seen
+
+
+def _run_event(seen: NodeWitnessed, run: Run, event: str, record: dict[str, object]) -> None:
+    if event == "run":
+        run.runner, run.worker = str(record.get("runner")), bool(record.get("worker"))
+        # a jest worker's run is its files' results: a worker that dies during a file is that file's failure to
+        # run in the main process's results
+        run.ended = run.runner == JEST and run.worker
+    elif event == "jest-file":
+        _jest_file(seen, run, record)
+    elif event == "pass":
+        run.passed += 1
+    elif event == "fail":
+        run.failed.append(str(record.get("title")))
+    elif event == "end":
+        run.ended = True
+        success = record.get("success")
+        run.success = success if isinstance(success, bool) else run.success
 
 
 def _jest_file(seen: NodeWitnessed, run: Run, record: dict[str, object]) -> None:
@@ -230,8 +239,9 @@ def _jest_rewritten(seen: NodeWitnessed) -> list[str]:
         broken = [file for own in files for file in own.broken]
         if failed or broken:
             problems.append(f"jest's results for its exit status say the run in process {run.pid} succeeded but "
-                            f"the witness saw {len(failed)} tests fail and {len(broken)} test files fail to run "
-                            f"(the results were rewritten after the tests ran)")
+                            f"the witness saw {len(failed)} tests fail"
+                            + (f" and {len(broken)} test files fail to run" if broken else "")
+                            + " (the results were rewritten after the tests ran)")
     return problems
 
 

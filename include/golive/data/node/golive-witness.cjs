@@ -17,6 +17,7 @@ const fs = require('fs')
 const path = require('path')
 const Module = require('module')
 const { EventEmitter } = require('events')
+const { threadId } = require('worker_threads')
 
 const RECORD = path.join(__dirname, 'witness.jsonl')
 const emit = EventEmitter.prototype.emit
@@ -35,6 +36,8 @@ try {
 function write (record) {
   if (fd === null) return
   record.pid = process.pid
+  // a worker thread (jest's workerThreads) shares its process's pid
+  if (threadId) record.thread = threadId
   try {
     writeSync(fd, stringify(record) + '\n')
   } catch (error) {

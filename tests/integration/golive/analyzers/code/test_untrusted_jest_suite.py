@@ -1,4 +1,5 @@
-"""The coverage analyzer on jest suites that lie (real npm, c8 and jest 29.7.0 runs, with workers and in band):
+"""The coverage analyzer on jest suites that lie (real npm, c8 and jest 29.7.0 runs, with worker processes, worker
+threads and in band):
 a ``testResultsProcessor``, a reporter, a ``globalTeardown`` or an ``afterAll`` that rewrites the outcome is
 caught by golive's Node witness, and the honest suite is measured as before.
 
@@ -23,8 +24,9 @@ from golive.analyzers.code.testsuite import run_coverage
 from golive.models import AnalyzerResult
 
 HOSTILE = TEST_DATA / "targets" / "hostile-jest"
-#: jest's two ways to run the two test files (a fresh cache has no timings, so 2 files mean workers)
-MODES = {"workers": "jest --maxWorkers=2", "in-band": "jest -i"}
+#: jest's ways to run the two test files (a fresh cache has no timings, so 2 files mean workers)
+MODES = {"workers": "jest --maxWorkers=2", "worker-threads": "jest --maxWorkers=2 --workerThreads",
+         "in-band": "jest -i"}
 LIAR_REPORTER = """'use strict'
 // replaces jest's reporters: a clean summary whatever happened, and exit status 0
 module.exports = class Liar {
@@ -90,7 +92,7 @@ def test_the_honest_suite_is_measured_truthfully(env_cache: Path, tmp_path: Path
     assert (result.value("tests_failed"), result.details["tests_passed"]) == (1, 3)
     assert result.details["counts_from"] == "jest Tests: summary line"
     assert 0 < result.value("test_coverage") <= 100
-    assert _ran_in_workers(witnessed[-1]) == (mode == "workers")
+    assert _ran_in_workers(witnessed[-1]) == (mode != "in-band")
 
 
 @pytest.mark.parametrize("mode", MODES)

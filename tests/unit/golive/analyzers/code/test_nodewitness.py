@@ -162,6 +162,21 @@ def test_a_worker_that_died_during_a_file_is_in_the_main_process_results(tmp_pat
     assert "1 jest test files failed to run" in " ".join(check(seen, JEST, 0))
 
 
+def test_jests_worker_threads_share_the_main_process_pid(tmp_path: Path) -> None:
+    events = [{"event": "start", "pid": 1}, {"event": "start", "ppid": 1, "pid": 2},
+              {"event": "run", "run": "jest-1", "runner": "jest", "pid": 2}]
+    for thread, (name, passed, failed) in enumerate([("calc.test.js", 1, ["calc adds"]), ("more.test.js", 2, [])], 1):
+        events += [{"event": "start", "ppid": 1, "pid": 2, "thread": thread},
+                   {"event": "run", "run": "jest-worker", "runner": "jest", "worker": True, "pid": 2, "thread": thread},
+                   {**_file(2, "jest-worker", name, passed, failed), "thread": thread},
+                   _file(2, "jest-1", name, passed, failed)]
+    events += [{"event": "end", "run": "jest-1", "success": False, "pid": 2}, {"event": "exit", "code": 1, "pid": 2},
+               {"event": "exit", "code": 0, "pid": 2, "thread": 1}]
+    seen = read(_record(tmp_path, *events))
+    assert (seen.passed("jest"), seen.failed("jest"), seen.exits[2]) == (3, ["calc adds"], 1)
+    assert check(seen, JEST, 1) == []
+
+
 def test_node_options_join_the_witness_to_the_packages_reporters(tmp_path: Path) -> None:
     module = install(tmp_path)
     assert module.read_bytes() == SOURCE.read_bytes() and module.parent != tmp_path
