@@ -209,7 +209,7 @@ def _run_witnessed(argv: list[str], copy: Path, timeout: float, env: dict[str, s
     return run, nodewitness.read(record)
 
 
-def _result(ctx: Context, details: dict[str, object], total: dict[str, dict[str, float]], counts: Counts | None,
+def _result(ctx: Context, details: dict[str, object], total: dict[str, dict[str, object]], counts: Counts | None,
             run: ToolRun) -> AnalyzerResult:
     returncode, output = run.returncode, run.stdout + "\n" + run.stderr
     if counts is None:
@@ -230,7 +230,13 @@ def _result(ctx: Context, details: dict[str, object], total: dict[str, dict[str,
         failed_detail += f"; {describe(services)}"
     lines = total.get("lines", {})
     details.update({f"{k}_pct": total.get(k, {}).get("pct") for k in ("statements", "branches", "functions")})
-    percent = round(float(lines.get("pct", 0.0)), 2)
+    pct = lines.get("pct", 0.0)
+    # c8 says "Unknown" of 0 lines: no process that ran the tests wrote its V8 coverage (jest's workers that
+    # jest ends with SIGTERM before they wrote it)
+    percent = round(float(pct), 2) if isinstance(pct, int | float) else None
+    detail_cov = (f"{lines.get('covered', 0)} of {lines.get('total', 0)} lines covered "
+                  f"({details['coverage_tool']}, json-summary)" if percent is not None else
+                  f"{details['coverage_tool']} measured no lines (pct {pct!r}): the processes that ran the tests "
+                  f"wrote no coverage")
     return AnalyzerResult(agent=ctx.agent, tool="coverage", details=details, measurements=measurements(
-        percent, failed, f"{lines.get('covered', 0)} of {lines.get('total', 0)} lines covered "
-                         f"({details['coverage_tool']}, json-summary)", failed_detail))
+        percent, failed, detail_cov, failed_detail))

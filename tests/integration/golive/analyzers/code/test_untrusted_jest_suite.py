@@ -91,8 +91,12 @@ def test_the_honest_suite_is_measured_truthfully(env_cache: Path, tmp_path: Path
     assert "tampering" not in result.details, result.details["tampering"]
     assert (result.value("tests_failed"), result.details["tests_passed"]) == (1, 3)
     assert result.details["counts_from"] == "jest Tests: summary line"
-    assert 0 < result.value("test_coverage") <= 100
     assert _ran_in_workers(witnessed[-1]) == (mode != "in-band")
+    if mode == "in-band":
+        assert 0 < result.value("test_coverage") <= 100
+    else:  # jest may SIGTERM a worker before it wrote its V8 coverage: c8 then measured no lines
+        coverage = {m.name: m for m in result.measurements}["test_coverage"]
+        assert coverage.value is None or 0 < coverage.value <= 100, coverage
 
 
 @pytest.mark.parametrize("mode", MODES)
