@@ -11,18 +11,32 @@ mocha, each run of its ``Runner`` with the tests that passed and failed as the r
 emitter or golive's listeners that the package replaced or removed after the witness loaded; for
 ``node --test`` (Node 20 and later), the tests that passed and failed from a reporter of golive's own
 (the same module, named in ``NODE_OPTIONS`` next to Node's default reporter) and whether each test
-file's own process ran until its event loop drained.
+file's own process ran until its event loop drained; for jest (verified with 27.5.1, 28.1.3, 29.7.0 and
+30.5.2), each run (a call of ``@jest/core``'s ``runCLI`` in jest's main process) and its end, with the
+``success`` its exit status comes from, and each test file's passes, failures and failure to run, recorded
+in the outer Node context of the process that ran the file, which the test files' vm sandbox does not
+share: in a jest-worker process or thread, from jest-runner's ``testWorker`` ``worker`` (the result before
+it goes back over IPC); in band, from ``@jest/test-result``'s ``addResult`` in the main process (which,
+with workers, only relays the workers' results and is not counted again).
 
 ``check`` cross-checks the record, the runner's summary counts and the raw exit status of the test
-command. A record that is missing, a run that never ended (``process.exit`` inside it), replaced runner
-internals, a summary whose counts differ from the witnessed ones, failures that end in exit status 0,
-or mocha / ``node --test`` counts that no witnessed run produced (the runner ran outside the witness:
-the script replaced ``NODE_OPTIONS``) are a suite that rewrites its own outcomes.
+command. A record that is missing, a run that never ended (``process.exit`` inside it; for jest's main
+process, one that exits 0 before ``runCLI`` resolved: a ``globalTeardown``, a reporter, an ``afterAll`` in
+band), replaced runner internals, a summary whose counts differ from the witnessed ones, failures (or jest
+test files that failed to run) that end in exit status 0, jest results that say success over witnessed
+failures (a ``testResultsProcessor``), or mocha / ``node --test`` / jest counts that no witnessed run
+produced (the runner ran outside the witness: the script replaced ``NODE_OPTIONS``) are a suite that
+rewrites its own outcomes. jest's own ways out are not: a worker that dies during a file is that file's
+failure to run in the main process's results, a ``--bail`` exits 1 before its run's end, and jest ends a
+worker that does not exit by itself with SIGTERM, which no exit listener sees.
 
-What the witness does not see: jest, vitest, tape and node-tap tests are counted from their summaries
-only (the witness still records their processes and exit codes); the package's code runs with the
+What the witness does not see: vitest, tape and node-tap tests are counted from their summaries only
+(the witness still records their processes and exit codes); the package's code runs with the
 witness's privileges: it can read ``NODE_OPTIONS``, append lines that parse to the record (an ``end``
-that never happened) or make a test catch its own failure. ES module packages need no ``--import``:
+that never happened) or make a test catch its own failure. For jest, the code that runs in the outer
+context (a custom ``testRunner`` or ``testEnvironment``, transformers, and in band also reporters,
+``globalSetup``/``globalTeardown`` and the ``testResultsProcessor``) shares the process whose results the
+witness records and can rewrite them before the witness reads them. ES module packages need no ``--import``:
 mocha's runner is CommonJS whatever the tests are, and Node loads ``node:test`` reporters itself. A package
 that sets ``NODE_OPTIONS`` itself (``NODE_OPTIONS=… mocha``) runs its runner outside the witness and
 is reported as such; one that prints Node's reporter clash (:data:`REPORTER_CLASH`) before any reporter

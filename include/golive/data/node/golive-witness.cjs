@@ -9,7 +9,9 @@
  *   (listeners of golive's own, attached when the run starts), the run's end, and the Runner/Runnable
  *   methods, event emitter or golive listeners the package replaced or removed after this file loaded;
  * - node:test: the same from a reporter of golive's own (this module's export, named with
- *   --test-reporter in NODE_OPTIONS), and whether each test file's own process ran to its end.
+ *   --test-reporter in NODE_OPTIONS), and whether each test file's own process ran to its end;
+ * - jest (27 to 30): each run and its end in jest's main process, and each test file's result in the
+ *   process or worker thread that ran it (records of a worker thread carry its threadId).
  * golive compares this record with the runner's summary lines and the exit status
  * (golive.analyzers.code.nodewitness). Node built-ins only.
  */
