@@ -188,7 +188,6 @@ function patchJestWorker (exports) {
       write({ event: 'run', run: jestWorker, runner: 'jest', worker: true })
     }
     const file = String(request && request.path)
-    write({ event: 'jest-start', run: jestWorker, file })
     return Promise.resolve(worker.apply(this, arguments)).then(result => {
       fileResult(jestWorker, file, result)
       return result

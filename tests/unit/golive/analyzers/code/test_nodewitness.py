@@ -108,7 +108,6 @@ def _jest(*, workers: bool, end: bool = True, success: bool = False, exit_code: 
         for pid, (name, passed, failed) in zip((3, 4), files, strict=True):
             events += [{"event": "start", "ppid": 2, "pid": pid},
                        {"event": "run", "run": "jest-worker", "runner": "jest", "worker": True, "pid": pid},
-                       {"event": "jest-start", "run": "jest-worker", "file": f"/p/test/{name}", "pid": pid},
                        _file(pid, "jest-worker", name, passed, failed)]
             events += [{"event": "exit", "code": worker_exit, "pid": pid}] if worker_exit is not None else []
     events += [_file(2, "jest-1", name, passed, failed) for name, passed, failed in files]
