@@ -6,9 +6,9 @@ package's own nyc (its configuration honoured) or c8 when it depends on one, els
 installs in its own tool directory (``<envs>/tools``), always asked for the ``json-summary`` report:
 ``test_coverage`` is the line percentage of ``coverage-summary.json``'s total. The counts of tests come
 from the runner's summary lines (mocha ``N passing`` / ``N failing``, TAP ``# pass`` / ``# fail``,
-``node --test``, jest/vitest ``Tests:``); the detail says which. A run whose runner prints none of these
-counts 0 failed only when the command exited 0, and is no-data otherwise (a mocha run golive's witness
-saw gives the counts then).
+``node --test``, jest ``Tests:``, vitest ``Tests``); the detail says which. A run whose runner prints
+none of these counts 0 failed only when the command exited 0, and is no-data otherwise (a mocha,
+``node --test`` or jest run golive's witness saw gives the counts then).
 
 The test command is untrusted code: it runs with a minimal environment (``golive.tools.sandbox_env``)
 and with golive's witness preloaded into each of its Node processes (:mod:`golive.analyzers.code.nodewitness`);
@@ -73,11 +73,13 @@ def parse_counts(output: str) -> Counts | None:
         npassed, nfailed = _count(passed, text), _count(failed, text)
         if npassed is not None or nfailed is not None:
             return Counts(npassed or 0, nfailed or 0, source)
-    lines = re.findall(r"^\s*Tests:?\s+(.*\d+ (?:passed|failed).*)$", text, re.MULTILINE)
-    if lines:
-        npassed = sum(int(n) for line in lines for n in re.findall(r"(\d+) passed", line))
-        nfailed = sum(int(n) for line in lines for n in re.findall(r"(\d+) failed", line))
-        return Counts(npassed, nfailed, "jest/vitest Tests: summary line")
+    # jest: "Tests:       1 failed, 3 passed, 4 total"; vitest: "      Tests  1 failed | 3 passed (4)"
+    for source, colon in (("jest Tests: summary line", ":"), ("vitest Tests summary line", "")):
+        lines = re.findall(rf"^\s*Tests{colon}\s+(.*\d+ (?:passed|failed).*)$", text, re.MULTILINE)
+        if lines:
+            npassed = sum(int(n) for line in lines for n in re.findall(r"(\d+) passed", line))
+            nfailed = sum(int(n) for line in lines for n in re.findall(r"(\d+) failed", line))
+            return Counts(npassed, nfailed, source)
     return None
 
 
@@ -207,7 +209,7 @@ def _run_witnessed(argv: list[str], copy: Path, timeout: float, env: dict[str, s
     return run, nodewitness.read(record)
 
 
-def _result(ctx: Context, details: dict[str, object], total: dict[str, dict[str, float]], counts: Counts | None,
+def _result(ctx: Context, details: dict[str, object], total: dict[str, dict[str, object]], counts: Counts | None,
             run: ToolRun) -> AnalyzerResult:
     returncode, output = run.returncode, run.stdout + "\n" + run.stderr
     if counts is None:
@@ -228,7 +230,13 @@ def _result(ctx: Context, details: dict[str, object], total: dict[str, dict[str,
         failed_detail += f"; {describe(services)}"
     lines = total.get("lines", {})
     details.update({f"{k}_pct": total.get(k, {}).get("pct") for k in ("statements", "branches", "functions")})
-    percent = round(float(lines.get("pct", 0.0)), 2)
+    pct = lines.get("pct", 0.0)
+    # c8 says "Unknown" of 0 lines: no process that ran the tests wrote its V8 coverage (jest's workers that
+    # jest ends with SIGTERM before they wrote it)
+    percent = round(float(pct), 2) if isinstance(pct, int | float) else None
+    detail_cov = (f"{lines.get('covered', 0)} of {lines.get('total', 0)} lines covered "
+                  f"({details['coverage_tool']}, json-summary)" if percent is not None else
+                  f"{details['coverage_tool']} measured no lines (pct {pct!r}): the processes that ran the tests "
+                  f"wrote no coverage")
     return AnalyzerResult(agent=ctx.agent, tool="coverage", details=details, measurements=measurements(
-        percent, failed, f"{lines.get('covered', 0)} of {lines.get('total', 0)} lines covered "
-                         f"({details['coverage_tool']}, json-summary)", failed_detail))
+        percent, failed, detail_cov, failed_detail))

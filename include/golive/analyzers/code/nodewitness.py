@@ -11,18 +11,32 @@ mocha, each run of its ``Runner`` with the tests that passed and failed as the r
 emitter or golive's listeners that the package replaced or removed after the witness loaded; for
 ``node --test`` (Node 20 and later), the tests that passed and failed from a reporter of golive's own
 (the same module, named in ``NODE_OPTIONS`` next to Node's default reporter) and whether each test
-file's own process ran until its event loop drained.
+file's own process ran until its event loop drained; for jest (verified with 27.5.1, 28.1.3, 29.7.0 and
+30.5.2), each run (a call of ``@jest/core``'s ``runCLI`` in jest's main process) and its end, with the
+``success`` its exit status comes from, and each test file's passes, failures and failure to run, recorded
+in the outer Node context of the process that ran the file, which the test files' vm sandbox does not
+share: in a jest-worker process or thread, from jest-runner's ``testWorker`` ``worker`` (the result before
+it goes back over IPC); in band, from ``@jest/test-result``'s ``addResult`` in the main process (which,
+with workers, only relays the workers' results and is not counted again).
 
 ``check`` cross-checks the record, the runner's summary counts and the raw exit status of the test
-command. A record that is missing, a run that never ended (``process.exit`` inside it), replaced runner
-internals, a summary whose counts differ from the witnessed ones, failures that end in exit status 0,
-or mocha / ``node --test`` counts that no witnessed run produced (the runner ran outside the witness:
-the script replaced ``NODE_OPTIONS``) are a suite that rewrites its own outcomes.
+command. A record that is missing, a run that never ended (``process.exit`` inside it; for jest's main
+process, one that exits 0 before ``runCLI`` resolved: a ``globalTeardown``, a reporter, an ``afterAll`` in
+band), replaced runner internals, a summary whose counts differ from the witnessed ones, failures (or jest
+test files that failed to run) that end in exit status 0, jest results that say success over witnessed
+failures (a ``testResultsProcessor``), or mocha / ``node --test`` / jest counts that no witnessed run
+produced (the runner ran outside the witness: the script replaced ``NODE_OPTIONS``) are a suite that
+rewrites its own outcomes. jest's own ways out are not: a worker that dies during a file is that file's
+failure to run in the main process's results, a ``--bail`` exits 1 before its run's end, and jest ends a
+worker that does not exit by itself with SIGTERM, which no exit listener sees.
 
-What the witness does not see: jest, vitest, tape and node-tap tests are counted from their summaries
-only (the witness still records their processes and exit codes); the package's code runs with the
+What the witness does not see: vitest, tape and node-tap tests are counted from their summaries only
+(the witness still records their processes and exit codes); the package's code runs with the
 witness's privileges: it can read ``NODE_OPTIONS``, append lines that parse to the record (an ``end``
-that never happened) or make a test catch its own failure. ES module packages need no ``--import``:
+that never happened) or make a test catch its own failure. For jest, the code that runs in the outer
+context (a custom ``testRunner`` or ``testEnvironment``, transformers, and in band also reporters,
+``globalSetup``/``globalTeardown`` and the ``testResultsProcessor``) shares the process whose results the
+witness records and can rewrite them before the witness reads them. ES module packages need no ``--import``:
 mocha's runner is CommonJS whatever the tests are, and Node loads ``node:test`` reporters itself. A package
 that sets ``NODE_OPTIONS`` itself (``NODE_OPTIONS=… mocha``) runs its runner outside the witness and
 is reported as such; one that prints Node's reporter clash (:data:`REPORTER_CLASH`) before any reporter
@@ -46,7 +60,12 @@ RECORD = "witness.jsonl"
 #: A test file's own process under ``node --test`` (a crash exits non-zero and is the parent's failure to
 #: report; exit status 0 before its event loop drained is a ``process.exit(0)`` inside it).
 FILE_RUN = "node:test file"
-SUMMARIES = {"mocha summary lines": "mocha", "node --test summary lines": "node:test", "TAP summary lines": "node:test"}
+#: jest's runs: in its main process, a ``runCLI`` call and the files' results it aggregates; in a
+#: jest-worker process, the files that worker ran (relayed to the main process, which reports a worker that
+#: died during a file as that file failing to run).
+JEST = "jest"
+SUMMARIES = {"mocha summary lines": "mocha", "node --test summary lines": "node:test", "TAP summary lines": "node:test",
+             "jest Tests: summary line": JEST}
 
 __all__ = ["ALL_RUNNERS", "REPORTER_CLASH", "REPORTER_MODES", "TAMPERED", "NodeWitnessed", "check", "install",
            "node_options", "read"]
@@ -76,7 +95,7 @@ REPORTER_CLASH = "must match the number of specified '--test-reporter-destinatio
 #: ``paired`` — the package pairs its reporters with destinations; ``none`` — no reporter of golive's.
 REPORTER_MODES = ("default", "single", "paired", "none")
 #: The runners whose tests the witness observes (``node:test`` only when golive's reporter is named).
-ALL_RUNNERS = frozenset({"mocha", "node:test"})
+ALL_RUNNERS = frozenset({"mocha", "node:test", JEST})
 
 
 def node_options(module: Path, node_major: int, reporter: str = "default") -> str:
@@ -95,15 +114,23 @@ def node_options(module: Path, node_major: int, reporter: str = "default") -> st
 
 @dataclass
 class Run:
-    """One run of a test runner (mocha, node:test) the witness saw."""
+    """One run of a test runner (mocha, node:test, jest) the witness saw."""
 
     pid: int
     runner: str = "mocha"
-    #: a worker process of ``mocha --parallel`` (it exits 0 whatever its tests did)
+    #: a worker process of ``mocha --parallel`` or jest (it exits 0 whatever its tests did)
     worker: bool = False
     passed: int = 0
     failed: list[str] = field(default_factory=list)
     ended: bool = False
+    #: jest: the test files whose suite failed to run (an error outside any test)
+    broken: list[str] = field(default_factory=list)
+    #: jest's main process: the results ``runCLI`` resolved with said the run succeeded (None: not seen)
+    success: bool | None = None
+    #: jest's main process with workers: its file results are the workers' relayed, not its own
+    relayed: bool = False
+    #: the worker thread it ran in (jest's ``workerThreads``; 0: the process's main thread)
+    thread: int = 0
 
 
 @dataclass
@@ -112,19 +139,34 @@ class NodeWitnessed:
 
     started: set[int] = field(default_factory=set)
     exits: dict[int, int] = field(default_factory=dict)
+    #: each process's parent, as it started
+    parents: dict[int, int] = field(default_factory=dict)
     #: the code each process began to exit with (before the other ``exit`` listeners ran)
     began: dict[int, int] = field(default_factory=dict)
     runs: dict[tuple[int, str], Run] = field(default_factory=dict)
     replaced: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
 
+    def _own(self, runner: str | None) -> list[Run]:
+        return [run for run in self.runs.values() if runner in (None, run.runner) and not run.relayed]
+
     def passed(self, runner: str | None = None) -> int:
         """Tests that passed in the witnessed runs (of ``runner``)."""
-        return sum(run.passed for run in self.runs.values() if runner in (None, run.runner))
+        return sum(run.passed for run in self._own(runner))
 
     def failed(self, runner: str | None = None) -> list[str]:
         """Titles of the tests (and mocha hooks) that failed in the witnessed runs (of ``runner``)."""
-        return [title for run in self.runs.values() if runner in (None, run.runner) for title in run.failed]
+        return [title for run in self._own(runner) for title in run.failed]
+
+    def broken(self) -> list[str]:
+        """The jest test files that failed to run (a worker that died during a file leaves it to the main
+        process's results)."""
+        return sorted({file for run in self.runs.values() if run.runner == JEST for file in run.broken})
+
+    def workers_of(self, pid: int) -> list[Run]:
+        """The jest worker runs in the child processes or the worker threads of ``pid``."""
+        return [run for run in self.runs.values() if run.runner == JEST and run.worker
+                and (self.parents.get(run.pid) == pid or (run.pid == pid and run.thread))]
 
     def ran(self, runner: str) -> bool:
         """Whether the witness saw ``runner`` run."""
@@ -143,30 +185,78 @@ def read(path: Path) -> NodeWitnessed:
             record = json.loads(line)
             pid = int(record["pid"])
             event = record["event"]
+            thread = int(record.get("thread") or 0)
         except (json.JSONDecodeError, KeyError, TypeError, ValueError):
             seen.problems.append("the witness's record holds lines the witness did not write")
             continue
         seen.replaced.update(str(name) for name in record.get("replaced") or ())
+        if thread and event in ("start", "exit"):
+            continue  # a worker thread's start and exit are not its process's
         if event == "start":
             seen.started.add(pid)
+            if isinstance(record.get("ppid"), int):
+                seen.parents[pid] = record["ppid"]
         elif event == "exit":
             seen.exits[pid] = int(record.get("code") or 0)
             seen.began[pid] = int(record.get("began") or 0)
-        elif event in ("run", "pass", "fail", "end"):
-            run = seen.runs.setdefault((pid, str(record.get("run"))), Run(pid))
-            if event == "run":
-                run.runner, run.worker = str(record.get("runner")), bool(record.get("worker"))
-            elif event == "pass":
-                run.passed += 1
-            elif event == "fail":
-                run.failed.append(str(record.get("title")))
-            elif event == "end":
-                run.ended = True
+        elif event in ("run", "pass", "fail", "end", "jest-file"):
+            key = (pid, str(record.get("run")) + (f"@{thread}" if thread else ""))
+            _run_event(seen, seen.runs.setdefault(key, Run(pid, thread=thread)), event, record)
+    for run in seen.runs.values():
+        run.relayed = run.runner == JEST and not run.worker and bool(seen.workers_of(run.pid))
     return seen
+
+
+def _run_event(seen: NodeWitnessed, run: Run, event: str, record: dict[str, object]) -> None:
+    if event == "run":
+        run.runner, run.worker = str(record.get("runner")), bool(record.get("worker"))
+        # a jest worker's run is its files' results: a worker that dies during a file is that file's failure to
+        # run in the main process's results
+        run.ended = run.runner == JEST and run.worker
+    elif event == "jest-file":
+        _jest_file(seen, run, record)
+    elif event == "pass":
+        run.passed += 1
+    elif event == "fail":
+        run.failed.append(str(record.get("title")))
+    elif event == "end":
+        run.ended = True
+        success = record.get("success")
+        run.success = success if isinstance(success, bool) else run.success
+
+
+def _jest_file(seen: NodeWitnessed, run: Run, record: dict[str, object]) -> None:
+    """One test file's result in a jest run (``jest-file``: passed, the failed tests' names, error)."""
+    failed, passed = record.get("failed"), record.get("passed")
+    if not isinstance(failed, list) or not isinstance(passed, int):
+        seen.problems.append("the witness's record holds lines the witness did not write")
+        return
+    run.passed += passed
+    run.failed.extend(str(title) for title in failed)
+    if record.get("error"):
+        run.broken.append(str(record.get("file")))
 
 
 def _listed(names: list[str]) -> str:
     return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+
+def _jest_rewritten(seen: NodeWitnessed) -> list[str]:
+    """jest runs whose final results (after the testResultsProcessor, reporters) say success although
+    their files' tests failed."""
+    problems = []
+    for run in seen.runs.values():
+        if run.runner != JEST or run.worker or not run.success:
+            continue
+        files = seen.workers_of(run.pid) if run.relayed else [run]
+        failed = [title for own in files for title in own.failed]
+        broken = [file for own in files for file in own.broken]
+        if failed or broken:
+            problems.append(f"jest's results for its exit status say the run in process {run.pid} succeeded but "
+                            f"the witness saw {len(failed)} tests fail"
+                            + (f" and {len(broken)} test files fail to run" if broken else "")
+                            + " (the results were rewritten after the tests ran)")
+    return problems
 
 
 def check(seen: NodeWitnessed, counts: tuple[int, int, str] | None, returncode: int,
@@ -183,18 +273,27 @@ def check(seen: NodeWitnessed, counts: tuple[int, int, str] | None, returncode: 
     if seen.replaced:
         problems.append(f"the suite replaced mocha's test reporting after golive's witness loaded: "
                         f"{_listed(sorted(seen.replaced))}")
+    # a node:test file's process or jest's main process that exits non-zero during the run fails it (jest's
+    # --bail exits 1 there)
     unfinished = sorted({(run.runner, run.pid) for run in seen.runs.values() if not run.ended
-                         and (run.runner != FILE_RUN or seen.exits.get(run.pid) == 0)})
+                         and (run.runner not in (FILE_RUN, JEST) or seen.exits.get(run.pid) == 0)})
     if unfinished:
         problems.append("a test run stopped before its end (the process exited during the run): "
                         + ", ".join(f"{runner} in process {pid}" for runner, pid in unfinished))
-    silent = sorted({(run.runner, run.pid) for run in seen.runs.values() if run.pid not in seen.exits})
+    # jest ends a worker that does not exit by itself with SIGTERM, which no exit listener sees
+    silent = sorted({(run.runner, run.pid) for run in seen.runs.values() if run.pid not in seen.exits
+                     and not (run.runner == JEST and run.worker)})
     if silent:
         problems.append("a process that ran tests ended without its exit being witnessed: "
                         + ", ".join(f"{runner} in process {pid}" for runner, pid in silent))
     failed = seen.failed()
     if failed and returncode == 0:
         problems.append(f"{len(failed)} tests failed but the test command exited with status 0: {_listed(failed)}")
+    broken = seen.broken()
+    if broken and returncode == 0:
+        problems.append(f"{len(broken)} jest test files failed to run but the test command exited with status 0: "
+                        f"{_listed(broken)}")
+    problems += _jest_rewritten(seen)
     zeroed = sorted({run.pid for run in seen.runs.values()
                      if run.failed and not run.worker and seen.exits.get(run.pid) == 0})
     if zeroed and returncode != 0:

@@ -9,7 +9,9 @@
  *   (listeners of golive's own, attached when the run starts), the run's end, and the Runner/Runnable
  *   methods, event emitter or golive listeners the package replaced or removed after this file loaded;
  * - node:test: the same from a reporter of golive's own (this module's export, named with
- *   --test-reporter in NODE_OPTIONS), and whether each test file's own process ran to its end.
+ *   --test-reporter in NODE_OPTIONS), and whether each test file's own process ran to its end;
+ * - jest (27 to 30): each run and its end in jest's main process, and each test file's result in the
+ *   process or worker thread that ran it (records of a worker thread carry its threadId).
  * golive compares this record with the runner's summary lines and the exit status
  * (golive.analyzers.code.nodewitness). Node built-ins only.
  */
@@ -17,6 +19,7 @@ const fs = require('fs')
 const path = require('path')
 const Module = require('module')
 const { EventEmitter } = require('events')
+const { threadId } = require('worker_threads')
 
 const RECORD = path.join(__dirname, 'witness.jsonl')
 const emit = EventEmitter.prototype.emit
@@ -35,6 +38,8 @@ try {
 function write (record) {
   if (fd === null) return
   record.pid = process.pid
+  // a worker thread (jest's workerThreads) shares its process's pid
+  if (threadId) record.thread = threadId
   try {
     writeSync(fd, stringify(record) + '\n')
   } catch (error) {
@@ -115,6 +120,84 @@ function patchRunnable (Runnable) {
   if (typeof Runnable === 'function') remember(Runnable.prototype, 'mocha Runnable.prototype')
 }
 
+// jest (27 to 30): the per-file results in the outer Node context of the process that ran each file, which
+// the test files' vm sandbox does not share. A jest run is a call of @jest/core's runCLI in jest's main
+// process, ended when it resolves (after globalTeardown and the testResultsProcessor) with the results
+// jest's exit status comes from; its files' results as @jest/test-result's addResult aggregates them (in
+// band, where the main process runs the files, these are the files' own results; with workers, relayed
+// copies); in a jest-worker process, each call of jest-runner's testWorker `worker` (one test file) and the
+// result it resolves with, before it goes back to the main process over IPC.
+const JEST_CORE = /[\\/]@jest[\\/]core[\\/]build[\\/](index|jest)\.js$/
+const JEST_RESULT = /[\\/]@jest[\\/]test-result[\\/]build[\\/]index\.js$/
+const JEST_WORKER = /[\\/]jest-runner[\\/]build[\\/]testWorker\.js$/
+let jestRuns = 0
+let jestRun = null
+let jestWorker = null
+
+// a copy of a module's exports with `name` wrapped: the originals' exports are getters (babel, webpack)
+// that cannot be redefined, and the copy's wrapped function cannot be reassigned
+function wrapExport (exports, name, wrap) {
+  if (!exports || typeof exports[name] !== 'function') return exports
+  const copy = {}
+  for (const key of Object.getOwnPropertyNames(exports)) {
+    if (key !== name) Object.defineProperty(copy, key, { enumerable: true, get: () => exports[key] })
+  }
+  Object.defineProperty(copy, name, { enumerable: true, value: wrap(exports[name]) })
+  return copy
+}
+
+function fileResult (run, file, result) {
+  const failed = []
+  const tests = (result && Array.isArray(result.testResults)) ? result.testResults : []
+  for (const test of tests) {
+    if (test && test.status === 'failed') failed.push(String(test.fullName || test.title))
+  }
+  // the larger of the count and the failed tests listed: either is the sandbox's to understate
+  const failing = Number(result && result.numFailingTests) || 0
+  while (failed.length < failing) failed.push(String(file))
+  write({ event: 'jest-file', run, file: String(file), passed: Number(result && result.numPassingTests) || 0,
+          failed, error: Boolean(result && result.testExecError) })
+}
+
+function patchJestCore (exports) {
+  return wrapExport(exports, 'runCLI', runCLI => async function (...args) {
+    const run = jestRun = `jest-${++jestRuns}`
+    write({ event: 'run', run, runner: 'jest' })
+    const outcome = await runCLI.apply(this, args)
+    const results = (outcome && outcome.results) || {}
+    write({ event: 'end', run, success: results.success === true })
+    return outcome
+  })
+}
+
+function patchJestResult (exports) {
+  return wrapExport(exports, 'addResult', addResult => function (aggregated, result) {
+    if (jestRun === null) {
+      jestRun = `jest-${++jestRuns}`
+      write({ event: 'run', run: jestRun, runner: 'jest' })
+    }
+    fileResult(jestRun, result && result.testFilePath, result)
+    return addResult.apply(this, arguments)
+  })
+}
+
+function patchJestWorker (exports) {
+  return wrapExport(exports, 'worker', worker => function (request) {
+    if (jestWorker === null) {
+      jestWorker = 'jest-worker'
+      write({ event: 'run', run: jestWorker, runner: 'jest', worker: true })
+    }
+    const file = String(request && request.path)
+    return Promise.resolve(worker.apply(this, arguments)).then(result => {
+      fileResult(jestWorker, file, result)
+      return result
+    }, error => {
+      write({ event: 'jest-file', run: jestWorker, file, passed: 0, failed: [], error: true })
+      throw error
+    })
+  })
+}
+
 const MOCHA = `${path.sep}mocha${path.sep}lib${path.sep}`
 const WORKER = /[\\/]mocha[\\/]lib[\\/]nodejs[\\/]worker\.js$/
 const loadJs = Module._extensions['.js']
@@ -122,6 +205,9 @@ Module._extensions['.js'] = function (module, filename) {
   const result = loadJs.apply(this, arguments)
   if (filename.endsWith(`${MOCHA}runner.js`)) patchRunner(module.exports)
   else if (filename.endsWith(`${MOCHA}runnable.js`)) patchRunnable(module.exports)
+  else if (JEST_CORE.test(filename)) module.exports = patchJestCore(module.exports)
+  else if (JEST_RESULT.test(filename)) module.exports = patchJestResult(module.exports)
+  else if (JEST_WORKER.test(filename)) module.exports = patchJestWorker(module.exports)
   return result
 }
 

@@ -1,8 +1,12 @@
-"""Reading a Node runner's test counts from its summary lines."""
+"""Reading a Node runner's test counts from its summary lines, and the coverage summary."""
 
 from __future__ import annotations
 
-from golive.analyzers.code.nodetests import parse_counts
+from pathlib import Path
+
+from golive.analyzers.base import Context
+from golive.analyzers.code.nodetests import _result, parse_counts
+from golive.tools import ToolRun
 
 
 def test_mocha_summary():
@@ -23,3 +27,20 @@ def test_jest_summary_line_with_colours():
 
 def test_no_summary_is_none():
     assert parse_counts("all good\n") is None
+
+
+def test_jest_and_vitest_summaries_are_told_apart():
+    jest = parse_counts("Test Suites: 1 failed, 1 passed, 2 total\nTests:       1 failed, 3 passed, 4 total\n")
+    assert (jest.passed, jest.failed, jest.source) == (3, 1, "jest Tests: summary line")
+    vitest = parse_counts(" Test Files  1 failed | 1 passed (2)\n      Tests  1 failed | 3 passed (4)\n")
+    assert (vitest.passed, vitest.failed, vitest.source) == (3, 1, "vitest Tests summary line")
+
+
+def test_a_coverage_summary_of_no_lines_is_no_data_and_the_tests_still_count():
+    run = ToolRun(argv=["npm", "test"], returncode=1, stdout="Tests:       1 failed, 3 passed, 4 total\n", stderr="")
+    unknown = {"total": 0, "covered": 0, "skipped": 0, "pct": "Unknown"}
+    result = _result(Context(agent="quality", source=Path()), {"coverage_tool": "c8 (golive's 10.1.3)"},
+                     {"lines": unknown}, parse_counts(run.stdout), run)
+    coverage = {m.name: m for m in result.measurements}["test_coverage"]
+    assert coverage.value is None and "measured no lines" in coverage.detail
+    assert result.value("tests_failed") == 1
