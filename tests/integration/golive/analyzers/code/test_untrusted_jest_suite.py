@@ -108,17 +108,18 @@ def test_a_results_processor_that_turns_failures_into_passes_is_caught(env_cache
     assert "1 tests failed but the test command exited with status 0: calc adds" in reason
 
 
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize(("variant", "evidence"), [
-    (({"reporters": ["./liar.js"]}, {"liar.js": LIAR_REPORTER}),
+@pytest.mark.parametrize(("mode", "variant", "evidence"), [
+    ("workers", ({"reporters": ["./liar.js"]}, {"liar.js": LIAR_REPORTER}),
      "the jest Tests: summary line say 4 passed, 0 failed but the witness saw jest pass 3 and fail 1"),
-    (({"globalTeardown": "./teardown.js"}, {"teardown.js": EXIT_IN_TEARDOWN}),
+    ("in-band", ({"globalTeardown": "./teardown.js"}, {"teardown.js": EXIT_IN_TEARDOWN}),
      "a test run stopped before its end (the process exited during the run): jest in process"),
-    (({"globalTeardown": "./teardown.js"}, {"teardown.js": ZERO_AFTER_JEST}),
+    ("worker-threads", ({"globalTeardown": "./teardown.js"}, {"teardown.js": ZERO_AFTER_JEST}),
      "1 tests failed but the test command exited with status 0: calc adds"),
 ], ids=["lying-reporter-exits-0", "process-exit-in-global-teardown", "exit-status-zeroed-after-jest"])
 def test_other_rewrites_are_caught(env_cache: Path, tmp_path: Path, mode: str,
                                    variant: tuple[dict[str, object], dict[str, str]], evidence: str) -> None:
+    """These rewrites run in jest's main process whatever the mode: each is played in one mode, so the
+    three modes' records all meet a rewrite (the processor above meets each mode)."""
     config, files = variant
     assert evidence in assert_tampered(_analyze(_variant(tmp_path, MODES[mode], config, files)))
 
