@@ -6,7 +6,9 @@
 #   docker build --build-arg VARIANT=gpu -t golive-agent:0.1.0-gpu .
 ARG VARIANT=cpu
 FROM python:3.11-slim-bookworm AS build
-ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+# UV_COMPILE_BYTECODE: the agent pods run with a read-only root filesystem, so Python could never
+# write the .pyc files of what they import; they are compiled once here.
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 UV_COMPILE_BYTECODE=1
 RUN apt-get update && apt-get install -y --no-install-recommends build-essential git nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/golive

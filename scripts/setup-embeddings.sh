@@ -16,6 +16,6 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements-embedd
     .venv/bin/python -m pip install -q "$TORCH_CPU" 2>/dev/null \
       || .venv/bin/python -m pip install -q "$TORCH_CPU" --extra-index-url "$TORCH_INDEX"
   fi
-  .venv/bin/uv pip install --python .venv/bin/python -q -c requirements-embeddings.txt -e ".[embeddings]"
+  .venv/bin/uv pip install --python .venv/bin/python -q --compile-bytecode -c requirements-embeddings.txt -e ".[embeddings]"
   echo "$TORCH_CPU" > "$stamp"
 fi

@@ -9,7 +9,10 @@ command -v "$PY" >/dev/null || { echo "golive needs Python 3.11 ($PY not found);
 stamp=.venv/.golive-installed
 if [ ! -f "$stamp" ] || [ requirements.txt -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip uv
-  .venv/bin/uv pip install --python .venv/bin/python -q -r requirements.txt -e .
+  # --compile-bytecode: every interpreter (each Airflow task process, each localkube pod) then reads
+  # .pyc files instead of compiling Airflow's and the kubernetes client's sources again, also where
+  # PYTHONDONTWRITEBYTECODE is set or site-packages is read-only (benchmarks/task_startup.py).
+  .venv/bin/uv pip install --python .venv/bin/python -q --compile-bytecode -r requirements.txt -e .
   touch "$stamp"
 fi
 # The browser tests (the go-live board) drive the system Chromium through Playwright: Debian's package,
@@ -36,6 +39,6 @@ fi
 SEMGREP_VERSION=1.185.0
 if [ ! -x tools/semgrep/venv/bin/semgrep ] || ! grep -qx "$SEMGREP_VERSION" tools/semgrep/venv/.golive-installed 2>/dev/null; then
   "$PY" -m venv tools/semgrep/venv
-  .venv/bin/uv pip install --python tools/semgrep/venv/bin/python -q "semgrep==$SEMGREP_VERSION"
+  .venv/bin/uv pip install --python tools/semgrep/venv/bin/python -q --compile-bytecode "semgrep==$SEMGREP_VERSION"
   echo "$SEMGREP_VERSION" > tools/semgrep/venv/.golive-installed
 fi
