@@ -149,6 +149,13 @@ def gpu_nodes(nodes: Iterable[Mapping[str, Any]], gpu: PodProfile | None = None,
     return names
 
 
+def feedback_may_use_gpu(backend: str, gpu_image: str | None) -> bool:
+    """Whether the feedback ``analyze`` pod may take a GPU at all: its topics ``backend`` may embed and
+    ``gpu_image`` (``GOLIVE_AGENT_GPU_IMAGE``) names an image with CUDA torch. Only then do the cluster's
+    nodes matter (:func:`route_feedback_topics`)."""
+    return backend != "tfidf" and bool(gpu_image)
+
+
 def route_feedback_topics(backend: str, nodes: Iterable[Mapping[str, Any]] | None,
                           gpu: PodProfile | None = None, resource: str = GPU_RESOURCE, *,
                           gpu_image: str | None = None) -> TopicsRouting:
@@ -162,7 +169,7 @@ def route_feedback_topics(backend: str, nodes: Iterable[Mapping[str, Any]] | Non
     """
     if backend == "tfidf":
         return TopicsRouting("cpu", [], "GOLIVE_FEEDBACK_TOPICS=tfidf: TF-IDF runs on the CPU")
-    if not gpu_image:
+    if not feedback_may_use_gpu(backend, gpu_image):
         return TopicsRouting("cpu", [], f"GOLIVE_FEEDBACK_TOPICS={backend}: GOLIVE_AGENT_GPU_IMAGE is not set "
                                         "(the agent image has no CUDA torch): embeddings, if installed, run on the CPU")
     if nodes is None:

@@ -8,7 +8,7 @@ from kubernetes.client import ApiClient
 from kubernetes.client import models as k8s
 
 from golive.kube.podprofiles import load_profiles
-from golive.routing import PodProfile, gpu_profile, profile_named, route_feedback_topics
+from golive.routing import PodProfile, feedback_may_use_gpu, gpu_profile, profile_named, route_feedback_topics
 from golive.settings import FEEDBACK_TOPICS_ENV, get_settings
 from golive.usage import GPU_RESOURCE
 from golive_airflow.operators.agent_pod import ROUTED, AgentPodOperator
@@ -39,8 +39,8 @@ class FeedbackAnalyzePodOperator(AgentPodOperator):
     def _routed_profile(self, context: Any) -> PodProfile:
         settings = get_settings()
         backend, gpu_image = settings.feedback_topics, settings.agent_gpu_image
-        may_use_gpu = backend != "tfidf" and gpu_image
-        decision = route_feedback_topics(backend, self._cluster_nodes() if may_use_gpu else None, gpu_profile(),
+        nodes = self._cluster_nodes() if feedback_may_use_gpu(backend, gpu_image) else None
+        decision = route_feedback_topics(backend, nodes, gpu_profile(),
                                          str(load_profiles().get("gpuResourceName") or GPU_RESOURCE),
                                          gpu_image=gpu_image)
         self.log.info("pod profile %s for the feedback topics: %s", decision.profile, decision.reason)
